@@ -1,0 +1,697 @@
+"""The workbook contract: every sheet, Excel Table, column and closed list of the ccc-xl workbook.
+
+This is the only module that knows a French header. The blank master workbook (`workbook/build.py`),
+the readers and writers (`workbook/gateway.py`), input validation (`parsing.py`) and the README's
+column reference are all derived from these declarations. Code elsewhere names columns by their
+English ``key`` (``"birth_date"``), never by their header.
+
+Headers are a published interface: advisers' workbooks carry them. Once released, a header is never
+renamed; add a column instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """How a column's cells are typed, parsed and formatted."""
+
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    TIME = "time"
+    BOOL = "bool"
+    CHOICE = "choice"
+
+
+# Number formats as Excel stores them; dd/mm/yyyy is what advisers expect.
+DATE_FORMAT = "dd/mm/yyyy"
+TIME_FORMAT = "hh:mm"
+MONEY_FORMAT = '#,##0.00\\ "€"'
+INT_FORMAT = "0"
+NUMBER_FORMAT = "0.0"
+
+DEFAULT_FORMATS = {
+    Kind.DATE: DATE_FORMAT,
+    Kind.TIME: TIME_FORMAT,
+    Kind.MONEY: MONEY_FORMAT,
+    Kind.INT: INT_FORMAT,
+    Kind.NUMBER: NUMBER_FORMAT,
+}
+
+DEFAULT_WIDTHS = {
+    Kind.TEXT: 22,
+    Kind.INT: 10,
+    Kind.NUMBER: 10,
+    Kind.MONEY: 14,
+    Kind.DATE: 13,
+    Kind.TIME: 9,
+    Kind.BOOL: 10,
+    Kind.CHOICE: 22,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Closed lists (drop-downs). Stored on the hidden "Listes" sheet, one column per list.
+# --------------------------------------------------------------------------------------------
+
+YES_NO = ("Oui", "Non")
+
+ROME_DOMAINS = (
+    "A - Agriculture et pêche, espaces naturels et espaces verts, soins aux animaux",
+    "B - Arts et façonnage d'ouvrages d'art",
+    "C - Banque, assurance, immobilier",
+    "D - Commerce, vente et grande distribution",
+    "E - Communication, média et multimédia",
+    "F - Construction, bâtiment et travaux publics",
+    "G - Hôtellerie-restauration, tourisme, loisirs et animation",
+    "H - Industrie",
+    "I - Installation et maintenance",
+    "J - Santé",
+    "K - Services à la personne et à la collectivité",
+    "L - Spectacle",
+    "M - Support à l'entreprise",
+    "N - Transport et logistique",
+)
+
+COMPANY_TYPES = (
+    "Entreprise privée",
+    "Agence d'intérim",
+    "Organisme de formation",
+    "Structure d'insertion (SIAE)",
+)
+
+ADJUSTMENT_TYPES = (
+    "Semi-liberté",
+    "Placement à l'extérieur",
+    "Détention à domicile sous surveillance électronique",
+    "Libération conditionnelle",
+    "Libération sous contrainte",
+    "Suspension de peine",
+    "Autre",
+)
+
+SITUATIONS = (
+    "Emploi de plus de 6 mois",
+    "Emploi de moins de 6 mois",
+    "Formation",
+    "Recherche d'emploi",
+    "Toujours en détention",
+    "Réincarcération",
+    "Sans nouvelles",
+    "Autre",
+)
+POSITIVE_SITUATIONS = ("Emploi de plus de 6 mois", "Formation")
+POSITIVE_EXIT_RULE = (
+    "Sortie positive à 1 an = situation à 1 an « Emploi de plus de 6 mois » ou « Formation »."
+)
+
+MISSIONS_LOCALES = ("ML du Poitou", "ML Nord Vienne", "ML Sud Vienne")
+
+REFERRERS = (
+    "SPIP",
+    "Mission Locale",
+    "Gepsa",
+    "Psychologue PEP",
+    "France Travail",
+    "École",
+    "Autre",
+)
+
+PARTNER_ROLES = (
+    "Mission Locale",
+    "SPIP",
+    "Administration pénitentiaire",
+    "Magistrat",
+    "Financeur",
+    "École",
+    "Gepsa",
+    "France Travail",
+    "Psychologue",
+    "Coach",
+    "Entreprise",
+    "Autre",
+)
+
+ELIGIBILITY_STATUSES = ("Éligible", "Non éligible", "À compléter")
+
+PROPOSAL_TYPES = (
+    "Parrainage",
+    "Conseil",
+    "Mise en relation",
+    "Offre d'emploi",
+    "Stage / PMSMP",
+    "Formation",
+    "Autre",
+)
+
+PROPOSAL_OUTCOMES = ("À engager", "En cours", "Réalisée", "Sans suite")
+
+LIFE_SPHERES = (
+    "Insertion professionnelle",
+    "Formation",
+    "Santé",
+    "Ressources",
+    "Logement",
+    "Aménagement de peine",
+    "Mobilité",
+    "Accès aux droits",
+    "Famille",
+    "Autre",
+)
+
+ACTION_OWNERS = ("Participant", "Mission Locale", "SPIP", "Entreprise", "Partenaire")
+
+ACTION_STATUSES = ("À faire", "En cours", "Réalisée", "Abandonnée")
+
+FOLLOWUP_TYPES = (
+    "Entretien ML",
+    "Entretien ML + SPIP",
+    "Permission de sortie",
+    "Rencontre employeur",
+    "Contact relais",
+    "Libération",
+    "Autre",
+)
+
+LOG_LEVELS = ("Info", "Alerte", "Erreur")
+
+
+@dataclass(frozen=True)
+class ClosedList:
+    """A drop-down list: its name on the Listes sheet and its values."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+LISTS: dict[str, ClosedList] = {
+    cl.name: cl
+    for cl in (
+        ClosedList("OuiNon", YES_NO),
+        ClosedList("DomainesROME", ROME_DOMAINS),
+        ClosedList("TypesEntreprise", COMPANY_TYPES),
+        ClosedList("TypesAmenagement", ADJUSTMENT_TYPES),
+        ClosedList("Situations", SITUATIONS),
+        ClosedList("MissionsLocales", MISSIONS_LOCALES),
+        ClosedList("Orienteurs", REFERRERS),
+        ClosedList("RolesPartenaires", PARTNER_ROLES),
+        ClosedList("StatutsEligibilite", ELIGIBILITY_STATUSES),
+        ClosedList("TypesProposition", PROPOSAL_TYPES),
+        ClosedList("SuitesProposition", PROPOSAL_OUTCOMES),
+        ClosedList("Spheres", LIFE_SPHERES),
+        ClosedList("Responsables", ACTION_OWNERS),
+        ClosedList("StatutsAction", ACTION_STATUSES),
+        ClosedList("TypesSuivi", FOLLOWUP_TYPES),
+        ClosedList("Niveaux", LOG_LEVELS),
+    )
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Columns and tables
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an Excel Table.
+
+    ``key`` names the column in code and DataFrames; ``header`` is the French header in Excel.
+    ``computed`` columns are written by ccc-xl and shown in a distinct style; every other column
+    belongs to the adviser and is never written by a command.
+    """
+
+    key: str
+    header: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    computed: bool = False
+    choices: str | None = None  # name of a ClosedList, for Kind.CHOICE / Kind.BOOL
+    width: float | None = None
+    number_format: str | None = None
+    help: str = ""
+    identifying: bool = False  # direct identifier of a person: never leaves the Mission Locale
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return LISTS[self.choices].values if self.choices else ()
+
+    @property
+    def excel_width(self) -> float:
+        return self.width or DEFAULT_WIDTHS[self.kind]
+
+    @property
+    def excel_format(self) -> str | None:
+        return self.number_format or DEFAULT_FORMATS.get(self.kind)
+
+
+def text(key, header, **kw) -> Column:
+    return Column(key, header, Kind.TEXT, **kw)
+
+
+def integer(key, header, **kw) -> Column:
+    return Column(key, header, Kind.INT, **kw)
+
+
+def number(key, header, **kw) -> Column:
+    return Column(key, header, Kind.NUMBER, **kw)
+
+
+def money(key, header, **kw) -> Column:
+    return Column(key, header, Kind.MONEY, **kw)
+
+
+def date(key, header, **kw) -> Column:
+    return Column(key, header, Kind.DATE, **kw)
+
+
+def time(key, header, **kw) -> Column:
+    return Column(key, header, Kind.TIME, **kw)
+
+
+def yes_no(key, header, **kw) -> Column:
+    return Column(key, header, Kind.BOOL, choices="OuiNon", **kw)
+
+
+def choice(key, header, list_name, **kw) -> Column:
+    return Column(key, header, Kind.CHOICE, choices=list_name, **kw)
+
+
+@dataclass(frozen=True)
+class Table:
+    """An Excel Table (ListObject) on its own sheet, with a stable name such as ``tblCandidats``."""
+
+    name: str
+    sheet: str
+    columns: tuple[Column, ...]
+    description: str
+    generated: bool = False  # the whole sheet is written by ccc-xl (replaced on each run)
+    status_column: str | None = None  # key of a column whose values get coloured
+    status_colours: tuple[tuple[str, str], ...] = ()  # (value, fill colour RGB hex)
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.name} has no column {key!r}")
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def input_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.computed)
+
+    @property
+    def computed_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.computed)
+
+
+GREEN, RED, ORANGE, GREY, BLUE = "C6EFCE", "FFC7CE", "FFEB9C", "E7E6E6", "DDEBF7"
+
+SESSIONS = Table(
+    "tblSessions",
+    "Sessions",
+    (
+        integer("year", "Année", required=True, help="Année de la session (ex. 2023) : sert d'identifiant."),
+        text("institution", "Établissement", width=28,
+             help="Établissement pénitentiaire où se déroule l'action."),
+        text("place", "Lieu", help="Salle ou lieu de l'action dans l'établissement."),
+        text("coach", "Coach", help="Coach certifié 100 Chances 100 Emplois."),
+        integer("capacity", "Places", help="Nombre de participants prévus (10 par défaut)."),
+        date("awareness_date", "Sensibilisation entreprises",
+             help="Demi-journée de sensibilisation des entreprises au Centre Pénitentiaire."),
+        date("info_meeting_1", "Réunion d'information 1"),
+        date("info_meeting_2", "Réunion d'information 2"),
+        date("cv_workshop_date", "Atelier CV", help="Atelier CV animé par le Gepsa."),
+        date("coaching_start", "Début du coaching", required=True,
+             help="Premier jour de l'action : date de référence pour l'âge et la date de sortie."),
+        date("coaching_end", "Fin du coaching"),
+        date("interviews_date", "Date des entretiens"),
+        date("grand_oral_date", "Date du Grand Oral"),
+        integer("min_age", "Âge minimum", help="Critère d'âge (18 par défaut), à la date de début."),
+        integer("max_age", "Âge maximum", help="Critère d'âge (30 par défaut, inclus)."),
+        integer("release_horizon_months", "Sortie prévisible max (mois)",
+                help="Délai maximal entre le début de l'action et la sortie prévisible (12 par défaut)."),
+        text("priority_department", "Département prioritaire", width=12,
+             help="Projets d'insertion prioritaires dans ce département (86 par défaut)."),
+        integer("interviews_per_participant", "Entretiens par participant",
+                help="Nombre minimal de binômes rencontrés par chaque participant (3 par défaut)."),
+        integer("interview_minutes", "Durée d'un entretien (min)"),
+        integer("changeover_minutes", "Battement (min)"),
+        time("day_start", "Heure de début"),
+        time("lunch_start", "Début pause déjeuner"),
+        time("lunch_end", "Fin pause déjeuner"),
+        integer("rooms", "Salles"),
+        integer("max_consecutive", "Entretiens consécutifs max"),
+        integer("grand_oral_minutes", "Passage Grand Oral (min)"),
+        time("grand_oral_start", "Heure du Grand Oral"),
+        money("budget", "Budget total (€)"),
+        text("notes", "Observations", width=30),
+    ),
+    "Une ligne par session annuelle de l'action, avec son calendrier et ses paramètres.",
+)
+
+PARTNERS = Table(
+    "tblPartenaires",
+    "Partenaires",
+    (
+        text("organisation", "Organisation", required=True, width=30),
+        choice("role", "Rôle", "RolesPartenaires"),
+        text("contact", "Contact", identifying=True),
+        text("position", "Fonction"),
+        text("email", "E-mail", width=28, identifying=True),
+        text("phone", "Téléphone", width=16, identifying=True),
+        text("notes", "Observations", width=30),
+    ),
+    "Organisations partenaires (Missions Locales, SPIP, administration pénitentiaire, financeurs…).",
+)
+
+COPIL = Table(
+    "tblCOPIL",
+    "COPIL",
+    (
+        integer("session", "Session", required=True),
+        date("date", "Date", required=True),
+        text("place", "Lieu"),
+        text("agenda", "Ordre du jour", width=40),
+        text("attendees", "Présents", width=40),
+    ),
+    "Réunions du comité de pilotage de chaque session.",
+)
+
+INFO_MEETINGS = Table(
+    "tblReunions",
+    "Réunions d'information",
+    (
+        integer("session", "Session", required=True),
+        date("date", "Date", required=True),
+        text("place", "Lieu"),
+        text("hosts", "Animateurs", width=30),
+        integer("attendees", "Détenus présents"),
+        integer("volunteers", "Volontaires"),
+    ),
+    "Réunions d'information organisées pour les détenus avant chaque session.",
+)
+
+CANDIDATES = Table(
+    "tblCandidats",
+    "Candidats",
+    (
+        text("id", "ID", required=True, width=12, help="Identifiant du candidat (ex. C2023-01)."),
+        integer("session", "Session", required=True, help="Année de la session."),
+        text("last_name", "Nom", required=True, identifying=True),
+        text("first_name", "Prénom", required=True, identifying=True),
+        date("birth_date", "Date de naissance", identifying=True),
+        text("ecrou", "N° d'écrou", width=12, identifying=True),
+        text("institution", "Établissement", width=28),
+        choice("referrer", "Orienté par", "Orienteurs"),
+        date("application_date", "Date de candidature"),
+        text("project", "Projet professionnel", width=30),
+        choice("domain", "Domaine visé", "DomainesROME", width=30),
+        yes_no("project_defined", "Projet défini"),
+        yes_no("motivated", "Motivation", help="Appréciation du conseiller après l'entretien individuel."),
+        yes_no("behaviour_ok", "Codes comportementaux", help="Appréciation du SPIP."),
+        yes_no("adjustment_possible", "Aménagement de peine possible"),
+        date("expected_release", "Date de sortie prévisible", identifying=True),
+        text("project_department", "Département du projet", width=12),
+        choice("mission_locale", "ML référente", "MissionsLocales"),
+        text("adviser", "Conseiller", identifying=True),
+        text("unavailability", "Indisponibilités", width=24,
+             help="Créneaux où le candidat n'est pas disponible, ex. « 10:00-11:00 ; 14:30-15:00 »."),
+        yes_no("retained", "Retenu", help="Décision de l'équipe : le candidat participe à l'action."),
+        text("notes", "Observations", width=30, identifying=True),
+        integer("age_at_start", "Âge à l'action", computed=True,
+                help="Âge au premier jour de l'action (début du coaching)."),
+        choice("eligibility", "Éligibilité", "StatutsEligibilite", computed=True, width=14),
+        text("reasons", "Motifs", computed=True, width=45),
+        integer("priority", "Priorité", computed=True, help="Rang de priorité parmi les éligibles."),
+    ),
+    "Une ligne par candidat repéré pour une session ; colonnes grises calculées par ccc-xl.",
+    status_column="eligibility",
+    status_colours=(("Éligible", GREEN), ("Non éligible", RED), ("À compléter", ORANGE)),
+)
+
+COMPANIES = Table(
+    "tblEntreprises",
+    "Entreprises",
+    (
+        text("id", "ID entreprise", required=True, width=16,
+             help="Identifiant stable d'une année à l'autre (SIRET de préférence)."),
+        integer("session", "Session", required=True),
+        text("name", "Raison sociale", required=True, width=30),
+        choice("type", "Type", "TypesEntreprise"),
+        choice("domain", "Domaine", "DomainesROME", width=30),
+        text("representatives", "Représentant(s)", width=28, identifying=True),
+        text("phone", "Téléphone", width=16, identifying=True),
+        text("email", "E-mail", width=28, identifying=True),
+        yes_no("awareness_done", "Sensibilisation suivie"),
+        text("fixed_pair", "Binôme imposé", width=12,
+             help="Laisser vide pour laisser ccc-xl former les binômes ; même valeur = même binôme."),
+        time("arrival", "Arrivée"),
+        time("departure", "Départ"),
+        text("notes", "Observations", width=30),
+        text("pair", "Binôme", computed=True, width=10, help="Binôme retenu par la dernière planification."),
+    ),
+    "Une ligne par entreprise bénévole et par session.",
+)
+
+DEBRIEFING = Table(
+    "tblDebriefing",
+    "Débriefing",
+    (
+        integer("session", "Session", required=True),
+        text("participant", "ID participant", required=True, width=14),
+        text("company", "ID entreprise", width=16),
+        choice("type", "Type de proposition", "TypesProposition"),
+        text("detail", "Détail", width=40),
+        choice("outcome", "Suite donnée", "SuitesProposition"),
+        text("notes", "Observations", width=30, identifying=True),
+    ),
+    "Une ligne par proposition faite par une entreprise à un participant lors du débriefing.",
+)
+
+PLANS = Table(
+    "tblPlans",
+    "Plans d'action",
+    (
+        text("participant", "ID participant", required=True, width=14),
+        choice("sphere", "Sphère", "Spheres"),
+        text("objective", "Objectif", width=30),
+        text("action", "Action", width=36),
+        choice("owner", "Responsable", "Responsables"),
+        date("deadline", "Échéance"),
+        choice("status", "Statut", "StatutsAction", width=12),
+        text("proposal", "Proposition liée", width=20,
+             help="Référence de la proposition du débriefing à l'origine de l'action."),
+        text("notes", "Observations", width=30, identifying=True),
+    ),
+    "Une ligne par action du plan individuel de chaque participant.",
+    status_column="status",
+    status_colours=(("Réalisée", GREEN), ("Abandonnée", GREY), ("En cours", BLUE)),
+)
+
+FOLLOWUP = Table(
+    "tblSuivi",
+    "Suivi",
+    (
+        text("participant", "ID participant", required=True, width=14),
+        date("date", "Date", required=True),
+        choice("type", "Type", "TypesSuivi"),
+        text("adviser", "Conseiller", identifying=True),
+        text("notes", "Observations", width=40, identifying=True),
+    ),
+    "Une ligne par rencontre ou événement du suivi mensuel.",
+)
+
+PATHWAYS = Table(
+    "tblParcours",
+    "Parcours",
+    (
+        text("participant", "ID participant", required=True, width=14),
+        yes_no("adjustment_granted", "Aménagement accordé"),
+        choice("adjustment_type", "Type d'aménagement", "TypesAmenagement", width=28),
+        date("adjustment_date", "Date d'aménagement"),
+        date("release_date", "Date de libération", identifying=True),
+        text("relay", "Relais extérieur", width=26),
+        text("relay_territory", "Territoire du relais", width=18),
+        date("relay_contact_date", "Contact relais"),
+        choice("situation_6m", "Situation à 6 mois", "Situations", width=24),
+        choice("situation_1y", "Situation à 1 an", "Situations", width=24),
+        text("notes", "Observations", width=30, identifying=True),
+        yes_no("positive_exit", "Sortie positive à 1 an", computed=True, help=POSITIVE_EXIT_RULE),
+    ),
+    "Une ligne par participant : aménagement, libération, relais et situation à 6 mois et 1 an.",
+    status_column="positive_exit",
+    status_colours=(("Oui", GREEN),),
+)
+
+FUNDING = Table(
+    "tblFinancements",
+    "Financements",
+    (
+        integer("session", "Session", required=True),
+        text("funder", "Financeur", required=True, width=24),
+        money("amount", "Montant (€)", required=True),
+        text("notes", "Observations", width=30),
+    ),
+    "Une ligne par financement obtenu pour une session (SPIP, FIPD…).",
+)
+
+JOURNAL = Table(
+    "tblJournal",
+    "Journal",
+    (
+        Column("timestamp", "Horodatage", Kind.TEXT, width=19),
+        text("command", "Commande", width=16),
+        choice("level", "Niveau", "Niveaux", width=9),
+        text("sheet", "Feuille", width=16),
+        integer("row", "Ligne", width=7),
+        text("column", "Colonne", width=22),
+        text("message", "Message", width=90),
+    ),
+    "Ce que chaque exécution de ccc-xl a fait, et chaque anomalie trouvée.",
+    generated=True,
+    status_column="level",
+    status_colours=(("Erreur", RED), ("Alerte", ORANGE)),
+)
+
+INPUT_TABLES: tuple[Table, ...] = (
+    SESSIONS,
+    PARTNERS,
+    COPIL,
+    INFO_MEETINGS,
+    CANDIDATES,
+    COMPANIES,
+    DEBRIEFING,
+    PLANS,
+    FOLLOWUP,
+    PATHWAYS,
+    FUNDING,
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (*INPUT_TABLES, JOURNAL)}
+
+
+@dataclass(frozen=True)
+class GeneratedSheet:
+    """A sheet that ccc-xl replaces wholesale on each run; advisers read it, never type in it."""
+
+    name: str
+    description: str
+
+
+BINOMES_SHEET = GeneratedSheet("Binômes", "Binômes d'entreprises formés pour les entretiens.")
+INTERVIEWS_SHEET = GeneratedSheet("Entretiens", "Une ligne par entretien planifié.")
+PLANNING_SHEET = GeneratedSheet("Planning", "Grille créneaux × binômes, imprimable en A4 paysage.")
+GRAND_ORAL_SHEET = GeneratedSheet("Grand Oral", "Ordre de passage et horaires du Grand Oral.")
+INDICATORS_SHEET = GeneratedSheet("Indicateurs", "Indicateurs annuels et cumulés pour les financeurs.")
+DASHBOARD_SHEET = GeneratedSheet("Tableau de bord", "Alertes du suivi, par conseiller, les plus urgentes d'abord.")
+DOCUMENTS_SHEET = GeneratedSheet("Documents", "Documents produits, avec un lien vers chaque fichier.")
+
+GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
+    BINOMES_SHEET,
+    INTERVIEWS_SHEET,
+    PLANNING_SHEET,
+    GRAND_ORAL_SHEET,
+    INDICATORS_SHEET,
+    DASHBOARD_SHEET,
+    DOCUMENTS_SHEET,
+)
+
+HOME_SHEET = "Accueil"
+LISTS_SHEET = "Listes"
+
+# Sheet order in the workbook, following the year's workflow.
+SHEET_ORDER: tuple[str, ...] = (
+    HOME_SHEET,
+    SESSIONS.sheet,
+    PARTNERS.sheet,
+    COPIL.sheet,
+    INFO_MEETINGS.sheet,
+    CANDIDATES.sheet,
+    COMPANIES.sheet,
+    BINOMES_SHEET.name,
+    INTERVIEWS_SHEET.name,
+    PLANNING_SHEET.name,
+    GRAND_ORAL_SHEET.name,
+    DEBRIEFING.sheet,
+    PLANS.sheet,
+    FOLLOWUP.sheet,
+    PATHWAYS.sheet,
+    FUNDING.sheet,
+    INDICATORS_SHEET.name,
+    DASHBOARD_SHEET.name,
+    DOCUMENTS_SHEET.name,
+    JOURNAL.sheet,
+    LISTS_SHEET,
+)
+
+# A workbook is a ccc-xl workbook when it carries this defined name (written by `ccc-xl nouveau`).
+MARKER_NAME = "cccxl_version"
+CONTRACT_VERSION = 1
+
+# Defaults from the programme's public criteria (seed, "Public"), used when a session leaves a
+# parameter blank.
+SESSION_DEFAULTS = {
+    "institution": "Centre Pénitentiaire de Poitiers-Vivonne",
+    "capacity": 10,
+    "min_age": 18,
+    "max_age": 30,
+    "release_horizon_months": 12,
+    "priority_department": "86",
+    "interviews_per_participant": 3,
+    "interview_minutes": 20,
+    "changeover_minutes": 5,
+    "rooms": 6,
+    "max_consecutive": 2,
+    "grand_oral_minutes": 10,
+}
+
+HOME_TEXT: tuple[tuple[str, str], ...] = (
+    ("title", "100 Chances 100 Emplois en milieu carcéral — Vienne"),
+    ("p", "Classeur commun des trois Missions Locales de la Vienne et du SPIP pour l'action menée "
+          "au Centre Pénitentiaire de Poitiers-Vivonne. Les onglets suivent l'année de l'action."),
+    ("h", "L'année, étape par étape"),
+    ("p", "1. Sessions, Partenaires, COPIL, Financements : créer la session de l'année, son calendrier "
+          "et ses paramètres ; réunir le comité de pilotage."),
+    ("p", "2. Entreprises : inscrire la douzaine d'entreprises bénévoles (entreprises privées, agences "
+          "d'intérim, organismes de formation, structures d'insertion) et leur sensibilisation."),
+    ("p", "3. Réunions d'information, Candidats : saisir les détenus repérés puis rencontrés en entretien "
+          "individuel ; le bouton « Éligibilité » calcule l'âge, l'éligibilité, les motifs et la priorité. "
+          "La colonne « Retenu » reste la décision de l'équipe."),
+    ("p", "4. Rotations : le bouton « Rotations » forme les binômes d'entreprises, planifie les entretiens "
+          "(au moins trois binômes par participant) et l'ordre du Grand Oral (onglets Binômes, "
+          "Entretiens, Planning, Grand Oral)."),
+    ("p", "5. Documents : convocations, plannings individuels, feuilles d'émargement, liste des "
+          "visiteurs, plans d'action, produits en un clic depuis les modèles Word."),
+    ("p", "6. Débriefing, Plans d'action, Suivi, Parcours : propositions des entreprises, plan d'action "
+          "individuel, rencontre au moins une fois par mois, relais extérieur, situation à 6 mois et 1 an. "
+          "Le bouton « Suivi » met à jour le Tableau de bord des alertes."),
+    ("p", "7. Indicateurs : chiffres annuels et cumulés ; l'export pour les financeurs est anonymisé."),
+    ("h", "Bon à savoir"),
+    ("p", "Les colonnes à en-tête gris foncé sont calculées par ccc-xl : ne les saisissez pas, elles sont "
+          "réécrites à chaque calcul. Les onglets Binômes, Entretiens, Planning, Grand Oral, Indicateurs, "
+          "Tableau de bord et Documents sont entièrement régénérés."),
+    ("p", "Dates au format jj/mm/aaaa ; Oui/Non dans les listes déroulantes. Le Journal garde la trace de "
+          "chaque exécution et de chaque anomalie (feuille, ligne, colonne)."),
+    ("p", "Données sensibles (art. 10 RGPD) : ne transmettez jamais ce classeur hors de la Mission Locale ; "
+          "pour les financeurs, utilisez l'export anonymisé."),
+)
+
+
+def table_for_sheet(sheet: str) -> Table | None:
+    for table in TABLES.values():
+        if table.sheet == sheet:
+            return table
+    return None
