@@ -104,6 +104,16 @@ class _Model:
                     m.AddImplication(started[s - 1], started[s])
                     m.AddImplication(pending[s], pending[s - 1])
             idle.append(sum(started) + sum(pending) - n_s - inst.required)
+            # Redundant cut: n interviews in a half-day, at most c in a row, leave >= ceil(n/c) - 1
+            # idle slots in it. Gives the last stage the bound it cannot find alone.
+            pauses = []
+            for block in {slot.block for slot in inst.slots[:n_s]}:
+                count = sum(v for s in range(n_s) if inst.slots[s].block == block
+                            for v in groups["ps", p, s])
+                pause = m.NewIntVar(0, inst.required, f"pause{p}_{block}")
+                m.Add(inst.params.max_consecutive * (pause + 1) >= count)
+                pauses.append(pause)
+            m.Add(idle[-1] >= sum(pauses))
 
         self.model, self.x = m, x
         self.objectives = {"slots": slots, "relevant": relevant, "variety": sum(met_type),
