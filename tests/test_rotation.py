@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook as XlBook
+from openpyxl import load_workbook
 
 from ccc_xl import contract
 from ccc_xl.rotation import (RotationError, build_instance, check_schedule, cyclic_schedule,
                              evaluate, plan_rotations, verify_rotations)
+from ccc_xl.workbook.layout import render_sheet
 
 DOMAINS, TYPES = contract.ROME_DOMAINS, contract.COMPANY_TYPES
 EMPLOYER = TYPES[0]
@@ -297,3 +300,17 @@ def test_every_produced_schedule_passes_the_checker_and_beats_the_baseline(case)
     assert schedule.objectives == evaluate(rotation.instance, schedule.interviews)
     if baseline is not None:
         assert schedule.objectives.key <= evaluate(instance, baseline).key
+
+
+def test_generated_sheets_are_written_and_read_back_through_the_file_gateway(tmp_path):
+    rotation = plan_rotations(people(6), firms(8), {})
+    book = XlBook()
+    for content in rotation.sheet_contents():
+        render_sheet(book.create_sheet(content.sheet), content)
+    path = tmp_path / "rotations.xlsx"
+    book.save(path)
+    saved = load_workbook(path)
+    assert {"tblBinomes", "tblEntretiens", "tblGrandOral"} <= {
+        name for ws in saved.worksheets for name in ws.tables}
+    planning_text = {c.value for row in saved["Planning"].iter_rows() for c in row}
+    assert {f"Prénom{i}" for i in range(6)} <= planning_text

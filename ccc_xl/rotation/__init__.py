@@ -19,7 +19,8 @@ from .grand_oral import Passage, grand_oral_order
 from .model import (Instance, Objectives, Params, RotationError, Schedule, evaluate,
                     parse_unavailability, problem_text, read_companies, read_participants)
 from .schedule import solve_schedule
-from .tables import binomes_frame, grand_oral_frame, interviews_frame, planning_frame
+from .tables import (binomes_frame, grand_oral_frame, interviews_frame, planning_frame,
+                     sheet_contents)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Rotation:
             contract.PLANNING_SHEET.name: planning_frame(self.instance, interviews),
             contract.GRAND_ORAL_SHEET.name: grand_oral_frame(self.grand_oral),
         }
+
+    def sheet_contents(self) -> list:
+        """The four generated sheets as ``SheetContent``, for ``book.replace_sheet``."""
+        return sheet_contents(self.instance, self.schedule.interviews, self.grand_oral,
+                              self.journal_lines())
 
     def company_pairs(self, companies: pd.DataFrame) -> pd.DataFrame:
         """The computed « Binôme » column of Entreprises (index = Excel rows as read)."""

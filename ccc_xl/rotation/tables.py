@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ccc_xl import contract
+from ccc_xl.workbook.content import Block, SheetContent
 
 from .grand_oral import Passage
 from .model import Instance, Interview, to_time
@@ -92,3 +93,31 @@ def grand_oral_frame(passages: list[Passage]) -> pd.DataFrame:
         "participant": p.participant.id,
         "first_name": p.participant.first_name,
     } for p in passages])
+
+
+def sheet_contents(instance: Instance, interviews: tuple[Interview, ...], passages: list[Passage],
+                   notes: list[str]) -> list[SheetContent]:
+    """The four generated sheets (Binômes, Entretiens, Planning, Grand Oral), replaced on each run.
+
+    ``notes`` (objective values, proof status) head the Binômes and Planning sheets so a printed
+    planning says how good it is.
+    """
+    planning = planning_frame(instance, interviews)
+    legend = pd.DataFrame({"Binôme": [b.label for b in instance.binomes],
+                           "Entreprises": [b.names for b in instance.binomes]})
+    return [
+        SheetContent(contract.BINOMES_SHEET.name, "Binômes d'entreprises", list(notes),
+                     [Block(binomes_frame(instance, interviews), table=contract.BINOMES)]),
+        SheetContent(contract.INTERVIEWS_SHEET.name, "Entretiens individuels",
+                     [contract.INTERVIEWS_SHEET.description,
+                      "Pour modifier à la main : changez le créneau, le binôme ou la salle, puis "
+                      "lancez « Rotations » avec la vérification."],
+                     [Block(interviews_frame(instance, interviews), table=contract.INTERVIEWS)]),
+        SheetContent(contract.PLANNING_SHEET.name, "Planning des entretiens", list(notes),
+                     [Block(planning, widths={b.label: 13 for b in instance.binomes}),
+                      Block(legend, title="Binômes", widths={"Entreprises": 60})],
+                     landscape=True),
+        SheetContent(contract.GRAND_ORAL_SHEET.name, "Ordre de passage au Grand Oral",
+                     [contract.GRAND_ORAL_SHEET.description],
+                     [Block(grand_oral_frame(passages), table=contract.GRAND_ORAL)]),
+    ]
