@@ -34,9 +34,12 @@ class Rotation:
 
     def journal_lines(self) -> list[str]:
         """What the Journal records: objective values and whether they are proven optimal."""
-        lines = ["Planning optimal prouvé." if self.schedule.optimal
-                 else "Planning non prouvé optimal (temps de calcul limité) :"]
-        lines += list(self.schedule.stages)
+        lines = list(self.schedule.objectives.lines())
+        lines.append("Planning optimal prouvé (objectifs dans l'ordre de priorité)."
+                     if self.schedule.optimal else
+                     "Planning non prouvé optimal (temps de calcul limité), étape par étape :")
+        if not self.schedule.optimal:
+            lines += list(self.schedule.stages)
         if self.baseline is not None:
             lines.append(f"Rotation cyclique simple, pour comparaison : {self.baseline.slots} créneaux, "
                          f"{self.baseline.relevant} rencontres dans le domaine visé.")

@@ -128,8 +128,10 @@ class _Model:
     def solve(self, seconds: float, workers: int = 0) -> tuple[cp_model.CpSolver, int]:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+        solver.parameters.linearization_level = 2  # LP bounds: halves the time to prove optimality
         if workers:
             solver.parameters.num_workers = workers
+
         return solver, solver.Solve(self.model)
 
     def placed(self, solver) -> list[tuple[int, int, int]]:
