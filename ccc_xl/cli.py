@@ -104,3 +104,21 @@ def demo_cmd(dossier):
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+def session_option(function):
+    return click.option("--session", type=int, metavar="ANNÉE",
+                        help="Année de la session (par défaut : la plus récente).")(function)
+
+
+@main.command("rotations")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
+@friendly
+def rotations_cmd(classeur, session, verifier):
+    """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
+    from .commands import rotations, run_on_file
+
+    with out.status("Planification des entretiens…"):
+        return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
