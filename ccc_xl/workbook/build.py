@@ -15,7 +15,7 @@ from ..report import CommandError
 from .file import save_atomically
 from .layout import NOTE_FONT, TITLE_FONT, add_table, write_lists_sheet
 
-# Fixed document dates make the committed master workbook reproducible byte for byte in content.
+# A fixed creation date keeps the committed master workbook reproducible (openpyxl stamps "modified").
 BUILD_STAMP = dt.datetime(2026, 1, 1)
 
 
@@ -56,7 +56,7 @@ def blank_workbook() -> XlWorkbook:
     wb.defined_names[MARKER_NAME] = DefinedName(MARKER_NAME, attr_text=str(contract.CONTRACT_VERSION))
     wb.properties.creator = "ccc-xl"
     wb.properties.title = "100 Chances 100 Emplois en milieu carcéral — Vienne"
-    wb.properties.created = wb.properties.modified = BUILD_STAMP
+    wb.properties.created = BUILD_STAMP
     wb.active = 0
     return wb
 

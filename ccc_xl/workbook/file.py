@@ -23,8 +23,8 @@ from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
 from . import integrity
 from .content import SheetContent
-from .gateway import Backend, RawTable, Workbook
-from .layout import excel_cell_value, render_sheet, style_data_cell
+from .gateway import Backend, RawTable, Workbook, excel_value
+from .layout import put, render_sheet, style_data_cell
 
 BACKUP_FOLDER = "Sauvegardes ccc-xl"
 BACKUPS_KEPT = 20
@@ -115,8 +115,7 @@ class FileBackend(Backend):
         for header, values in columns.items():
             column_number = raw.first_column + raw.header.index(header)
             for offset, value in enumerate(values):
-                cell = ws.cell(raw.first_row + offset, column_number)
-                cell.value = excel_cell_value(value)
+                cell = put(ws, raw.first_row + offset, column_number, value)
                 if formats.get(header):
                     cell.number_format = formats[header]
         self.dirty = True
@@ -144,7 +143,7 @@ class FileBackend(Backend):
             last_used -= 1
         for offset, values in enumerate(rows, start=1):
             for index, (column, value) in enumerate(zip(table.columns, values)):
-                cell = ws.cell(last_used + offset, min_col + index, excel_cell_value(value))
+                cell = put(ws, last_used + offset, min_col + index, value)
                 style_data_cell(cell, column)
         new_max = max(max_row, last_used + len(rows))
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_max}"
@@ -156,16 +155,16 @@ class FileBackend(Backend):
         min_col, min_row, max_col, _ = range_boundaries(xl_table.ref)
         for offset, values in enumerate(rows, start=1):
             for index, column in enumerate(table.columns):
-                cell = ws.cell(min_row + offset, min_col + index, excel_cell_value(values[index]))
+                cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
                 style_data_cell(cell, column)
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
         self.dirty = True
 
-    def save(self) -> Path | None:
+    def save(self, backup: bool = True) -> Path | None:
         """Save atomically after checking for losses; returns the backup path (None if unchanged)."""
         if not self.dirty:
             return None
-        return save_atomically(self.wb, self.path, self.replaced)
+        return save_atomically(self.wb, self.path, self.replaced, backup=backup)
 
 
 def _planned_index(existing: list[str], name: str) -> int:

@@ -67,6 +67,8 @@ def _header_map(raw: RawTable) -> dict[str, int]:
     seen: dict[str, int] = {}
     for position, header in enumerate(raw.header):
         name = normalise(str(header or ""))
+        if not name:
+            continue
         if name in seen:
             raise CommandError(
                 f"La feuille « {raw.sheet} » a deux colonnes « {header} » dans le tableau "
@@ -137,22 +139,22 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
 
 
 def excel_value(column: Column, value: object) -> object:
-    """A typed value back into what a cell holds (Oui/Non for yes/no, datetimes for dates)."""
+    """A typed value back into what a cell holds (Oui/Non for yes/no, datetimes for dates).
+
+    Text passes through untouched, so fixtures and demos can also write what an adviser would type.
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if column.kind is Kind.BOOL:
-        return "Oui" if bool(value) else "Non"
-    if column.kind is Kind.DATE:
-        stamp = pd.Timestamp(value)
-        return dt.datetime(stamp.year, stamp.month, stamp.day)
-    if column.kind is Kind.INT:
+    if hasattr(value, "item") and not isinstance(value, pd.Timestamp):  # numpy scalar
+        value = value.item()
+    if column.kind is Kind.BOOL and isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if column.kind is Kind.DATE and isinstance(value, (dt.date, pd.Timestamp)):
+        return dt.datetime(value.year, value.month, value.day)
+    if column.kind is Kind.INT and isinstance(value, float) and value.is_integer():
         return int(value)
-    if column.kind in (Kind.NUMBER, Kind.MONEY):
-        return float(value)
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
     return value
 
 

@@ -145,33 +145,46 @@ def excel_cell_value(value: object) -> object:
     return value
 
 
+def put(ws, row: int, column: int, value: object):
+    """Write a value as data, never as a formula: text starting with "=" stays text.
+
+    openpyxl turns any string starting with "=" into a formula; an adviser's "=Zoé" or a pasted
+    "=HYPERLINK(…)" must come back as the text that was typed, not run in someone's Excel.
+    """
+    cell = ws.cell(row, column)
+    cell.value = excel_cell_value(value)
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 def render_sheet(ws, content: SheetContent) -> None:
     """Lay out a generated sheet: title, notes, then each block (as an Excel Table if declared)."""
-    ws.cell(1, 1, content.title).font = TITLE_FONT
+    put(ws, 1, 1, content.title).font = TITLE_FONT
     row = 2
     for note in content.notes:
-        ws.cell(row, 1, note).font = NOTE_FONT
+        put(ws, row, 1, note).font = NOTE_FONT
         row += 1
     row += 1
     widths: dict[int, float] = {}
     block_anchors: list[tuple[int, int]] = []
     for block in content.blocks:
         if block.title:
-            ws.cell(row, 1, block.title).font = Font(bold=True, size=12)
+            put(ws, row, 1, block.title).font = Font(bold=True, size=12)
             row += 1
         headers = [str(h) for h in block.frame.columns]
         columns = {c.header: c for c in block.table.columns} if block.table else {}
         header_row = row
         block_anchors.append((header_row, len(block.frame)))
         for index, header in enumerate(headers, start=1):
-            style_header(ws.cell(row, index, header), columns.get(header))
+            style_header(put(ws, row, index, header), columns.get(header))
             column = columns.get(header)
             width = block.widths.get(header) or (column.excel_width if column else max(12, min(40, len(header) + 4)))
             widths[index] = max(widths.get(index, 0), width)
         for values in block.frame.itertuples(index=False):
             row += 1
             for index, (header, value) in enumerate(zip(headers, values), start=1):
-                cell = ws.cell(row, index, excel_cell_value(value))
+                cell = put(ws, row, index, value)
                 column = columns.get(header)
                 fmt = block.formats.get(header) or (column.excel_format if column else None)
                 if fmt:
