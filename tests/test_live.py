@@ -49,6 +49,16 @@ def test_live_read_matches_the_file_backend(tmp_path):
     assert xlbook.json()["actions"] == []  # reading writes nothing
 
 
+def test_demo_workbook_reads_the_same_live_and_from_file(demo_workbook):
+    from ccc_xl.contract import INPUT_TABLES
+
+    xlbook = xw.Book(json=payload(demo_workbook))
+    live, from_file = Workbook(LiveBackend(xlbook)), Workbook(FileBackend(demo_workbook))
+    for table in INPUT_TABLES:
+        pd.testing.assert_frame_equal(live.read(table), from_file.read(table))
+    assert [str(a) for a in live.anomalies] == [str(a) for a in from_file.anomalies]
+
+
 def written_cells(xlbook) -> dict[tuple[int, int], object]:
     """(Excel row, column) -> value, from the setValues actions Excel would apply."""
     cells = {}

@@ -58,6 +58,7 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
     Never raises: a refusal, a command's error or a bug all become a message (and, once the
     workbook is known to be a ccc-xl workbook, a Journal line).
     """
+    from ..commands import run
     from ..workbook.gateway import Workbook
     from ..workbook.live import LiveBackend
 
@@ -75,10 +76,8 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
         if function is None:
             return f"La fonction « {command} » n'est pas encore disponible dans cette version de ccc-xl.", "Alerte"
         with _frozen(xlbook.app):
-            outcome = function(book)
-            found = {str(a): a for a in [*book.anomalies, *outcome.anomalies]}
-            book.log(command, outcome.summary, anomalies=list(found.values()))
-        return _shorten(outcome), "Alerte" if found else "Info"
+            outcome = run(book, command, function)  # the CLI's runner: same Journal lines
+        return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
     except CommandError as error:
         return _report(book, command, error.message, error.anomalies), "Erreur"
     except Exception as bug:  # noqa: BLE001 - an adviser must never see a traceback
