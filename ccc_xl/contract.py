@@ -667,6 +667,8 @@ GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
 )
 
 HOME_SHEET = "Accueil"
+# Folder beside the workbook where generated documents go (opened by the ribbon's button).
+DOCUMENTS_FOLDER = "Documents 100 Chances"
 LISTS_SHEET = "Listes"
 
 # Sheet order in the workbook, following the year's workflow.
