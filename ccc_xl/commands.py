@@ -161,3 +161,8 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
 
 
 DEMO_STEPS.append(("Rotations de la session en préparation", "rotations", rotations, {}))
+
+
+def verifier_planning(book: Workbook, *, session: int | None = None) -> Outcome:
+    """The « Vérifier le planning » button: check the Entretiens sheet without replanning."""
+    return rotations(book, session=session, verifier=True)
