@@ -1,0 +1,106 @@
+"""The `ccc-xl` command: a thin French shell over the command functions of `ccc_xl.commands`.
+
+Every sub-command opens the workbook through the file gateway, calls the same function the Excel
+button calls, and prints its outcome. Errors become a French message and a non-zero exit status,
+never a traceback (technical details go to a log file for maintainers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__, clickfr
+from .report import CommandError, Outcome
+
+clickfr.install()
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+ERROR_LOG = Path(tempfile.gettempdir()) / "ccc-xl-erreurs.log"
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+WORKBOOK = click.Path(dir_okay=False, path_type=Path)
+
+
+def show(outcome: Outcome) -> None:
+    """Print an outcome: summary, details, anomalies with where they are."""
+    out.print(f"[bold green]✔[/] {outcome.summary}")
+    for line in outcome.lines:
+        out.print(f"  {line}")
+    if outcome.anomalies:
+        out.print(f"[yellow]{len(outcome.anomalies)} anomalie(s) à vérifier :[/]")
+        for anomaly in outcome.anomalies:
+            out.print(f"  • {anomaly}", markup=False)
+
+
+def friendly(function):
+    """Run a sub-command body, turning every failure into a French message and an exit status."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            outcome = function(*args, **kwargs)
+        except CommandError as error:
+            err.print("✘ " + error.message, style="bold red", markup=False)
+            for anomaly in error.anomalies:
+                err.print(f"  • {anomaly}", markup=False)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            err.print("Interrompu : le classeur n'a pas été modifié.")
+            sys.exit(130)
+        except Exception:  # noqa: BLE001 - the adviser must never see a traceback
+            with open(ERROR_LOG, "a", encoding="utf-8") as log:
+                log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} ccc-xl {__version__}\n{traceback.format_exc()}\n")
+            err.print(
+                "✘ Erreur inattendue : la commande s'est arrêtée sans modifier le classeur. "
+                f"Les détails techniques sont dans {ERROR_LOG} (à transmettre au support).",
+                markup=False,
+            )
+            sys.exit(2)
+        if outcome is not None:
+            show(outcome)
+
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+@click.version_option(__version__, "-V", "--version", prog_name="ccc-xl")
+def main():
+    """ccc-xl : le classeur Excel de « 100 Chances 100 Emplois en milieu carcéral » (Vienne).
+
+    Chaque commande agit sur un classeur fermé ; dans Excel, les mêmes actions sont sur l'onglet
+    « 100 Chances » du ruban.
+    """
+
+
+@main.command("nouveau")
+@click.argument("chemin", type=WORKBOOK)
+@click.option("--ecraser", is_flag=True, help="Remplacer le fichier s'il existe déjà.")
+@friendly
+def nouveau_cmd(chemin, ecraser):
+    """Créer un classeur vierge CHEMIN (.xlsx) pour un nouveau conseiller."""
+    from .commands import nouveau
+
+    return nouveau(chemin, overwrite=ecraser)
+
+
+@main.command("demo")
+@click.option("--dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-100-chances"),
+              show_default=True, help="Dossier où créer le classeur de démonstration et ses documents.")
+@friendly
+def demo_cmd(dossier):
+    """Construire un classeur de démonstration fictif (sessions 2019 à 2023 et la prochaine) et y
+    exécuter toutes les étapes."""
+    from .commands import demo
+
+    with out.status("Démonstration en cours…") as status:
+        outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
+    return outcome

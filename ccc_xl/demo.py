@@ -1,0 +1,284 @@
+"""A complete fictitious workbook: the sessions 2019, 2021, 2022, 2023 and one in preparation.
+
+Every name, company and date here is invented. The four past sessions reproduce the programme's
+published figures exactly (30 participants, 35 distinct companies, 60 % positive exits at one year of
+which 44 % training and 56 % job, 11 sentence adjustments among the 20 participants of 2019–2022,
+2023 budget 14 554 € of which 6 000 € SPIP and 8 554 € FIPD), so indicator code can be checked
+against them. The rest is drawn from a seeded random generator: the same demo every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from . import contract as c
+
+FIRST_NAMES = (
+    "Adam", "Bilal", "Cédric", "Dylan", "Enzo", "Farid", "Gaël", "Hugo", "Ilyès", "Jordan", "Kévin",
+    "Lucas", "Mehdi", "Nathan", "Océane", "Pierre-Louis", "Quentin", "Rayan", "Sofiane", "Théo",
+    "Ulysse", "Valentin", "Wassim", "Xavier", "Yanis", "Zoé", "Anthony", "Bryan", "Clément", "Dorian",
+    "Élias", "Florian", "Gabriel", "Hamza", "Ismaël", "Jérémy", "Killian", "Loïc", "Maxime", "Noah",
+    "Owen", "Paul", "Romain", "Samuel", "Tom", "Vincent", "Yohan", "Axel", "Benoît", "Corentin",
+)
+LAST_NAMES = (
+    "Aubert", "Barreau", "Chauvet", "Delage", "Épinoux", "Fradin", "Guérin", "Héraud", "Imbert",
+    "Jolivet", "Keller", "Lemaître", "Mercier", "Naudin", "O'Neil", "Pasquier", "Quéré", "Roux",
+    "Sabourin", "Texier", "Urvoy", "Vallée", "Winckel", "Yvon", "Zimmer", "Brunet", "Cottin", "Dufour",
+    "Ferrand", "Gautreau", "Hamon", "Jacquet", "Lamy", "Moreau", "Nicolas", "Pineau", "Renaud",
+    "Savary", "Thibault", "Vrignaud",
+)
+
+# 35 invented companies: (name, type index, ROME letter). Types: 0 private, 1 interim, 2 training, 3 SIAE.
+COMPANIES = (
+    ("Boulangerie Martin & Fils", 0, "D"), ("Intérim Plus Poitiers", 1, "N"), ("AFPA Vienne (fictif)", 2, "F"),
+    ("Chantier d'insertion Le Clain", 3, "A"), ("Transports L'Hermitte", 0, "N"), ("BTP Vienne Construction", 0, "F"),
+    ("Adéquat Intérim (fictif)", 1, "F"), ("GRETA Poitou (fictif)", 2, "I"), ("Régie de quartier Les Couronneries", 3, "K"),
+    ("Restaurant « Le Marronnier »", 0, "G"), ("Logistique Centre-Ouest", 0, "N"), ("Manpower Châtellerault (fictif)", 1, "H"),
+    ("Espaces Verts du Haut-Poitou", 0, "A"), ("Garage Dubreuil & Cie", 0, "I"), ("Envie Poitou (fictif)", 3, "I"),
+    ("Lycée pro. Réaumur — formation continue", 2, "H"), ("Supermarché Coop'Vienne", 0, "D"), ("Start People Vienne (fictif)", 1, "D"),
+    ("Menuiserie Bois <Sur> Mesure", 0, "H"), ("Atelier « Tremplin » 86", 3, "F"), ("Hôtel du Futuroscope (fictif)", 0, "G"),
+    ("Randstad Poitiers (fictif)", 1, "N"), ("CFA du Bâtiment 86 (fictif)", 2, "F"), ("Propreté Services Vienne", 0, "K"),
+    ("Ressourcerie Le Grenier", 3, "D"), ("Plomberie Chauffage Rivière", 0, "I"), ("Maraîchage Bio de Vivonne", 0, "A"),
+    ("Synergie Intérim (fictif)", 1, "H"), ("IRFREP formation (fictif)", 2, "K"), ("Cuisine centrale Grand Poitiers", 0, "G"),
+    ("Électricité Générale Clain", 0, "I"), ("Entrepôt Pharma Ouest", 0, "N"), ("Peinture & Déco Naintré", 0, "F"),
+    ("Association Audacie (fictif)", 3, "K"), ("Carrosserie Saint-Éloi", 0, "I"),
+)
+
+# Which companies (indexes into COMPANIES) took part each past year: 12 each, 35 distinct overall.
+COMPANIES_BY_YEAR = {
+    2019: list(range(0, 12)),
+    2021: list(range(8, 20)),
+    2022: list(range(16, 28)),
+    2023: list(range(24, 35)) + [0],
+}
+
+# Outcomes of the past sessions, written out so the published figures hold by construction.
+# (situation at 1 year, sentence adjustment type or None)
+E, F = "Emploi de plus de 6 mois", "Formation"
+SL, PE, DDSE, LC, LSC = c.ADJUSTMENT_TYPES[:5]
+OUTCOMES = {
+    2019: [(F, SL), (F, None), (E, DDSE), (E, LC), ("Emploi de moins de 6 mois", PE), ("Recherche d'emploi", None), ("Réincarcération", None)],
+    2021: [(F, SL), (E, LSC), (F, None), (E, None), ("Recherche d'emploi", DDSE), ("Sans nouvelles", None)],
+    2022: [(E, PE), (F, LC), (F, SL), (E, None), ("Emploi de moins de 6 mois", DDSE), ("Recherche d'emploi", None), ("Réincarcération", None)],
+    2023: [(E, SL), (F, DDSE), (E, None), (F, LSC), (E, PE), (E, None), ("Recherche d'emploi", LC), ("Emploi de moins de 6 mois", None), ("Sans nouvelles", None), ("Réincarcération", None)],
+}
+FUNDING = {
+    2019: (("SPIP de la Vienne", 5000), ("FIPD", 7000)),
+    2021: (("SPIP de la Vienne", 5500), ("FIPD", 7700)),
+    2022: (("SPIP de la Vienne", 6000), ("FIPD", 7900)),
+    2023: (("SPIP de la Vienne", 6000), ("FIPD", 8554)),
+}
+# First day of coaching each past year (a Monday).
+STARTS = {2019: dt.date(2019, 3, 18), 2021: dt.date(2021, 5, 17), 2022: dt.date(2022, 3, 14), 2023: dt.date(2023, 3, 13)}
+
+PROJECTS = {
+    "A": "Ouvrier paysagiste", "D": "Employé de libre-service", "F": "Maçon coffreur", "G": "Commis de cuisine",
+    "H": "Opérateur de production", "I": "Mécanicien automobile", "K": "Agent d'entretien", "N": "Cariste / préparateur de commandes",
+}
+ROME = {d[0]: d for d in c.ROME_DOMAINS}
+ADVISERS = {"ML du Poitou": "Claire Fontaine", "ML Nord Vienne": "Marc Giraud", "ML Sud Vienne": "Nadia Benali"}
+
+
+@dataclass
+class DemoData:
+    """Rows per contract table, as dicts keyed by column key."""
+
+    rows: dict[str, list[dict]]
+
+    def table_rows(self, table: c.Table) -> list[list[object]]:
+        return [[row.get(key) for key in table.keys] for row in self.rows.get(table.name, [])]
+
+
+def _weekday(day: dt.date, offset: int) -> dt.date:
+    return day + dt.timedelta(days=offset)
+
+
+def _session(year: int, start: dt.date, budget: float) -> dict:
+    return {
+        "year": year, "institution": c.SESSION_DEFAULTS["institution"], "place": "Salle polyvalente, quartier socio-culturel",
+        "coach": "Sylvie Marchand (coach certifiée)", "capacity": 10,
+        "awareness_date": start - dt.timedelta(days=20), "info_meeting_1": start - dt.timedelta(days=62),
+        "info_meeting_2": start - dt.timedelta(days=55), "cv_workshop_date": start - dt.timedelta(days=6),
+        "coaching_start": start, "coaching_end": _weekday(start, 3), "interviews_date": _weekday(start, 3),
+        "grand_oral_date": _weekday(start, 4), "min_age": 18, "max_age": 30, "release_horizon_months": 12,
+        "priority_department": "86", "interviews_per_participant": 3, "interview_minutes": 20,
+        "changeover_minutes": 5, "day_start": dt.time(9, 0), "lunch_start": dt.time(12, 0),
+        "lunch_end": dt.time(13, 30), "rooms": 6, "max_consecutive": 2, "grand_oral_minutes": 10,
+        "grand_oral_start": dt.time(9, 30), "budget": budget,
+    }
+
+
+class _People:
+    """Draws invented, unique names."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[tuple[str, str]] = set()
+
+    def draw(self) -> tuple[str, str]:
+        while True:
+            pair = (self.rng.choice(LAST_NAMES), self.rng.choice(FIRST_NAMES))
+            if pair not in self.used:
+                self.used.add(pair)
+                return pair
+
+
+def _candidate(rng, people, year, number, start, *, retained, eligible=True, flaw=None) -> dict:
+    last, first = people.draw()
+    letter = rng.choice(sorted(PROJECTS))
+    ml = rng.choice(c.MISSIONS_LOCALES)
+    age = rng.randint(19, 29)
+    birth = dt.date(start.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    if birth > start.replace(year=start.year - age):
+        birth = birth.replace(year=birth.year - 1)
+    row = {
+        "id": f"C{year}-{number:02d}", "session": year, "last_name": last, "first_name": first,
+        "birth_date": birth, "ecrou": f"{rng.randint(10000, 99999)}", "institution": c.SESSION_DEFAULTS["institution"],
+        "referrer": rng.choice(("SPIP", "SPIP", "SPIP", "Mission Locale", "Gepsa", "Psychologue PEP", "École")),
+        "application_date": start - dt.timedelta(days=rng.randint(35, 50)), "project": PROJECTS[letter],
+        "domain": ROME[letter], "project_defined": True, "motivated": True, "behaviour_ok": True,
+        "adjustment_possible": rng.random() < 0.6, "expected_release": start + dt.timedelta(days=rng.randint(60, 330)),
+        "project_department": rng.choice(("86", "86", "86", "86", "79", "17", "37")), "mission_locale": ml,
+        "adviser": ADVISERS[ml], "retained": retained,
+    }
+    if not eligible:
+        flaw = flaw or rng.choice(("age", "project", "release", "behaviour"))
+    if flaw == "age":
+        row["birth_date"] = start.replace(year=start.year - 33)
+    elif flaw == "project":
+        row["project_defined"], row["project"], row["domain"] = False, None, None
+    elif flaw == "release":
+        row["adjustment_possible"], row["expected_release"] = False, start + dt.timedelta(days=900)
+    elif flaw == "behaviour":
+        row["behaviour_ok"] = False
+    elif flaw == "missing":
+        row["motivated"], row["notes"] = None, "Entretien individuel à reprogrammer"
+    elif flaw == "birthday":  # turns 31 the day before the action: not eligible
+        row["birth_date"] = (start - dt.timedelta(days=1)).replace(year=start.year - 31)
+    elif flaw == "young":  # turns 18 on the first day: eligible
+        row["birth_date"] = start.replace(year=start.year - 18)
+    return row
+
+
+def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
+    """The demo rows; ``today`` fixes the year of the session in preparation (the coming year)."""
+    today = today or dt.date.today()
+    rng = random.Random(seed)
+    people = _People(rng)
+    rows: dict[str, list[dict]] = {t.name: [] for t in c.INPUT_TABLES}
+    add = lambda table, row: rows[table.name].append(row)  # noqa: E731
+
+    for year, start in STARTS.items():
+        budget = sum(amount for _, amount in FUNDING[year])
+        add(c.SESSIONS, _session(year, start, budget))
+        for funder, amount in FUNDING[year]:
+            add(c.FUNDING, {"session": year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
+        _past_year(rng, people, rows, year, start)
+
+    coming = today.year + 1
+    start = dt.date(coming, 3, 15)
+    start -= dt.timedelta(days=start.weekday())
+    add(c.SESSIONS, {**_session(coming, start, 15000), "notes": "Session en préparation"})
+    for funder, amount in (("SPIP de la Vienne", 6000), ("FIPD", 9000)):
+        add(c.FUNDING, {"session": coming, "funder": funder, "amount": amount, "notes": "Demande en cours"})
+    _coming_year(rng, people, rows, coming, start)
+    rows[c.PARTNERS.name] = _partners()
+    return DemoData(rows)
+
+
+def _companies(rows, year, indexes, rng) -> list[dict]:
+    made = []
+    for index in indexes:
+        name, type_index, letter = COMPANIES[index]
+        last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
+        row = {
+            "id": f"ENT-{index + 1:03d}", "session": year, "name": name, "type": c.COMPANY_TYPES[type_index],
+            "domain": ROME[letter], "representatives": f"{first} {last}", "phone": f"05 49 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "email": f"contact{index + 1}@exemple.fr", "awareness_done": True,
+        }
+        rows[c.COMPANIES.name].append(row)
+        made.append(row)
+    return made
+
+
+def _past_year(rng, people, rows, year, start) -> None:
+    companies = _companies(rows, year, COMPANIES_BY_YEAR[year], rng)
+    outcomes = OUTCOMES[year]
+    number = 0
+    participants = []
+    for situation, adjustment in outcomes:
+        number += 1
+        cand = _candidate(rng, people, year, number, start, retained=True)
+        rows[c.CANDIDATES.name].append(cand)
+        participants.append((cand, situation, adjustment))
+    for _ in range(rng.randint(3, 5)):
+        number += 1
+        rows[c.CANDIDATES.name].append(_candidate(rng, people, year, number, start, retained=False, eligible=False))
+    rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=90), "place": "CP Poitiers-Vivonne",
+                               "agenda": "Lancement de la session ; calendrier ; financements", "attendees": "ML, SPIP, direction du CP, JAP, Gepsa, France Travail"})
+    for key in ("info_meeting_1", "info_meeting_2"):
+        day = rows[c.SESSIONS.name][-1][key]
+        rows[c.INFO_MEETINGS.name].append({"session": year, "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
+                                           "attendees": rng.randint(9, 15), "volunteers": rng.randint(6, 9)})
+    for cand, situation, adjustment in participants:
+        _follow_up(rng, rows, cand, companies, start, situation, adjustment)
+
+
+def _follow_up(rng, rows, cand, companies, start, situation, adjustment) -> None:
+    pid = cand["id"]
+    end = start + dt.timedelta(days=4)
+    for company in rng.sample(companies, rng.randint(1, 3)):
+        kind = rng.choice(c.PROPOSAL_TYPES[:6])
+        rows[c.DEBRIEFING.name].append({"session": cand["session"], "participant": pid, "company": company["id"], "type": kind,
+                                        "detail": f"{kind} proposé(e) par {company['name']}", "outcome": rng.choice(c.PROPOSAL_OUTCOMES)})
+    for sphere in rng.sample(c.LIFE_SPHERES[:9], 4):
+        rows[c.PLANS.name].append({"participant": pid, "sphere": sphere, "objective": f"Avancer sur : {sphere.lower()}",
+                                   "action": "Rendez-vous et démarches avec le partenaire", "owner": rng.choice(c.ACTION_OWNERS),
+                                   "deadline": end + dt.timedelta(days=rng.randint(30, 200)), "status": rng.choice(("Réalisée", "Réalisée", "Abandonnée", "En cours"))})
+    for month in range(12):
+        if rng.random() < 0.9:
+            rows[c.FOLLOWUP.name].append({"participant": pid, "date": end + dt.timedelta(days=30 * month + rng.randint(3, 20)),
+                                          "type": rng.choice(("Entretien ML", "Entretien ML", "Entretien ML + SPIP", "Contact relais")),
+                                          "adviser": cand["adviser"], "notes": "Point sur le plan d'action"})
+    release = end + dt.timedelta(days=rng.randint(40, 200))
+    six = situation if situation in c.POSITIVE_SITUATIONS and rng.random() < 0.6 else rng.choice(
+        ("Recherche d'emploi", "Formation", "Emploi de moins de 6 mois", "Toujours en détention"))
+    rows[c.PATHWAYS.name].append({
+        "participant": pid, "adjustment_granted": adjustment is not None, "adjustment_type": adjustment,
+        "adjustment_date": release - dt.timedelta(days=10) if adjustment else None, "release_date": release,
+        "relay": "Mission Locale du territoire" if cand["project_department"] != "86" else "ML référente",
+        "relay_territory": cand["project_department"], "relay_contact_date": release - dt.timedelta(days=rng.randint(15, 45)),
+        "situation_6m": six, "situation_1y": situation,
+    })
+
+
+def _coming_year(rng, people, rows, year, start) -> None:
+    _companies(rows, year, [0, 1, 2, 3, 5, 9, 13, 21, 24, 29, 33], rng)  # 11 returning companies: one trio
+    flaws = ["age", "project", "release", "behaviour", "missing", "birthday", "young"]
+    number = 0
+    for index in range(16):
+        number += 1
+        flaw = flaws[index - 9] if index >= 9 else None
+        cand = _candidate(rng, people, year, number, start, retained=index < 10 and flaw in (None, "young"), flaw=flaw)
+        if index in (2, 6):
+            cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
+        rows[c.CANDIDATES.name].append(cand)
+    rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=100), "place": "CP Poitiers-Vivonne",
+                               "agenda": "Préparation de la session ; choix des entreprises", "attendees": "ML, SPIP, direction du CP"})
+
+
+def _partners() -> list[dict]:
+    return [
+        {"organisation": "Mission Locale d'Insertion du Poitou", "role": "Mission Locale", "contact": "Claire Fontaine", "position": "Chargée de projets", "email": "c.fontaine@exemple.fr", "phone": "05 49 00 00 01"},
+        {"organisation": "Mission Locale Nord Vienne", "role": "Mission Locale", "contact": "Marc Giraud", "position": "Conseiller", "email": "m.giraud@exemple.fr", "phone": "05 49 00 00 02"},
+        {"organisation": "Mission Locale Sud Vienne", "role": "Mission Locale", "contact": "Nadia Benali", "position": "Conseillère", "email": "n.benali@exemple.fr", "phone": "05 49 00 00 03"},
+        {"organisation": "SPIP de la Vienne", "role": "SPIP", "contact": "Jean Moreau", "position": "Directeur pénitentiaire d'insertion et de probation", "email": "spip86@exemple.fr"},
+        {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Direction", "email": "cp-vivonne@exemple.fr"},
+        {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Juge de l'application des peines"},
+        {"organisation": "FIPD (préfecture de la Vienne)", "role": "Financeur", "contact": "Service prévention"},
+        {"organisation": "Gepsa", "role": "Gepsa", "contact": "Responsable formation"},
+        {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Conseiller justice"},
+        {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand"},
+    ]

@@ -1,0 +1,220 @@
+"""The file backend: a closed .xlsx read and written with openpyxl (CLI, tests, Linux).
+
+A run never writes the adviser's file directly. `open_workbook` refuses a workbook open in Excel,
+loads it, lets the command work in memory, saves to a temporary file beside it, checks from the
+package itself that nothing the adviser had was lost, keeps a timestamped backup and only then
+replaces the workbook atomically. Any error leaves the original untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..contract import MARKER_NAME, SHEET_ORDER, Table
+from ..report import CommandError
+from . import integrity
+from .content import SheetContent
+from .gateway import Backend, RawTable, Workbook, excel_value
+from .layout import put, render_sheet, style_data_cell
+
+BACKUP_FOLDER = "Sauvegardes ccc-xl"
+BACKUPS_KEPT = 20
+
+
+def lock_file(path: Path) -> Path | None:
+    """Excel's owner file ("~$classeur.xlsx") when the workbook is open in Excel."""
+    candidates = [path.with_name("~$" + path.name)]
+    if len(path.name) > 2:
+        candidates.append(path.with_name("~$" + path.name[2:]))
+    return next((c for c in candidates if c.exists()), None)
+
+
+def check_openable(path: Path) -> None:
+    """Refuse, in French, what openpyxl cannot or must not open."""
+    if not path.exists():
+        raise CommandError(f"Le fichier « {path} » est introuvable.")
+    if path.is_dir():
+        raise CommandError(f"« {path} » est un dossier, pas un classeur Excel.")
+    if lock_file(path):
+        raise CommandError(
+            f"Le classeur « {path.name} » est ouvert dans Excel (fichier {lock_file(path).name}). "
+            "Fermez-le puis relancez la commande, ou utilisez le bouton du ruban « 100 Chances » dans Excel."
+        )
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CommandError(
+            f"« {path.name} » est un ancien classeur .xls ou un classeur protégé par mot de passe : "
+            "enregistrez-le au format .xlsx sans mot de passe d'ouverture."
+        )
+    if not zipfile.is_zipfile(path):
+        raise CommandError(f"« {path.name} » n'est pas un classeur Excel .xlsx lisible (fichier vide, tronqué ou d'un autre format).")
+
+
+class FileBackend(Backend):
+    """openpyxl on a closed workbook; cached formula results are read when input cells hold formulas."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        check_openable(self.path)
+        try:
+            self.wb = load_workbook(self.path)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as problem:
+            raise CommandError(f"« {self.path.name} » n'a pas pu être lu comme un classeur Excel ({type(problem).__name__}).") from None
+        self._values_wb = None
+        self.replaced: set[str] = set()
+        self.dirty = False
+
+    def is_ccc_workbook(self) -> bool:
+        return MARKER_NAME in self.wb.defined_names
+
+    def _find(self, table: Table):
+        for ws in self.wb.worksheets:
+            if table.name in ws.tables:
+                return ws, ws.tables[table.name]
+        if table.sheet in self.wb.sheetnames:
+            raise CommandError(
+                f"La feuille « {table.sheet} » ne contient plus le tableau Excel {table.name} "
+                "(il a peut-être été converti en plage). Sélectionnez les données puis Insertion > Tableau, "
+                f"et nommez-le {table.name}."
+            )
+        raise CommandError(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
+
+    def _values(self, ws):
+        """The sheet to read values from: cached results when the adviser typed formulas."""
+        if self._values_wb is None:
+            self._values_wb = load_workbook(self.path, data_only=True)
+        return self._values_wb[ws.title]
+
+    def read_table(self, table: Table) -> RawTable:
+        ws, xl_table = self._find(table)
+        min_col, min_row, max_col, max_row = range_boundaries(xl_table.ref)
+        cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col))
+        if any(c.data_type == "f" for row in cells[1:] for c in row):
+            values_ws = self._values(ws)
+            grid = [list(r) for r in values_ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
+        else:
+            grid = [[c.value for c in row] for row in cells]
+        if ws.merged_cells.ranges and any(
+            range_boundaries(str(m))[1] <= max_row and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
+        ):
+            raise CommandError(f"La feuille « {ws.title} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
+        return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col)
+
+    def write_columns(self, raw: RawTable, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
+        ws = self.wb[raw.sheet]
+        for header, values in columns.items():
+            column_number = raw.first_column + raw.header.index(header)
+            for offset, value in enumerate(values):
+                cell = put(ws, raw.first_row + offset, column_number, value)
+                if formats.get(header):
+                    cell.number_format = formats[header]
+        self.dirty = True
+
+    def replace_sheet(self, content: SheetContent) -> None:
+        name = content.sheet
+        if name in self.wb.sheetnames:
+            index = self.wb.sheetnames.index(name)
+            self.wb.remove(self.wb[name])
+        else:
+            index = _planned_index(self.wb.sheetnames, name)
+        ws = self.wb.create_sheet(name, index)
+        render_sheet(ws, content)
+        self.replaced.add(name)
+        self.dirty = True
+
+    def append_rows(self, table: Table, rows: list[list[object]]) -> None:
+        ws, xl_table = self._find(table)
+        min_col, min_row, max_col, max_row = range_boundaries(xl_table.ref)
+        # Reuse trailing blank rows of the table (a fresh table has one) before growing it.
+        last_used = max_row
+        while last_used > min_row and all(
+            ws.cell(last_used, c).value in (None, "") for c in range(min_col, max_col + 1)
+        ):
+            last_used -= 1
+        for offset, values in enumerate(rows, start=1):
+            for index, (column, value) in enumerate(zip(table.columns, values)):
+                cell = put(ws, last_used + offset, min_col + index, value)
+                style_data_cell(cell, column)
+        new_max = max(max_row, last_used + len(rows))
+        xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_max}"
+        self.dirty = True
+
+    def fill_table(self, table: Table, rows: list[list[object]]) -> None:
+        """Replace a table's data rows (new workbooks only: the demo and test fixtures)."""
+        ws, xl_table = self._find(table)
+        min_col, min_row, max_col, _ = range_boundaries(xl_table.ref)
+        for offset, values in enumerate(rows, start=1):
+            for index, column in enumerate(table.columns):
+                cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
+                style_data_cell(cell, column)
+        xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
+        self.dirty = True
+
+    def save(self, backup: bool = True) -> Path | None:
+        """Save atomically after checking for losses; returns the backup path (None if unchanged)."""
+        if not self.dirty:
+            return None
+        return save_atomically(self.wb, self.path, self.replaced, backup=backup)
+
+
+def _planned_index(existing: list[str], name: str) -> int:
+    """Where a missing generated sheet goes: after the last existing sheet that precedes it in the
+    contract's order."""
+    if name not in SHEET_ORDER:
+        return len(existing)
+    before = SHEET_ORDER[: SHEET_ORDER.index(name)]
+    positions = [existing.index(s) + 1 for s in before if s in existing]
+    return max(positions, default=len(existing))
+
+
+def save_atomically(wb, path: Path, replaced: set[str] = frozenset(), backup: bool = True) -> Path | None:
+    """Write ``wb`` over ``path`` through a temporary file, a loss check, a backup and os.replace."""
+    path = Path(path)
+    temp = path.with_name(f".{path.stem}.ccc-xl-{os.getpid()}.tmp.xlsx")
+    try:
+        wb.save(temp)
+        if path.exists():
+            lost = integrity.losses(integrity.inventory(path), integrity.inventory(temp), set(replaced))
+            if lost:
+                raise CommandError(
+                    "Enregistrement annulé : le classeur aurait perdu " + "; ".join(lost)
+                    + ". Le classeur d'origine n'a pas été modifié."
+                )
+        backup_path = _backup(path) if backup and path.exists() else None
+        os.replace(temp, path)
+        return backup_path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def _backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H-%M-%S-%f")
+    target = folder / f"{path.stem} {stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    for old in sorted(folder.glob(f"{path.stem} *{path.suffix}"))[:-BACKUPS_KEPT]:
+        old.unlink()
+    return target
+
+
+@contextlib.contextmanager
+def open_workbook(path, write: bool = True):
+    """A `Workbook` on a file; saved atomically on success when ``write``, untouched on error."""
+    backend = FileBackend(Path(path))
+    book = Workbook(backend)
+    book.check_is_ccc_workbook()
+    yield book
+    if write:
+        backend.save()

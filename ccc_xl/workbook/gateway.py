@@ -1,0 +1,236 @@
+"""The workbook gateway: typed tables in, computed columns and generated sheets out.
+
+`Workbook` is what commands use. It does everything that does not depend on where the workbook
+lives — matching headers to the contract, forgiving parsing, anomalies, turning results back into
+cell values — and delegates raw cell access to a `Backend`: `FileBackend` (openpyxl, a closed .xlsx)
+or the live xlwings backend (the workbook open in Excel). A backend reads and writes whole ranges,
+so the number of calls does not grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..contract import JOURNAL, Column, Kind, Table
+from ..parsing import Unreadable, is_blank, normalise, parse_cell
+from ..report import Anomaly, CommandError
+from .content import SheetContent
+
+
+@dataclass
+class RawTable:
+    """The cells of an Excel Table as a backend found them, before any typing."""
+
+    table: Table
+    sheet: str
+    header: list[str]
+    rows: list[list[object]]
+    first_row: int  # Excel row number of the first data row
+    first_column: int  # Excel column number (1-based) of the table's first column
+
+
+class Backend(ABC):
+    """Raw access to one workbook. Implementations: `file.FileBackend`, `live.LiveBackend`."""
+
+    @abstractmethod
+    def is_ccc_workbook(self) -> bool:
+        """Whether the workbook carries the ccc-xl marker (so it is safe to write into it)."""
+
+    @abstractmethod
+    def read_table(self, table: Table) -> RawTable:
+        """The header and data cells of an Excel Table; CommandError (French) if it is missing."""
+
+    @abstractmethod
+    def write_columns(self, raw: RawTable, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
+        """Write whole columns of a table (header -> one value per data row), nothing else."""
+
+    @abstractmethod
+    def replace_sheet(self, content: SheetContent) -> None:
+        """Replace a generated sheet wholesale (create it if missing)."""
+
+    @abstractmethod
+    def append_rows(self, table: Table, rows: list[list[object]]) -> None:
+        """Append rows at the end of an Excel Table, growing the table."""
+
+
+def _header_map(raw: RawTable) -> dict[str, int]:
+    """Contract key -> position in the table, matching headers whatever their case or spacing.
+
+    Advisers may reorder columns or add their own: only missing or duplicated contract headers
+    are a problem.
+    """
+    seen: dict[str, int] = {}
+    for position, header in enumerate(raw.header):
+        name = normalise(str(header or ""))
+        if not name:
+            continue
+        if name in seen:
+            raise CommandError(
+                f"La feuille « {raw.sheet} » a deux colonnes « {header} » dans le tableau "
+                f"{raw.table.name} : renommez ou supprimez l'une des deux."
+            )
+        seen[name] = position
+    found = {}
+    missing = []
+    for col in raw.table.columns:
+        position = seen.get(normalise(col.header))
+        if position is None:
+            missing.append(col)
+        else:
+            found[col.key] = position
+    blocking = [c for c in missing if c.required or c.computed]
+    if blocking:
+        names = ", ".join(f"« {c.header} »" for c in blocking)
+        raise CommandError(
+            f"Feuille « {raw.sheet} » : colonne(s) {names} introuvable(s) dans l'en-tête du tableau "
+            f"{raw.table.name}. Rétablissez le nom exact de l'en-tête (ligne {raw.first_row - 1})."
+        )
+    return found
+
+
+def _typed_series(column: Column, values: list[object], index: list[int]) -> pd.Series:
+    if column.kind is Kind.DATE:
+        return pd.Series(pd.to_datetime(values), index=index, name=column.key, dtype="datetime64[ns]")
+    if column.kind is Kind.BOOL:
+        return pd.Series(pd.array(values, dtype="boolean"), index=index, name=column.key)
+    if column.kind is Kind.INT:
+        return pd.Series(pd.array(values, dtype="Int64"), index=index, name=column.key)
+    if column.kind in (Kind.NUMBER, Kind.MONEY):
+        return pd.Series([math.nan if v is None else v for v in values], index=index, name=column.key, dtype=float)
+    return pd.Series(values, index=index, name=column.key, dtype=object)
+
+
+def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
+    """Typed DataFrame of a table (columns = contract keys, index = Excel row numbers).
+
+    Rows whose adviser cells are all blank are dropped; cells that cannot be read become None and
+    an anomaly naming the sheet, row and column.
+    """
+    positions = _header_map(raw)
+    inputs = [positions[c.key] for c in raw.table.input_columns if c.key in positions]
+    kept = [
+        (raw.first_row + i, row)
+        for i, row in enumerate(raw.rows)
+        if any(not is_blank(row[p]) for p in inputs if p < len(row))
+    ]
+    index = [excel_row for excel_row, _ in kept]
+    anomalies: list[Anomaly] = []
+    series = []
+    for col in raw.table.columns:
+        position = positions.get(col.key)
+        values: list[object] = []
+        for excel_row, row in kept:
+            cell = row[position] if position is not None and position < len(row) else None
+            try:
+                values.append(parse_cell(col, cell))
+            except Unreadable as problem:
+                values.append(None)
+                if not col.computed:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problem}."))
+        series.append(_typed_series(col, values, index))
+    frame = pd.concat(series, axis=1) if series else pd.DataFrame(index=index)
+    frame.index.name = "ligne"
+    return frame, anomalies
+
+
+def excel_value(column: Column, value: object) -> object:
+    """A typed value back into what a cell holds (Oui/Non for yes/no, datetimes for dates).
+
+    Text passes through untouched, so fixtures and demos can also write what an adviser would type.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, pd.Timestamp):  # numpy scalar
+        value = value.item()
+    if column.kind is Kind.BOOL and isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if column.kind is Kind.DATE and isinstance(value, (dt.date, pd.Timestamp)):
+        return dt.datetime(value.year, value.month, value.day)
+    if column.kind is Kind.INT and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class Workbook:
+    """A workbook as commands see it: typed tables, computed columns, generated sheets, a journal."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+        self.anomalies: list[Anomaly] = []
+        self._raw: dict[str, RawTable] = {}
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def check_is_ccc_workbook(self) -> None:
+        if not self.backend.is_ccc_workbook():
+            raise CommandError(
+                "Ce classeur n'est pas un classeur ccc-xl (il n'a pas été créé par « ccc-xl nouveau »). "
+                "Aucune modification n'a été faite."
+            )
+
+    def read(self, table: Table) -> pd.DataFrame:
+        """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised."""
+        if table.name not in self._frames:
+            raw = self.backend.read_table(table)
+            frame, anomalies = frame_from_raw(raw)
+            self._raw[table.name] = raw
+            self._frames[table.name] = frame
+            self.anomalies.extend(anomalies)
+        return self._frames[table.name].copy()
+
+    def write_computed(self, table: Table, frame: pd.DataFrame) -> int:
+        """Write the computed columns present in ``frame`` (index = Excel rows as read).
+
+        Adviser columns are never written, whatever ``frame`` holds. Rows of the table that are not
+        in ``frame`` (blank rows) get empty computed cells. Returns the number of cells that changed.
+        """
+        if table.name not in self._raw:
+            self.read(table)
+        raw = self._raw[table.name]
+        positions = _header_map(raw)
+        columns: dict[str, list[object]] = {}
+        formats: dict[str, str | None] = {}
+        changed = 0
+        for col in table.computed_columns:
+            if col.key not in frame.columns:
+                continue
+            by_row = {row: excel_value(col, v) for row, v in frame[col.key].items()}
+            values = [by_row.get(raw.first_row + i) for i in range(len(raw.rows))]
+            old = [row[positions[col.key]] if positions[col.key] < len(row) else None for row in raw.rows]
+            changed += sum(1 for a, b in zip(old, values) if not _same_cell(a, b))
+            columns[col.header] = values
+            formats[col.header] = col.excel_format
+        if changed:
+            self.backend.write_columns(raw, columns, formats)
+            for header, values in columns.items():
+                position = raw.header.index(header) if header in raw.header else None
+                if position is not None:
+                    for row, value in zip(raw.rows, values):
+                        row[position] = value
+        return changed
+
+    def replace_sheet(self, content: SheetContent) -> None:
+        self.backend.replace_sheet(content)
+
+    def log(self, command: str, message: str, level: str = "Info", anomalies=(), now: dt.datetime | None = None) -> None:
+        """Append a run's summary and each anomaly to the Journal sheet."""
+        stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+        rows = [[stamp, command, level, None, None, None, message]]
+        rows += [[stamp, command, a.level, a.sheet, a.row, a.column, a.message] for a in anomalies]
+        self.backend.append_rows(JOURNAL, rows)
+
+
+def _same_cell(old: object, new: object) -> bool:
+    if is_blank(old) and is_blank(new):
+        return True
+    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
+        return old == new
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
+        return float(old) == float(new)
+    return old == new

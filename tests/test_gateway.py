@@ -1,0 +1,111 @@
+"""Reading typed tables forgives what advisers type; writing touches only computed cells."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl.report import CommandError
+from ccc_xl.workbook.file import open_workbook
+
+from conftest import workbook_with
+
+ODD_ROWS = [
+    {"id": "C1", "session": "2027", "last_name": " Dupont ", "first_name": "Léa", "birth_date": "03/05/2001",
+     "project_defined": "oui ", "motivated": "X", "behaviour_ok": "NON", "retained": 1, "domain": "f"},
+    {},  # a blank row inside the table
+    {"id": "C2", "session": 2027.0, "last_name": "O'Brien & <Fils>", "first_name": "=Zoé 🙂", "birth_date": "31/02/2001",
+     "project_defined": "peut-être", "expected_release": 46100, "notes": "x" * 2000},
+]
+
+
+def cells(path, sheet):
+    ws = load_workbook(path)[sheet]
+    return {(cell.row, cell.column): (cell.value, cell.number_format, cell.fill.fgColor.rgb) for row in ws.iter_rows() for cell in row}
+
+
+def test_odd_input_is_read_as_meant_and_unreadable_cells_are_reported(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS})
+    with open_workbook(path, write=False) as book:
+        df = book.read(c.CANDIDATES)
+        anomalies = book.anomalies
+    assert list(df.index) == [2, 4]  # Excel rows; the blank row 3 is skipped
+    first, second = df.loc[2], df.loc[4]
+    assert first.last_name == "Dupont" and first.session == 2027
+    assert first.birth_date == pd.Timestamp(2001, 5, 3)
+    assert (first.project_defined, first.motivated, first.behaviour_ok, first.retained) == (True, True, False, True)
+    assert first.domain == c.ROME_DOMAINS[5]
+    assert second.last_name == "O'Brien & <Fils>" and second.first_name == "=Zoé 🙂"
+    assert pd.isna(second.birth_date) and pd.isna(second.project_defined)
+    assert second.expected_release == pd.Timestamp(2026, 3, 19)  # Excel serial 46100
+    where = {(a.sheet, a.row, a.column) for a in anomalies}
+    assert where == {("Candidats", 4, "Date de naissance"), ("Candidats", 4, "Projet défini")}
+    assert all("31/02/2001" in a.message or "peut-être" in a.message for a in anomalies)
+
+
+def test_reordered_and_extra_columns_are_fine(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS[:1]})
+    wb = load_workbook(path)
+    ws = wb["Candidats"]
+    ws.move_range("C1:C2", cols=30)  # "Nom" moved to the far right, outside the table
+    ws["C1"], ws["C2"] = "Mon commentaire", "à moi"  # an adviser's own column takes its place
+    ws.tables["tblCandidats"].ref = "A1:AG2"
+    ws["AG1"] = "  nom "  # reordered, with odd case and spaces
+    wb.save(path)
+    with open_workbook(path, write=False) as book:
+        df = book.read(c.CANDIDATES)
+    assert df.loc[2, "last_name"] == "Dupont"
+
+
+def test_missing_or_duplicated_headers_stop_with_the_sheet_and_column(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS[:1]})
+    wb = load_workbook(path)
+    wb["Candidats"]["A1"] = "Identifiant"
+    wb.save(path)
+    with pytest.raises(CommandError, match="« ID »"), open_workbook(path, write=False) as book:
+        book.read(c.CANDIDATES)
+    wb["Candidats"]["A1"] = "Nom"
+    wb.save(path)
+    with pytest.raises(CommandError, match="deux colonnes « Nom »"), open_workbook(path, write=False) as book:
+        book.read(c.CANDIDATES)
+
+
+def test_write_computed_changes_only_computed_cells(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS})
+    before = cells(path, "Candidats")
+    with open_workbook(path) as book:
+        df = book.read(c.CANDIDATES)
+        df["eligibility"] = ["Éligible", "À compléter"]
+        df["age_at_start"] = [25, None]
+        df["last_name"] = "ÉCRASÉ"  # an adviser column: must never be written
+        book.write_computed(c.CANDIDATES, df)
+    after = cells(path, "Candidats")
+    computed = {c.CANDIDATES.headers.index(col.header) + 1 for col in c.CANDIDATES.computed_columns}
+    changed = {k for k in before if before[k] != after.get(k)}
+    assert changed == {(2, c.CANDIDATES.headers.index("Éligibilité") + 1), (4, c.CANDIDATES.headers.index("Éligibilité") + 1),
+                       (2, c.CANDIDATES.headers.index("Âge à l'action") + 1)}
+    assert all(col in computed for _, col in changed)
+    ws = load_workbook(path)["Candidats"]
+    assert ws["C2"].value == " Dupont "  # adviser's own typing, stray spaces included, untouched
+
+
+def test_rewriting_the_same_results_changes_nothing(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS})
+    for expected_changes in (2, 0):
+        with open_workbook(path) as book:
+            df = book.read(c.CANDIDATES)
+            df["eligibility"] = ["Éligible", "Non éligible"]
+            assert book.write_computed(c.CANDIDATES, df) == expected_changes
+
+
+def test_journal_lines_accumulate(tmp_path, blank):
+    for n in range(2):
+        with open_workbook(blank) as book:
+            book.log("essai", f"exécution {n}", now=dt.datetime(2026, 1, 1, 10, n))
+    ws = load_workbook(blank)["Journal"]
+    rows = [[cell.value for cell in row] for row in ws.iter_rows(min_row=2)]
+    assert rows == [["2026-01-01 10:00:00", "essai", "Info", None, None, None, "exécution 0"],
+                    ["2026-01-01 10:01:00", "essai", "Info", None, None, None, "exécution 1"]]
+    assert ws.tables["tblJournal"].ref == "A1:G3"

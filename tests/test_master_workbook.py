@@ -1,0 +1,63 @@
+"""The committed master workbook is the contract, laid out for advisers, and up to date."""
+
+import zipfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl.workbook.build import create_workbook
+from ccc_xl.workbook.layout import COMPUTED_HEADER, INPUT_HEADER
+
+MASTER = Path(__file__).resolve().parent.parent / "workbooks" / "100-chances-vienne.xlsx"
+
+
+def test_master_workbook_is_rebuilt_from_the_current_contract(tmp_path):
+    fresh = create_workbook(tmp_path / "fresh.xlsx")
+    with zipfile.ZipFile(MASTER) as committed, zipfile.ZipFile(fresh) as rebuilt:
+        assert committed.namelist() == rebuilt.namelist(), "lancez scripts/build_workbook.py"
+        stale = [n for n in committed.namelist() if n != "docProps/core.xml" and committed.read(n) != rebuilt.read(n)]
+    assert not stale, f"classeur maître périmé ({stale}) : lancez scripts/build_workbook.py"
+
+
+def test_contract_keys_headers_and_lists_are_consistent():
+    for table in c.TABLES.values():
+        assert len(set(table.keys)) == len(table.keys), table.name
+        assert len({h.casefold() for h in table.headers}) == len(table.headers), table.name
+        assert table.sheet in c.SHEET_ORDER
+        for column in table.columns:
+            if column.choices:
+                assert column.choices in c.LISTS
+    assert len(c.ROME_DOMAINS) == 14
+    assert len(set(c.SHEET_ORDER)) == len(c.SHEET_ORDER)
+
+
+def test_every_table_is_a_real_excel_table_with_the_contract_headers():
+    wb = load_workbook(MASTER)
+    assert wb.sheetnames == list(c.SHEET_ORDER)
+    for table in (*c.INPUT_TABLES, c.JOURNAL):
+        ws = wb[table.sheet]
+        assert table.name in ws.tables, table.name
+        assert [cell.value for cell in ws[1]][: len(table.columns)] == table.headers
+        assert ws.freeze_panes == "B2"
+
+
+def test_drop_downs_dates_and_computed_columns_are_visible_to_advisers():
+    wb = load_workbook(MASTER)
+    ws = wb["Candidats"]
+    validated = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1 for dv in ws.data_validations.dataValidation}
+    for index, column in enumerate(c.CANDIDATES.columns, start=1):
+        letter = ws.cell(1, index).column_letter
+        header = ws.cell(1, index)
+        expected_fill = COMPUTED_HEADER if column.computed else INPUT_HEADER
+        assert header.fill.fgColor.rgb.endswith(expected_fill.fgColor.rgb[-6:]), column.header
+        if column.choices and not column.computed:
+            assert validated[letter] == f"=lst_{column.choices}"
+        if column.kind is c.Kind.DATE:
+            assert ws.cell(2, index).number_format == "dd/mm/yyyy"
+    rules = [rule for cf in ws.conditional_formatting for rule in cf.rules]
+    assert {r.formula[0].strip('"') for r in rules} == {"Éligible", "Non éligible", "À compléter"}
+    assert wb["Listes"].sheet_state == "hidden"
+    home = " ".join(str(cell.value) for cell in wb["Accueil"]["A"] if cell.value)
+    assert "Éligibilité" in home and "Rotations" in home and "financeurs" in home
+    assert c.MARKER_NAME in wb.defined_names
