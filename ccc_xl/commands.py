@@ -13,6 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from . import contract as c
 from . import demo as demo_data
 from .report import CommandError, Outcome
@@ -65,11 +67,72 @@ def nouveau(path, overwrite: bool = False) -> Outcome:
     return Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
 
 
+DOCUMENTS_FOLDER = "Documents 100 Chances"
+
+
+def _documents_folder(book: Workbook, out_dir) -> Path:
+    """Where documents go: ``out_dir``, else a folder next to the workbook file."""
+    if out_dir is not None:
+        return Path(out_dir)
+    path = getattr(book.backend, "path", None)
+    if path is None:
+        raise CommandError("Indiquez le dossier où produire les documents.")
+    return Path(path).resolve().parent / DOCUMENTS_FOLDER
+
+
+def documents(book: Workbook, session: int | None = None, types=None, pdf: bool = False,
+              out_dir=None, today: dt.date | None = None) -> Outcome:
+    """Fill the Word templates for a session (every type, or ``types``), optionally as PDF too,
+    and list the session's files, with links, on the Documents sheet."""
+    from . import documents as docs
+    from . import word
+    from .workbook.content import Block, SheetContent
+
+    # The interview schedule and Grand Oral order come from the rotation planning; until it is
+    # read here, SessionFrames' empty defaults make those documents anomalies ("lancez Rotations").
+    frames = docs.SessionFrames(
+        sessions=book.read(c.SESSIONS), candidates=book.read(c.CANDIDATES), companies=book.read(c.COMPANIES),
+        debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS))
+    year, planned, anomalies = docs.plan_documents(frames, session, types, today)
+    folder = _documents_folder(book, out_dir)
+    made = word.generate(planned, folder, year, types=types, pdf=pdf)
+    listed = word.session_files(folder, year)
+    # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
+    links = ["/".join((folder.name, *f.path.parts)) if out_dir is None else str(folder / f.path)
+             for f in listed]
+    frame = pd.DataFrame({
+        "Type": [docs.DOCUMENT_TYPES[f.type].title if f.type else "" for f in listed],
+        "Document": [f.path.stem for f in listed],
+        "Format": [f.path.suffix.lstrip(".").upper() for f in listed],
+        "Emplacement": links,
+    })
+    book.replace_sheet(SheetContent(
+        c.DOCUMENTS_SHEET.name, f"Documents de la session {year}",
+        notes=[f"Dossier : {folder / str(year)}", "Cliquez sur un nom de document pour l'ouvrir."],
+        blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Document": 60, "Emplacement": 70})]))
+    return Outcome("documents", f"{len(made)} document(s) produit(s) pour la session {year} dans « {folder} ».",
+                   anomalies=anomalies, paths=[str(folder / f.path) for f in made])
+
+
+def modeles_verifier(templates_dir=None) -> Outcome:
+    """List each Word template's fields and every field the data does not provide."""
+    from . import word
+
+    reports = word.verify_templates(Path(templates_dir) if templates_dir else word.TEMPLATES_DIR)
+    lines = [f"{r.template} : {', '.join(r.fields) or 'aucun champ'}" for r in reports]
+    problems = [p for r in reports for p in r.problems]
+    if problems:
+        raise CommandError(f"{len(problems)} problème(s) dans les modèles : " + " ; ".join(problems))
+    return Outcome("modeles", f"{len(reports)} modèles vérifiés : tous leurs champs sont fournis.", lines=lines)
+
+
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
 
 # Steps `ccc-xl demo` runs on the demo workbook once its data is in, in the year's order.
 # Each entry: (label, command name, command function, options).
-DEMO_STEPS: list[tuple[str, str, Command, dict]] = []
+DEMO_STEPS: list[tuple[str, str, Command, dict]] = [
+    ("Documents", "documents", documents, {"today": None}),
+]
 
 
 def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Outcome:

@@ -37,6 +37,8 @@ from babel.dates import format_date, format_time
 from ccc_xl.contract import (
     CANDIDATES,
     COMPANIES,
+    GRAND_ORAL_SHEET,
+    INTERVIEWS_SHEET,
     LIFE_SPHERES,
     SESSION_DEFAULTS,
     SESSIONS,
@@ -386,6 +388,11 @@ class _Session:
         return Anomaly(SESSIONS.sheet, int(self.excel_row), column, None,
                        f"« {column} » est vide : {what} non produit(e)s.")
 
+    def unplanned(self, sheet: str, what: str) -> Anomaly:
+        return Anomaly(sheet, None, None, None,
+                       f"rien de planifié pour la session {self.year} : {what} non produit(e)s "
+                       "(lancez « Rotations »).")
+
     def interviews_of_company(self, company_id: str) -> pd.DataFrame:
         if self.interviews.empty:
             return self.interviews
@@ -434,6 +441,8 @@ def _awareness(s: _Session):
 def _company_interviews(s: _Session):
     if is_blank(s.value("interviews_date")):
         return [], [s.missing("interviews_date", "convocations aux entretiens")]
+    if s.interviews.empty:
+        return [], [s.unplanned(INTERVIEWS_SHEET.name, "convocations aux entretiens")]
     docs, anomalies = [], []
     for excel_row, c in s.companies.iterrows():
         company_id = as_text(c["id"])
@@ -487,6 +496,8 @@ def _coaching(s: _Session):
 def _participant_interviews(s: _Session):
     if is_blank(s.value("interviews_date")):
         return [], [s.missing("interviews_date", "plannings des entretiens")]
+    if s.interviews.empty:
+        return [], [s.unplanned(INTERVIEWS_SHEET.name, "plannings des entretiens")]
     docs, anomalies = [], []
     for excel_row, p in s.participants.iterrows():
         rows = s.interviews_of_participant(as_text(p["id"]))
@@ -504,6 +515,8 @@ def _participant_interviews(s: _Session):
 def _participant_grand_oral(s: _Session):
     if is_blank(s.value("grand_oral_date")):
         return [], [s.missing("grand_oral_date", "horaires du Grand Oral")]
+    if s.grand_oral.empty:
+        return [], [s.unplanned(GRAND_ORAL_SHEET.name, "horaires du Grand Oral")]
     by_participant = {as_text(r["participant"]): r for _, r in s.grand_oral.iterrows()}
     docs, anomalies = [], []
     for excel_row, p in s.participants.iterrows():

@@ -193,6 +193,16 @@ def generate(documents: list[PlannedDocument], out_dir: Path, session: int, type
     return files
 
 
+def session_files(out_dir: Path, session: int) -> list[GeneratedFile]:
+    """Every document now in the session's folder (this run's and kept types'), sorted."""
+    folder_types = {safe_name(t.folder, MAX_FOLDER): t.key for t in DOCUMENT_TYPES.values()}
+    session_dir = out_dir / safe_name(str(session))
+    if not session_dir.is_dir():
+        return []
+    return [GeneratedFile(folder_types.get(p.parent.name, ""), PurePath(p.relative_to(out_dir)))
+            for p in sorted(session_dir.rglob("*")) if p.is_file()]
+
+
 # ---------------------------------------------------------------------------------------------
 # Template verification (`ccc-xl modeles verifier`)
 # ---------------------------------------------------------------------------------------------

@@ -257,3 +257,18 @@ def test_pdf_conversion_keeps_names_and_dates(tmp_path):
                                     check=True).stdout for p in pdfs)
     assert "Karim Benali" in text and "vendredi 17 mars 2023" in text
     assert "Boulangerie Dupont" in text and "mardi 28 février 2023" in text
+
+
+def test_documents_command_lists_files_with_links_on_the_documents_sheet(demo_copy):
+    from openpyxl import load_workbook
+
+    from ccc_xl.commands import documents, run_on_file
+
+    outcome = run_on_file(demo_copy, "documents", documents, types=["plan-action", "emargement"])
+    folder = demo_copy.parent / "Documents 100 Chances"
+    assert outcome.paths and all(Path(p).is_file() for p in outcome.paths)
+    ws = load_workbook(demo_copy)["Documents"]
+    linked = [c.hyperlink.target for row in ws.iter_rows() for c in row if c.hyperlink]
+    on_disk = {str(p.relative_to(demo_copy.parent)).replace(os.sep, "/") for p in folder.rglob("*.docx")}
+    assert linked and set(linked) == on_disk
+    assert any("Plan d'action" in t for t in linked)
