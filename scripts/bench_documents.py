@@ -29,7 +29,7 @@ def documents(count: int):
     from ccc_xl.documents import plan_documents
     from document_samples import sample_frames
 
-    participants = max(2, count // 6 + 1)
+    participants = max(2, count // 5 + 1)  # five documents per participant, plus the session ones
     _, docs, _ = plan_documents(sample_frames(participants=participants), today=dt.date(2023, 3, 1))
     by_type = [list(g) for _, g in itertools.groupby(docs, key=lambda d: d.type)]
     mixed = [d for group in itertools.zip_longest(*by_type) for d in group if d is not None]
