@@ -14,7 +14,9 @@ empty optional field leaves no stray label, ``{%tr for … %}`` repeats a table 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -449,13 +451,26 @@ BUILDERS = {
 }
 
 
+def same_package(a, b) -> bool:
+    """Same .docx content, whatever the zip timestamps (python-docx stamps the current time)."""
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names = sorted(za.namelist())
+        return names == sorted(zb.namelist()) and all(za.read(n) == zb.read(n) for n in names)
+
+
 def build(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
-    """Write every template and the field reference into ``out_dir``; return the paths written."""
+    """Write every template and the field reference into ``out_dir``; return their paths.
+
+    A template whose content did not change is left as it is, so git shows no binary churn.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for doc_type in DOCUMENT_TYPES.values():
         path = out_dir / doc_type.template
-        BUILDERS[doc_type.key]().save(path)
+        buffer = io.BytesIO()
+        BUILDERS[doc_type.key]().save(buffer)
+        if not (path.exists() and same_package(buffer, path)):
+            path.write_bytes(buffer.getvalue())
         written.append(path)
     champs = out_dir / "CHAMPS.md"
     champs.write_text(fields_markdown(), encoding="utf-8")

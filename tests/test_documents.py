@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections import defaultdict
 from pathlib import Path, PurePath
 
@@ -59,10 +58,7 @@ def test_committed_templates_match_the_build_script(tmp_path):
         committed = TEMPLATES_DIR / built.name
         assert committed.exists(), f"{built.name} absent : lancer scripts/build_templates.py"
         if built.suffix == ".docx":
-            with zipfile.ZipFile(built) as new, zipfile.ZipFile(committed) as old:
-                assert sorted(new.namelist()) == sorted(old.namelist())
-                for name in new.namelist():
-                    assert new.read(name) == old.read(name), f"{built.name}:{name} pas à jour"
+            assert build_templates.same_package(built, committed), f"{built.name} pas à jour"
         else:
             assert built.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
 
