@@ -171,3 +171,38 @@ def diagnostic_cmd():
         if not check.ok and check.fix:
             out.print(f"    → {check.fix}", markup=False)
     sys.exit(0 if all(check.ok for check in checks) else 1)
+
+
+@main.command("documents")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Type de document à produire (répétable) ; tous par défaut. Voir « modeles verifier ».")
+@click.option("--pdf", is_flag=True, help="Produire aussi les PDF (LibreOffice requis).")
+@click.option("--dossier", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de sortie (par défaut « Documents 100 Chances » à côté du classeur).")
+@friendly
+def documents_cmd(classeur, session, types, pdf, dossier):
+    """Produire les convocations, plannings, plans d'action, feuilles d'émargement et la liste des
+    visiteurs depuis les modèles Word, et les lister dans l'onglet « Documents »."""
+    from .commands import documents, run_on_file
+
+    with out.status("Production des documents…"):
+        return run_on_file(classeur, "documents", documents, session=session, types=list(types) or None,
+                           pdf=pdf, out_dir=dossier)
+
+
+@main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+def modeles():
+    """Modèles Word des documents."""
+
+
+@modeles.command("verifier")
+@click.option("--dossier", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Dossier des modèles (par défaut les modèles livrés).")
+@friendly
+def modeles_verifier_cmd(dossier):
+    """Lister les champs de chaque modèle et signaler ceux que le classeur ne fournit pas."""
+    from .commands import modeles_verifier
+
+    return modeles_verifier(dossier)
