@@ -9,6 +9,7 @@ sheet, row and column.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -91,9 +92,21 @@ def _checked_date(year: int, month: int, day: int) -> dt.date:
         raise Unreadable("n'est pas une date valide (jour ou mois impossible)") from None
 
 
+# Years a date may have: the serial-number range above. Outside it a date is a typo ("01/01/2300"),
+# and pandas could not even hold some of them (datetime64[ns] stops at 1677 and 2262).
+_YEARS = (1920, 2100)
+
+
 def parse_date(value: object) -> dt.date:
     """A real date from a date, an Excel serial number or text in the formats advisers use:
     "03/05/2001", "3-5-01", "03.05.2001" (day first), "2001-05-03" (ISO), "3 mai 2001"."""
+    day = _any_date(value)
+    if not _YEARS[0] <= day.year <= _YEARS[1]:
+        raise Unreadable(f"n'est pas une date plausible (années {_YEARS[0]} à {_YEARS[1]})")
+    return day
+
+
+def _any_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -106,7 +119,7 @@ def parse_date(value: object) -> dt.date:
         raise Unreadable("n'est pas une date (nombre hors des années 1920 à 2100)")
     text = str(value).strip()
     if re.fullmatch(r"\d+(?:[.,]\d+)?", text):
-        return parse_date(float(text.replace(",", ".")))
+        return _any_date(float(text.replace(",", ".")))
     if match := _DAY_FIRST.match(text):
         day, month, year = match.groups()
         return _checked_date(_full_year(year), int(month), int(day))
@@ -169,19 +182,28 @@ def parse_number(value: object) -> float:
     if isinstance(value, bool):
         raise Unreadable("n'est pas un nombre")
     if isinstance(value, (int, float)):
-        return float(value)
-    text = _NUMBER_JUNK.sub("", str(value).strip())
-    if "," in text and "." in text:
-        text = text.replace(".", "") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
-    text = text.replace(",", ".")
-    try:
-        return float(text)
-    except ValueError:
-        raise Unreadable("n'est pas un nombre lisible") from None
+        number = float(value)
+    else:
+        text = _NUMBER_JUNK.sub("", str(value).strip())
+        if "," in text and "." in text:
+            text = text.replace(".", "") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            raise Unreadable("n'est pas un nombre lisible") from None
+    if not math.isfinite(number):  # "inf", "nan", "1e400"
+        raise Unreadable("n'est pas un nombre lisible")
+    return number
+
+
+# Integers beyond this are typos (a pasted phone or écrou number) and would not fit a table column.
+_LARGEST_INT = 10**15
 
 
 def parse_int(value: object) -> int:
     number = parse_number(value)
+    if abs(number) >= _LARGEST_INT:
+        raise Unreadable("n'est pas un nombre plausible (trop grand)")
     if number != int(number):
         raise Unreadable("n'est pas un nombre entier")
     return int(number)
