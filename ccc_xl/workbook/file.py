@@ -17,7 +17,6 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
@@ -68,8 +67,9 @@ class FileBackend(Backend):
         check_openable(self.path)
         try:
             self.wb = load_workbook(self.path)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as problem:
-            raise CommandError(f"« {self.path.name} » n'a pas pu être lu comme un classeur Excel ({type(problem).__name__}).") from None
+        except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
+            raise CommandError(f"« {self.path.name} » n'a pas pu être lu comme un classeur Excel : il est endommagé "
+                               f"({type(problem).__name__}). Reprenez la dernière sauvegarde.") from None
         self._values_wb = None
         self.replaced: set[str] = set()
         self.dirty = False
@@ -97,7 +97,8 @@ class FileBackend(Backend):
 
     def read_table(self, table: Table) -> RawTable:
         ws, xl_table = self._find(table)
-        min_col, min_row, max_col, max_row = range_boundaries(xl_table.ref)
+        min_col, min_row, max_col, table_end = range_boundaries(xl_table.ref)
+        max_row = _last_filled_row(ws, min_col, min_row, max_col, table_end)
         cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col))
         if any(c.data_type == "f" for row in cells[1:] for c in row):
             values_ws = self._values(ws)
@@ -105,7 +106,7 @@ class FileBackend(Backend):
         else:
             grid = [[c.value for c in row] for row in cells]
         if ws.merged_cells.ranges and any(
-            range_boundaries(str(m))[1] <= max_row and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
+            range_boundaries(str(m))[1] <= table_end and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
         ):
             raise CommandError(f"La feuille « {ws.title} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
         return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col)
@@ -165,6 +166,14 @@ class FileBackend(Backend):
         if not self.dirty:
             return None
         return save_atomically(self.wb, self.path, self.replaced, backup=backup)
+
+
+def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:
+    """The table's last row holding a value: rows below it that only carry formats (a whole column
+    formatted by hand, 50 000 empty rows) are not read, which would create a cell object for each."""
+    filled = [row for (row, column), cell in ws._cells.items()  # openpyxl's existing cells only
+              if min_row < row <= max_row and min_col <= column <= max_col and cell.value is not None]
+    return max(filled, default=min_row + 1) if max_row > min_row else max_row
 
 
 def _planned_index(existing: list[str], name: str) -> int:
