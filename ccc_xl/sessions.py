@@ -10,8 +10,17 @@ from .report import CommandError
 
 def select_session(sessions: pd.DataFrame, session: int | None) -> int:
     """The requested session year, or the most recent one; a French error when there is none."""
-    years = sorted({int(y) for y in pd.to_numeric(sessions["year"], errors="coerce").dropna()}) if len(sessions) else []
+    numbers = pd.to_numeric(sessions["year"], errors="coerce") if len(sessions) else pd.Series(dtype=float)
+    years = sorted({int(y) for y in numbers.dropna()})
     if session is None:
+        unreadable = numbers.index[numbers.isna()]
+        if len(unreadable):
+            # "The most recent session" is unknown while a year is unreadable: guessing would plan
+            # and write into last year's session.
+            header = next(col.header for col in SESSIONS.columns if col.key == "year")
+            raise CommandError(
+                f"Feuille « {SESSIONS.sheet} », ligne {unreadable[0]}, colonne « {header} » : année manquante ou "
+                "illisible. Corrigez-la (ex. 2027) ou indiquez la session voulue (--session).")
         if not years:
             raise CommandError(f"Aucune session dans l'onglet « {SESSIONS.sheet} » : créez d'abord la session de l'année.")
         return years[-1]
