@@ -30,7 +30,13 @@ Command = Callable[..., Outcome]
 def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
     """Run ``command`` on ``book`` and record it in the Journal; CommandError propagates."""
     book.check_is_ccc_workbook()
-    outcome = command(book, **options)
+    try:
+        outcome = command(book, **options)
+    except CommandError as error:
+        # The unreadable cells met so far often explain the stop ("no participant" when every
+        # « Retenu » is unreadable): the adviser sees them with the error, in the Journal too.
+        error.anomalies = _unique(error.anomalies + book.anomalies)
+        raise
     outcome.anomalies = _unique(book.anomalies + outcome.anomalies)
     level = "Alerte" if outcome.anomalies else "Info"
     book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies, details=outcome.lines)
