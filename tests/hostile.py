@@ -1,0 +1,90 @@
+"""Shared by the hostile-input and guarantee tests: the command table, the corpus, snapshots.
+
+Each workbook command is one row of `COMMANDS` (its CLI arguments and the tables it reads), so
+adding a command to every hostile test is one line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl.parsing import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str):
+    """A module of scripts/ (not a package), e.g. the corpus builder."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class CommandRow:
+    name: str
+    args: Callable[[Path, Path], list[str]]  # (workbook, output folder) -> CLI arguments
+    reads: frozenset = frozenset({c.SESSIONS, c.CANDIDATES, c.COMPANIES})
+
+
+COMMANDS: tuple[CommandRow, ...] = (
+    CommandRow("rotations", lambda wb, out: ["rotations", str(wb)]),
+    CommandRow("rotations-verifier", lambda wb, out: ["rotations", "--verifier", str(wb)]),
+    CommandRow("documents", lambda wb, out: ["documents", str(wb), "--dossier", str(out),
+                                             "--type", "emargement", "--type", "convocation-entretiens"]),
+)
+
+ADVISER_SHEETS_SKIPPED = {g.name for g in c.GENERATED_SHEETS} | {c.JOURNAL.sheet}
+
+
+def _style(cell) -> tuple:
+    fill, font = cell.fill, cell.font
+    return (cell.number_format, fill.fill_type, fill.fgColor.rgb if fill.fgColor is not None else None,
+            font.b, font.i, font.color.rgb if font.color is not None else None)
+
+
+def snapshot(path, generated: bool = False) -> dict:
+    """Every cell of every adviser sheet: value, number format, fill and font.
+
+    Computed columns of contract tables (found by their header in row 1) are left out: commands
+    write them. With ``generated``, generated sheets are included too (a failed run changes none).
+    The Journal is never included: see `journal`.
+    """
+    wb = load_workbook(path, read_only=True)
+    cells = {}
+    for ws in wb.worksheets:
+        if ws.title == c.JOURNAL.sheet or (not generated and ws.title in ADVISER_SHEETS_SKIPPED):
+            continue
+        table = c.table_for_sheet(ws.title)
+        computed = {normalise(col.header) for col in table.computed_columns} if table else set()
+        skipped: set[int] = set()
+        for row in ws.iter_rows():
+            for cell in row:
+                if not hasattr(cell, "column"):  # EmptyCell of a read-only sheet
+                    continue
+                if cell.row == 1 and isinstance(cell.value, str) and normalise(cell.value) in computed:
+                    skipped.add(cell.column)
+                if cell.column in skipped and cell.row > 1:
+                    continue
+                cells[(ws.title, cell.row, cell.column)] = (cell.value, *_style(cell))
+    wb.close()
+    return cells
+
+
+def journal(path) -> list[tuple]:
+    """The Journal's rows, values only (a run may only append to it)."""
+    wb = load_workbook(path, read_only=True)
+    rows = [tuple(row) for row in wb[c.JOURNAL.sheet].iter_rows(values_only=True)] if c.JOURNAL.sheet in wb.sheetnames else []
+    wb.close()
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows

@@ -1,0 +1,103 @@
+"""Every command on every broken or odd workbook of the corpus (scripts/build_corpus.py).
+
+For each (case, command): no traceback and no "unexpected error", a non-zero exit status when the
+workbook cannot be used, French messages naming sheet, row and column, and the adviser's workbook
+unchanged — byte for byte, or cell for cell and style for style outside computed columns, generated
+sheets and new Journal lines.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from ccc_xl.cli import main
+from ccc_xl.workbook.file import BACKUP_FOLDER
+from hostile import COMMANDS, ROOT, journal, load_script, snapshot
+
+corpus_script = load_script("build_corpus")
+CASES = corpus_script.CASES
+WORKBOOK = corpus_script.WORKBOOK
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    return corpus_script.build_corpus(ROOT / "tests" / "corpus")
+
+
+@pytest.fixture(scope="session")
+def before(corpus):
+    """Snapshot and Journal of a case as built, computed once, only for cases a command changed."""
+    cache = {}
+
+    def get(case):
+        if case.name not in cache:
+            path = corpus / case.name / WORKBOOK
+            cache[case.name] = (snapshot(path), snapshot(path, generated=True), journal(path))
+        return cache[case.name]
+
+    return get
+
+
+def assert_french_and_clean(output: str):
+    assert "Traceback" not in output and "Erreur inattendue" not in output, output
+    assert 'File "' not in output, output
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[row.name for row in COMMANDS])
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
+    work = tmp_path / "dossier"
+    shutil.copytree(corpus / case.name, work)
+    path, out = work / WORKBOOK, tmp_path / "sortie"
+    original = path.read_bytes() if path.is_file() else None
+
+    result = CliRunner().invoke(main, command.args(path, out))
+
+    output = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    assert_french_and_clean(output)
+    if case.refuses(command.name):
+        assert result.exit_code != 0, output
+    if case.where and (case.refuses(command.name) or case.table in command.reads):
+        for word in case.where:
+            assert word in output, f"« {word} » absent du message :\n{output}"
+    # Only the workbook, its lock file, backups and the chosen output folder exist afterwards.
+    assert {p.name for p in work.iterdir()} <= {WORKBOOK, "~$" + WORKBOOK, BACKUP_FOLDER}, list(work.iterdir())
+    assert not any(tmp_path.glob("**/*.tmp.xlsx"))
+    if original is None or path.read_bytes() == original:
+        return
+    # The file changed: a success (computed cells, generated sheets, Journal) or a Journal line.
+    old_cells, old_all_cells, old_journal = before(case)
+    if result.exit_code == 0:
+        assert snapshot(path) == old_cells
+    else:  # a stopped command only adds its error to the Journal
+        assert snapshot(path, generated=True) == old_all_cells
+    new_journal = journal(path)
+    assert new_journal[: len(old_journal)] == old_journal and len(new_journal) > len(old_journal)
+    backups = list((work / BACKUP_FOLDER).glob("*.xlsx"))
+    assert any(b.read_bytes() == original for b in backups), "sauvegarde absente"
+
+
+@pytest.mark.parametrize("case_name", ["dates-hors-limites", "zip-tronque", "ouvert-dans-excel", "emoji-rtl"])
+def test_the_real_command_never_prints_a_traceback(corpus, case_name, tmp_path):
+    """End to end, in a fresh process: the installed entry point's output and exit status."""
+    work = tmp_path / "dossier"
+    shutil.copytree(corpus / case_name, work)
+    done = subprocess.run([sys.executable, "-m", "ccc_xl", "rotations", str(work / WORKBOOK)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode in (0, 1), done.stderr
+    assert_french_and_clean(done.stdout + done.stderr)
+    assert (done.stdout + done.stderr).strip()
+
+
+def test_the_corpus_is_large_and_described():
+    assert len(CASES) >= 40
+    assert len({case.name for case in CASES}) == len(CASES)
+    assert all(case.description.strip() for case in CASES)
