@@ -34,13 +34,15 @@ class CommandRow:
     name: str
     args: Callable[[Path, Path], list[str]]  # (workbook, output folder) -> CLI arguments
     reads: frozenset = frozenset({c.SESSIONS, c.CANDIDATES, c.COMPANIES})
+    modules: tuple[str, ...] = ()  # what the command imports beyond the CLI (scripts/bench.py)
 
 
 COMMANDS: tuple[CommandRow, ...] = (
-    CommandRow("rotations", lambda wb, out: ["rotations", str(wb)]),
-    CommandRow("rotations-verifier", lambda wb, out: ["rotations", "--verifier", str(wb)]),
+    CommandRow("rotations", lambda wb, out: ["rotations", str(wb)], modules=("ccc_xl.rotation",)),
+    CommandRow("rotations-verifier", lambda wb, out: ["rotations", "--verifier", str(wb)], modules=("ccc_xl.rotation",)),
     CommandRow("documents", lambda wb, out: ["documents", str(wb), "--dossier", str(out),
-                                             "--type", "emargement", "--type", "convocation-entretiens"]),
+                                             "--type", "emargement", "--type", "convocation-entretiens"],
+               modules=("ccc_xl.documents", "ccc_xl.word")),
 )
 
 ADVISER_SHEETS_SKIPPED = {g.name for g in c.GENERATED_SHEETS} | {c.JOURNAL.sheet}

@@ -182,3 +182,14 @@ def test_injection_strings_stay_text_in_every_generated_sheet(tmp_path):
     assert not formulas
     shown = [cell.value for ws in wb.worksheets if ws.title in generated for row in ws.iter_rows() for cell in row]
     assert any(isinstance(v, str) and v.startswith("=HYPERLINK") for v in shown)
+
+
+# --- Start-up stays light ---------------------------------------------------------------------
+
+HEAVY = ("ortools", "docxtpl", "matplotlib", "babel", "docx")
+
+
+@pytest.mark.parametrize("module", ["ccc_xl.cli", "ccc_xl.excel", "ccc_xl.commands"])
+def test_starting_a_command_or_a_button_does_not_load_the_heavy_libraries(module, tmp_path):
+    done = run_python(f"import sys, {module}; print(sorted(n for n in {HEAVY!r} if n in sys.modules))", cwd=tmp_path)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
