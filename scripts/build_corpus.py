@@ -233,7 +233,6 @@ def _extra_column(wb):
 def _hide_and_protect(wb):
     ws = wb[c.CANDIDATES.sheet]
     ws.row_dimensions[3].hidden = True
-    ws.auto_filter.ref = None
     wb[c.COMPANIES.sheet].protection.sheet = True
     wb[c.PARTNERS.sheet].sheet_state = "hidden"
     wb.move_sheet(c.FUNDING.sheet, offset=-10)
