@@ -102,12 +102,14 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
     year = select_session(sessions, session)
     ids = set(session_rows(candidates, year)["id"])
+    folder = _documents_folder(book, out_dir)
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
+        partners=book.read(c.PARTNERS), copil=book.read(c.COPIL), funding=book.read(c.FUNDING),
+        cvs=word.find_cvs(folder, year, ids),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
-    folder = _documents_folder(book, out_dir)
     made = word.generate(planned, folder, year, types=types, pdf=pdf)
     listed = word.session_files(folder, year)
     # Relative links (next to the workbook) keep working when the whole folder is moved or shared.

@@ -5,6 +5,9 @@ published figures exactly (30 participants, 35 distinct companies, 60 % positive
 which 44 % training and 56 % job, 11 sentence adjustments among the 20 participants of 2019–2022,
 2023 budget 14 554 € of which 6 000 € SPIP and 8 554 € FIPD), so indicator code can be checked
 against them. The rest is drawn from a seeded random generator: the same demo every time.
+
+Recruitment (which information meeting each past candidate came from, whether they volunteered, their
+individual interview) is drawn from its own generator, so every other value stays as it was.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def _session(year: int, start: dt.date, budget: float) -> dict:
         "priority_department": "86", "interviews_per_participant": 3, "interview_minutes": 20,
         "changeover_minutes": 5, "day_start": dt.time(9, 0), "lunch_start": dt.time(12, 0),
         "lunch_end": dt.time(13, 30), "rooms": 6, "max_consecutive": 2, "grand_oral_minutes": 10,
-        "grand_oral_start": dt.time(9, 30), "budget": budget,
+        "grand_oral_start": dt.time(9, 30), "budget": budget, "retention_years": 5,
     }
 
 
@@ -176,6 +179,7 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
         for funder, amount in FUNDING[year]:
             add(c.FUNDING, {"session": year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
         _past_year(rng, people, rows, year, start)
+        _recruitment(random.Random(seed + year), rows, year)
 
     coming = today.year + 1
     start = dt.date(coming, 3, 15)
@@ -184,7 +188,7 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
     for funder, amount in (("SPIP de la Vienne", 6000), ("FIPD", 9000)):
         add(c.FUNDING, {"session": coming, "funder": funder, "amount": amount, "notes": "Demande en cours"})
     _coming_year(rng, people, rows, coming, start)
-    rows[c.PARTNERS.name] = _partners()
+    rows[c.PARTNERS.name] = [{**p, "copil_invited": p["role"] != "Coach"} for p in _partners()]
     return DemoData(rows)
 
 
@@ -220,7 +224,8 @@ def _past_year(rng, people, rows, year, start) -> None:
                                "agenda": "Lancement de la session ; calendrier ; financements", "attendees": "ML, SPIP, direction du CP, JAP, Gepsa, France Travail"})
     for key in ("info_meeting_1", "info_meeting_2"):
         day = rows[c.SESSIONS.name][-1][key]
-        rows[c.INFO_MEETINGS.name].append({"session": year, "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
+        rows[c.INFO_MEETINGS.name].append({"session": year, "number": len(rows[c.INFO_MEETINGS.name]) % 2 + 1,
+                                           "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
                                            "attendees": rng.randint(9, 15), "volunteers": rng.randint(6, 9)})
     for cand, situation, adjustment in participants:
         _follow_up(rng, rows, cand, companies, start, situation, adjustment)
@@ -254,6 +259,22 @@ def _follow_up(rng, rows, cand, companies, start, situation, adjustment) -> None
     })
 
 
+def _recruitment(rng, rows, year) -> None:
+    """Attach a past session's candidates to its information meetings and individual interviews.
+
+    Each meeting's volunteers fill its typed count in turn (some volunteers withdrew before being
+    recorded); the candidates left over were referred directly, without a meeting.
+    """
+    meetings = [m for m in rows[c.INFO_MEETINGS.name] if m["session"] == year]
+    places = [m["number"] for m in meetings for _ in range(m["volunteers"] - rng.randint(0, 2))]
+    for cand in (r for r in rows[c.CANDIDATES.name] if r["session"] == year):
+        number = places.pop(0) if places else None
+        cand.update({"info_meeting": number, "volunteer": number is not None,
+                     "interview_date": cand["application_date"] + dt.timedelta(days=rng.randint(2, 9)),
+                     "interview_adviser": cand["adviser"],
+                     "interview_outcome": "Favorable" if cand["retained"] else rng.choice(c.INTERVIEW_OUTCOMES[:3])})
+
+
 def _coming_year(rng, people, rows, year, start) -> None:
     _companies(rows, year, [0, 1, 2, 3, 5, 9, 13, 21, 24, 29, 33], rng)  # 11 returning companies: one trio
     flaws = ["age", "project", "release", "behaviour", "missing", "birthday", "young"]
@@ -266,7 +287,7 @@ def _coming_year(rng, people, rows, year, start) -> None:
             cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
         rows[c.CANDIDATES.name].append(cand)
     rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=100), "place": "CP Poitiers-Vivonne",
-                               "agenda": "Préparation de la session ; choix des entreprises", "attendees": "ML, SPIP, direction du CP"})
+                               "agenda": "Préparation de la session ; choix des entreprises", "start": dt.time(14, 0)})
 
 
 def _partners() -> list[dict]:
@@ -277,7 +298,7 @@ def _partners() -> list[dict]:
         {"organisation": "SPIP de la Vienne", "role": "SPIP", "contact": "Jean Moreau", "position": "Directeur pénitentiaire d'insertion et de probation", "email": "spip86@exemple.fr"},
         {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Direction", "email": "cp-vivonne@exemple.fr"},
         {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Juge de l'application des peines"},
-        {"organisation": "FIPD (préfecture de la Vienne)", "role": "Financeur", "contact": "Service prévention"},
+        {"organisation": "FIPD", "role": "Financeur", "contact": "Service prévention", "position": "Préfecture de la Vienne"},
         {"organisation": "Gepsa", "role": "Gepsa", "contact": "Responsable formation"},
         {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Conseiller justice"},
         {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand"},
