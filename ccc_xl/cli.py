@@ -104,3 +104,19 @@ def demo_cmd(dossier):
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+@main.command("eligibilite")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--session", type=int, metavar="ANNÉE", default=None,
+              help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
+@friendly
+def eligibilite_cmd(classeur, session):
+    """Calculer l'âge à l'action, l'éligibilité, les motifs et la priorité des candidats du
+    CLASSEUR (onglet Candidats), sans toucher aux colonnes saisies."""
+    from .commands import eligibilite, run_on_file
+
+    return run_on_file(classeur, "eligibilite", eligibilite, session=session)

@@ -95,3 +95,33 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     candidates = len(data.rows[c.CANDIDATES.name])
     outcome.lines.insert(0, f"{sessions} sessions, {candidates} candidats, {len(data.rows[c.COMPANIES.name])} participations d'entreprises (données fictives).")
     return outcome
+
+
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Compute age, eligibility, reasons and priority in place in tblCandidats.
+
+    Only the four computed columns are written; with ``session``, the other sessions' computed
+    cells are written back as they were. ``today`` tells a birth date in the future.
+    """
+    from . import eligibility  # imported here to keep this feature's additions in one block
+
+    sessions = book.read(c.SESSIONS)
+    candidates = book.read(c.CANDIDATES)
+    if session is not None and not sessions.year.eq(session).fillna(False).any():
+        raise CommandError(f"La session {session} n'existe pas dans l'onglet « {c.SESSIONS.sheet} » : aucune modification n'a été faite.")
+    evaluation = eligibility.evaluate(candidates, sessions, today=today or dt.date.today(), session=session)
+    frame = candidates[list(eligibility.COMPUTED)].copy()
+    for key in eligibility.COMPUTED:
+        frame.loc[evaluation.computed.index, key] = evaluation.computed[key]
+    changed = book.write_computed(c.CANDIDATES, frame)
+    found = len(_unique(book.anomalies + evaluation.anomalies))
+    summary, lines = eligibility.summary(evaluation, found)
+    lines += [eligibility.PRIORITY_RULE, f"{changed} cellule(s) calculée(s) mise(s) à jour."]
+    return Outcome("eligibilite", summary, lines=lines, anomalies=evaluation.anomalies,
+                   data={"counts": evaluation.counts, "changed": changed})
+
+
+DEMO_STEPS.append(("Éligibilité des candidats", "eligibilite", eligibilite, {"today": None}))
