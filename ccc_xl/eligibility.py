@@ -337,4 +337,4 @@ def summary(evaluation: Evaluation, anomalies: int) -> tuple[str, list[str]]:
 
 
 def _counts(counts: Counter) -> str:
-    return ", ".join(f"{counts.get(status, 0)} {status.lower()}" for status in c.ELIGIBILITY_STATUSES)
+    return ", ".join(f"{status} : {counts.get(status, 0)}" for status in c.ELIGIBILITY_STATUSES)
