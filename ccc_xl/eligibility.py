@@ -31,12 +31,13 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
-from .parsing import normalise
+from .parsing import normalise as _normalise
 from .report import Anomaly
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
@@ -49,6 +50,12 @@ PRIORITY_RULE = (
     "début de l'action, puis date de sortie prévisible), puis date de candidature la plus ancienne, "
     "puis ID."
 )
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """`parsing.normalise`, remembered: the same institutions and departments repeat on every row."""
+    return _normalise(text)
 
 
 def _header(key: str) -> str:
@@ -75,11 +82,7 @@ class Criteria:
     release_horizon_months: int
     priority_department: str
     capacity: int
-
-    @property
-    def release_limit(self) -> dt.date | None:
-        """First day that is too late for the expected release (excluded)."""
-        return self.start + relativedelta(months=self.release_horizon_months) if self.start else None
+    release_limit: dt.date | None  # first day too late for the expected release (excluded)
 
 
 def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[Anomaly]]:
@@ -97,9 +100,11 @@ def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[
         setting = {key: session[key] if _known(session[key]) else default
                    for key, default in c.SESSION_DEFAULTS.items() if key in sessions.columns}
         start = session.coaching_start.date() if _known(session.coaching_start) else None
+        months = int(setting["release_horizon_months"])
         found[year] = Criteria(
             year, start, str(setting["institution"]), int(setting["min_age"]), int(setting["max_age"]),
-            int(setting["release_horizon_months"]), str(setting["priority_department"]), int(setting["capacity"]),
+            months, str(setting["priority_department"]), int(setting["capacity"]),
+            start + relativedelta(months=months) if start else None,
         )
     return found, anomalies
 
