@@ -120,3 +120,70 @@ def eligibilite_cmd(classeur, session):
     from .commands import eligibilite, run_on_file
 
     return run_on_file(classeur, "eligibilite", eligibilite, session=session)
+
+
+def session_option(function):
+    return click.option("--session", type=int, metavar="ANNÉE",
+                        help="Année de la session (par défaut : la plus récente).")(function)
+
+
+@main.command("rotations")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
+@friendly
+def rotations_cmd(classeur, session, verifier):
+    """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
+    from .commands import rotations, run_on_file
+
+    with out.status("Planification des entretiens…"):
+        return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
+
+
+@main.group("addin", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+def addin_group():
+    """Installer, retirer ou vérifier le complément Excel (onglet « 100 Chances » du ruban)."""
+
+
+def _print_lines(lines):
+    return Outcome("addin", lines[0], lines=lines[1:])
+
+
+@addin_group.command("install")
+@friendly
+def addin_install():
+    """Copier le complément dans le dossier de démarrage d'Excel et régler le Python des boutons."""
+    from .excel.addin import install
+
+    return _print_lines(install())
+
+
+@addin_group.command("remove")
+@friendly
+def addin_remove():
+    """Retirer le complément du dossier de démarrage d'Excel."""
+    from .excel.addin import remove
+
+    return _print_lines(remove())
+
+
+@addin_group.command("status")
+@friendly
+def addin_status():
+    """Dire si le complément est installé et à jour."""
+    from .excel.addin import status
+
+    return _print_lines(status())
+
+
+@main.command("diagnostic")
+def diagnostic_cmd():
+    """Vérifier Python, xlwings, le complément et le réglage du Python des boutons ; dire quoi corriger."""
+    from .excel.addin import diagnostic
+
+    checks = diagnostic()
+    for check in checks:
+        out.print(("✔ " if check.ok else "✘ ") + check.label, style=None if check.ok else "red", markup=False)
+        if not check.ok and check.fix:
+            out.print(f"    → {check.fix}", markup=False)
+    sys.exit(0 if all(check.ok for check in checks) else 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -378,3 +379,18 @@ def test_ranks_are_one_to_n_vienne_first_and_independent_of_row_order(drawn, ord
     shuffled = rows[:]
     order.shuffle(shuffled)
     assert ranks(shuffled) == first
+
+
+def test_excel_button_runs_the_same_command_on_the_open_workbook(fresh_demo):
+    """The ribbon's « Éligibilité » button (xlwings remote engine) gives the CLI's summary."""
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    from ccc_xl.excel import press
+    from xlremote_payload import payload
+
+    xlbook = xw.Book(json=payload(fresh_demo))
+    message, level = press(xlbook, "cccEligibilite")
+    expected = run_on_file(fresh_demo, "eligibilite", eligibilite, today=dt.date.today())
+    assert level == "Info" and message.startswith(expected.summary)
+    assert xlbook.json()["actions"]  # the computed cells (and the Journal) were written
