@@ -100,6 +100,9 @@ def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[
         setting = {key: session[key] if _known(session[key]) else default
                    for key, default in c.SESSION_DEFAULTS.items() if key in sessions.columns}
         start = session.coaching_start.date() if _known(session.coaching_start) else None
+        if start is None:
+            anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("coaching_start").header, None,
+                                     f"session {year} sans date de début du coaching : l'âge et la sortie de ses candidats ne peuvent pas être évalués."))
         months = int(setting["release_horizon_months"])
         found[year] = Criteria(
             year, start, str(setting["institution"]), int(setting["min_age"]), int(setting["max_age"]),
@@ -110,7 +113,8 @@ def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
-    """Whole years lived on ``day``, the birthday itself included."""
+    """Whole years lived on ``day``, the birthday itself included (born 29 February: 1 March in
+    common years)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 

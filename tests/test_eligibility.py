@@ -189,6 +189,14 @@ def test_duplicates_and_selection_warnings(tmp_path):
     assert messages[(None, "Retenu")] == "session 2027 : 4 candidats retenus pour 3 places."
 
 
+def test_session_without_start_date_asks_for_it():
+    sessions = typed(c.SESSIONS, [{"year": 2027}])
+    result = evaluate(typed(c.CANDIDATES, [candidate("x")]), sessions, today=TODAY)
+    assert result.computed.eligibility.tolist() == ["À compléter"]
+    assert "date de début du coaching de la session manquante" in result.computed.reasons.iloc[0]
+    assert [(a.sheet, a.row, a.column) for a in result.anomalies] == [("Sessions", 2, "Début du coaching")]
+
+
 def test_priority_rank_follows_the_documented_order():
     """Vienne first; then soonest exit (adjustment counts as now, then release date); application date; ID."""
     rows = [
