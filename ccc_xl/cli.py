@@ -106,6 +106,22 @@ def demo_cmd(dossier):
     return outcome
 
 
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+@main.command("eligibilite")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--session", type=int, metavar="ANNÉE", default=None,
+              help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
+@friendly
+def eligibilite_cmd(classeur, session):
+    """Calculer l'âge à l'action, l'éligibilité, les motifs et la priorité des candidats du
+    CLASSEUR (onglet Candidats), sans toucher aux colonnes saisies."""
+    from .commands import eligibilite, run_on_file
+
+    return run_on_file(classeur, "eligibilite", eligibilite, session=session)
+
+
 def session_option(function):
     return click.option("--session", type=int, metavar="ANNÉE",
                         help="Année de la session (par défaut : la plus récente).")(function)

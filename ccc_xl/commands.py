@@ -173,6 +173,29 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     return outcome
 
 
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Compute age, eligibility, reasons and priority in place in tblCandidats.
+
+    Only the four computed columns are written; with ``session``, the other sessions' rows keep
+    their cells. ``today`` tells a birth date in the future.
+    """
+    from . import eligibility  # imported here to keep this feature's additions in one block
+
+    if session is not None:
+        select_session(book.read(c.SESSIONS), session)  # a French error for a session that does not exist
+    evaluation = eligibility.evaluate(book.read(c.CANDIDATES), book.read(c.SESSIONS),
+                                      today=today or dt.date.today(), session=session)
+    changed = book.write_computed(c.CANDIDATES, evaluation.computed)
+    found = len(_unique(book.anomalies + evaluation.anomalies))
+    summary, lines = eligibility.summary(evaluation, found)
+    lines += [eligibility.PRIORITY_RULE, f"{changed} cellule(s) calculée(s) mise(s) à jour."]
+    return Outcome("eligibilite", summary, lines=lines, anomalies=evaluation.anomalies,
+                   data={"counts": evaluation.counts, "changed": changed})
+
+
 # --- Interview rotations (issue 4) ----------------------------------------------------------
 
 
@@ -264,6 +287,7 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
 # --- The demo runs every step, in the order of the year -------------------------------------
 
 DEMO_STEPS.extend([
+    ("Éligibilité des candidats", "eligibilite", eligibilite, {"today": None}),
     ("Rotations de la session en préparation", "rotations", rotations, {}),
     ("Documents de la session en préparation", "documents", documents, {"today": None}),
 ])
