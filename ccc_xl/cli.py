@@ -104,3 +104,29 @@ def demo_cmd(dossier):
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
+
+
+@main.command("indicateurs")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (taux en fraction : 0.6 = 60 %).")
+@click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def indicateurs_cmd(classeur, as_json, until, today):
+    """Recalculer les indicateurs annuels et cumulés dans l'onglet « Indicateurs » de CLASSEUR."""
+    import json
+
+    from .commands import indicateurs, run_on_file
+
+    outcome = run_on_file(classeur, "indicateurs", indicateurs, today=today and today.date(), until=until)
+    if not as_json:
+        return outcome
+    click.echo(json.dumps(outcome.data, ensure_ascii=False, indent=2))
+    for anomaly in outcome.anomalies:
+        err.print(f"  • {anomaly}", markup=False)
+    return None

@@ -95,3 +95,30 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     candidates = len(data.rows[c.CANDIDATES.name])
     outcome.lines.insert(0, f"{sessions} sessions, {candidates} candidats, {len(data.rows[c.COMPANIES.name])} participations d'entreprises (données fictives).")
     return outcome
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+from . import indicators as ind  # noqa: E402
+
+
+def read_sources(book: Workbook) -> ind.Sources:
+    """The tables the indicators need, read through the gateway."""
+    return ind.Sources.single({t.name: book.read(t) for t in ind.TABLES})
+
+
+def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:
+    """Recompute the yearly and cumulative indicators and replace the Indicateurs sheet."""
+    results = ind.compute(read_sources(book), today or dt.date.today(), until)
+    book.replace_sheet(ind.sheet_content(results))
+    total = results.values[results.cumulative]
+    rate = ind.formatted(ind.Indicator("", "", "", ind.RATE), total["taux_sorties_positives_1an"])
+    summary = (
+        f"Indicateurs recalculés ({results.cumulative}) : {total['sessions']} sessions, {total['participants']} participants, "
+        f"{total['entreprises']} entreprises, {rate} de sorties positives à 1 an."
+        if results.years else "Indicateurs recalculés : aucune session tenue à cette date."
+    )
+    return Outcome("indicateurs", summary, lines=ind.text_lines(results), data=ind.as_json(results))
+
+
+DEMO_STEPS.append(("Indicateurs", "indicateurs", indicateurs, {"today": None}))
