@@ -130,3 +130,18 @@ def indicateurs_cmd(classeur, as_json, until, today):
     for anomaly in outcome.anomalies:
         err.print(f"  • {anomaly}", markup=False)
     return None
+
+
+@main.command("export-financeurs")
+@click.argument("classeurs", nargs=-1, required=True, type=WORKBOOK)
+@click.option("-o", "--sortie", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.xlsx",
+              help="Classeur à produire (nouveau fichier, sans macro).")
+@click.option("--annee", type=int, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def export_financeurs_cmd(classeurs, sortie, annee, today):
+    """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur anonymisé pour les
+    financeurs : synthèse, participants pseudonymisés, entreprises, budget, méthode."""
+    from .commands import export_financeurs
+
+    return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())

@@ -122,3 +122,30 @@ def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | No
 
 
 DEMO_STEPS.append(("Indicateurs", "indicateurs", indicateurs, {"today": None}))
+
+
+def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Consolidate workbooks (read only) into a new anonymised workbook for funders."""
+    import dataclasses
+
+    from . import funders
+    from .workbook.export import write_new_workbook
+
+    paths, output = [Path(p) for p in paths], Path(output)
+    seen = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise CommandError(f"« {path.name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
+        seen.add(path.resolve())
+    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
+        raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
+    tables, anomalies = [], []
+    for path in paths:
+        with open_workbook(path, write=False) as book:
+            tables.append({t.name: book.read(t) for t in ind.TABLES})
+            anomalies += [dataclasses.replace(a, sheet=f"{path.name} › {a.sheet}") for a in book.anomalies]
+    consolidated = funders.consolidate(tables, [p.name for p in paths])
+    written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
+    summary = f"Classeur pour les financeurs écrit : {written} ({len(paths)} classeur(s) consolidé(s), données pseudonymisées)."
+    lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
+    return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])

@@ -104,7 +104,7 @@ def held_sessions(sessions: pd.DataFrame, today: dt.date, until: int | None = No
     return held.drop_duplicates(["source", "year"])
 
 
-def _in(frame: pd.DataFrame, keys: pd.MultiIndex, year_column: str = "session") -> pd.Series:
+def in_sessions(frame: pd.DataFrame, keys: pd.MultiIndex, year_column: str = "session") -> pd.Series:
     """Rows of ``frame`` belonging to the sessions ``keys`` (pairs source, year)."""
     if frame.empty:
         return pd.Series(False, index=frame.index)
@@ -121,7 +121,7 @@ def _ratio(numerator, denominator):
     return float(numerator) / float(denominator) if denominator else None
 
 
-def _months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
     """Whole calendar months from ``start`` to ``end`` (negative when ``end`` is before)."""
     months = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
     return months - (end.dt.day < start.dt.day).astype(int)
@@ -136,10 +136,10 @@ def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date)
     if people.empty:
         return 0, 0
     phase_end = people.coaching_end.fillna(people.coaching_start + pd.Timedelta(days=COLLECTIVE_PHASE_DAYS))
-    elapsed = _months_between(phase_end, pd.Series(pd.Timestamp(today), index=people.index)).clip(0, FOLLOWUP_MONTHS)
+    elapsed = months_between(phase_end, pd.Series(pd.Timestamp(today), index=people.index)).clip(0, FOLLOWUP_MONTHS)
     starts = pd.DataFrame({"participant": people.id, "phase_end": phase_end, "elapsed": elapsed})
     meetings = followup[["participant", "date"]].dropna().merge(starts, on="participant")
-    month = _months_between(meetings.phase_end, meetings.date)
+    month = months_between(meetings.phase_end, meetings.date)
     kept = meetings[(month >= 0) & (month < meetings.elapsed)].assign(month=month)
     return int(len(kept.drop_duplicates(["participant", "month"]))), int(elapsed.sum())
 
@@ -147,9 +147,9 @@ def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date)
 def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, object]:
     """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`."""
     sessions = src[c.SESSIONS]
-    sessions = sessions[_in(sessions, keys, "year")]
+    sessions = sessions[in_sessions(sessions, keys, "year")]
     institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
-    candidates = src[c.CANDIDATES][_in(src[c.CANDIDATES], keys)]
+    candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
     participants = candidates[candidates.retained.fillna(False).astype(bool)]
     dates = sessions[["source", "year", "coaching_start", "coaching_end", "interviews_per_participant"]]
     people = participants[["id", "source", "session"]].merge(
@@ -162,12 +162,12 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
         "sessions": int(len(pd.MultiIndex.from_arrays([institutions, sessions.year]).unique())),
         "candidats": int(len(candidates)),
         "participants": n,
-        "entreprises": int(src[c.COMPANIES][_in(src[c.COMPANIES], keys)].id.dropna().nunique()),
+        "entreprises": int(src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)].id.dropna().nunique()),
     }
     per_participant = people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"])
     out["entretiens"] = int(per_participant.sum())
 
-    proposals = src[c.DEBRIEFING][_in(src[c.DEBRIEFING], keys)]
+    proposals = src[c.DEBRIEFING][in_sessions(src[c.DEBRIEFING], keys)]
     out["propositions"] = int(len(proposals))
     for kind in c.PROPOSAL_TYPES:
         out[f"propositions_{slug(kind)}"] = int((proposals.type == kind).sum())
@@ -210,7 +210,7 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
     out["relais_avant_liberation"] = int(relay.sum())
     out["taux_relais_avant_liberation"] = _ratio(relay.sum(), released.sum())
 
-    funding = src[c.FUNDING][_in(src[c.FUNDING], keys)]
+    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
     for funder, amount in funding.groupby("funder").amount.sum().items():
         out[f"financement_{slug(funder)}"] = float(amount)
     total = float(funding.amount.sum())
@@ -280,7 +280,7 @@ def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     held = held_sessions(src[c.SESSIONS], today, until)
     years = sorted(int(y) for y in held.year.unique())
     keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
-    funding = src[c.FUNDING][_in(src[c.FUNDING], keys)]
+    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
     funders = sorted({str(f) for f in funding.funder.dropna()})
     results = Results(today, years, catalogue(funders))
     for year in years:
