@@ -145,3 +145,22 @@ def export_financeurs_cmd(classeurs, sortie, annee, today):
     from .commands import export_financeurs
 
     return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())
+
+
+@main.command("bilan")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
+@click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
+              help="Document à produire (par défaut « Bilan ANNÉE.docx » à côté du classeur).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def bilan_cmd(classeur, annee, sortie, today):
+    """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions."""
+    from .commands import bilan
+    from .workbook.file import open_workbook
+
+    output = sortie or classeur.with_name(f"Bilan 100 Chances {annee}.docx")
+    if output.suffix.lower() != ".docx":
+        raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
+    with open_workbook(classeur, write=False) as book:
+        return bilan(book, year=annee, output=output, today=today and today.date())

@@ -149,3 +149,14 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
     summary = f"Classeur pour les financeurs écrit : {written} ({len(paths)} classeur(s) consolidé(s), données pseudonymisées)."
     lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
+
+
+def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:
+    """Render the yearly Word report for ``year`` (figures up to that year) to ``output``."""
+    from . import bilan as report
+
+    sources = read_sources(book)
+    results = ind.compute(sources, today or dt.date.today(), until=year)
+    institutions = sources[c.SESSIONS].institution.dropna().unique()
+    written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
+    return Outcome("bilan", f"Bilan {year} écrit : {written}", paths=[str(written)])

@@ -177,3 +177,23 @@ def test_cumulative_pools_the_years(assignments):
         assert total["taux_sorties_positives_1an"] == total["sorties_positives_1an"] / known
     else:
         assert total["taux_sorties_positives_1an"] is None
+
+
+def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp_path):
+    from docx import Document
+
+    from ccc_xl.commands import bilan
+
+    rows = small_rows()
+    rows[c.FUNDING].append({"session": 2024, "funder": "Fonds <Spécial> & Cie", "amount": 1000})
+    path = workbook_with(tmp_path / "w.xlsx", rows)
+    with open_workbook(path, write=False) as book:
+        outcome = bilan(book, year=2024, output=tmp_path / "bilan.docx", today=TODAY)
+    doc = Document(outcome.paths[0])
+    cells = {row.cells[0].text: [cell.text for cell in row.cells] for row in doc.tables[0].rows}
+    assert cells["Participants"] == ["Participants", "3", "3"]  # until 2024: the cumulative is 2024 alone
+    assert cells["Financement Fonds <Spécial> & Cie"][1] == "1\u202f000 €"
+    assert cells["Taux de sorties positives à 1 an"][1] == "50 %"
+    assert len(doc.inline_shapes) == 1
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert c.POSITIVE_EXIT_RULE in text and "Coût par participant : Budget total / participants." in text
