@@ -106,6 +106,23 @@ def demo_cmd(dossier):
     return outcome
 
 
+def session_option(function):
+    return click.option("--session", type=int, metavar="ANNÉE",
+                        help="Année de la session (par défaut : la plus récente).")(function)
+
+
+@main.command("rotations")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
+@friendly
+def rotations_cmd(classeur, session, verifier):
+    """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
+    from .commands import rotations, run_on_file
+
+    with out.status("Planification des entretiens…"):
+        return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
+
 # --- Indicators and funders' reports (issue 7) -----------------------------------------------
 
 DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
