@@ -8,8 +8,9 @@ from pathlib import Path
 
 from . import indicators as ind
 from .report import CommandError
+from .word import TEMPLATES_DIR
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "bilan-annuel.docx"
+TEMPLATE = TEMPLATES_DIR / "bilan-annuel.docx"
 
 
 def chart_png(results: ind.Results) -> io.BytesIO:
