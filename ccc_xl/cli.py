@@ -245,3 +245,63 @@ def purger_cmd(classeur, avant, oui):
         out.print("Abandon : le classeur n'a pas été modifié.")
         return None
     return run_on_file(classeur, "purger", purger, before=avant, confirm=True)
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
+
+
+@main.command("indicateurs")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (taux en fraction : 0.6 = 60 %).")
+@click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def indicateurs_cmd(classeur, as_json, until, today):
+    """Recalculer les indicateurs annuels et cumulés dans l'onglet « Indicateurs » de CLASSEUR."""
+    import json
+
+    from .commands import indicateurs, run_on_file
+
+    outcome = run_on_file(classeur, "indicateurs", indicateurs, today=today and today.date(), until=until)
+    if not as_json:
+        return outcome
+    click.echo(json.dumps(outcome.data, ensure_ascii=False, indent=2))
+    for anomaly in outcome.anomalies:
+        err.print(f"  • {anomaly}", markup=False)
+    return None
+
+
+@main.command("export-financeurs")
+@click.argument("classeurs", nargs=-1, required=True, type=WORKBOOK)
+@click.option("-o", "--sortie", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.xlsx",
+              help="Classeur à produire (nouveau fichier, sans macro).")
+@click.option("--annee", type=int, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def export_financeurs_cmd(classeurs, sortie, annee, today):
+    """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur anonymisé pour les
+    financeurs : synthèse, participants pseudonymisés, entreprises, budget, méthode."""
+    from .commands import export_financeurs
+
+    return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())
+
+
+@main.command("bilan")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
+@click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
+              help="Document à produire (par défaut « Bilan ANNÉE.docx » à côté du classeur).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def bilan_cmd(classeur, annee, sortie, today):
+    """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions."""
+    from .commands import bilan
+    from .workbook.file import open_workbook
+
+    output = sortie or classeur.with_name(f"Bilan 100 Chances {annee}.docx")
+    if output.suffix.lower() != ".docx":
+        raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
+    with open_workbook(classeur, write=False) as book:
+        return bilan(book, year=annee, output=output, today=today and today.date())

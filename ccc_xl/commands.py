@@ -284,10 +284,77 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
                              "les indicateurs sont inchangés.", lines=lines)
 
 
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+from . import indicators as ind  # noqa: E402
+
+
+def read_sources(book: Workbook) -> ind.Sources:
+    """The tables the indicators need, read through the gateway."""
+    return ind.Sources.single({t.name: book.read(t) for t in ind.TABLES})
+
+
+def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:
+    """Recompute the yearly and cumulative indicators and replace the Indicateurs sheet."""
+    results = ind.compute(read_sources(book), today or dt.date.today(), until)
+    book.replace_sheet(ind.sheet_content(results))
+    total = results.values[results.cumulative]
+    rate = ind.formatted(ind.Indicator("", "", "", ind.RATE), total["taux_sorties_positives_1an"])
+    summary = (
+        f"Indicateurs recalculés ({results.cumulative}) : {total['sessions']} sessions, {total['participants']} participants, "
+        f"{total['entreprises']} entreprises, {rate} de sorties positives à 1 an."
+        if results.years else "Indicateurs recalculés : aucune session tenue à cette date."
+    )
+    return Outcome("indicateurs", summary, lines=ind.text_lines(results), data=ind.as_json(results))
+
+
+
+
+def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Consolidate workbooks (read only) into a new anonymised workbook for funders."""
+    import dataclasses
+
+    from . import funders
+    from .workbook.export import write_new_workbook
+
+    paths, output = [Path(p) for p in paths], Path(output)
+    seen = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise CommandError(f"« {path.name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
+        seen.add(path.resolve())
+    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
+        raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
+    tables, anomalies = [], []
+    for path in paths:
+        with open_workbook(path, write=False) as book:
+            tables.append({t.name: book.read(t) for t in ind.TABLES})
+            anomalies += [dataclasses.replace(a, sheet=f"{path.name} › {a.sheet}") for a in book.anomalies]
+    consolidated = funders.consolidate(tables, [p.name for p in paths])
+    written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
+    summary = f"Classeur pour les financeurs écrit : {written} ({len(paths)} classeur(s) consolidé(s), données pseudonymisées)."
+    lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
+    return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
+
+
+def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:
+    """Render the yearly Word report for ``year`` (figures up to that year) to ``output``."""
+    from . import bilan as report
+
+    sources = read_sources(book)
+    results = ind.compute(sources, today or dt.date.today(), until=year)
+    institutions = sources[c.SESSIONS].institution.dropna().unique()
+    written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
+    return Outcome("bilan", f"Bilan {year} écrit : {written}", paths=[str(written)])
+
+
 # --- The demo runs every step, in the order of the year -------------------------------------
 
 DEMO_STEPS.extend([
     ("Éligibilité des candidats", "eligibilite", eligibilite, {"today": None}),
     ("Rotations de la session en préparation", "rotations", rotations, {}),
     ("Documents de la session en préparation", "documents", documents, {"today": None}),
+    ("Indicateurs", "indicateurs", indicateurs, {"today": None}),
 ])
