@@ -28,7 +28,9 @@ from ccc_xl import office
 from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
 from ccc_xl.report import CommandError
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+# The repository's templates/ folder; an installed wheel ships the same files as ccc_xl/templates.
+_REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
 MAX_NAME = 90  # characters of a file name, without its extension
 MAX_FOLDER = 40
 
