@@ -93,6 +93,13 @@ def test_headers_and_title_are_styled_like_the_file_backend(blank_book):
     assert not [a for a in actions if a["func"] == "setRangeColor" and a["start_row"] >= header_row]  # data cells keep Excel's look
 
 
+def test_dates_and_times_without_a_declared_format_are_shown_in_french(blank_book):
+    frame = pd.DataFrame({"Jour": [None, dt.datetime(2024, 5, 2)], "Heure": [dt.time(9, 30), None], "N": [1, 2]})
+    _, actions = render(blank_book, SheetContent(c.PLANNING_SHEET.name, "Planning", blocks=[Block(frame)]))
+    formats = {a["start_column"] + 1: a["args"][0] for a in actions if a["func"] == "setNumberFormat"}
+    assert formats == {1: "dd/mm/yyyy", 2: "hh:mm"}
+
+
 def formula_literals(formula: str) -> list[str]:
     """The text arguments of a formula, quotes undoubled (an independent reading of what we wrote)."""
     return [m.replace('""', '"') for m in re.findall(r'"((?:[^"]|"")*)"', formula)]

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
 from . import layout
-from .content import Chart, SheetContent
+from .content import Block, Chart, SheetContent
 from .gateway import Backend, RawTable
 from .layout import excel_cell_value
 
@@ -114,45 +114,13 @@ class LiveBackend(Backend):
                 _style(sheet.range((row, 1)), font=layout.BLOCK_TITLE_FONT)
                 row += 1
             anchors.append((row, len(block.frame)))
-            self._write_block(sheet, row, block, widths)
+            _write_block(sheet, row, block, widths)
             row += len(block.frame) + 2
         for index, width in widths.items():
             sheet.range((1, index)).column_width = width
         for chart in content.charts:
             header_row, n = anchors[chart.block]
             _add_chart(sheet, chart, [str(h) for h in content.blocks[chart.block].frame.columns], header_row, n)
-
-    def _write_block(self, sheet, header_row: int, block, widths: dict[int, float]) -> None:
-        headers = [str(h) for h in block.frame.columns]
-        rows = list(block.frame.itertuples(index=False))
-        last = header_row + len(rows)
-        columns = {c.header: c for c in block.table.columns} if block.table else {}
-        sheet.range((header_row, 1), (last, len(headers))).value = [headers] + [[cell_value(v) for v in r] for r in rows]
-        header_range = sheet.range((header_row, 1), (header_row, len(headers)))
-        font, fill = layout.header_style(None)
-        _style(header_range, font=font, fill=fill, alignment=layout.HEADER_ALIGNMENT)
-        for index, header in enumerate(headers, start=1):
-            column = columns.get(header)
-            widths[index] = max(widths.get(index, 0), layout.column_width(block, header, column))
-            if column is not None and column.computed:
-                font, fill = layout.header_style(column)
-                _style(sheet.range((header_row, index)), font=font, fill=fill)
-            if not rows:
-                continue
-            data = sheet.range((header_row + 1, index), (last, index))
-            first_value = next((v for v in (cell_value(r[index - 1]) for r in rows) if v is not None), None)
-            fmt = layout.block_format(block, header, column) or layout.default_format(first_value)
-            if fmt:
-                data.number_format = fmt
-            if layout.wraps(block, column):
-                _style(data, alignment=layout.WRAP)
-            if header in block.links:
-                target = headers.index(block.links[header])
-                data.formula = [[_hyperlink(r[target], r[index - 1])] for r in rows]
-                _style(data, font=LINK_FONT)
-        if block.table is not None:
-            sheet.tables.add(source=sheet.range((header_row, 1), (max(last, header_row + 1), len(headers))),
-                             name=block.table.name, has_headers=True, table_style_name=layout.TABLE_STYLE)
 
     def append_rows(self, table: Table, rows: list[list[object]]) -> None:
         sheet, xl_table = self._find(table)
@@ -180,6 +148,40 @@ def _previous(existing: list[str], name: str) -> str:
     """The sheet after which a missing generated sheet goes, following the contract's order."""
     before = [s for s in SHEET_ORDER[: SHEET_ORDER.index(name)] if s in existing] if name in SHEET_ORDER else []
     return before[-1] if before else existing[-1]
+
+
+def _write_block(sheet, header_row: int, block: Block, widths: dict[int, float]) -> None:
+    """One block: values in one call, then header style, formats, wrapping and links column by column."""
+    headers = [str(h) for h in block.frame.columns]
+    rows = list(block.frame.itertuples(index=False))
+    last = header_row + len(rows)
+    columns = {c.header: c for c in block.table.columns} if block.table else {}
+    sheet.range((header_row, 1), (last, len(headers))).value = [headers] + [[cell_value(v) for v in r] for r in rows]
+    header_range = sheet.range((header_row, 1), (header_row, len(headers)))
+    font, fill = layout.header_style(None)
+    _style(header_range, font=font, fill=fill, alignment=layout.HEADER_ALIGNMENT)
+    for index, header in enumerate(headers, start=1):
+        column = columns.get(header)
+        widths[index] = max(widths.get(index, 0), layout.column_width(block, header, column))
+        if column is not None and column.computed:
+            font, fill = layout.header_style(column)
+            _style(sheet.range((header_row, index)), font=font, fill=fill)
+        if not rows:
+            continue
+        data = sheet.range((header_row + 1, index), (last, index))
+        first_value = next((v for v in (excel_cell_value(r[index - 1]) for r in rows) if v is not None), None)
+        fmt = layout.block_format(block, header, column) or layout.default_format(first_value)
+        if fmt:
+            data.number_format = fmt
+        if layout.wraps(block, column):
+            _style(data, alignment=layout.WRAP)
+        if header in block.links:
+            target = headers.index(block.links[header])
+            data.formula = [[_hyperlink(r[target], r[index - 1])] for r in rows]
+            _style(data, font=LINK_FONT)
+    if block.table is not None:
+        sheet.tables.add(source=sheet.range((header_row, 1), (max(last, header_row + 1), len(headers))),
+                         name=block.table.name, has_headers=True, table_style_name=layout.TABLE_STYLE)
 
 
 def _style(rng, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None) -> None:
