@@ -84,12 +84,15 @@ def main():
 @main.command("nouveau")
 @click.argument("chemin", type=WORKBOOK)
 @click.option("--ecraser", is_flag=True, help="Remplacer le fichier s'il existe déjà.")
+@click.option("--module-excel", is_flag=True,
+              help="Écrire aussi, à côté du classeur, le module Python que lance le bouton « Run main » du "
+                   "complément xlwings (solution de secours sans le complément ccc-xl).")
 @friendly
-def nouveau_cmd(chemin, ecraser):
+def nouveau_cmd(chemin, ecraser, module_excel):
     """Créer un classeur vierge CHEMIN (.xlsx) pour un nouveau conseiller."""
     from .commands import nouveau
 
-    return nouveau(chemin, overwrite=ecraser)
+    return nouveau(chemin, overwrite=ecraser, module_excel=module_excel)
 
 
 @main.command("demo")
