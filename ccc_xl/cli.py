@@ -71,7 +71,18 @@ def friendly(function):
     return wrapper
 
 
-@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+class YearOrder(click.Group):
+    """Lists sub-commands in the order of the programme's year, not alphabetically."""
+
+    ORDER = ("nouveau", "demo", "eligibilite", "rotations", "documents", "modeles", "suivi", "indicateurs",
+             "export-financeurs", "bilan", "purger", "addin", "diagnostic")
+
+    def list_commands(self, ctx):
+        rank = {name: i for i, name in enumerate(self.ORDER)}
+        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+@click.group(cls=YearOrder, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(__version__, "-V", "--version", prog_name="ccc-xl")
 def main():
     """ccc-xl : le classeur Excel de « 100 Chances 100 Emplois en milieu carcéral » (Vienne).

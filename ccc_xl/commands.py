@@ -152,6 +152,7 @@ def modeles_verifier(templates_dir=None) -> Outcome:
 
 
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
+DEMO_FUNDERS_EXPORT = "export-financeurs-demo.xlsx"
 
 # Steps `ccc-xl demo` runs on the demo workbook once its data is in, in the year's order.
 # Each entry: (label, command name, command function, options).
@@ -177,6 +178,18 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
         step = run_on_file(path, name, command, **{k: today if k == "today" else v for k, v in options.items()})
         outcome.lines.append(f"{label} : {step.summary}")
         outcome.paths.extend(p for p in step.paths if p not in outcome.paths)
+    # What leaves the Mission Locale: the funders' workbook and the report of the last year whose
+    # one-year outcomes are known.
+    today = today or dt.date.today()
+    progress("Export pour les financeurs")
+    export = export_financeurs([path], folder / DEMO_FUNDERS_EXPORT, today=today)
+    closed = max(s["year"] for s in data.rows[c.SESSIONS.name] if s["coaching_start"].replace(year=s["coaching_start"].year + 1) <= today)
+    progress(f"Bilan {closed}")
+    with open_workbook(path, write=False) as book:
+        report = bilan(book, year=closed, output=folder / f"Bilan 100 Chances {closed}.docx", today=today)
+    for label, step in (("Export financeurs", export), (f"Bilan {closed}", report)):
+        outcome.lines.append(f"{label} : {step.summary}")
+        outcome.paths.extend(step.paths)
     sessions = len(data.rows[c.SESSIONS.name])
     candidates = len(data.rows[c.CANDIDATES.name])
     outcome.lines.insert(0, f"{sessions} sessions, {candidates} candidats, {len(data.rows[c.COMPANIES.name])} participations d'entreprises (données fictives).")
