@@ -104,3 +104,20 @@ def demo_cmd(dossier):
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+@main.command("suivi")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
+@friendly
+def suivi_cmd(classeur, au):
+    """Mettre à jour le Tableau de bord du suivi de CLASSEUR : entretiens mensuels, relais, actions
+    en retard, situations à 6 mois et 1 an ; calculer les sorties positives."""
+    from .commands import run_on_file, suivi
+    from .parsing import Unreadable, parse_date
+
+    try:
+        day = parse_date(au) if au else None
+    except Unreadable as problem:
+        raise CommandError(f"Option --au : « {au} » {problem}.") from None
+    return run_on_file(classeur, "suivi", suivi, today=day)
