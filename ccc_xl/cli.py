@@ -97,13 +97,32 @@ def nouveau_cmd(chemin, ecraser):
               show_default=True, help="Dossier où créer le classeur de démonstration et ses documents.")
 @friendly
 def demo_cmd(dossier):
-    """Construire un classeur de démonstration fictif (sessions 2019 à 2023 et la prochaine) et y
+    """Construire un classeur de démonstration fictif (sessions 2019 à 2023, deux sessions récentes
+    dont une en suivi, et la prochaine) et y
     exécuter toutes les étapes."""
     from .commands import demo
 
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+def session_option(function):
+    return click.option("--session", type=int, metavar="ANNÉE",
+                        help="Année de la session (par défaut : la plus récente).")(function)
+
+
+@main.command("rotations")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
+@friendly
+def rotations_cmd(classeur, session, verifier):
+    """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
+    from .commands import rotations, run_on_file
+
+    with out.status("Planification des entretiens…"):
+        return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
 
 
 @main.command("suivi")

@@ -15,7 +15,7 @@ from typing import Callable
 
 from . import contract as c
 from . import demo as demo_data
-from .report import CommandError, Outcome
+from .report import Anomaly, CommandError, Outcome
 from .workbook.build import create_workbook
 from .workbook.file import FileBackend, open_workbook
 from .workbook.gateway import Workbook
@@ -29,7 +29,7 @@ def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
     outcome = command(book, **options)
     outcome.anomalies = _unique(book.anomalies + outcome.anomalies)
     level = "Alerte" if outcome.anomalies else "Info"
-    book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies)
+    book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies, details=outcome.lines)
     return outcome
 
 
@@ -95,6 +95,72 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     candidates = len(data.rows[c.CANDIDATES.name])
     outcome.lines.insert(0, f"{sessions} sessions, {candidates} candidats, {len(data.rows[c.COMPANIES.name])} participations d'entreprises (données fictives).")
     return outcome
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def select_session(book: Workbook, year: int | None) -> dict:
+    """The Sessions row a command works on: ``year`` if given, else the most recent session."""
+    sessions = book.read(c.SESSIONS).dropna(subset=["year"])
+    if sessions.empty:
+        raise CommandError("La feuille « Sessions » ne contient aucune session : saisissez d'abord l'année de la session.")
+    if year is None:
+        year = int(sessions.year.max())
+    chosen = sessions[sessions.year == year]
+    if chosen.empty:
+        known = ", ".join(str(int(y)) for y in sorted(sessions.year))
+        raise CommandError(f"La session {year} n'existe pas dans la feuille « Sessions » (sessions connues : {known}).")
+    return chosen.iloc[0].to_dict()
+
+
+def session_rows(frame, year: int):
+    """Rows of a table that belong to a session (its « Session » column)."""
+    return frame[frame.session == year]
+
+
+# --- Interview rotations (issue 4) ----------------------------------------------------------
+
+
+def rotations(book: Workbook, *, session: int | None = None, verifier: bool = False) -> Outcome:
+    """Plan binômes, interviews and the Grand Oral of a session (or, with ``verifier``, check the
+    Entretiens sheet as it is, possibly edited by hand)."""
+    from .rotation import RotationError, plan_rotations, verify_rotations  # OR-Tools: loaded only here
+
+    chosen = select_session(book, session)
+    year = int(chosen["year"])
+    candidates = session_rows(book.read(c.CANDIDATES), year)
+    participants = candidates[candidates.retained.fillna(False).astype(bool)]
+    companies = session_rows(book.read(c.COMPANIES), year)
+    try:
+        if verifier:
+            violations = verify_rotations(participants, companies, book.read(c.INTERVIEWS), chosen)
+        else:
+            rotation = plan_rotations(participants, companies, chosen)
+    except RotationError as error:
+        raise CommandError(
+            f"Session {year} : " + ("vérification" if verifier else "planification") + " impossible. " + " ".join(error.reasons),
+            anomalies=[Anomaly(*problem, level="Erreur") for problem in error.problems],
+        ) from None
+    if verifier:
+        if not violations:
+            return Outcome("rotations", f"Session {year} : le planning des entretiens respecte toutes les règles.")
+        return Outcome("rotations", f"Session {year} : {len(violations)} règle(s) non respectée(s) dans le planning.",
+                       lines=violations)
+    for content in rotation.sheet_contents():
+        book.replace_sheet(content)
+    book.write_computed(c.COMPANIES, rotation.company_pairs(companies))
+    schedule = rotation.schedule
+    return Outcome(
+        "rotations",
+        f"Session {year} : {len(rotation.instance.binomes)} binômes, {len(schedule.interviews)} entretiens en "
+        f"{schedule.objectives.slots} créneaux, Grand Oral de {len(rotation.grand_oral)} participants"
+        + (" (optimal prouvé)." if schedule.optimal else " (non prouvé optimal)."),
+        lines=rotation.journal_lines(),
+    )
+
+
+DEMO_STEPS.append(("Rotations de la session en préparation", "rotations", rotations, {}))
 
 
 # --- Follow-up: alerts on the Tableau de bord, positive exits (issue 6) ---------------------------

@@ -11,6 +11,7 @@ renamed; add a column instead.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -611,6 +612,63 @@ INDICATORS_SHEET = GeneratedSheet("Indicateurs", "Indicateurs annuels et cumulé
 DASHBOARD_SHEET = GeneratedSheet("Tableau de bord", "Alertes du suivi, par conseiller, les plus urgentes d'abord.")
 DOCUMENTS_SHEET = GeneratedSheet("Documents", "Documents produits, avec un lien vers chaque fichier.")
 
+# Tables of the rotation sheets (rewritten by `ccc-xl rotations`; the Planning grid has one column
+# per binôme, so it is a plain range, not a Table). Entretiens is read back by `--verifier` to check
+# a schedule edited by hand.
+BINOMES = Table(
+    "tblBinomes",
+    BINOMES_SHEET.name,
+    (
+        text("binome", "Binôme", width=9),
+        text("companies", "Entreprises", width=40),
+        text("types", "Types", width=40),
+        text("domains", "Domaines", width=45),
+        yes_no("fixed", "Imposé", help="Binôme imposé par le conseiller (colonne « Binôme imposé »)."),
+        integer("room", "Salle", help="Salle du binôme pour toute la journée, s'il y a assez de salles."),
+        integer("interviews", "Entretiens"),
+    ),
+    BINOMES_SHEET.description,
+    generated=True,
+)
+
+INTERVIEWS = Table(
+    "tblEntretiens",
+    INTERVIEWS_SHEET.name,
+    (
+        integer("slot", "Créneau", width=9),
+        time("start", "Début"),
+        time("end", "Fin"),
+        integer("room", "Salle", width=7),
+        text("binome", "Binôme", width=9),
+        text("companies", "Entreprises", width=40),
+        text("participant", "ID participant", width=14),
+        text("first_name", "Prénom", identifying=True),
+        yes_no("domain_match", "Domaine visé", width=12,
+               help="Oui quand une entreprise du binôme relève du domaine visé par le participant."),
+    ),
+    INTERVIEWS_SHEET.description,
+    generated=True,
+    status_column="domain_match",
+    status_colours=(("Oui", GREEN),),
+)
+
+GRAND_ORAL = Table(
+    "tblGrandOral",
+    GRAND_ORAL_SHEET.name,
+    (
+        integer("rank", "Ordre", width=7),
+        time("start", "Heure"),
+        time("end", "Fin"),
+        text("participant", "ID participant", width=14),
+        text("first_name", "Prénom", identifying=True),
+    ),
+    GRAND_ORAL_SHEET.description,
+    generated=True,
+)
+
+ROTATION_TABLES: tuple[Table, ...] = (BINOMES, INTERVIEWS, GRAND_ORAL)
+
+
 # Follow-up alerts (rewritten by `ccc-xl suivi` on the Tableau de bord), one row per thing to do.
 ALERT_LATE_MEETING = "Entretien en retard"
 ALERT_MONTH_MEETING = "Entretien du mois"
@@ -654,6 +712,8 @@ GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
 )
 
 HOME_SHEET = "Accueil"
+# Folder beside the workbook where generated documents go (opened by the ribbon's button).
+DOCUMENTS_FOLDER = "Documents 100 Chances"
 LISTS_SHEET = "Listes"
 
 # Sheet order in the workbook, following the year's workflow.
@@ -700,6 +760,13 @@ SESSION_DEFAULTS = {
     "rooms": 6,
     "max_consecutive": 2,
     "grand_oral_minutes": 10,
+    # Interview day and Grand Oral times when the session leaves them blank. The day has no end
+    # column in Sessions: interviews must be over by ``day_end``.
+    "day_start": dt.time(9, 0),
+    "lunch_start": dt.time(12, 0),
+    "lunch_end": dt.time(13, 30),
+    "day_end": dt.time(17, 30),
+    "grand_oral_start": dt.time(14, 0),
 }
 
 HOME_TEXT: tuple[tuple[str, str], ...] = (

@@ -380,7 +380,7 @@ def _coming_year(rng, people, rows, year, start) -> None:
     for index in range(16):
         number += 1
         flaw = flaws[index - 9] if index >= 9 else None
-        cand = _candidate(rng, people, year, number, start, retained=index < 10 and flaw in (None, "young"), flaw=flaw)
+        cand = _candidate(rng, people, year, number, start, retained=flaw is None or flaw == "young", flaw=flaw)
         if index in (2, 6):
             cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
         rows[c.CANDIDATES.name].append(cand)

@@ -188,7 +188,8 @@ class Workbook:
         """Write the computed columns present in ``frame`` (index = Excel rows as read).
 
         Adviser columns are never written, whatever ``frame`` holds. Rows of the table that are not
-        in ``frame`` (blank rows) get empty computed cells. Returns the number of cells that changed.
+        in ``frame`` (another session, blank rows) keep their cells. Returns the number of cells
+        that changed; nothing is written when nothing changed.
         """
         if table.name not in self._raw:
             self.read(table)
@@ -201,8 +202,8 @@ class Workbook:
             if col.key not in frame.columns:
                 continue
             by_row = {row: excel_value(col, v) for row, v in frame[col.key].items()}
-            values = [by_row.get(raw.first_row + i) for i in range(len(raw.rows))]
             old = [row[positions[col.key]] if positions[col.key] < len(row) else None for row in raw.rows]
+            values = [by_row.get(raw.first_row + i, old[i]) for i in range(len(raw.rows))]
             changed += sum(1 for a, b in zip(old, values) if not _same_cell(a, b))
             columns[col.header] = values
             formats[col.header] = col.excel_format
@@ -218,10 +219,11 @@ class Workbook:
     def replace_sheet(self, content: SheetContent) -> None:
         self.backend.replace_sheet(content)
 
-    def log(self, command: str, message: str, level: str = "Info", anomalies=(), now: dt.datetime | None = None) -> None:
-        """Append a run's summary and each anomaly to the Journal sheet."""
+    def log(self, command: str, message: str, level: str = "Info", anomalies=(), details=(), now: dt.datetime | None = None) -> None:
+        """Append a run's summary, its detail lines and each anomaly to the Journal sheet."""
         stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
         rows = [[stamp, command, level, None, None, None, message]]
+        rows += [[stamp, command, "Info", None, None, None, line] for line in details]
         rows += [[stamp, command, a.level, a.sheet, a.row, a.column, a.message] for a in anomalies]
         self.backend.append_rows(JOURNAL, rows)
 

@@ -1,0 +1,40 @@
+"""Buttons that act on Excel or the desktop rather than on the workbook's data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..contract import DOCUMENTS_FOLDER, HOME_SHEET, HOME_TEXT
+from ..report import CommandError, Outcome
+
+
+def documents_folder(workbook_path: Path) -> Path:
+    """Where generated documents of a workbook go: a folder beside it (see contract)."""
+    return Path(workbook_path).parent / DOCUMENTS_FOLDER
+
+
+def open_documents_folder(book) -> Outcome:
+    """Open the documents folder of the workbook in the file explorer (Finder on macOS)."""
+    path = book.backend.path
+    if path is None:
+        raise CommandError("Enregistrez d'abord le classeur sur votre ordinateur : il n'a pas encore de dossier.")
+    folder = documents_folder(path)
+    if not folder.is_dir():
+        raise CommandError(f"Aucun document n'a encore été produit pour ce classeur (dossier « {folder} » absent) : cliquez d'abord sur « Documents ».")
+    if sys.platform.startswith("win"):
+        os.startfile(folder)  # noqa: S606 - a folder the adviser asked to see
+    else:
+        subprocess.run(["open" if sys.platform == "darwin" else "xdg-open", str(folder)], check=False)
+    return Outcome("dossier", f"Dossier ouvert : {folder}", paths=[str(folder)])
+
+
+def show_help(book) -> Outcome:
+    """The year's steps (the Accueil sheet's text), and the Accueil sheet brought to the front."""
+    book.backend.activate(HOME_SHEET)
+    steps = [text for style, text in HOME_TEXT if style == "p" and text[:1].isdigit()]
+    return Outcome("aide", "Les étapes de l'année (détails dans l'onglet « Accueil ») :", lines=steps + [
+        "Chaque clic laisse une trace dans l'onglet « Journal » (feuille, ligne, colonne de chaque anomalie).",
+    ])

@@ -1,0 +1,115 @@
+"""The ribbon's buttons: one table from button id to command, and the run around each command.
+
+The add-in's only VBA callback passes the clicked button's id to `run_button` through xlwings'
+RunPython. Commands are the same functions the CLI calls (`ccc_xl.commands`), looked up by name when
+clicked, so a button whose command is not written yet says so instead of failing, and importing
+this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import contextmanager
+
+from ..report import CommandError, Outcome
+
+TITLE = "100 Chances"
+
+# Button id (addin/customUI.xml) -> "module:function" taking the gateway `Workbook`.
+BUTTONS: dict[str, str] = {
+    "cccEligibilite": "ccc_xl.commands:eligibilite",
+    "cccRotations": "ccc_xl.commands:rotations",
+    "cccVerifierPlanning": "ccc_xl.commands:verifier_planning",
+    "cccDocumentsProduire": "ccc_xl.commands:documents",
+    "cccOuvrirDossier": "ccc_xl.excel.actions:open_documents_folder",
+    "cccSuiviAlertes": "ccc_xl.commands:suivi",
+    "cccIndicateurs": "ccc_xl.commands:indicateurs",
+    "cccExportFinanceurs": "ccc_xl.commands:export_financeurs",
+    "cccAide": "ccc_xl.excel.actions:show_help",
+}
+
+MAX_LINES = 20  # a message box taller than the screen hides its OK button
+
+
+def resolve(target: str):
+    """The function named by ``"module:function"``, or None when it does not exist yet."""
+    module_name, _, function_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name and module_name.startswith(missing.name):
+            return None
+        raise
+    return getattr(module, function_name, None)
+
+
+def run_button(control_id: str) -> None:
+    """Entry point of RunPython: run the button's command on the workbook the adviser is looking at."""
+    import xlwings as xw
+
+    xlbook = xw.Book.caller()
+    message, level = press(xlbook, control_id)
+    xlbook.app.alert(message, title=TITLE, mode="critical" if level == "Erreur" else "info")
+
+
+def press(xlbook, control_id: str) -> tuple[str, str]:
+    """Run a button on an xlwings Book; returns the French message to show and its level.
+
+    Never raises: a refusal, a command's error or a bug all become a message (and, once the
+    workbook is known to be a ccc-xl workbook, a Journal line).
+    """
+    from ..commands import run
+    from ..workbook.gateway import Workbook
+    from ..workbook.live import LiveBackend
+
+    target = BUTTONS.get(control_id)
+    if target is None:
+        return f"Le bouton « {control_id} » n'est relié à aucune commande : réinstallez le complément (ccc-xl addin install).", "Erreur"
+    book = Workbook(LiveBackend(xlbook))
+    command = target.partition(":")[2]
+    try:
+        book.check_is_ccc_workbook()
+    except CommandError as refusal:
+        return refusal.message, "Erreur"
+    try:
+        function = resolve(target)
+        if function is None:
+            return f"La fonction « {command} » n'est pas encore disponible dans cette version de ccc-xl.", "Alerte"
+        with _frozen(xlbook.app):
+            outcome = run(book, command, function)  # the CLI's runner: same Journal lines
+        return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
+    except CommandError as error:
+        return _report(book, command, error.message, error.anomalies), "Erreur"
+    except Exception as bug:  # noqa: BLE001 - an adviser must never see a traceback
+        message = f"Erreur inattendue ({type(bug).__name__} : {bug}). Rien d'autre n'a été modifié ; signalez-la avec le Journal."
+        return _report(book, command, message, ()), "Erreur"
+
+
+def _report(book, command: str, message: str, anomalies) -> str:
+    try:
+        book.log(command, message, level="Erreur", anomalies=anomalies)
+    except Exception:  # noqa: BLE001 - the message box must still appear
+        return message + "\n(Le Journal n'a pas pu être complété.)"
+    return message + ("\n" + "\n".join(f"- {a}" for a in anomalies[:MAX_LINES]) if anomalies else "")
+
+
+def _shorten(outcome: Outcome) -> str:
+    lines = outcome.text().splitlines()
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES] + [f"… et {len(lines) - MAX_LINES} ligne(s) de plus : voir l'onglet Journal."]
+    return "\n".join(lines)
+
+
+@contextmanager
+def _frozen(app):
+    """Screen updating off during a run (restored even on error), where the engine supports it."""
+    try:
+        previous = app.screen_updating
+    except NotImplementedError:  # xlwings' remote engine has no screen
+        yield
+        return
+    app.screen_updating = False
+    try:
+        yield
+    finally:
+        app.screen_updating = previous

@@ -1,0 +1,69 @@
+"""The Grand Oral running order: every participant in turn, never during an unavailability.
+
+Passages follow each other from the session's Grand Oral time, one every ``grand_oral_minutes``.
+CP-SAT picks a position for everyone (positions all different, none overlapping the participant's
+unavailability), minimising first the end of the Grand Oral, then the distance to the workbook order
+(weighted sum: the end counts more than any reordering). A position left empty is a pause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .model import Instance, Participant, RotationError, hhmm
+
+LAST_MINUTE = 24 * 60
+
+
+@dataclass(frozen=True)
+class Passage:
+    rank: int
+    start: int  # minutes since midnight
+    end: int
+    participant: Participant
+
+
+def grand_oral_order(instance: Instance) -> list[Passage]:
+    people, params = instance.participants, instance.params
+    length, first = params.grand_oral_minutes, params.grand_oral_start
+    if length <= 0:
+        raise RotationError(["La durée d'un passage au Grand Oral doit être d'au moins 1 minute "
+                             "(« Passage Grand Oral (min) »)."])
+    positions = (LAST_MINUTE - first) // length
+    allowed = [[k for k in range(positions) if p.free(first + k * length, first + (k + 1) * length)]
+               for p in people]
+    blocked = [p.label for p, ok in zip(people, allowed) if not ok]
+    if blocked:
+        raise RotationError([f"{name} est indisponible pendant tout le Grand Oral (à partir de "
+                             f"{hhmm(first)}) : réduisez ses indisponibilités ou avancez "
+                             "« Heure du Grand Oral »." for name in blocked])
+    if len(people) > positions:
+        raise RotationError([f"Le Grand Oral ne peut pas accueillir {len(people)} passages de {length} "
+                             f"min entre {hhmm(first)} et minuit : avancez « Heure du Grand Oral »."])
+    if not people:
+        return []
+    model = cp_model.CpModel()
+    pos = [model.NewIntVarFromDomain(cp_model.Domain.FromValues(ok), f"pos{i}")
+           for i, ok in enumerate(allowed)]
+    model.AddAllDifferent(pos)
+    last = model.NewIntVar(0, positions, "last")
+    model.AddMaxEquality(last, pos)
+    shift = []
+    for i, var in enumerate(pos):
+        d = model.NewIntVar(0, positions, f"d{i}")
+        model.AddAbsEquality(d, var - i)
+        shift.append(d)
+    model.Minimize(last * (len(people) * positions + 1) + sum(shift))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 5.0
+    solver.parameters.num_workers = 1
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RotationError(["Aucun ordre de passage au Grand Oral ne respecte toutes les "
+                             "indisponibilités : réduisez-les ou avancez « Heure du Grand Oral »."])
+    order = sorted(range(len(people)), key=lambda i: solver.Value(pos[i]))
+    return [Passage(rank, first + solver.Value(pos[i]) * length,
+                    first + (solver.Value(pos[i]) + 1) * length, people[i])
+            for rank, i in enumerate(order, start=1)]
