@@ -98,8 +98,7 @@ def nouveau_cmd(chemin, ecraser):
 @friendly
 def demo_cmd(dossier):
     """Construire un classeur de démonstration fictif (sessions 2019 à 2023, deux sessions récentes
-    dont une en suivi, et la prochaine) et y
-    exécuter toutes les étapes."""
+    dont une en suivi, et la prochaine) et y exécuter toutes les étapes."""
     from .commands import demo
 
     with out.status("Démonstration en cours…") as status:
