@@ -116,11 +116,13 @@ def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.d
     found: list[dict] = []
     followed = 0
     for excel_row, cand in retained.iterrows():
-        end = ends.get(int(cand.session)) if pd.notna(cand.session) else None
+        year = int(cand.session) if pd.notna(cand.session) else None
+        end = ends.get(year)
         if end is None:
+            problem = ("n'a ni « Fin du coaching » ni « Date du Grand Oral »" if year in ends
+                       else f"est absente de la feuille « {c.SESSIONS.sheet} »")
             anomalies.append(Anomaly(c.CANDIDATES.sheet, excel_row, c.CANDIDATES.column("session").header, cand.session,
-                                     "session sans « Fin du coaching » ni « Date du Grand Oral » dans Sessions : "
-                                     "le suivi de ce participant n'est pas calculé."))
+                                     f"la session {year or '(vide)'} {problem} : le suivi de ce participant n'est pas calculé."))
             continue
         if end > au:
             continue
@@ -134,7 +136,7 @@ def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.d
             for kind, due, message in rule(person, au):
                 found.append({
                     "adviser": _text(cand.adviser) or NO_ADVISER, "mission_locale": _text(cand.mission_locale),
-                    "participant": cand.id, "first_name": cand.first_name, "session": int(cand.session),
+                    "participant": cand.id, "first_name": cand.first_name, "session": year,
                     "kind": kind, "due": due, "overdue": (au - due).days, "message": message,
                 })
     frame = pd.DataFrame(found, columns=c.ALERTS.keys)
@@ -194,7 +196,7 @@ def _situations(person: _Participant, au: dt.date):
         due = person.end + relativedelta(months=months)
         if due <= au and not person.field(key):
             where = "Parcours" if person.pathway is not None else "Parcours (ajoutez une ligne pour ce participant)"
-            yield kind, due, f"{kind.lower().capitalize()} à renseigner dans {where} depuis le {_fr(due)}."
+            yield kind, due, f"{kind} à renseigner dans {where} depuis le {_fr(due)}."
 
 
 def _check_references(candidates, debriefing, plans, followup, pathways) -> list[Anomaly]:

@@ -182,6 +182,15 @@ def test_candidates_not_retained_get_no_alert_and_stray_rows_are_reported():
     assert where == {("Plans d'action", 2, "ID participant"), ("Plans d'action", 2, "Proposition liée")}
 
 
+@pytest.mark.parametrize("candidate, says", [({"session": 2025}, "session 2025 est absente"),
+                                             ({"session": None}, "session (vide)")])
+def test_a_participant_without_a_known_session_end_is_reported(candidate, says):
+    result = run(D(2026, 11, 26), candidate=candidate)
+    assert result.alerts.empty
+    (anomaly,) = result.anomalies
+    assert (anomaly.sheet, anomaly.row, anomaly.column) == ("Candidats", 2, "Session") and says in anomaly.message
+
+
 def test_a_linked_proposal_must_exist_in_the_debriefing():
     proposal = {"session": 2026, "participant": "P1", "type": "Parrainage", "id": "P1-P1"}
     ok = run(D(2026, 11, 26), actions=[{"action": "x", "proposal": "P1-P1"}], proposals=[proposal])
