@@ -124,6 +124,90 @@ def rotations_cmd(classeur, session, verifier):
         return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
 
 
+@main.group("addin", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+def addin_group():
+    """Installer, retirer ou vérifier le complément Excel (onglet « 100 Chances » du ruban)."""
+
+
+def _print_lines(lines):
+    return Outcome("addin", lines[0], lines=lines[1:])
+
+
+@addin_group.command("install")
+@friendly
+def addin_install():
+    """Copier le complément dans le dossier de démarrage d'Excel et régler le Python des boutons."""
+    from .excel.addin import install
+
+    return _print_lines(install())
+
+
+@addin_group.command("remove")
+@friendly
+def addin_remove():
+    """Retirer le complément du dossier de démarrage d'Excel."""
+    from .excel.addin import remove
+
+    return _print_lines(remove())
+
+
+@addin_group.command("status")
+@friendly
+def addin_status():
+    """Dire si le complément est installé et à jour."""
+    from .excel.addin import status
+
+    return _print_lines(status())
+
+
+@main.command("diagnostic")
+def diagnostic_cmd():
+    """Vérifier Python, xlwings, le complément et le réglage du Python des boutons ; dire quoi corriger."""
+    from .excel.addin import diagnostic
+
+    checks = diagnostic()
+    for check in checks:
+        out.print(("✔ " if check.ok else "✘ ") + check.label, style=None if check.ok else "red", markup=False)
+        if not check.ok and check.fix:
+            out.print(f"    → {check.fix}", markup=False)
+    sys.exit(0 if all(check.ok for check in checks) else 1)
+
+
+@main.command("documents")
+@click.argument("classeur", type=WORKBOOK)
+@session_option
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Type de document à produire (répétable) ; tous par défaut. Voir « modeles verifier ».")
+@click.option("--pdf", is_flag=True, help="Produire aussi les PDF (LibreOffice requis).")
+@click.option("--dossier", type=click.Path(file_okay=False, path_type=Path),
+              help="Dossier de sortie (par défaut « Documents 100 Chances » à côté du classeur).")
+@friendly
+def documents_cmd(classeur, session, types, pdf, dossier):
+    """Produire les convocations, plannings, plans d'action, feuilles d'émargement et la liste des
+    visiteurs depuis les modèles Word, et les lister dans l'onglet « Documents »."""
+    from .commands import documents, run_on_file
+
+    with out.status("Production des documents…"):
+        return run_on_file(classeur, "documents", documents, session=session, types=list(types) or None,
+                           pdf=pdf, out_dir=dossier)
+
+
+@main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+def modeles():
+    """Modèles Word des documents."""
+
+
+@modeles.command("verifier")
+@click.option("--dossier", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Dossier des modèles (par défaut les modèles livrés).")
+@friendly
+def modeles_verifier_cmd(dossier):
+    """Lister les champs de chaque modèle et signaler ceux que le classeur ne fournit pas."""
+    from .commands import modeles_verifier
+
+    return modeles_verifier(dossier)
+
+
 @main.command("suivi")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")

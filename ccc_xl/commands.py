@@ -13,9 +13,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from . import contract as c
 from . import demo as demo_data
 from .report import Anomaly, CommandError, Outcome
+from .sessions import participants as session_participants
+from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
 from .workbook.file import FileBackend, open_workbook
 from .workbook.gateway import Workbook
@@ -65,11 +69,81 @@ def nouveau(path, overwrite: bool = False) -> Outcome:
     return Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
 
 
+def _documents_folder(book: Workbook, out_dir) -> Path:
+    """Where documents go: ``out_dir``, else a folder next to the workbook file."""
+    if out_dir is not None:
+        return Path(out_dir)
+    path = getattr(book.backend, "path", None)
+    if path is None:
+        raise CommandError("Indiquez le dossier où produire les documents.")
+    return Path(path).resolve().parent / c.DOCUMENTS_FOLDER
+
+
+def _planned_day(book: Workbook) -> dict:
+    """The Entretiens and Grand Oral tables of the last rotation planning, when there is one.
+
+    Without them, SessionFrames' empty defaults turn the interview documents into anomalies
+    ("lancez Rotations") instead of stopping the other documents.
+    """
+    try:
+        return {"interviews": book.read(c.INTERVIEWS), "grand_oral": book.read(c.GRAND_ORAL)}
+    except CommandError:
+        return {}
+
+
+def documents(book: Workbook, session: int | None = None, types=None, pdf: bool = False,
+              out_dir=None, today: dt.date | None = None) -> Outcome:
+    """Fill the Word templates for a session (every type, or ``types``), optionally as PDF too,
+    and list the session's files, with links, on the Documents sheet."""
+    from . import documents as docs
+    from . import word
+    from .workbook.content import Block, SheetContent
+
+    sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
+    year = select_session(sessions, session)
+    ids = set(session_rows(candidates, year)["id"])
+    frames = docs.SessionFrames(
+        sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
+        debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
+        **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
+    year, planned, anomalies = docs.plan_documents(frames, year, types, today)
+    folder = _documents_folder(book, out_dir)
+    made = word.generate(planned, folder, year, types=types, pdf=pdf)
+    listed = word.session_files(folder, year)
+    # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
+    links = ["/".join((folder.name, *f.path.parts)) if out_dir is None else str(folder / f.path)
+             for f in listed]
+    frame = pd.DataFrame({
+        "Type": [docs.DOCUMENT_TYPES[f.type].title if f.type else "" for f in listed],
+        "Document": [f.path.stem for f in listed],
+        "Format": [f.path.suffix.lstrip(".").upper() for f in listed],
+        "Emplacement": links,
+    })
+    book.replace_sheet(SheetContent(
+        c.DOCUMENTS_SHEET.name, f"Documents de la session {year}",
+        notes=[f"Dossier : {folder / str(year)}", "Cliquez sur un nom de document pour l'ouvrir."],
+        blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Document": 60, "Emplacement": 70})]))
+    return Outcome("documents", f"{len(made)} document(s) produit(s) pour la session {year} dans « {folder} ».",
+                   anomalies=anomalies, paths=[str(folder / f.path) for f in made])
+
+
+def modeles_verifier(templates_dir=None) -> Outcome:
+    """List each Word template's fields and every field the data does not provide."""
+    from . import word
+
+    reports = word.verify_templates(Path(templates_dir) if templates_dir else word.TEMPLATES_DIR)
+    lines = [f"{r.template} : {', '.join(r.fields) or 'aucun champ'}" for r in reports]
+    problems = [p for r in reports for p in r.problems]
+    if problems:
+        raise CommandError(f"{len(problems)} problème(s) dans les modèles : " + " ; ".join(problems))
+    return Outcome("modeles", f"{len(reports)} modèles vérifiés : tous leurs champs sont fournis.", lines=lines)
+
+
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
 
 # Steps `ccc-xl demo` runs on the demo workbook once its data is in, in the year's order.
 # Each entry: (label, command name, command function, options).
-DEMO_STEPS: list[tuple[str, str, Command, dict]] = []
+DEMO_STEPS: list[tuple[str, str, Command, dict]] = []  # filled at the end of this module
 
 
 def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Outcome:
@@ -97,28 +171,6 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     return outcome
 
 
-# --- Sessions -------------------------------------------------------------------------------
-
-
-def select_session(book: Workbook, year: int | None) -> dict:
-    """The Sessions row a command works on: ``year`` if given, else the most recent session."""
-    sessions = book.read(c.SESSIONS).dropna(subset=["year"])
-    if sessions.empty:
-        raise CommandError("La feuille « Sessions » ne contient aucune session : saisissez d'abord l'année de la session.")
-    if year is None:
-        year = int(sessions.year.max())
-    chosen = sessions[sessions.year == year]
-    if chosen.empty:
-        known = ", ".join(str(int(y)) for y in sorted(sessions.year))
-        raise CommandError(f"La session {year} n'existe pas dans la feuille « Sessions » (sessions connues : {known}).")
-    return chosen.iloc[0].to_dict()
-
-
-def session_rows(frame, year: int):
-    """Rows of a table that belong to a session (its « Session » column)."""
-    return frame[frame.session == year]
-
-
 # --- Interview rotations (issue 4) ----------------------------------------------------------
 
 
@@ -127,10 +179,10 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     Entretiens sheet as it is, possibly edited by hand)."""
     from .rotation import RotationError, plan_rotations, verify_rotations  # OR-Tools: loaded only here
 
-    chosen = select_session(book, session)
-    year = int(chosen["year"])
-    candidates = session_rows(book.read(c.CANDIDATES), year)
-    participants = candidates[candidates.retained.fillna(False).astype(bool)]
+    sessions = book.read(c.SESSIONS)
+    year = select_session(sessions, session)
+    chosen = session_row(sessions, year)
+    participants = session_participants(book.read(c.CANDIDATES), year)
     companies = session_rows(book.read(c.COMPANIES), year)
     try:
         if verifier:
@@ -160,7 +212,11 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     )
 
 
-DEMO_STEPS.append(("Rotations de la session en préparation", "rotations", rotations, {}))
+
+
+def verifier_planning(book: Workbook, *, session: int | None = None) -> Outcome:
+    """The « Vérifier le planning » button: check the Entretiens sheet without replanning."""
+    return rotations(book, session=session, verifier=True)
 
 
 # --- Follow-up: alerts on the Tableau de bord, positive exits (issue 6) ---------------------------
@@ -188,4 +244,11 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     return outcome
 
 
-DEMO_STEPS.append(("Suivi des participants", "suivi", suivi, {"today": None}))
+
+# --- The demo runs every step, in the order of the year -------------------------------------
+
+DEMO_STEPS.extend([
+    ("Rotations de la session en préparation", "rotations", rotations, {}),
+    ("Documents de la session en préparation", "documents", documents, {"today": None}),
+    ("Suivi des participants", "suivi", suivi, {"today": None}),
+])

@@ -641,6 +641,7 @@ INTERVIEWS = Table(
         integer("room", "Salle", width=7),
         text("binome", "Binôme", width=9),
         text("companies", "Entreprises", width=40),
+        text("company_ids", "ID entreprises", width=18),
         text("participant", "ID participant", width=14),
         text("first_name", "Prénom", identifying=True),
         yes_no("domain_match", "Domaine visé", width=12,

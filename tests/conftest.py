@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+# xlwings registers its remote engine (the stand-in for Excel in the live-backend tests) at import
+# time, only when a licence key is set: set it before any test module imports xlwings.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 from ccc_xl import contract as c
 from ccc_xl.commands import demo
 from ccc_xl.workbook.build import create_workbook

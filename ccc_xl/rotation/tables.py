@@ -54,6 +54,7 @@ def interviews_frame(instance: Instance, interviews: tuple[Interview, ...]) -> p
             "room": i.room,
             "binome": binome.label,
             "companies": binome.names,
+            "company_ids": "; ".join(company.id for company in binome.companies),
             "participant": person.id,
             "first_name": person.first_name,
             "domain_match": YES if instance.relevant(p, b) else NO,

@@ -1,0 +1,77 @@
+"""LibreOffice headless: find it and convert a batch of files in one call.
+
+Advisers may want PDFs (to e-mail a convocation, to print the attendance sheets) and tests open
+generated files with an independent office suite. LibreOffice does both; this module is the one
+place that knows how to call it safely: its own profile directory (so a LibreOffice already open,
+or another run, does not block or share state), one process for the whole batch, and a check that
+every output exists (soffice may exit 0 without writing anything).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from ccc_xl.report import CommandError
+
+MISSING = ("LibreOffice est introuvable sur cet ordinateur : installez-le (https://fr.libreoffice.org) "
+           "pour obtenir les PDF, ou relancez sans l'option PDF.")
+
+_CANDIDATES = (
+    Path(os.environ.get("ProgramFiles", r"C:\Program Files")) / "LibreOffice/program/soffice.exe",
+    Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")) / "LibreOffice/program/soffice.exe",
+    Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+)
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice executable on PATH or in its usual install folder, else None."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((str(p) for p in _CANDIDATES if p.is_file()), None)
+
+
+def require_soffice() -> str:
+    soffice = find_soffice()
+    if soffice is None:
+        raise CommandError(MISSING)
+    return soffice
+
+
+def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[Path]:
+    """Convert ``sources`` with a single soffice call; return the outputs, in the same order.
+
+    The sources are copied under short numbered names into ``work_dir`` first: different folders
+    may hold files with the same name, and a thousand long paths would overflow Windows' command
+    line limit. Outputs land in ``work_dir/out``; the caller moves them where they belong.
+    """
+    soffice = require_soffice()
+    inputs, outputs = work_dir / "in", work_dir / "out"
+    inputs.mkdir(parents=True)
+    outputs.mkdir()
+    names = []
+    for number, source in enumerate(sources, 1):
+        name = f"{number:05d}{source.suffix}"
+        shutil.copyfile(source, inputs / name)
+        names.append(name)
+    with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
+        command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+                   "--norestore", "--convert-to", fmt, "--outdir", str(outputs), *names]
+        try:
+            result = subprocess.run(command, cwd=inputs, capture_output=True, text=True,
+                                    timeout=120 + 10 * len(names))
+        except subprocess.TimeoutExpired:
+            raise CommandError("LibreOffice n'a pas terminé la conversion en PDF à temps.") from None
+    produced = [outputs / f"{Path(n).stem}.{fmt}" for n in names]
+    failed = [src.name for src, out in zip(sources, produced) if not out.is_file()]
+    if failed:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+        raise CommandError(f"LibreOffice n'a pas converti {len(failed)} fichier(s) en {fmt.upper()} "
+                           f"(dont « {failed[0]} »). {detail[0]}".strip())
+    return produced
