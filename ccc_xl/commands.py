@@ -244,7 +244,6 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     return outcome
 
 
-
 # --- The demo runs every step, in the order of the year -------------------------------------
 
 DEMO_STEPS.extend([
