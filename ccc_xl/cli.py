@@ -223,3 +223,26 @@ def suivi_cmd(classeur, au):
     except Unreadable as problem:
         raise CommandError(f"Option --au : « {au} » {problem}.") from None
     return run_on_file(classeur, "suivi", suivi, today=day)
+
+
+@main.command("purger")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
+              help="Pseudonymiser les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
+@click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+@friendly
+def purger_cmd(classeur, avant, oui):
+    """Pseudonymiser les données des détenus des sessions anciennes (noms, écrou, date de naissance,
+    contacts, observations), en gardant tout ce qu'il faut aux indicateurs."""
+    from .commands import purger, run_on_file
+    from .workbook.file import open_workbook
+
+    with open_workbook(classeur, write=False) as book:
+        preview = purger(book, before=avant, confirm=False)
+    show(preview)
+    if not preview.data.get("plan"):
+        return None
+    if not oui and not click.confirm("Pseudonymiser définitivement ces données ? (y = oui, n = non)", default=False):
+        out.print("Abandon : le classeur n'a pas été modifié.")
+        return None
+    return run_on_file(classeur, "purger", purger, before=avant, confirm=True)

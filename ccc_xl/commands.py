@@ -102,12 +102,14 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
     year = select_session(sessions, session)
     ids = set(session_rows(candidates, year)["id"])
+    folder = _documents_folder(book, out_dir)
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
+        partners=book.read(c.PARTNERS), copil=book.read(c.COPIL), funding=book.read(c.FUNDING),
+        cvs=word.find_cvs(folder, year, ids),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
-    folder = _documents_folder(book, out_dir)
     made = word.generate(planned, folder, year, types=types, pdf=pdf)
     listed = word.session_files(folder, year)
     # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
@@ -242,6 +244,46 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     )
     outcome.lines.extend(f"{adviser} : {n} alerte(s)" for adviser, n in alerts.adviser.value_counts(sort=False).items())
     return outcome
+
+
+# --- Retention: pseudonymise old sessions (issue 10) ----------------------------------------
+
+
+def _purge_plan(book: Workbook, before: int, today: dt.date):
+    from . import retention
+
+    frames = {}
+    for table in (*retention.PURGED_TABLES, c.JOURNAL):
+        try:
+            frames[table.name] = book.read(table)
+        except CommandError:
+            if table in c.INPUT_TABLES or table is c.JOURNAL:
+                raise
+    return retention.plan_purge(frames, before, today)
+
+
+def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date | None = None) -> Outcome:
+    """Pseudonymise the detainees' data of the sessions before ``before`` whose retention period is
+    over. Without ``confirm``, only say what would be done (nothing is written)."""
+    plan = _purge_plan(book, before, today or dt.date.today())
+    lines = plan.lines()
+    if not plan.purged:
+        return Outcome("purger", f"Aucune session antérieure à {before} n'a dépassé sa durée de conservation : "
+                                 "rien à pseudonymiser.", lines=lines)
+    years = ", ".join(map(str, plan.purged))
+    if not confirm:
+        return Outcome("purger", f"Sessions à pseudonymiser : {years}.", lines=lines, data={"plan": plan})
+    cells = 0
+    for change in plan.changes:
+        cells += book.rewrite_input(change.table, change.inputs, list(change.inputs.columns))
+        if change.computed is not None:
+            cells += book.write_computed(change.table, change.computed)
+    if plan.journal is not None and len(plan.journal):
+        cells += book.rewrite_input(c.JOURNAL, plan.journal, ["message"])
+    lines.append("Les sauvegardes antérieures (dossier « Sauvegardes ccc-xl ») contiennent encore les données "
+                 "d'origine : supprimez-les si elles ne sont plus utiles.")
+    return Outcome("purger", f"Sessions {years} pseudonymisées ({cells} cellule(s) modifiée(s)) ; "
+                             "les indicateurs sont inchangés.", lines=lines)
 
 
 # --- The demo runs every step, in the order of the year -------------------------------------

@@ -169,6 +169,8 @@ ACTION_OWNERS = ("Participant", "Mission Locale", "SPIP", "Entreprise", "Partena
 
 ACTION_STATUSES = ("À faire", "En cours", "Réalisée", "Abandonnée")
 
+INTERVIEW_OUTCOMES = ("Favorable", "Défavorable", "Désistement", "À revoir")
+
 FOLLOWUP_TYPES = (
     "Entretien ML",
     "Entretien ML + SPIP",
@@ -214,6 +216,7 @@ LISTS: dict[str, ClosedList] = {
         ClosedList("Responsables", ACTION_OWNERS),
         ClosedList("StatutsAction", ACTION_STATUSES),
         ClosedList("TypesSuivi", FOLLOWUP_TYPES),
+        ClosedList("IssuesEntretien", INTERVIEW_OUTCOMES),
         ClosedList("Niveaux", LOG_LEVELS),
     )
 }
@@ -365,6 +368,9 @@ SESSIONS = Table(
         time("grand_oral_start", "Heure du Grand Oral"),
         money("budget", "Budget total (€)"),
         text("notes", "Observations", width=30),
+        integer("retention_years", "Durée de conservation (années)",
+                help="Années après la session au-delà desquelles « ccc-xl purger » pseudonymise les "
+                     "données des détenus de la session (5 par défaut)."),
     ),
     "Une ligne par session annuelle de l'action, avec son calendrier et ses paramètres.",
 )
@@ -380,6 +386,10 @@ PARTNERS = Table(
         text("email", "E-mail", width=28, identifying=True),
         text("phone", "Téléphone", width=16, identifying=True),
         text("notes", "Observations", width=30),
+        integer("session", "Session",
+                help="Année de la session du partenaire ; vide = partenaire de toutes les sessions."),
+        yes_no("copil_invited", "Invité au COPIL",
+               help="Oui : reçoit l'invitation au comité de pilotage et figure sur sa feuille d'émargement."),
     ),
     "Organisations partenaires (Missions Locales, SPIP, administration pénitentiaire, financeurs…).",
 )
@@ -393,6 +403,8 @@ COPIL = Table(
         text("place", "Lieu"),
         text("agenda", "Ordre du jour", width=40),
         text("attendees", "Présents", width=40),
+        time("start", "Heure"),
+        text("excused", "Excusés", width=30),
     ),
     "Réunions du comité de pilotage de chaque session.",
 )
@@ -405,8 +417,15 @@ INFO_MEETINGS = Table(
         date("date", "Date", required=True),
         text("place", "Lieu"),
         text("hosts", "Animateurs", width=30),
-        integer("attendees", "Détenus présents"),
-        integer("volunteers", "Volontaires"),
+        integer("attendees", "Détenus présents",
+                help="Nombre de détenus présents (ceux qui ne se portent pas volontaires ne sont pas "
+                     "nommés) ; vide = nombre de candidats rattachés à la réunion."),
+        integer("volunteers", "Volontaires",
+                help="Nombre de volontaires noté le jour même ; vide = candidats de la réunion "
+                     "marqués « Volontaire »."),
+        integer("number", "N°", width=6,
+                help="Numéro de la réunion dans la session (1, 2) : à reporter dans la colonne "
+                     "« Réunion d'information » des Candidats."),
     ),
     "Réunions d'information organisées pour les détenus avant chaque session.",
 )
@@ -424,6 +443,14 @@ CANDIDATES = Table(
         text("institution", "Établissement", width=28),
         choice("referrer", "Orienté par", "Orienteurs"),
         date("application_date", "Date de candidature"),
+        integer("info_meeting", "Réunion d'information",
+                help="N° de la réunion d'information suivie (onglet Réunions d'information) ; vide si "
+                     "le candidat a été orienté sans y assister."),
+        yes_no("volunteer", "Volontaire", help="Oui : s'est porté volontaire à la réunion d'information."),
+        date("interview_date", "Entretien individuel",
+             help="Date de l'entretien individuel avec un conseiller de la Mission Locale."),
+        text("interview_adviser", "Conseiller de l'entretien", identifying=True),
+        choice("interview_outcome", "Issue de l'entretien", "IssuesEntretien"),
         text("project", "Projet professionnel", width=30),
         choice("domain", "Domaine visé", "DomainesROME", width=30),
         yes_no("project_defined", "Projet défini"),
@@ -443,6 +470,8 @@ CANDIDATES = Table(
         choice("eligibility", "Éligibilité", "StatutsEligibilite", computed=True, width=14),
         text("reasons", "Motifs", computed=True, width=45),
         integer("priority", "Priorité", computed=True, help="Rang de priorité parmi les éligibles."),
+        text("age_band", "Tranche d'âge", computed=True, width=12,
+             help="Écrite par « ccc-xl purger » à la place de la date de naissance."),
     ),
     "Une ligne par candidat repéré pour une session ; colonnes grises calculées par ccc-xl.",
     status_column="eligibility",
@@ -715,6 +744,9 @@ GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
 HOME_SHEET = "Accueil"
 # Folder beside the workbook where generated documents go (opened by the ribbon's button).
 DOCUMENTS_FOLDER = "Documents 100 Chances"
+# Sub-folder of a session's documents where advisers put the CVs, named by participant ID
+# (« Documents 100 Chances/2027/CV/C2027-03.docx » or .pdf), for the pack sent to companies.
+CV_FOLDER = "CV"
 LISTS_SHEET = "Listes"
 
 # Sheet order in the workbook, following the year's workflow.
@@ -768,6 +800,7 @@ SESSION_DEFAULTS = {
     "lunch_end": dt.time(13, 30),
     "day_end": dt.time(17, 30),
     "grand_oral_start": dt.time(14, 0),
+    "retention_years": 5,
 }
 
 HOME_TEXT: tuple[tuple[str, str], ...] = (

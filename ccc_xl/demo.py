@@ -12,6 +12,9 @@ in follow-up, with a realistic mix of alerts (a participant not met for six week
 this month, a release in a month without relay, an overdue action, situations at 6 months due) and
 the cases the rules must get right (released early, released outside the Vienne, re-incarcerated).
 They are drawn from their own random generator, so the older sessions stay exactly as they were.
+
+Recruitment (which information meeting each past candidate came from, whether they volunteered, their
+individual interview) is drawn from its own generator, so every other value stays as it was.
 """
 
 from __future__ import annotations
@@ -115,7 +118,7 @@ def _session(year: int, start: dt.date, budget: float) -> dict:
         "priority_department": "86", "interviews_per_participant": 3, "interview_minutes": 20,
         "changeover_minutes": 5, "day_start": dt.time(9, 0), "lunch_start": dt.time(12, 0),
         "lunch_end": dt.time(13, 30), "rooms": 6, "max_consecutive": 2, "grand_oral_minutes": 10,
-        "grand_oral_start": dt.time(9, 30), "budget": budget,
+        "grand_oral_start": dt.time(9, 30), "budget": budget, "retention_years": 5,
     }
 
 
@@ -192,6 +195,7 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
         for funder, amount in FUNDING[year]:
             add(c.FUNDING, {"session": year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
         _past_year(rng, people, rows, year, start, COMPANIES_BY_YEAR[year], OUTCOMES[year])
+        _recruitment(random.Random(seed + year), rows, year)
 
     coming = today.year + 1
     start = dt.date(coming, 3, 15)
@@ -200,12 +204,12 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
     for funder, amount in (("SPIP de la Vienne", 6000), ("FIPD", 9000)):
         add(c.FUNDING, {"session": coming, "funder": funder, "amount": amount, "notes": "Demande en cours"})
     _coming_year(rng, people, rows, coming, start)
-    rows[c.PARTNERS.name] = _partners()
-    _recent_years(random.Random(seed + 1), people, rows, today)
+    rows[c.PARTNERS.name] = [{**p, "copil_invited": p["role"] != "Coach"} for p in _partners()]
+    for year in _recent_years(random.Random(seed + 1), people, rows, today):
+        _recruitment(random.Random(seed + year), rows, year)
     rows[c.SESSIONS.name].sort(key=lambda row: row["year"])
-    for table in c.INPUT_TABLES:
-        if "session" in table.keys:
-            rows[table.name].sort(key=lambda row: row["session"])
+    for table in (c.COPIL, c.INFO_MEETINGS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FUNDING):
+        rows[table.name].sort(key=lambda row: row["session"])  # recent sessions in year order
     return DemoData(rows)
 
 
@@ -244,7 +248,8 @@ def _year(rng, people, rows, year, start, company_indexes, retained) -> tuple[li
                                "agenda": "Lancement de la session ; calendrier ; financements", "attendees": "ML, SPIP, direction du CP, JAP, Gepsa, France Travail"})
     for key in ("info_meeting_1", "info_meeting_2"):
         day = rows[c.SESSIONS.name][-1][key]
-        rows[c.INFO_MEETINGS.name].append({"session": year, "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
+        rows[c.INFO_MEETINGS.name].append({"session": year, "number": len(rows[c.INFO_MEETINGS.name]) % 2 + 1,
+                                           "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
                                            "attendees": rng.randint(9, 15), "volunteers": rng.randint(6, 9)})
     return companies, participants
 
@@ -274,6 +279,22 @@ def _follow_up(rng, rows, cand, companies, start, situation, adjustment) -> None
     })
 
 
+def _recruitment(rng, rows, year) -> None:
+    """Attach a past session's candidates to its information meetings and individual interviews.
+
+    Each meeting's volunteers fill its typed count in turn (some volunteers withdrew before being
+    recorded); the candidates left over were referred directly, without a meeting.
+    """
+    meetings = [m for m in rows[c.INFO_MEETINGS.name] if m["session"] == year]
+    places = [m["number"] for m in meetings for _ in range(m["volunteers"] - rng.randint(0, 2))]
+    for cand in (r for r in rows[c.CANDIDATES.name] if r["session"] == year):
+        number = places.pop(0) if places else None
+        cand.update({"info_meeting": number, "volunteer": number is not None,
+                     "interview_date": cand["application_date"] + dt.timedelta(days=rng.randint(2, 9)),
+                     "interview_adviser": cand["adviser"],
+                     "interview_outcome": "Favorable" if cand["retained"] else rng.choice(c.INTERVIEW_OUTCOMES[:3])})
+
+
 def _proposals(rng, rows, cand, companies) -> list[str]:
     """The companies' proposals to a participant at the debriefing; returns their references."""
     refs = []
@@ -290,12 +311,12 @@ def _monday_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _recent_years(rng, people, rows, today) -> None:
+def _recent_years(rng, people, rows, today) -> list[int]:
     """The session that ended about 20 months ago and the one in follow-up (about 8 months ago)."""
     people = _People.sharing(people, rng)
     previous, followed = (_monday_before(today - relativedelta(months=m)) for m in (20, 8))
     if previous.year <= max(STARTS):  # a demo dated before the published years end has no recent session
-        return
+        return []
     for start, funding in ((previous, (("SPIP de la Vienne", 6000), ("FIPD", 8700))), (followed, (("SPIP de la Vienne", 6000), ("FIPD", 8800)))):
         rows[c.SESSIONS.name].append(_session(start.year, start, sum(amount for _, amount in funding)))
         for funder, amount in funding:
@@ -304,6 +325,7 @@ def _recent_years(rng, people, rows, today) -> None:
     outcomes = [(E, SL), (F, None), (E, None), ("Emploi de moins de 6 mois", DDSE), ("Recherche d'emploi", None), (F, LC), (None, None), (None, PE)]
     _past_year(rng, people, rows, previous.year, previous, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 30], outcomes)
     _followed_year(rng, people, rows, followed.year, followed, today)
+    return [previous.year, followed.year]
 
 
 def _followed_year(rng, people, rows, year, start, today) -> None:
@@ -385,7 +407,7 @@ def _coming_year(rng, people, rows, year, start) -> None:
             cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
         rows[c.CANDIDATES.name].append(cand)
     rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=100), "place": "CP Poitiers-Vivonne",
-                               "agenda": "Préparation de la session ; choix des entreprises", "attendees": "ML, SPIP, direction du CP"})
+                               "agenda": "Préparation de la session ; choix des entreprises", "start": dt.time(14, 0)})
 
 
 def _partners() -> list[dict]:
@@ -396,7 +418,7 @@ def _partners() -> list[dict]:
         {"organisation": "SPIP de la Vienne", "role": "SPIP", "contact": "Jean Moreau", "position": "Directeur pénitentiaire d'insertion et de probation", "email": "spip86@exemple.fr"},
         {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Direction", "email": "cp-vivonne@exemple.fr"},
         {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Juge de l'application des peines"},
-        {"organisation": "FIPD (préfecture de la Vienne)", "role": "Financeur", "contact": "Service prévention"},
+        {"organisation": "FIPD", "role": "Financeur", "contact": "Service prévention", "position": "Préfecture de la Vienne"},
         {"organisation": "Gepsa", "role": "Gepsa", "contact": "Responsable formation"},
         {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Conseiller justice"},
         {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand"},

@@ -191,6 +191,25 @@ class Workbook:
         in ``frame`` (another session, blank rows) keep their cells. Returns the number of cells
         that changed; nothing is written when nothing changed.
         """
+        return self._write(table, frame, [c for c in table.computed_columns if c.key in frame.columns])
+
+    def rewrite_input(self, table: Table, frame: pd.DataFrame, columns: list[str]) -> int:
+        """Overwrite the adviser cells of ``columns`` for the rows of ``frame`` (index = Excel rows).
+
+        Only `ccc-xl purger` uses this: pseudonymising old sessions is the one time ccc-xl replaces
+        what an adviser typed. Columns absent from the adviser's sheet are skipped (nothing to erase);
+        other rows keep their cells. Returns the number of cells that changed.
+        """
+        if table.name not in self._raw:
+            self.read(table)
+        present = _header_map(self._raw[table.name])
+        chosen = [table.column(key) for key in columns]
+        if any(col.computed for col in chosen):
+            raise ValueError("rewrite_input writes adviser columns only; use write_computed")
+        return self._write(table, frame, [col for col in chosen if col.key in present])
+
+    def _write(self, table: Table, frame: pd.DataFrame, chosen: list[Column]) -> int:
+        """Write whole columns: ``frame``'s values on its rows, the cells as read elsewhere."""
         if table.name not in self._raw:
             self.read(table)
         raw = self._raw[table.name]
@@ -198,22 +217,22 @@ class Workbook:
         columns: dict[str, list[object]] = {}
         formats: dict[str, str | None] = {}
         changed = 0
-        for col in table.computed_columns:
-            if col.key not in frame.columns:
-                continue
+        for col in chosen:
+            position = positions[col.key]
             by_row = {row: excel_value(col, v) for row, v in frame[col.key].items()}
-            old = [row[positions[col.key]] if positions[col.key] < len(row) else None for row in raw.rows]
+            old = [row[position] if position < len(row) else None for row in raw.rows]
             values = [by_row.get(raw.first_row + i, old[i]) for i in range(len(raw.rows))]
             changed += sum(1 for a, b in zip(old, values) if not _same_cell(a, b))
-            columns[col.header] = values
-            formats[col.header] = col.excel_format
+            columns[raw.header[position]] = values
+            formats[raw.header[position]] = col.excel_format
         if changed:
             self.backend.write_columns(raw, columns, formats)
             for header, values in columns.items():
-                position = raw.header.index(header) if header in raw.header else None
-                if position is not None:
-                    for row, value in zip(raw.rows, values):
-                        row[position] = value
+                position = raw.header.index(header)
+                for row, value in zip(raw.rows, values):
+                    row.extend([None] * (position + 1 - len(row)))
+                    row[position] = value
+            self._frames.pop(table.name, None)
         return changed
 
     def replace_sheet(self, content: SheetContent) -> None:
