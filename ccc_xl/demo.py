@@ -213,11 +213,12 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
     return DemoData(rows)
 
 
-def _companies(rows, year, indexes, rng) -> list[dict]:
+def _companies(rows, year, indexes, rng, people=None) -> list[dict]:
+    """A session's companies; with ``people``, representatives never share a participant's name."""
     made = []
     for index in indexes:
         name, type_index, letter = COMPANIES[index]
-        last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
+        last, first = people.draw() if people else (rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES))
         row = {
             "id": f"ENT-{index + 1:03d}", "session": year, "name": name, "type": c.COMPANY_TYPES[type_index],
             "domain": ROME[letter], "representatives": f"{first} {last}", "phone": f"05 49 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
@@ -228,15 +229,15 @@ def _companies(rows, year, indexes, rng) -> list[dict]:
     return made
 
 
-def _past_year(rng, people, rows, year, start, company_indexes, outcomes) -> None:
-    companies, participants = _year(rng, people, rows, year, start, company_indexes, len(outcomes))
+def _past_year(rng, people, rows, year, start, company_indexes, outcomes, distinct_names=False) -> None:
+    companies, participants = _year(rng, people, rows, year, start, company_indexes, len(outcomes), distinct_names)
     for cand, (situation, adjustment) in zip(participants, outcomes):
         _follow_up(rng, rows, cand, companies, start, situation, adjustment)
 
 
-def _year(rng, people, rows, year, start, company_indexes, retained) -> tuple[list[dict], list[dict]]:
+def _year(rng, people, rows, year, start, company_indexes, retained, distinct_names=False) -> tuple[list[dict], list[dict]]:
     """A held session's companies, candidates (``retained`` participants first), COPIL and meetings."""
-    companies = _companies(rows, year, company_indexes, rng)
+    companies = _companies(rows, year, company_indexes, rng, people if distinct_names else None)
     participants = []
     for number in range(1, retained + 1):
         cand = _candidate(rng, people, year, number, start, retained=True)
@@ -323,14 +324,14 @@ def _recent_years(rng, people, rows, today) -> list[int]:
             rows[c.FUNDING.name].append({"session": start.year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
     # Two participants of the previous session have no situation at 1 year yet.
     outcomes = [(E, SL), (F, None), (E, None), ("Emploi de moins de 6 mois", DDSE), ("Recherche d'emploi", None), (F, LC), (None, None), (None, PE)]
-    _past_year(rng, people, rows, previous.year, previous, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 30], outcomes)
+    _past_year(rng, people, rows, previous.year, previous, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 30], outcomes, True)
     _followed_year(rng, people, rows, followed.year, followed, today)
     return [previous.year, followed.year]
 
 
 def _followed_year(rng, people, rows, year, start, today) -> None:
     """Eight participants in follow-up on ``today``, each showing one case of the follow-up rules."""
-    companies, participants = _year(rng, people, rows, year, start, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23], 8)
+    companies, participants = _year(rng, people, rows, year, start, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23], 8, True)
     end = start + dt.timedelta(days=4)  # Grand Oral: the collective phase's last day
     this_month = today.replace(day=1)
     away = "Mission Locale du Niortais (fictif)"
