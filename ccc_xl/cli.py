@@ -111,8 +111,8 @@ def nouveau_cmd(chemin, ecraser, module_excel):
               show_default=True, help="Dossier où créer le classeur de démonstration et ses documents.")
 @friendly
 def demo_cmd(dossier):
-    """Construire un classeur de démonstration fictif (sessions 2019 à 2023 et la prochaine) et y
-    exécuter toutes les étapes."""
+    """Construire un classeur de démonstration fictif (sessions 2019 à 2023, deux sessions récentes
+    dont une en suivi, et la prochaine) et y exécuter toutes les étapes."""
     from .commands import demo
 
     with out.status("Démonstration en cours…") as status:
@@ -236,6 +236,23 @@ def modeles_verifier_cmd(dossier):
     from .commands import modeles_verifier
 
     return modeles_verifier(dossier)
+
+
+@main.command("suivi")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
+@friendly
+def suivi_cmd(classeur, au):
+    """Mettre à jour le Tableau de bord du suivi de CLASSEUR : entretiens mensuels, relais, actions
+    en retard, situations à 6 mois et 1 an ; calculer les sorties positives."""
+    from .commands import run_on_file, suivi
+    from .parsing import Unreadable, parse_date
+
+    try:
+        day = parse_date(au) if au else None
+    except Unreadable as problem:
+        raise CommandError(f"Option --au : « {au} » {problem}.") from None
+    return run_on_file(classeur, "suivi", suivi, today=day)
 
 
 @main.command("purger")

@@ -267,6 +267,31 @@ def verifier_planning(book: Workbook, *, session: int | None = None) -> Outcome:
     return rotations(book, session=session, verifier=True)
 
 
+# --- Follow-up: alerts on the Tableau de bord, positive exits (issue 6) ---------------------------
+
+def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
+    """Compute « Sortie positive à 1 an » in Parcours and replace the Tableau de bord with the alerts
+    as of ``today`` (default: the real today), so that a run on a given date is reproducible."""
+    from . import followup
+
+    tables = (c.SESSIONS, c.CANDIDATES, c.DEBRIEFING, c.PLANS, c.FOLLOWUP, c.PATHWAYS)
+    sessions, candidates, debriefing, plans, events, pathways = (book.read(t) for t in tables)
+    pathways["positive_exit"] = followup.positive_exits(pathways)
+    book.write_computed(c.PATHWAYS, pathways)
+    result = followup.alerts(sessions, candidates, debriefing, plans, events, pathways, au=today)
+    book.replace_sheet(followup.dashboard(result))
+    alerts = result.alerts
+    outcome = Outcome(
+        "suivi",
+        f"Suivi au {result.au:%d/%m/%Y} : {len(alerts)} alerte(s) pour {result.followed} participant(s) en suivi "
+        f"(onglet « {c.DASHBOARD_SHEET.name} »).",
+        anomalies=result.anomalies,
+        data={"alerts": alerts},
+    )
+    outcome.lines.extend(f"{adviser} : {n} alerte(s)" for adviser, n in alerts.adviser.value_counts(sort=False).items())
+    return outcome
+
+
 # --- Retention: pseudonymise old sessions (issue 10) ----------------------------------------
 
 
@@ -379,5 +404,6 @@ DEMO_STEPS.extend([
     ("Éligibilité des candidats", "eligibilite", eligibilite, {"today": None}),
     ("Rotations de la session en préparation", "rotations", rotations, {}),
     ("Documents de la session en préparation", "documents", documents, {"today": None}),
+    ("Suivi des participants", "suivi", suivi, {"today": None}),
     ("Indicateurs", "indicateurs", indicateurs, {"today": None}),
 ])

@@ -178,8 +178,14 @@ FOLLOWUP_TYPES = (
     "Rencontre employeur",
     "Contact relais",
     "Libération",
+    "Réincarcération",
     "Autre",
 )
+# Suivi rows that count as the monthly meeting with the Mission Locale; once a participant is released
+# outside the Vienne, a "Contact relais" counts too (the relay there carries the follow-up).
+MEETING_TYPES = ("Entretien ML", "Entretien ML + SPIP")
+RELAY_CONTACT_TYPE = "Contact relais"
+REINCARCERATION = "Réincarcération"  # a Suivi type and a situation: follow-up stops there
 
 LOG_LEVELS = ("Info", "Alerte", "Erreur")
 
@@ -507,6 +513,9 @@ DEBRIEFING = Table(
         text("detail", "Détail", width=40),
         choice("outcome", "Suite donnée", "SuitesProposition"),
         text("notes", "Observations", width=30, identifying=True),
+        text("id", "Réf. proposition", width=16,
+             help="Référence de la proposition (ex. C2026-03-P1), à reporter dans « Proposition liée » "
+                  "du plan d'action."),
     ),
     "Une ligne par proposition faite par une entreprise à un participant lors du débriefing.",
 )
@@ -523,7 +532,7 @@ PLANS = Table(
         date("deadline", "Échéance"),
         choice("status", "Statut", "StatutsAction", width=12),
         text("proposal", "Proposition liée", width=20,
-             help="Référence de la proposition du débriefing à l'origine de l'action."),
+             help="« Réf. proposition » de la proposition du débriefing à l'origine de l'action."),
         text("notes", "Observations", width=30, identifying=True),
     ),
     "Une ligne par action du plan individuel de chaque participant.",
@@ -554,14 +563,17 @@ PATHWAYS = Table(
         date("adjustment_date", "Date d'aménagement"),
         date("release_date", "Date de libération", identifying=True),
         text("relay", "Relais extérieur", width=26),
-        text("relay_territory", "Territoire du relais", width=18),
+        text("relay_territory", "Territoire du relais", width=18,
+             help="Département (86, 79…) ou code postal du lieu de sortie. Hors Vienne, un « Contact relais » "
+                  "du Suivi compte comme rencontre mensuelle après la libération."),
         date("relay_contact_date", "Contact relais"),
         choice("situation_6m", "Situation à 6 mois", "Situations", width=24),
         choice("situation_1y", "Situation à 1 an", "Situations", width=24),
         text("notes", "Observations", width=30, identifying=True),
         yes_no("positive_exit", "Sortie positive à 1 an", computed=True, help=POSITIVE_EXIT_RULE),
     ),
-    "Une ligne par participant : aménagement, libération, relais et situation à 6 mois et 1 an.",
+    "Une ligne par participant : aménagement, libération, relais et situation à 6 mois et 1 an. "
+    + POSITIVE_EXIT_RULE,
     status_column="positive_exit",
     status_colours=(("Oui", GREEN),),
 )
@@ -685,6 +697,39 @@ GRAND_ORAL = Table(
 )
 
 ROTATION_TABLES: tuple[Table, ...] = (BINOMES, INTERVIEWS, GRAND_ORAL)
+
+
+# Follow-up alerts (rewritten by `ccc-xl suivi` on the Tableau de bord), one row per thing to do.
+ALERT_LATE_MEETING = "Entretien en retard"
+ALERT_MONTH_MEETING = "Entretien du mois"
+ALERT_RELAY = "Relais à trouver"
+ALERT_LATE_ACTION = "Action en retard"
+ALERT_SITUATION_6M = "Situation à 6 mois"
+ALERT_SITUATION_1Y = "Situation à 1 an"
+ALERT_KINDS = (ALERT_LATE_MEETING, ALERT_MONTH_MEETING, ALERT_RELAY, ALERT_LATE_ACTION, ALERT_SITUATION_6M,
+               ALERT_SITUATION_1Y)
+
+ALERTS = Table(
+    "tblAlertes",
+    DASHBOARD_SHEET.name,
+    (
+        text("adviser", "Conseiller", identifying=True),
+        choice("mission_locale", "ML référente", "MissionsLocales", width=16),
+        text("participant", "ID participant", width=14),
+        text("first_name", "Prénom", identifying=True, width=14),
+        integer("session", "Session", width=9),
+        text("kind", "Alerte", width=20),
+        date("due", "Échéance"),
+        integer("overdue", "Retard (jours)", width=10,
+                help="Jours écoulés depuis l'échéance ; négatif = jours restant avant l'échéance."),
+        text("message", "Message", width=70),
+    ),
+    DASHBOARD_SHEET.description,
+    generated=True,
+    status_column="kind",
+    status_colours=((ALERT_LATE_MEETING, RED), (ALERT_LATE_ACTION, RED), (ALERT_RELAY, RED),
+                    (ALERT_MONTH_MEETING, ORANGE), (ALERT_SITUATION_6M, ORANGE), (ALERT_SITUATION_1Y, ORANGE)),
+)
 
 GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
     BINOMES_SHEET,
