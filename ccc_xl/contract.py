@@ -111,6 +111,10 @@ POSITIVE_EXIT_RULE = (
     "Sortie positive à 1 an = situation à 1 an « Emploi de plus de 6 mois » ou « Formation »."
 )
 
+# Age bands that replace birth dates wherever a person must not be identified (funders' export,
+# purged sessions): whole years on the first day of the action.
+AGE_BANDS = ((18, 21, "18–21 ans"), (22, 25, "22–25 ans"), (26, 30, "26–30 ans"))
+
 MISSIONS_LOCALES = ("ML du Poitou", "ML Nord Vienne", "ML Sud Vienne")
 
 REFERRERS = (

@@ -24,10 +24,10 @@ from . import contract as c
 from . import indicators as ind
 from .parsing import normalise
 from .report import Anomaly
+from .retention import age_band
 from .workbook.content import Block, SheetContent
 
 PARTICIPANT_LINKS = (c.PATHWAYS, c.FOLLOWUP, c.DEBRIEFING)  # tables pointing at a participant ID
-AGE_BANDS = ((18, 21, "18–21 ans"), (22, 25, "22–25 ans"), (26, 30, "26–30 ans"))
 UNKNOWN = "Non renseigné"
 
 
@@ -109,20 +109,11 @@ def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicate
 # ------------------------------------------------------------------------------------------------
 
 
-def age_band(birth: pd.Series, start: pd.Series) -> pd.Series:
-    """Age band at the first day of the action (exact ages never leave the Mission Locale)."""
-    months = ind.months_between(birth, start)
-    age = months // 12
-
-    def band(years):
-        if pd.isna(years):
-            return UNKNOWN
-        for low, high, label in AGE_BANDS:
-            if low <= years <= high:
-                return label
-        return "Moins de 18 ans" if years < 18 else "Plus de 30 ans"
-
-    return age.map(band)
+def age_bands(people: pd.DataFrame) -> list[str]:
+    """Each person's age band at the first day of the action; for a purged session (birth date
+    erased) the band the purge kept in Candidats."""
+    return [age_band(birth, start) or (kept if isinstance(kept, str) else UNKNOWN)
+            for birth, start, kept in zip(people.birth_date, people.coaching_start, people.age_band)]
 
 
 def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.DataFrame:
@@ -131,7 +122,7 @@ def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.
     cand = src[c.CANDIDATES]
     people = cand[ind.in_sessions(cand, keys) & cand.retained.fillna(False).astype(bool)]
     sessions = src[c.SESSIONS].drop_duplicates(["source", "year"])
-    people = people[["id", "source", "session", "birth_date"]].merge(
+    people = people[["id", "source", "session", "birth_date", "age_band"]].merge(
         sessions[["source", "year", "institution", "coaching_start"]], left_on=["source", "session"], right_on=["source", "year"], how="left"
     ).merge(src[c.PATHWAYS].drop_duplicates("participant"), left_on="id", right_on="participant", how="left")
     order = people.id.map(lambda pid: hmac.new(key, pid.encode(), hashlib.sha256).hexdigest())
@@ -142,7 +133,7 @@ def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.
         "Code": [f"P{n:0{width}d}" for n in range(1, len(people) + 1)],
         "Session": people.session.astype("Int64"),
         "Établissement": people.institution.fillna(c.SESSION_DEFAULTS["institution"]),
-        "Tranche d'âge": age_band(people.birth_date, people.coaching_start),
+        "Tranche d'âge": age_bands(people),
         "Aménagement de peine": granted.map({True: "Oui", False: "Non"}),
         "Type d'aménagement": people.adjustment_type.where(granted),
         "Situation à 6 mois": people.situation_6m.fillna(UNKNOWN),

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import contract as c
+from .eligibility import age_on
 
 PSEUDONYMOUS_SURNAME = "Anonymisé"
-AGE_BANDS = ((18, 21, "18–21 ans"), (22, 25, "22–25 ans"), (26, 30, "26–30 ans"))
 # Tables whose rows belong to a session or a participant, in the workbook's order.
 PURGED_TABLES: tuple[c.Table, ...] = (*c.INPUT_TABLES, *c.ROTATION_TABLES)
 
@@ -38,12 +38,11 @@ def age_band(birth, start) -> str | None:
     """The age band at the first day of the action (exact ages need not be kept)."""
     if pd.isna(birth) or pd.isna(start):
         return None
-    birth, start = pd.Timestamp(birth), pd.Timestamp(start)
-    age = start.year - birth.year - ((start.month, start.day) < (birth.month, birth.day))
-    for low, high, label in AGE_BANDS:
+    age = age_on(pd.Timestamp(birth).date(), pd.Timestamp(start).date())
+    for low, high, label in c.AGE_BANDS:
         if low <= age <= high:
             return label
-    return f"moins de {AGE_BANDS[0][0]} ans" if age < AGE_BANDS[0][0] else f"plus de {AGE_BANDS[-1][1]} ans"
+    return f"moins de {c.AGE_BANDS[0][0]} ans" if age < c.AGE_BANDS[0][0] else f"plus de {c.AGE_BANDS[-1][1]} ans"
 
 
 def coarse_release(release, relay_contact):

@@ -148,3 +148,19 @@ def test_libreoffice_shows_the_computed_figures(tmp_path, demo_copy):
     assert next(row for row in rows if row[0] == "Participants")[header.index(results.cumulative)] == str(cumulative)
     participants = shown["Participants"]
     assert sum(1 for row in participants if row and re.fullmatch(r"P\d{4}", row[0])) == cumulative
+
+
+def test_purged_sessions_keep_their_age_band_in_the_export(tmp_path, demo_copy):
+    from ccc_xl.commands import purger, run_on_file
+
+    run_on_file(demo_copy, "purger", purger, before=2022, confirm=True, today=DEMO_TODAY)
+    export = tmp_path / "financeurs.xlsx"
+    export_financeurs([demo_copy], export, today=DEMO_TODAY)
+    ws = load_workbook(export)["Participants"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and re.fullmatch(r"P\d{4}", str(r[0]))]
+    header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Code")
+    bands = {r[header.index("Session")]: set() for r in rows}
+    for r in rows:
+        bands[r[header.index("Session")]].add(r[header.index("Tranche d'âge")])
+    assert bands[2019] and bands[2021]  # purged: birth dates are gone, the bands the purge kept remain
+    assert all(band in {label for *_, label in c.AGE_BANDS} for year in (2019, 2021) for band in bands[year])
