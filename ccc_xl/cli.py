@@ -71,7 +71,18 @@ def friendly(function):
     return wrapper
 
 
-@click.group(context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
+class YearOrder(click.Group):
+    """Lists sub-commands in the order of the programme's year, not alphabetically."""
+
+    ORDER = ("nouveau", "demo", "eligibilite", "rotations", "documents", "modeles", "suivi", "indicateurs",
+             "export-financeurs", "bilan", "purger", "addin", "diagnostic")
+
+    def list_commands(self, ctx):
+        rank = {name: i for i, name in enumerate(self.ORDER)}
+        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+@click.group(cls=YearOrder, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(__version__, "-V", "--version", prog_name="ccc-xl")
 def main():
     """ccc-xl : le classeur Excel de « 100 Chances 100 Emplois en milieu carcéral » (Vienne).
@@ -84,12 +95,15 @@ def main():
 @main.command("nouveau")
 @click.argument("chemin", type=WORKBOOK)
 @click.option("--ecraser", is_flag=True, help="Remplacer le fichier s'il existe déjà.")
+@click.option("--module-excel", is_flag=True,
+              help="Écrire aussi, à côté du classeur, le module Python que lance le bouton « Run main » du "
+                   "complément xlwings (solution de secours sans le complément ccc-xl).")
 @friendly
-def nouveau_cmd(chemin, ecraser):
+def nouveau_cmd(chemin, ecraser, module_excel):
     """Créer un classeur vierge CHEMIN (.xlsx) pour un nouveau conseiller."""
     from .commands import nouveau
 
-    return nouveau(chemin, overwrite=ecraser)
+    return nouveau(chemin, overwrite=ecraser, module_excel=module_excel)
 
 
 @main.command("demo")
@@ -97,13 +111,29 @@ def nouveau_cmd(chemin, ecraser):
               show_default=True, help="Dossier où créer le classeur de démonstration et ses documents.")
 @friendly
 def demo_cmd(dossier):
-    """Construire un classeur de démonstration fictif (sessions 2019 à 2023 et la prochaine) et y
-    exécuter toutes les étapes."""
+    """Construire un classeur de démonstration fictif (sessions 2019 à 2023, deux sessions récentes
+    dont une en suivi, et la prochaine) et y exécuter toutes les étapes."""
     from .commands import demo
 
     with out.status("Démonstration en cours…") as status:
         outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
     return outcome
+
+
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+@main.command("eligibilite")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--session", type=int, metavar="ANNÉE", default=None,
+              help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
+@friendly
+def eligibilite_cmd(classeur, session):
+    """Calculer l'âge à l'action, l'éligibilité, les motifs et la priorité des candidats du
+    CLASSEUR (onglet Candidats), sans toucher aux colonnes saisies."""
+    from .commands import eligibilite, run_on_file
+
+    return run_on_file(classeur, "eligibilite", eligibilite, session=session)
 
 
 def session_option(function):
@@ -206,3 +236,103 @@ def modeles_verifier_cmd(dossier):
     from .commands import modeles_verifier
 
     return modeles_verifier(dossier)
+
+
+@main.command("suivi")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
+@friendly
+def suivi_cmd(classeur, au):
+    """Mettre à jour le Tableau de bord du suivi de CLASSEUR : entretiens mensuels, relais, actions
+    en retard, situations à 6 mois et 1 an ; calculer les sorties positives."""
+    from .commands import run_on_file, suivi
+    from .parsing import Unreadable, parse_date
+
+    try:
+        day = parse_date(au) if au else None
+    except Unreadable as problem:
+        raise CommandError(f"Option --au : « {au} » {problem}.") from None
+    return run_on_file(classeur, "suivi", suivi, today=day)
+
+
+@main.command("purger")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
+              help="Pseudonymiser les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
+@click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+@friendly
+def purger_cmd(classeur, avant, oui):
+    """Pseudonymiser les données des détenus des sessions anciennes (noms, écrou, date de naissance,
+    contacts, observations), en gardant tout ce qu'il faut aux indicateurs."""
+    from .commands import purger, run_on_file
+    from .workbook.file import open_workbook
+
+    with open_workbook(classeur, write=False) as book:
+        preview = purger(book, before=avant, confirm=False)
+    show(preview)
+    if not preview.data.get("plan"):
+        return None
+    if not oui and not click.confirm("Pseudonymiser définitivement ces données ? (y = oui, n = non)", default=False):
+        out.print("Abandon : le classeur n'a pas été modifié.")
+        return None
+    return run_on_file(classeur, "purger", purger, before=avant, confirm=True)
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
+
+
+@main.command("indicateurs")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (taux en fraction : 0.6 = 60 %).")
+@click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def indicateurs_cmd(classeur, as_json, until, today):
+    """Recalculer les indicateurs annuels et cumulés dans l'onglet « Indicateurs » de CLASSEUR."""
+    import json
+
+    from .commands import indicateurs, run_on_file
+
+    outcome = run_on_file(classeur, "indicateurs", indicateurs, today=today and today.date(), until=until)
+    if not as_json:
+        return outcome
+    click.echo(json.dumps(outcome.data, ensure_ascii=False, indent=2))
+    for anomaly in outcome.anomalies:
+        err.print(f"  • {anomaly}", markup=False)
+    return None
+
+
+@main.command("export-financeurs")
+@click.argument("classeurs", nargs=-1, required=True, type=WORKBOOK)
+@click.option("-o", "--sortie", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.xlsx",
+              help="Classeur à produire (nouveau fichier, sans macro).")
+@click.option("--annee", type=int, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def export_financeurs_cmd(classeurs, sortie, annee, today):
+    """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur anonymisé pour les
+    financeurs : synthèse, participants pseudonymisés, entreprises, budget, méthode."""
+    from .commands import export_financeurs
+
+    return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())
+
+
+@main.command("bilan")
+@click.argument("classeur", type=WORKBOOK)
+@click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
+@click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
+              help="Document à produire (par défaut « Bilan ANNÉE.docx » à côté du classeur).")
+@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@friendly
+def bilan_cmd(classeur, annee, sortie, today):
+    """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions."""
+    from .commands import bilan
+    from .workbook.file import open_workbook
+
+    output = sortie or classeur.with_name(f"Bilan 100 Chances {annee}.docx")
+    if output.suffix.lower() != ".docx":
+        raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
+    with open_workbook(classeur, write=False) as book:
+        return bilan(book, year=annee, output=output, today=today and today.date())

@@ -31,6 +31,7 @@ FRENCH = {
     "Invalid value for {param_hint}: {message}": "Valeur invalide pour {param_hint} : {message}",
     "Invalid value: {message}": "Valeur invalide : {message}",
     "Aborted!": "Abandon.",
+    "Error: invalid input": "Erreur : réponse non comprise (tapez y pour oui, n pour non)",
     "Do you want to continue?": "Voulez-vous continuer ?",
     "Confirm the action without prompting.": "Confirmer sans poser de question.",
     "default: {default}": "par défaut : {default}",

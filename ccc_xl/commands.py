@@ -69,10 +69,20 @@ def run_on_file(path, name: str, command: Command, **options) -> Outcome:
         raise
 
 
-def nouveau(path, overwrite: bool = False) -> Outcome:
-    """Create a blank ccc-xl workbook for a new adviser."""
+def nouveau(path, overwrite: bool = False, module_excel: bool = False) -> Outcome:
+    """Create a blank ccc-xl workbook for a new adviser; with ``module_excel``, also the module that
+    xlwings' own « Run main » button runs beside it (see `excel.runmain`)."""
+    from .excel import runmain
+
+    module = runmain.module_path(Path(path), overwrite) if module_excel else None
     created = create_workbook(path, overwrite=overwrite)
-    return Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
+    outcome = Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
+    if module is not None:
+        runmain.write_module(module, created)
+        outcome.paths.append(str(module))
+        outcome.lines += [f"Module pour le bouton « Run main » de xlwings : {module}",
+                          "Gardez-le à côté du classeur, sous le même nom ; « Run main » lance l'action de la feuille affichée."]
+    return outcome
 
 
 def _documents_folder(book: Workbook, out_dir) -> Path:
@@ -108,12 +118,14 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
     year = select_session(sessions, session)
     ids = set(session_rows(candidates, year)["id"])
+    folder = _documents_folder(book, out_dir)
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
+        partners=book.read(c.PARTNERS), copil=book.read(c.COPIL), funding=book.read(c.FUNDING),
+        cvs=word.find_cvs(folder, year, ids),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
-    folder = _documents_folder(book, out_dir)
     made = word.generate(planned, folder, year, types=types, pdf=pdf)
     listed = word.session_files(folder, year)
     # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
@@ -146,6 +158,7 @@ def modeles_verifier(templates_dir=None) -> Outcome:
 
 
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
+DEMO_FUNDERS_EXPORT = "export-financeurs-demo.xlsx"
 
 # Steps `ccc-xl demo` runs on the demo workbook once its data is in, in the year's order.
 # Each entry: (label, command name, command function, options).
@@ -171,10 +184,45 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
         step = run_on_file(path, name, command, **{k: today if k == "today" else v for k, v in options.items()})
         outcome.lines.append(f"{label} : {step.summary}")
         outcome.paths.extend(p for p in step.paths if p not in outcome.paths)
+    # What leaves the Mission Locale: the funders' workbook and the report of the last year whose
+    # one-year outcomes are known.
+    today = today or dt.date.today()
+    progress("Export pour les financeurs")
+    export = export_financeurs([path], folder / DEMO_FUNDERS_EXPORT, today=today)
+    closed = max(s["year"] for s in data.rows[c.SESSIONS.name] if s["coaching_start"].replace(year=s["coaching_start"].year + 1) <= today)
+    progress(f"Bilan {closed}")
+    with open_workbook(path, write=False) as book:
+        report = bilan(book, year=closed, output=folder / f"Bilan 100 Chances {closed}.docx", today=today)
+    for label, step in (("Export financeurs", export), (f"Bilan {closed}", report)):
+        outcome.lines.append(f"{label} : {step.summary}")
+        outcome.paths.extend(step.paths)
     sessions = len(data.rows[c.SESSIONS.name])
     candidates = len(data.rows[c.CANDIDATES.name])
     outcome.lines.insert(0, f"{sessions} sessions, {candidates} candidats, {len(data.rows[c.COMPANIES.name])} participations d'entreprises (données fictives).")
     return outcome
+
+
+# --- Eligibility and selection of candidates (issue 3) ---
+
+
+def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Compute age, eligibility, reasons and priority in place in tblCandidats.
+
+    Only the four computed columns are written; with ``session``, the other sessions' rows keep
+    their cells. ``today`` tells a birth date in the future.
+    """
+    from . import eligibility  # imported here to keep this feature's additions in one block
+
+    if session is not None:
+        select_session(book.read(c.SESSIONS), session)  # a French error for a session that does not exist
+    evaluation = eligibility.evaluate(book.read(c.CANDIDATES), book.read(c.SESSIONS),
+                                      today=today or dt.date.today(), session=session)
+    changed = book.write_computed(c.CANDIDATES, evaluation.computed)
+    found = len(_unique(book.anomalies + evaluation.anomalies))
+    summary, lines = eligibility.summary(evaluation, found)
+    lines += [eligibility.PRIORITY_RULE, f"{changed} cellule(s) calculée(s) mise(s) à jour."]
+    return Outcome("eligibilite", summary, lines=lines, anomalies=evaluation.anomalies,
+                   data={"counts": evaluation.counts, "changed": changed})
 
 
 # --- Interview rotations (issue 4) ----------------------------------------------------------
@@ -225,9 +273,143 @@ def verifier_planning(book: Workbook, *, session: int | None = None) -> Outcome:
     return rotations(book, session=session, verifier=True)
 
 
+# --- Follow-up: alerts on the Tableau de bord, positive exits (issue 6) ---------------------------
+
+def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
+    """Compute « Sortie positive à 1 an » in Parcours and replace the Tableau de bord with the alerts
+    as of ``today`` (default: the real today), so that a run on a given date is reproducible."""
+    from . import followup
+
+    tables = (c.SESSIONS, c.CANDIDATES, c.DEBRIEFING, c.PLANS, c.FOLLOWUP, c.PATHWAYS)
+    sessions, candidates, debriefing, plans, events, pathways = (book.read(t) for t in tables)
+    pathways["positive_exit"] = followup.positive_exits(pathways)
+    book.write_computed(c.PATHWAYS, pathways)
+    result = followup.alerts(sessions, candidates, debriefing, plans, events, pathways, au=today)
+    book.replace_sheet(followup.dashboard(result))
+    alerts = result.alerts
+    outcome = Outcome(
+        "suivi",
+        f"Suivi au {result.au:%d/%m/%Y} : {len(alerts)} alerte(s) pour {result.followed} participant(s) en suivi "
+        f"(onglet « {c.DASHBOARD_SHEET.name} »).",
+        anomalies=result.anomalies,
+        data={"alerts": alerts},
+    )
+    outcome.lines.extend(f"{adviser} : {n} alerte(s)" for adviser, n in alerts.adviser.value_counts(sort=False).items())
+    return outcome
+
+
+# --- Retention: pseudonymise old sessions (issue 10) ----------------------------------------
+
+
+def _purge_plan(book: Workbook, before: int, today: dt.date):
+    from . import retention
+
+    frames = {}
+    for table in (*retention.PURGED_TABLES, c.JOURNAL):
+        try:
+            frames[table.name] = book.read(table)
+        except CommandError:
+            if table in c.INPUT_TABLES or table is c.JOURNAL:
+                raise
+    return retention.plan_purge(frames, before, today)
+
+
+def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date | None = None) -> Outcome:
+    """Pseudonymise the detainees' data of the sessions before ``before`` whose retention period is
+    over. Without ``confirm``, only say what would be done (nothing is written)."""
+    plan = _purge_plan(book, before, today or dt.date.today())
+    lines = plan.lines()
+    if not plan.purged:
+        return Outcome("purger", f"Aucune session antérieure à {before} n'a dépassé sa durée de conservation : "
+                                 "rien à pseudonymiser.", lines=lines)
+    years = ", ".join(map(str, plan.purged))
+    if not confirm:
+        return Outcome("purger", f"Sessions à pseudonymiser : {years}.", lines=lines, data={"plan": plan})
+    cells = 0
+    for change in plan.changes:
+        cells += book.rewrite_input(change.table, change.inputs, list(change.inputs.columns))
+        if change.computed is not None:
+            cells += book.write_computed(change.table, change.computed)
+    if plan.journal is not None and len(plan.journal):
+        cells += book.rewrite_input(c.JOURNAL, plan.journal, ["message"])
+    lines.append("Les sauvegardes antérieures (dossier « Sauvegardes ccc-xl ») contiennent encore les données "
+                 "d'origine : supprimez-les si elles ne sont plus utiles.")
+    return Outcome("purger", f"Sessions {years} pseudonymisées ({cells} cellule(s) modifiée(s)) ; "
+                             "les indicateurs sont inchangés.", lines=lines)
+
+
+
+
+# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+
+from . import indicators as ind  # noqa: E402
+
+
+def read_sources(book: Workbook) -> ind.Sources:
+    """The tables the indicators need, read through the gateway."""
+    return ind.Sources.single({t.name: book.read(t) for t in ind.TABLES})
+
+
+def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:
+    """Recompute the yearly and cumulative indicators and replace the Indicateurs sheet."""
+    results = ind.compute(read_sources(book), today or dt.date.today(), until)
+    book.replace_sheet(ind.sheet_content(results))
+    total = results.values[results.cumulative]
+    rate = ind.formatted(ind.Indicator("", "", "", ind.RATE), total["taux_sorties_positives_1an"])
+    summary = (
+        f"Indicateurs recalculés ({results.cumulative}) : {total['sessions']} sessions, {total['participants']} participants, "
+        f"{total['entreprises']} entreprises, {rate} de sorties positives à 1 an."
+        if results.years else "Indicateurs recalculés : aucune session tenue à cette date."
+    )
+    return Outcome("indicateurs", summary, lines=ind.text_lines(results), data=ind.as_json(results))
+
+
+
+
+def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
+    """Consolidate workbooks (read only) into a new anonymised workbook for funders."""
+    import dataclasses
+
+    from . import funders
+    from .workbook.export import write_new_workbook
+
+    paths, output = [Path(p) for p in paths], Path(output)
+    seen = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise CommandError(f"« {path.name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
+        seen.add(path.resolve())
+    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
+        raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
+    tables, anomalies = [], []
+    for path in paths:
+        with open_workbook(path, write=False) as book:
+            tables.append({t.name: book.read(t) for t in ind.TABLES})
+            anomalies += [dataclasses.replace(a, sheet=f"{path.name} › {a.sheet}") for a in book.anomalies]
+    consolidated = funders.consolidate(tables, [p.name for p in paths])
+    written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
+    summary = f"Classeur pour les financeurs écrit : {written} ({len(paths)} classeur(s) consolidé(s), données pseudonymisées)."
+    lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
+    return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
+
+
+def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:
+    """Render the yearly Word report for ``year`` (figures up to that year) to ``output``."""
+    from . import bilan as report
+
+    sources = read_sources(book)
+    results = ind.compute(sources, today or dt.date.today(), until=year)
+    institutions = sources[c.SESSIONS].institution.dropna().unique()
+    written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
+    return Outcome("bilan", f"Bilan {year} écrit : {written}", paths=[str(written)])
+
+
 # --- The demo runs every step, in the order of the year -------------------------------------
 
 DEMO_STEPS.extend([
+    ("Éligibilité des candidats", "eligibilite", eligibilite, {"today": None}),
     ("Rotations de la session en préparation", "rotations", rotations, {}),
     ("Documents de la session en préparation", "documents", documents, {"today": None}),
+    ("Suivi des participants", "suivi", suivi, {"today": None}),
+    ("Indicateurs", "indicateurs", indicateurs, {"today": None}),
 ])

@@ -111,6 +111,10 @@ POSITIVE_EXIT_RULE = (
     "Sortie positive à 1 an = situation à 1 an « Emploi de plus de 6 mois » ou « Formation »."
 )
 
+# Age bands that replace birth dates wherever a person must not be identified (funders' export,
+# purged sessions): whole years on the first day of the action.
+AGE_BANDS = ((18, 21, "18–21 ans"), (22, 25, "22–25 ans"), (26, 30, "26–30 ans"))
+
 MISSIONS_LOCALES = ("ML du Poitou", "ML Nord Vienne", "ML Sud Vienne")
 
 REFERRERS = (
@@ -169,6 +173,8 @@ ACTION_OWNERS = ("Participant", "Mission Locale", "SPIP", "Entreprise", "Partena
 
 ACTION_STATUSES = ("À faire", "En cours", "Réalisée", "Abandonnée")
 
+INTERVIEW_OUTCOMES = ("Favorable", "Défavorable", "Désistement", "À revoir")
+
 FOLLOWUP_TYPES = (
     "Entretien ML",
     "Entretien ML + SPIP",
@@ -176,8 +182,14 @@ FOLLOWUP_TYPES = (
     "Rencontre employeur",
     "Contact relais",
     "Libération",
+    "Réincarcération",
     "Autre",
 )
+# Suivi rows that count as the monthly meeting with the Mission Locale; once a participant is released
+# outside the Vienne, a "Contact relais" counts too (the relay there carries the follow-up).
+MEETING_TYPES = ("Entretien ML", "Entretien ML + SPIP")
+RELAY_CONTACT_TYPE = "Contact relais"
+REINCARCERATION = "Réincarcération"  # a Suivi type and a situation: follow-up stops there
 
 LOG_LEVELS = ("Info", "Alerte", "Erreur")
 
@@ -208,6 +220,7 @@ LISTS: dict[str, ClosedList] = {
         ClosedList("Responsables", ACTION_OWNERS),
         ClosedList("StatutsAction", ACTION_STATUSES),
         ClosedList("TypesSuivi", FOLLOWUP_TYPES),
+        ClosedList("IssuesEntretien", INTERVIEW_OUTCOMES),
         ClosedList("Niveaux", LOG_LEVELS),
     )
 }
@@ -359,6 +372,9 @@ SESSIONS = Table(
         time("grand_oral_start", "Heure du Grand Oral"),
         money("budget", "Budget total (€)"),
         text("notes", "Observations", width=30),
+        integer("retention_years", "Durée de conservation (années)",
+                help="Années après la session au-delà desquelles « ccc-xl purger » pseudonymise les "
+                     "données des détenus de la session (5 par défaut)."),
     ),
     "Une ligne par session annuelle de l'action, avec son calendrier et ses paramètres.",
 )
@@ -374,6 +390,10 @@ PARTNERS = Table(
         text("email", "E-mail", width=28, identifying=True),
         text("phone", "Téléphone", width=16, identifying=True),
         text("notes", "Observations", width=30),
+        integer("session", "Session",
+                help="Année de la session du partenaire ; vide = partenaire de toutes les sessions."),
+        yes_no("copil_invited", "Invité au COPIL",
+               help="Oui : reçoit l'invitation au comité de pilotage et figure sur sa feuille d'émargement."),
     ),
     "Organisations partenaires (Missions Locales, SPIP, administration pénitentiaire, financeurs…).",
 )
@@ -387,6 +407,8 @@ COPIL = Table(
         text("place", "Lieu"),
         text("agenda", "Ordre du jour", width=40),
         text("attendees", "Présents", width=40),
+        time("start", "Heure"),
+        text("excused", "Excusés", width=30),
     ),
     "Réunions du comité de pilotage de chaque session.",
 )
@@ -399,8 +421,15 @@ INFO_MEETINGS = Table(
         date("date", "Date", required=True),
         text("place", "Lieu"),
         text("hosts", "Animateurs", width=30),
-        integer("attendees", "Détenus présents"),
-        integer("volunteers", "Volontaires"),
+        integer("attendees", "Détenus présents",
+                help="Nombre de détenus présents (ceux qui ne se portent pas volontaires ne sont pas "
+                     "nommés) ; vide = nombre de candidats rattachés à la réunion."),
+        integer("volunteers", "Volontaires",
+                help="Nombre de volontaires noté le jour même ; vide = candidats de la réunion "
+                     "marqués « Volontaire »."),
+        integer("number", "N°", width=6,
+                help="Numéro de la réunion dans la session (1, 2) : à reporter dans la colonne "
+                     "« Réunion d'information » des Candidats."),
     ),
     "Réunions d'information organisées pour les détenus avant chaque session.",
 )
@@ -418,6 +447,14 @@ CANDIDATES = Table(
         text("institution", "Établissement", width=28),
         choice("referrer", "Orienté par", "Orienteurs"),
         date("application_date", "Date de candidature"),
+        integer("info_meeting", "Réunion d'information",
+                help="N° de la réunion d'information suivie (onglet Réunions d'information) ; vide si "
+                     "le candidat a été orienté sans y assister."),
+        yes_no("volunteer", "Volontaire", help="Oui : s'est porté volontaire à la réunion d'information."),
+        date("interview_date", "Entretien individuel",
+             help="Date de l'entretien individuel avec un conseiller de la Mission Locale."),
+        text("interview_adviser", "Conseiller de l'entretien", identifying=True),
+        choice("interview_outcome", "Issue de l'entretien", "IssuesEntretien"),
         text("project", "Projet professionnel", width=30),
         choice("domain", "Domaine visé", "DomainesROME", width=30),
         yes_no("project_defined", "Projet défini"),
@@ -437,6 +474,8 @@ CANDIDATES = Table(
         choice("eligibility", "Éligibilité", "StatutsEligibilite", computed=True, width=14),
         text("reasons", "Motifs", computed=True, width=45),
         integer("priority", "Priorité", computed=True, help="Rang de priorité parmi les éligibles."),
+        text("age_band", "Tranche d'âge", computed=True, width=12,
+             help="Écrite par « ccc-xl purger » à la place de la date de naissance."),
     ),
     "Une ligne par candidat repéré pour une session ; colonnes grises calculées par ccc-xl.",
     status_column="eligibility",
@@ -478,6 +517,9 @@ DEBRIEFING = Table(
         text("detail", "Détail", width=40),
         choice("outcome", "Suite donnée", "SuitesProposition"),
         text("notes", "Observations", width=30, identifying=True),
+        text("id", "Réf. proposition", width=16,
+             help="Référence de la proposition (ex. C2026-03-P1), à reporter dans « Proposition liée » "
+                  "du plan d'action."),
     ),
     "Une ligne par proposition faite par une entreprise à un participant lors du débriefing.",
 )
@@ -494,7 +536,7 @@ PLANS = Table(
         date("deadline", "Échéance"),
         choice("status", "Statut", "StatutsAction", width=12),
         text("proposal", "Proposition liée", width=20,
-             help="Référence de la proposition du débriefing à l'origine de l'action."),
+             help="« Réf. proposition » de la proposition du débriefing à l'origine de l'action."),
         text("notes", "Observations", width=30, identifying=True),
     ),
     "Une ligne par action du plan individuel de chaque participant.",
@@ -525,14 +567,17 @@ PATHWAYS = Table(
         date("adjustment_date", "Date d'aménagement"),
         date("release_date", "Date de libération", identifying=True),
         text("relay", "Relais extérieur", width=26),
-        text("relay_territory", "Territoire du relais", width=18),
+        text("relay_territory", "Territoire du relais", width=18,
+             help="Département (86, 79…) ou code postal du lieu de sortie. Hors Vienne, un « Contact relais » "
+                  "du Suivi compte comme rencontre mensuelle après la libération."),
         date("relay_contact_date", "Contact relais"),
         choice("situation_6m", "Situation à 6 mois", "Situations", width=24),
         choice("situation_1y", "Situation à 1 an", "Situations", width=24),
         text("notes", "Observations", width=30, identifying=True),
         yes_no("positive_exit", "Sortie positive à 1 an", computed=True, help=POSITIVE_EXIT_RULE),
     ),
-    "Une ligne par participant : aménagement, libération, relais et situation à 6 mois et 1 an.",
+    "Une ligne par participant : aménagement, libération, relais et situation à 6 mois et 1 an. "
+    + POSITIVE_EXIT_RULE,
     status_column="positive_exit",
     status_colours=(("Oui", GREEN),),
 )
@@ -657,6 +702,39 @@ GRAND_ORAL = Table(
 
 ROTATION_TABLES: tuple[Table, ...] = (BINOMES, INTERVIEWS, GRAND_ORAL)
 
+
+# Follow-up alerts (rewritten by `ccc-xl suivi` on the Tableau de bord), one row per thing to do.
+ALERT_LATE_MEETING = "Entretien en retard"
+ALERT_MONTH_MEETING = "Entretien du mois"
+ALERT_RELAY = "Relais à trouver"
+ALERT_LATE_ACTION = "Action en retard"
+ALERT_SITUATION_6M = "Situation à 6 mois"
+ALERT_SITUATION_1Y = "Situation à 1 an"
+ALERT_KINDS = (ALERT_LATE_MEETING, ALERT_MONTH_MEETING, ALERT_RELAY, ALERT_LATE_ACTION, ALERT_SITUATION_6M,
+               ALERT_SITUATION_1Y)
+
+ALERTS = Table(
+    "tblAlertes",
+    DASHBOARD_SHEET.name,
+    (
+        text("adviser", "Conseiller", identifying=True),
+        choice("mission_locale", "ML référente", "MissionsLocales", width=16),
+        text("participant", "ID participant", width=14),
+        text("first_name", "Prénom", identifying=True, width=14),
+        integer("session", "Session", width=9),
+        text("kind", "Alerte", width=20),
+        date("due", "Échéance"),
+        integer("overdue", "Retard (jours)", width=10,
+                help="Jours écoulés depuis l'échéance ; négatif = jours restant avant l'échéance."),
+        text("message", "Message", width=70),
+    ),
+    DASHBOARD_SHEET.description,
+    generated=True,
+    status_column="kind",
+    status_colours=((ALERT_LATE_MEETING, RED), (ALERT_LATE_ACTION, RED), (ALERT_RELAY, RED),
+                    (ALERT_MONTH_MEETING, ORANGE), (ALERT_SITUATION_6M, ORANGE), (ALERT_SITUATION_1Y, ORANGE)),
+)
+
 GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
     BINOMES_SHEET,
     INTERVIEWS_SHEET,
@@ -670,6 +748,9 @@ GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
 HOME_SHEET = "Accueil"
 # Folder beside the workbook where generated documents go (opened by the ribbon's button).
 DOCUMENTS_FOLDER = "Documents 100 Chances"
+# Sub-folder of a session's documents where advisers put the CVs, named by participant ID
+# (« Documents 100 Chances/2027/CV/C2027-03.docx » or .pdf), for the pack sent to companies.
+CV_FOLDER = "CV"
 LISTS_SHEET = "Listes"
 
 # Sheet order in the workbook, following the year's workflow.
@@ -723,6 +804,7 @@ SESSION_DEFAULTS = {
     "lunch_end": dt.time(13, 30),
     "day_end": dt.time(17, 30),
     "grand_oral_start": dt.time(14, 0),
+    "retention_years": 5,
 }
 
 HOME_TEXT: tuple[tuple[str, str], ...] = (

@@ -1,10 +1,20 @@
-"""A complete fictitious workbook: the sessions 2019, 2021, 2022, 2023 and one in preparation.
+"""A complete fictitious workbook: the sessions 2019, 2021, 2022, 2023, two recent ones and one in preparation.
 
 Every name, company and date here is invented. The four past sessions reproduce the programme's
 published figures exactly (30 participants, 35 distinct companies, 60 % positive exits at one year of
 which 44 % training and 56 % job, 11 sentence adjustments among the 20 participants of 2019–2022,
 2023 budget 14 554 € of which 6 000 € SPIP and 8 554 € FIPD), so indicator code can be checked
 against them. The rest is drawn from a seeded random generator: the same demo every time.
+
+Two recent sessions, dated from the demo's ``today``, make the follow-up alive: the one that ended
+about 20 months ago still misses two situations at 1 year; the one that ended about 8 months ago is
+in follow-up, with a realistic mix of alerts (a participant not met for six weeks, one not yet met
+this month, a release in a month without relay, an overdue action, situations at 6 months due) and
+the cases the rules must get right (released early, released outside the Vienne, re-incarcerated).
+They are drawn from their own random generator, so the older sessions stay exactly as they were.
+
+Recruitment (which information meeting each past candidate came from, whether they volunteered, their
+individual interview) is drawn from its own generator, so every other value stays as it was.
 """
 
 from __future__ import annotations
@@ -12,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
 
 from . import contract as c
 
@@ -106,7 +118,7 @@ def _session(year: int, start: dt.date, budget: float) -> dict:
         "priority_department": "86", "interviews_per_participant": 3, "interview_minutes": 20,
         "changeover_minutes": 5, "day_start": dt.time(9, 0), "lunch_start": dt.time(12, 0),
         "lunch_end": dt.time(13, 30), "rooms": 6, "max_consecutive": 2, "grand_oral_minutes": 10,
-        "grand_oral_start": dt.time(9, 30), "budget": budget,
+        "grand_oral_start": dt.time(9, 30), "budget": budget, "retention_years": 5,
     }
 
 
@@ -116,6 +128,13 @@ class _People:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.used: set[tuple[str, str]] = set()
+
+    @classmethod
+    def sharing(cls, other: "_People", rng: random.Random) -> "_People":
+        """Names drawn from another generator, still never used twice in the demo."""
+        people = cls(rng)
+        people.used = other.used
+        return people
 
     def draw(self) -> tuple[str, str]:
         while True:
@@ -175,7 +194,8 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
         add(c.SESSIONS, _session(year, start, budget))
         for funder, amount in FUNDING[year]:
             add(c.FUNDING, {"session": year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
-        _past_year(rng, people, rows, year, start)
+        _past_year(rng, people, rows, year, start, COMPANIES_BY_YEAR[year], OUTCOMES[year])
+        _recruitment(random.Random(seed + year), rows, year)
 
     coming = today.year + 1
     start = dt.date(coming, 3, 15)
@@ -184,15 +204,21 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
     for funder, amount in (("SPIP de la Vienne", 6000), ("FIPD", 9000)):
         add(c.FUNDING, {"session": coming, "funder": funder, "amount": amount, "notes": "Demande en cours"})
     _coming_year(rng, people, rows, coming, start)
-    rows[c.PARTNERS.name] = _partners()
+    rows[c.PARTNERS.name] = [{**p, "copil_invited": p["role"] != "Coach"} for p in _partners()]
+    for year in _recent_years(random.Random(seed + 1), people, rows, today):
+        _recruitment(random.Random(seed + year), rows, year)
+    rows[c.SESSIONS.name].sort(key=lambda row: row["year"])
+    for table in (c.COPIL, c.INFO_MEETINGS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FUNDING):
+        rows[table.name].sort(key=lambda row: row["session"])  # recent sessions in year order
     return DemoData(rows)
 
 
-def _companies(rows, year, indexes, rng) -> list[dict]:
+def _companies(rows, year, indexes, rng, people=None) -> list[dict]:
+    """A session's companies; with ``people``, representatives never share a participant's name."""
     made = []
     for index in indexes:
         name, type_index, letter = COMPANIES[index]
-        last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
+        last, first = people.draw() if people else (rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES))
         row = {
             "id": f"ENT-{index + 1:03d}", "session": year, "name": name, "type": c.COMPANY_TYPES[type_index],
             "domain": ROME[letter], "representatives": f"{first} {last}", "phone": f"05 49 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
@@ -203,36 +229,36 @@ def _companies(rows, year, indexes, rng) -> list[dict]:
     return made
 
 
-def _past_year(rng, people, rows, year, start) -> None:
-    companies = _companies(rows, year, COMPANIES_BY_YEAR[year], rng)
-    outcomes = OUTCOMES[year]
-    number = 0
+def _past_year(rng, people, rows, year, start, company_indexes, outcomes, distinct_names=False) -> None:
+    companies, participants = _year(rng, people, rows, year, start, company_indexes, len(outcomes), distinct_names)
+    for cand, (situation, adjustment) in zip(participants, outcomes):
+        _follow_up(rng, rows, cand, companies, start, situation, adjustment)
+
+
+def _year(rng, people, rows, year, start, company_indexes, retained, distinct_names=False) -> tuple[list[dict], list[dict]]:
+    """A held session's companies, candidates (``retained`` participants first), COPIL and meetings."""
+    companies = _companies(rows, year, company_indexes, rng, people if distinct_names else None)
     participants = []
-    for situation, adjustment in outcomes:
-        number += 1
+    for number in range(1, retained + 1):
         cand = _candidate(rng, people, year, number, start, retained=True)
         rows[c.CANDIDATES.name].append(cand)
-        participants.append((cand, situation, adjustment))
-    for _ in range(rng.randint(3, 5)):
-        number += 1
+        participants.append(cand)
+    for number in range(retained + 1, retained + 1 + rng.randint(3, 5)):
         rows[c.CANDIDATES.name].append(_candidate(rng, people, year, number, start, retained=False, eligible=False))
     rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=90), "place": "CP Poitiers-Vivonne",
                                "agenda": "Lancement de la session ; calendrier ; financements", "attendees": "ML, SPIP, direction du CP, JAP, Gepsa, France Travail"})
     for key in ("info_meeting_1", "info_meeting_2"):
         day = rows[c.SESSIONS.name][-1][key]
-        rows[c.INFO_MEETINGS.name].append({"session": year, "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
+        rows[c.INFO_MEETINGS.name].append({"session": year, "number": len(rows[c.INFO_MEETINGS.name]) % 2 + 1,
+                                           "date": day, "place": "CP Poitiers-Vivonne", "hosts": "ML du Poitou, SPIP",
                                            "attendees": rng.randint(9, 15), "volunteers": rng.randint(6, 9)})
-    for cand, situation, adjustment in participants:
-        _follow_up(rng, rows, cand, companies, start, situation, adjustment)
+    return companies, participants
 
 
 def _follow_up(rng, rows, cand, companies, start, situation, adjustment) -> None:
     pid = cand["id"]
     end = start + dt.timedelta(days=4)
-    for company in rng.sample(companies, rng.randint(1, 3)):
-        kind = rng.choice(c.PROPOSAL_TYPES[:6])
-        rows[c.DEBRIEFING.name].append({"session": cand["session"], "participant": pid, "company": company["id"], "type": kind,
-                                        "detail": f"{kind} proposé(e) par {company['name']}", "outcome": rng.choice(c.PROPOSAL_OUTCOMES)})
+    _proposals(rng, rows, cand, companies)
     for sphere in rng.sample(c.LIFE_SPHERES[:9], 4):
         rows[c.PLANS.name].append({"participant": pid, "sphere": sphere, "objective": f"Avancer sur : {sphere.lower()}",
                                    "action": "Rendez-vous et démarches avec le partenaire", "owner": rng.choice(c.ACTION_OWNERS),
@@ -254,6 +280,122 @@ def _follow_up(rng, rows, cand, companies, start, situation, adjustment) -> None
     })
 
 
+def _recruitment(rng, rows, year) -> None:
+    """Attach a past session's candidates to its information meetings and individual interviews.
+
+    Each meeting's volunteers fill its typed count in turn (some volunteers withdrew before being
+    recorded); the candidates left over were referred directly, without a meeting.
+    """
+    meetings = [m for m in rows[c.INFO_MEETINGS.name] if m["session"] == year]
+    places = [m["number"] for m in meetings for _ in range(m["volunteers"] - rng.randint(0, 2))]
+    for cand in (r for r in rows[c.CANDIDATES.name] if r["session"] == year):
+        number = places.pop(0) if places else None
+        cand.update({"info_meeting": number, "volunteer": number is not None,
+                     "interview_date": cand["application_date"] + dt.timedelta(days=rng.randint(2, 9)),
+                     "interview_adviser": cand["adviser"],
+                     "interview_outcome": "Favorable" if cand["retained"] else rng.choice(c.INTERVIEW_OUTCOMES[:3])})
+
+
+def _proposals(rng, rows, cand, companies) -> list[str]:
+    """The companies' proposals to a participant at the debriefing; returns their references."""
+    refs = []
+    for number, company in enumerate(rng.sample(companies, rng.randint(1, 3)), start=1):
+        kind = rng.choice(c.PROPOSAL_TYPES[:6])
+        refs.append(f"{cand['id']}-P{number}")
+        rows[c.DEBRIEFING.name].append({"session": cand["session"], "participant": cand["id"], "company": company["id"], "type": kind,
+                                        "detail": f"{kind} proposé(e) par {company['name']}", "outcome": rng.choice(c.PROPOSAL_OUTCOMES),
+                                        "id": refs[-1]})
+    return refs
+
+
+def _monday_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _recent_years(rng, people, rows, today) -> list[int]:
+    """The session that ended about 20 months ago and the one in follow-up (about 8 months ago)."""
+    people = _People.sharing(people, rng)
+    previous, followed = (_monday_before(today - relativedelta(months=m)) for m in (20, 8))
+    if previous.year <= max(STARTS):  # a demo dated before the published years end has no recent session
+        return []
+    for start, funding in ((previous, (("SPIP de la Vienne", 6000), ("FIPD", 8700))), (followed, (("SPIP de la Vienne", 6000), ("FIPD", 8800)))):
+        rows[c.SESSIONS.name].append(_session(start.year, start, sum(amount for _, amount in funding)))
+        for funder, amount in funding:
+            rows[c.FUNDING.name].append({"session": start.year, "funder": funder, "amount": amount, "notes": "Subvention annuelle"})
+    # Two participants of the previous session have no situation at 1 year yet.
+    outcomes = [(E, SL), (F, None), (E, None), ("Emploi de moins de 6 mois", DDSE), ("Recherche d'emploi", None), (F, LC), (None, None), (None, PE)]
+    _past_year(rng, people, rows, previous.year, previous, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 30], outcomes, True)
+    _followed_year(rng, people, rows, followed.year, followed, today)
+    return [previous.year, followed.year]
+
+
+def _followed_year(rng, people, rows, year, start, today) -> None:
+    """Eight participants in follow-up on ``today``, each showing one case of the follow-up rules."""
+    companies, participants = _year(rng, people, rows, year, start, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23], 8, True)
+    end = start + dt.timedelta(days=4)  # Grand Oral: the collective phase's last day
+    this_month = today.replace(day=1)
+    away = "Mission Locale du Niortais (fictif)"
+    # (release date or None if still detained, relay, territory, situation at 6 months, Suivi until)
+    cases = [
+        (None, None, None, None, today - dt.timedelta(days=45)),  # not met for 45 days
+        (None, None, None, None, this_month - dt.timedelta(days=1)),  # not yet met this month
+        (None, None, None, "Toujours en détention", today),  # release in 30 days, no relay yet
+        (today - dt.timedelta(days=70), "ML référente", "86", "Emploi de moins de 6 mois", today),  # released early
+        (today - dt.timedelta(days=100), away, "79", "Formation", today),  # released outside the Vienne
+        (today - dt.timedelta(days=150), "ML référente", "86", "Recherche d'emploi", today - dt.timedelta(days=40)),  # re-incarcerated
+        (None, None, None, None, today),  # an overdue action
+        (None, "ML référente", "86", "Toujours en détention", today),  # everything in order
+    ]
+    for index, (cand, (release, relay, territory, six, until)) in enumerate(zip(participants, cases)):
+        cand["mission_locale"] = c.MISSIONS_LOCALES[index % 3]
+        cand["adviser"] = ADVISERS[cand["mission_locale"]]
+        cand["adjustment_possible"] = True
+        cand["expected_release"] = today + dt.timedelta(days=30 if index == 2 else rng.randint(90, 200))
+        refs = _proposals(rng, rows, cand, companies)
+        _plan(rng, rows, cand, refs[0], end, today, overdue=index == 6)
+        _meetings(rng, rows, cand, end, until, release, outside=territory not in (None, "86"))
+        if index == 5:
+            rows[c.FOLLOWUP.name].append({"participant": cand["id"], "date": until, "type": c.REINCARCERATION,
+                                          "adviser": cand["adviser"], "notes": "Réincarcéré : suivi repris par le SPIP"})
+        adjustment = None if release is None else rng.choice((PE, LC, SL))
+        rows[c.PATHWAYS.name].append({
+            "participant": cand["id"], "adjustment_granted": adjustment is not None, "adjustment_type": adjustment,
+            "adjustment_date": release - dt.timedelta(days=7) if release else None, "release_date": release,
+            "relay": relay, "relay_territory": territory,
+            "relay_contact_date": (release or today) - dt.timedelta(days=rng.randint(10, 30)) if relay else None,
+            "situation_6m": six,
+        })
+
+
+def _plan(rng, rows, cand, proposal, end, today, overdue) -> None:
+    """Four actions: past ones closed, coming ones open; ``overdue`` leaves one past action open."""
+    for number, sphere in enumerate(rng.sample(c.LIFE_SPHERES[:9], 4)):
+        deadline = end + dt.timedelta(days=rng.randint(30, 200)) if number < 2 else today + dt.timedelta(days=rng.randint(10, 90))
+        status = rng.choice(("Réalisée", "Réalisée", "Abandonnée")) if deadline < today else rng.choice(("À faire", "En cours"))
+        if overdue and number == 0:
+            deadline, status = today - dt.timedelta(days=12), "En cours"
+        rows[c.PLANS.name].append({"participant": cand["id"], "sphere": sphere, "objective": f"Avancer sur : {sphere.lower()}",
+                                   "action": "Rendez-vous et démarches avec le partenaire", "owner": rng.choice(c.ACTION_OWNERS),
+                                   "deadline": deadline, "status": status, "proposal": proposal if number == 0 else None})
+
+
+def _meetings(rng, rows, cand, end, until, release, outside) -> None:
+    """A meeting in each month after the collective phase, the last one on ``until``; after a
+    release outside the Vienne, the relay's contact instead; the release itself as an event."""
+    month = (end + relativedelta(months=1)).replace(day=1)
+    days = []
+    while month < until.replace(day=1):
+        days.append(month + dt.timedelta(days=rng.randint(2, 24)))
+        month += relativedelta(months=1)
+    for day in (*days, until):
+        relayed = outside and release is not None and day >= release
+        rows[c.FOLLOWUP.name].append({"participant": cand["id"], "date": day,
+                                      "type": c.RELAY_CONTACT_TYPE if relayed else rng.choice(c.MEETING_TYPES),
+                                      "adviser": cand["adviser"], "notes": "Point sur le plan d'action"})
+    if release is not None:
+        rows[c.FOLLOWUP.name].append({"participant": cand["id"], "date": release, "type": "Libération", "adviser": cand["adviser"]})
+
+
 def _coming_year(rng, people, rows, year, start) -> None:
     _companies(rows, year, [0, 1, 2, 3, 5, 9, 13, 21, 24, 29, 33], rng)  # 11 returning companies: one trio
     flaws = ["age", "project", "release", "behaviour", "missing", "birthday", "young"]
@@ -266,7 +408,7 @@ def _coming_year(rng, people, rows, year, start) -> None:
             cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
         rows[c.CANDIDATES.name].append(cand)
     rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=100), "place": "CP Poitiers-Vivonne",
-                               "agenda": "Préparation de la session ; choix des entreprises", "attendees": "ML, SPIP, direction du CP"})
+                               "agenda": "Préparation de la session ; choix des entreprises", "start": dt.time(14, 0)})
 
 
 def _partners() -> list[dict]:
@@ -277,7 +419,7 @@ def _partners() -> list[dict]:
         {"organisation": "SPIP de la Vienne", "role": "SPIP", "contact": "Jean Moreau", "position": "Directeur pénitentiaire d'insertion et de probation", "email": "spip86@exemple.fr"},
         {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Direction", "email": "cp-vivonne@exemple.fr"},
         {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Juge de l'application des peines"},
-        {"organisation": "FIPD (préfecture de la Vienne)", "role": "Financeur", "contact": "Service prévention"},
+        {"organisation": "FIPD", "role": "Financeur", "contact": "Service prévention", "position": "Préfecture de la Vienne"},
         {"organisation": "Gepsa", "role": "Gepsa", "contact": "Responsable formation"},
         {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Conseiller justice"},
         {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand"},

@@ -11,7 +11,9 @@ in the templates; every field is described in ``DOCUMENT_TYPES`` and in ``templa
 Data protection (GDPR art. 10): a participant document carries the participant's first and last
 name and what the document is about, never the écrou number, birth date, release date or the
 advisers' observations; company documents name participants by first name only; file names carry
-the participant's ID and first name only.
+the participant's ID and first name only. The pack sent to companies before the interviews carries,
+per participant, the first name, professional project and target domain only, and the CV the adviser
+placed in the session's « CV » folder (its content is the adviser's responsibility).
 
 Expected input frames (columns = contract keys, index = Excel rows), in ``SessionFrames``:
 the contract tables SESSIONS, CANDIDATES, COMPANIES, DEBRIEFING, PLANS, PATHWAYS, and two frames
@@ -33,10 +35,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from babel.dates import format_date, format_time
+from babel.numbers import format_currency
 
 from ccc_xl.contract import (
     CANDIDATES,
     COMPANIES,
+    COPIL,
+    CV_FOLDER,
+    FUNDING,
+    PARTNERS,
     GRAND_ORAL_SHEET,
     INTERVIEWS_SHEET,
     LIFE_SPHERES,
@@ -65,6 +72,17 @@ COMMON_FIELDS = (
 COMPANY_FIELDS = (
     ("entreprise", "Raison sociale de l'entreprise."),
     ("representants", "Représentant(s) de l'entreprise (peut être vide)."),
+)
+PARTNER_FIELDS = (
+    ("organisation", "Organisation partenaire invitée."),
+    ("contact", "Personne à contacter dans l'organisation (peut être vide)."),
+    ("fonction", "Fonction de cette personne (peut être vide)."),
+)
+COPIL_FIELDS = (
+    ("date_copil", "Date de la réunion du comité de pilotage."),
+    ("heure_copil", "Heure de la réunion (peut être vide)."),
+    ("lieu_copil", "Lieu de la réunion (à défaut, l'établissement)."),
+    ("ordre_du_jour", "Ordre du jour (peut être vide)."),
 )
 PARTICIPANT_FIELDS = (
     ("prenom", "Prénom du participant."),
@@ -186,6 +204,32 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
             ("signataires[].nom", "Nom et prénom (NOM Prénom pour un participant)."),
             ("signataires[].structure", "Structure ou qualité (Participant, Coach, entreprise)."),
         )),
+        DocumentType("invitation-copil", "Invitations COPIL", "Invitation COPIL", "Partenaires",
+                     PARTNER_FIELDS + COPIL_FIELDS + (
+                         ("financeurs", "Financeurs de la session (onglets Financements et Partenaires)."),
+                         ("financeurs[].nom", "Nom du financeur."),
+                         ("financeurs[].montant", "Montant accordé, ex. « 6 000,00 € » (vide si à confirmer)."),
+                         ("budget", "Budget total de la session (peut être vide)."),
+                     )),
+        DocumentType("emargement-copil", "Émargements COPIL", "Émargement COPIL", "Session",
+                     COPIL_FIELDS + (
+                         ("invites", "Partenaires invités au COPIL (« Invité au COPIL » = Oui)."),
+                         ("invites[].nom", "Personne à contacter (peut être vide)."),
+                         ("invites[].organisation", "Organisation."),
+                         ("invites[].fonction", "Fonction (peut être vide)."),
+                     )),
+        DocumentType("dossier-entreprises", "Dossiers entreprises", "Dossier entreprises", "Entreprises",
+                     COMPANY_FIELDS + (
+                         ("date_entretiens", "Date des entretiens (peut être vide)."),
+                         ("heure_arrivee", "Heure d'arrivée de l'entreprise (peut être vide)."),
+                         ("date_grand_oral", "Date du Grand Oral (peut être vide)."),
+                         ("participants", "Participants retenus, par ID : rien d'autre sur eux que ces trois champs."),
+                         ("participants[].prenom", "Prénom du participant."),
+                         ("participants[].projet", "Projet professionnel (peut être vide)."),
+                         ("participants[].domaine", "Domaine visé (peut être vide)."),
+                         ("participants[].cv", "Où trouver le CV : joint à la suite, PDF joint à part, ou non fourni."),
+                         ("cv_pdf", "Fichiers PDF de CV à joindre à l'envoi (liste de noms)."),
+                     )),
         DocumentType("liste-visiteurs", "Liste des visiteurs", "Liste des visiteurs", "Session", (
             ("evenements", "Temps de l'action où des personnes extérieures entrent."),
             ("evenements[].titre", "Nom du temps (Coaching, Entretiens individuels…)."),
@@ -298,6 +342,10 @@ class SessionFrames:
     pathways: pd.DataFrame
     interviews: pd.DataFrame = field(default_factory=lambda: _empty(INTERVIEW_COLUMNS))
     grand_oral: pd.DataFrame = field(default_factory=lambda: _empty(GRAND_ORAL_COLUMNS))
+    partners: pd.DataFrame = field(default_factory=lambda: _empty(PARTNERS.keys))
+    copil: pd.DataFrame = field(default_factory=lambda: _empty(COPIL.keys))
+    funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING.keys))
+    cvs: dict = field(default_factory=dict)  # participant ID -> CV file (Path) found in the CV folder
 
 
 @dataclass(frozen=True)
@@ -309,6 +357,7 @@ class PlannedDocument:
     name: str
     template: str
     context: dict
+    appendices: tuple = ()  # .docx files merged at the end of the document (CVs)
 
 
 def _ids(value) -> list[str]:
@@ -358,6 +407,9 @@ class _Session:
         self.pathways = frames.pathways
         self.interviews = _sorted_by_start(frames.interviews)
         self.grand_oral = frames.grand_oral
+        self.partners, self.funding, self.cvs = frames.partners, _of_session(frames.funding, year), frames.cvs
+        self.copil = _of_session(frames.copil, year).sort_values("date", kind="stable") \
+            if len(frames.copil) else frames.copil
         self.common = {
             "session": str(year),
             "etablissement": as_text(self.row.get("institution")) or SESSION_DEFAULTS["institution"],
@@ -643,6 +695,99 @@ def _visitors(s: _Session):
     return [(f"session {s.year}", {**s.common, "evenements": events})], []
 
 
+def _session_partners(s: _Session) -> pd.DataFrame:
+    """Partners of every session (blank « Session ») or of this one."""
+    if s.partners.empty:
+        return s.partners
+    years = pd.to_numeric(s.partners["session"], errors="coerce")
+    return s.partners[years.isna() | (years == s.year)]
+
+
+def _money(amount) -> str:
+    return "" if is_blank(amount) else format_currency(float(amount), "EUR", locale=LOCALE)
+
+
+def _funders(s: _Session) -> list[dict]:
+    """The session's funding rows, then partners with role Financeur that have none yet."""
+    funders = [{"nom": as_text(r["funder"]), "montant": _money(r["amount"])} for _, r in s.funding.iterrows()]
+    named = {f["nom"].casefold() for f in funders}
+    partners = _session_partners(s)
+    if len(partners):
+        funders += [{"nom": as_text(p["organisation"]), "montant": ""} for _, p in partners.iterrows()
+                    if as_text(p["role"]) == "Financeur" and as_text(p["organisation"]).casefold() not in named]
+    return funders
+
+
+def _copil_context(s: _Session, meeting: pd.Series) -> dict:
+    return {**s.common, "date_copil": french_date(meeting["date"]), "heure_copil": french_time(meeting.get("start")),
+            "lieu_copil": as_text(meeting.get("place")) or s.common["etablissement"],
+            "ordre_du_jour": as_text(meeting.get("agenda"))}
+
+
+def _copil_inputs(s: _Session, what: str):
+    """(meetings, invited partners, anomalies) for the COPIL documents."""
+    partners = _session_partners(s)
+    invited = partners[partners["copil_invited"].astype("boolean").fillna(False).astype(bool)] \
+        if len(partners) else partners
+    anomalies = []
+    if s.copil.empty:
+        anomalies.append(Anomaly(COPIL.sheet, None, None, None, f"aucune réunion du comité de pilotage pour la "
+                                 f"session {s.year} : {what} non produit(e)s."))
+    if invited.empty:
+        column = PARTNERS.column("copil_invited").header
+        anomalies.append(Anomaly(PARTNERS.sheet, None, column, None, f"aucun partenaire n'a « {column} » = Oui "
+                                 f"pour la session {s.year} : {what} non produit(e)s."))
+    return s.copil, invited.sort_values("organisation", kind="stable"), anomalies
+
+
+def _copil_invitations(s: _Session):
+    meetings, invited, anomalies = _copil_inputs(s, "invitations au COPIL")
+    if anomalies:
+        return [], anomalies
+    funders = _funders(s)
+    budget = _money(s.value("budget"))
+    return [(f"{pd.Timestamp(m['date']).date().isoformat()} - {as_text(p['organisation'])}", {
+        **_copil_context(s, m), "organisation": as_text(p["organisation"]), "contact": as_text(p["contact"]),
+        "fonction": as_text(p["position"]), "financeurs": funders, "budget": budget,
+    }) for _, m in meetings.iterrows() for _, p in invited.iterrows()], []
+
+
+def _copil_attendance(s: _Session):
+    meetings, invited, anomalies = _copil_inputs(s, "feuilles d'émargement du COPIL")
+    if anomalies:
+        return [], anomalies
+    people = [{"nom": as_text(p["contact"]), "organisation": as_text(p["organisation"]),
+               "fonction": as_text(p["position"])} for _, p in invited.iterrows()]
+    return [(pd.Timestamp(m["date"]).date().isoformat(), {**_copil_context(s, m), "invites": people})
+            for _, m in meetings.iterrows()], []
+
+
+def _cv_note(path) -> str:
+    if path is None:
+        return "non fourni"
+    return "joint à la suite" if path.suffix.lower() == ".docx" else f"PDF joint à part ({path.name})"
+
+
+def _company_pack(s: _Session):
+    """Per company: practical information, then each participant's first name, project, domain, CV."""
+    people = s.participants.sort_values("id", kind="stable")
+    cvs = {as_text(p["id"]): s.cvs.get(as_text(p["id"])) for _, p in people.iterrows()}
+    anomalies = [Anomaly(CANDIDATES.sheet, int(row), CANDIDATES.column("id").header, as_text(p["id"]),
+                         f"CV absent du dossier « {s.year}/{CV_FOLDER} » ({as_text(p['id'])}.docx ou .pdf) : "
+                         "le dossier entreprises part sans ce CV.")
+                 for row, p in people.iterrows() if cvs[as_text(p["id"])] is None]
+    listed = [{"prenom": as_text(p["first_name"]), "projet": as_text(p.get("project")),
+               "domaine": as_text(p.get("domain")), "cv": _cv_note(cvs[as_text(p["id"])])}
+              for _, p in people.iterrows()]
+    merged = tuple(path for path in cvs.values() if path is not None and path.suffix.lower() == ".docx")
+    pdfs = [path.name for path in cvs.values() if path is not None and path.suffix.lower() == ".pdf"]
+    extra = {"date_entretiens": s.date("interviews_date"), "date_grand_oral": s.date("grand_oral_date"),
+             "participants": listed, "cv_pdf": pdfs}
+    return [(as_text(c["name"]), {**_company_context(s, c), **extra,
+                                  "heure_arrivee": french_time(c.get("arrival"))}, merged)
+            for _, c in s.companies.iterrows()], anomalies
+
+
 BUILDERS = {
     "convocation-sensibilisation": _awareness,
     "convocation-entretiens": _company_interviews,
@@ -653,6 +798,9 @@ BUILDERS = {
     "plan-action": _action_plans,
     "retour-entretiens": _feedback,
     "emargement": _attendance,
+    "invitation-copil": _copil_invitations,
+    "emargement-copil": _copil_attendance,
+    "dossier-entreprises": _company_pack,
     "liste-visiteurs": _visitors,
 }
 
@@ -681,6 +829,8 @@ def plan_documents(frames: SessionFrames, session: int | None = None, types=None
         doc_type = DOCUMENT_TYPES[key]
         made, found = BUILDERS[key](s)
         anomalies += found
+        # A builder gives (name, context), or (name, context, appendices) for documents with CVs.
         documents += [PlannedDocument(key, (str(year), doc_type.folder), f"{doc_type.title} - {name}",
-                                      doc_type.template, context) for name, context in made]
+                                      doc_type.template, context, *appendices)
+                      for name, context, *appendices in made]
     return year, documents, anomalies

@@ -13,22 +13,37 @@ touches files. Three promises to advisers:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import jinja2
+from docx import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import nsmap
 from docxtpl import DocxTemplate
 from pathvalidate import sanitize_filename
 
 from ccc_xl import office
+from ccc_xl.contract import CV_FOLDER
 from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
 from ccc_xl.report import CommandError
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+# docxtpl's "subdoc" extra imports docxcompose, which rebinds python-docx's global "cp" prefix (core
+# properties) to the custom-properties namespace: every later save would write a document's author
+# and revision in the wrong namespace. python-docx gets its own prefix back; docxcompose gets its
+# own only while it composes (`_composer`).
+CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+nsmap["cp"] = CORE_PROPERTIES_NS
+
+# The repository's templates/ folder; an installed wheel ships the same files as ccc_xl/templates.
+_REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
 MAX_NAME = 90  # characters of a file name, without its extension
 MAX_FOLDER = 40
 
@@ -131,11 +146,64 @@ class GeneratedFile:
     path: PurePath
 
 
+@contextlib.contextmanager
+def _composer():
+    """docxcompose's Composer, with its "cp" prefix in force only while it composes (see above)."""
+    from docxcompose.composer import Composer
+    from docxcompose.utils import NS
+
+    nsmap["cp"] = NS["cp"]
+    try:
+        yield Composer
+    finally:
+        nsmap["cp"] = CORE_PROPERTIES_NS
+
+
+def append_documents(target: Path, appendices) -> None:
+    """Merge each .docx of ``appendices`` at the end of ``target``, each from a new page.
+
+    docxcompose carries over the appended documents' styles, numbering and images, which a
+    paragraph-by-paragraph copy with python-docx would lose.
+    """
+    with _composer() as Composer:
+        _compose(Composer(Document(target)), target, appendices)
+
+
+def _compose(composer, target: Path, appendices) -> None:
+    for path in appendices:
+        try:
+            appended = Document(path)
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+            raise CommandError(f"Le CV « {Path(path).name} » n'a pas pu être joint (fichier Word illisible) : "
+                               "corrigez-le ou retirez-le du dossier CV, puis relancez.") from None
+        composer.doc.add_page_break()
+        composer.append(appended)
+    composer.save(target)
+
+
 def _render_all(documents, paths, root: Path, templates: TemplateSet) -> None:
     for doc, relative in zip(documents, paths):
         target = _inside(root, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         templates.render(doc, target)
+        if doc.appendices:
+            append_documents(target, doc.appendices)
+
+
+def find_cvs(out_dir: Path, session: int, ids) -> dict[str, Path]:
+    """The CVs advisers placed in ``<session>/CV/``, named by participant ID (.docx preferred to .pdf)."""
+    folder = out_dir / safe_name(str(session)) / CV_FOLDER
+    if not folder.is_dir():
+        return {}
+    files = {p.name.casefold(): p for p in folder.iterdir() if p.is_file()}
+    found = {}
+    for pid in ids:
+        for suffix in (".docx", ".pdf"):
+            path = files.get(f"{pid}{suffix}".casefold())
+            if path is not None:
+                found[pid] = path
+                break
+    return found
 
 
 def _add_pdfs(root: Path, paths: list[PurePath], work_dir: Path) -> list[PurePath]:

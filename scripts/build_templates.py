@@ -421,6 +421,73 @@ def emargement():
     return doc
 
 
+def copil_details(doc) -> None:
+    labelled(doc, "Date", "{{ date_copil }}")
+    optional(doc, "heure_copil", lambda d: labelled(d, "Heure", "{{ heure_copil }}"))
+    labelled(doc, "Lieu", "{{ lieu_copil }}")
+    optional(doc, "ordre_du_jour", lambda d: labelled(d, "Ordre du jour", "{{ ordre_du_jour }}"))
+
+
+def invitation_copil():
+    doc = new_document("Invitation au comité de pilotage")
+    letter_head(doc, "{{ organisation }}", "comité de pilotage de la session {{ session }}")
+    optional(doc, "contact", lambda d: para(d, "À l'attention de {{ contact }}{% if fonction %}, "
+                                                "{{ fonction }}{% endif %}"))
+    para(doc, "Madame, Monsieur,")
+    para(doc, "Nous avons le plaisir de vous inviter au comité de pilotage de l'action « " + PROGRAMME
+              + " », qui réunit les Missions Locales, le SPIP, l'administration pénitentiaire, les "
+              "magistrats, les financeurs et les partenaires de l'action :")
+    copil_details(doc)
+    para(doc, "{%p if financeurs %}")
+    para(doc, "Financement de la session", style="Heading 2")
+    loop_table(doc, ("Financeur", "Montant"), ("{{ f.nom }}", "{{ f.montant }}"), "f in financeurs",
+               widths=(11, 6))
+    optional(doc, "budget", lambda d: labelled(d, "Budget total", "{{ budget }}"))
+    para(doc, "{%p endif %}")
+    para(doc, "Merci de nous confirmer votre présence ou de vous faire représenter.")
+    signature_ml(doc)
+    return doc
+
+
+def emargement_copil():
+    doc = new_document("Feuille d'émargement du comité de pilotage")
+    para(doc, "Comité de pilotage — feuille d'émargement", style="Title")
+    labelled(doc, "Action", PROGRAMME)
+    copil_details(doc)
+    loop_table(doc, ("Nom et prénom", "Organisation", "Fonction", "Signature"),
+               ("{{ i.nom }}", "{{ i.organisation }}", "{{ i.fonction }}", ""), "i in invites",
+               widths=(4.5, 5, 4, 3.5), blank_rows=3, row_height=Cm(1.1))
+    para(doc, "Feuille à conserver avec le compte rendu du comité de pilotage.", size=9)
+    return doc
+
+
+def dossier_entreprises():
+    doc = new_document("Dossier des participants pour les entreprises")
+    company_letter_head(doc, "présentation des participants avant les entretiens")
+    para(doc, "Voici les participants que vous rencontrerez lors des entretiens individuels, avec le "
+              "projet professionnel qu'ils ont préparé et le CV construit à l'atelier CV. Ces informations "
+              "vous sont confiées pour préparer les entretiens : merci de ne pas les diffuser.")
+    para(doc, "Informations pratiques", style="Heading 2")
+    optional(doc, "date_entretiens", lambda d: labelled(d, "Entretiens", "{{ date_entretiens }}"))
+    optional(doc, "heure_arrivee", lambda d: labelled(d, "Votre arrivée", "{{ heure_arrivee }}"))
+    optional(doc, "date_grand_oral", lambda d: labelled(d, "Grand Oral", "{{ date_grand_oral }}"))
+    labelled(doc, "Lieu", "{{ etablissement }}")
+    optional(doc, "lieu", lambda d: labelled(d, "Salle", "{{ lieu }}"))
+    bullets(doc, ACCESS_RULES)
+    para(doc, "Les participants", style="Heading 2")
+    loop_table(doc, ("Prénom", "Projet professionnel", "Domaine visé", "CV"),
+               ("{{ p.prenom }}", "{{ p.projet }}", "{{ p.domaine }}", "{{ p.cv }}"), "p in participants",
+               widths=(3, 5, 5.5, 3.5))
+    para(doc, "{%p if cv_pdf %}")
+    para(doc, "CV joints séparément (PDF)", style="Heading 2")
+    para(doc, "{%p for f in cv_pdf %}")
+    para(doc, "{{ f }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    signature_ml(doc)
+    return doc
+
+
 def liste_visiteurs():
     doc = new_document("Liste des visiteurs", landscape=True)
     para(doc, "Liste des visiteurs extérieurs", style="Title")
@@ -447,6 +514,9 @@ BUILDERS = {
     "plan-action": plan_action,
     "retour-entretiens": retour_entretiens,
     "emargement": emargement,
+    "invitation-copil": invitation_copil,
+    "emargement-copil": emargement_copil,
+    "dossier-entreprises": dossier_entreprises,
     "liste-visiteurs": liste_visiteurs,
 }
 

@@ -64,8 +64,10 @@ def soffice_or_fail() -> str:
     pytest.skip("LibreOffice absent de ce poste de développement")
 
 
-def libreoffice_sheets(path: Path, outdir: Path) -> dict[str, list[list[str]]]:
-    """Every sheet of a workbook as LibreOffice shows it (formatted text), read from its CSV export."""
+def libreoffice_sheets(path: Path, outdir: Path, names=c.SHEET_ORDER) -> dict[str, list[list[str]]]:
+    """Every sheet of a workbook as LibreOffice shows it (formatted text), read from its CSV export.
+
+    ``names``: the sheets to look for (the ccc-xl workbook's by default)."""
     soffice = soffice_or_fail()
     profile = outdir / f"lo-profile-{uuid.uuid4().hex}"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +78,7 @@ def libreoffice_sheets(path: Path, outdir: Path) -> dict[str, list[list[str]]]:
         check=True, capture_output=True, timeout=180,
     )
     sheets = {}
-    for sheet in c.SHEET_ORDER:
+    for sheet in names:
         exported = outdir / f"{path.stem}-{sheet}.csv"
         if exported.exists():
             with open(exported, encoding="utf-8") as handle:

@@ -5,6 +5,7 @@ times as datetime.time)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 
@@ -93,5 +94,19 @@ def sample_frames(participants: int = 10, companies: int = 12, text: str | None 
         "relay_territory": opt("Nord Vienne"),
         "relay_contact_date": None if blank_optional else pd.Timestamp("2023-04-12"),
         "release_date": pd.Timestamp("2023-12-01")} for p in range(participants)])
+    partners = _frame([
+        {"organisation": t("SPIP de la Vienne"), "role": "SPIP", "contact": opt("Jean Moreau"),
+         "position": opt("Directeur"), "copil_invited": True},
+        {"organisation": t("FIPD"), "role": "Financeur", "contact": opt("Service prévention"), "copil_invited": True},
+        {"organisation": t("Région"), "role": "Financeur", "session": 2023, "copil_invited": True},
+        {"organisation": "Coach", "role": "Coach", "contact": "Claire Fontaine", "copil_invited": False},
+    ])
+    partners["copil_invited"] = partners["copil_invited"].astype("boolean")
+    copil = _frame([{"session": 2023, "date": pd.Timestamp("2022-12-06"), "place": opt("Salle du conseil"),
+                     "agenda": opt("Lancement ; calendrier"), "start": None if blank_optional else dt.time(14, 0)}])
+    funding = _frame([{"session": 2023, "funder": t("SPIP de la Vienne"), "amount": 6000.0},
+                      {"session": 2023, "funder": t("FIPD"), "amount": 8554.0}])
+    # CVs as PDFs: listed in the pack, never opened, so the frames stay free of files.
+    cvs = {f"C2023-{p + 1:02d}": Path(f"C2023-{p + 1:02d}.pdf") for p in range(participants)}
     return SessionFrames(sessions, candidates, company_rows, debriefing, plans, pathways,
-                         pd.DataFrame(interviews), grand_oral)
+                         pd.DataFrame(interviews), grand_oral, partners, copil, funding, cvs)

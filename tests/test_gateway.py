@@ -109,3 +109,23 @@ def test_journal_lines_accumulate(tmp_path, blank):
     assert rows == [["2026-01-01 10:00:00", "essai", "Info", None, None, None, "exécution 0"],
                     ["2026-01-01 10:01:00", "essai", "Info", None, None, None, "exécution 1"]]
     assert ws.tables["tblJournal"].ref == "A1:G3"
+
+
+def test_a_cleared_row_loses_its_stale_computed_values_but_other_rows_keep_theirs(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {c.CANDIDATES: ODD_ROWS})
+    with open_workbook(path) as book:
+        df = book.read(c.CANDIDATES)
+        df["eligibility"] = ["Éligible", "Non éligible"]
+        book.write_computed(c.CANDIDATES, df)
+    wb = load_workbook(path)
+    ws = wb["Candidats"]
+    for cell in ws[4][: len(c.CANDIDATES.input_columns)]:  # the adviser clears row 4's own cells
+        cell.value = None
+    wb.save(path)
+    with open_workbook(path) as book:
+        df = book.read(c.CANDIDATES)
+        assert list(df.index) == [2]
+        book.write_computed(c.CANDIDATES, df.iloc[0:0].assign(eligibility=[]))  # a command that touched no row
+    column = c.CANDIDATES.headers.index("Éligibilité") + 1
+    ws = load_workbook(path)["Candidats"]
+    assert ws.cell(2, column).value == "Éligible" and ws.cell(4, column).value is None

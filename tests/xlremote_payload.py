@@ -32,7 +32,8 @@ def _cell(value):
     return value
 
 
-def payload(path: Path) -> dict:
+def payload(path: Path, active: str | None = None) -> dict:
+    """The payload of ``path`` as Excel sends it, with sheet ``active`` shown (default: the first)."""
     wb = load_workbook(path)
     sheets = []
     for ws in wb.worksheets:
@@ -57,5 +58,5 @@ def payload(path: Path) -> dict:
               "scope_sheet_name": None, "scope_sheet_index": None, "refers_to": "=" + defined.attr_text}
              for name, defined in wb.defined_names.items()]
     return {"client": "Microsoft Office", "version": xw.__version__,
-            "book": {"name": Path(path).name, "active_sheet_index": 0, "selection": "A1"},
+            "book": {"name": Path(path).name, "active_sheet_index": wb.sheetnames.index(active) if active else 0, "selection": "A1"},
             "names": names, "sheets": sheets}

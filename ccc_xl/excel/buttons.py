@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from contextlib import contextmanager
 
+from .. import contract as c
 from ..report import CommandError, Outcome
 
 TITLE = "100 Chances"
@@ -26,6 +27,18 @@ BUTTONS: dict[str, str] = {
     "cccIndicateurs": "ccc_xl.commands:indicateurs",
     "cccExportFinanceurs": "ccc_xl.commands:export_financeurs",
     "cccAide": "ccc_xl.excel.actions:show_help",
+}
+
+# The sheet the adviser is on -> the button whose action xlwings' own « Run main » runs there (the
+# fallback that needs no ccc-xl add-in, see `runmain`). Sheets not listed have no action.
+SHEET_BUTTONS: dict[str, str] = {
+    c.CANDIDATES.sheet: "cccEligibilite",
+    **dict.fromkeys((c.COMPANIES.sheet, c.BINOMES_SHEET.name, c.INTERVIEWS_SHEET.name, c.PLANNING_SHEET.name,
+                     c.GRAND_ORAL_SHEET.name), "cccRotations"),
+    c.DOCUMENTS_SHEET.name: "cccDocumentsProduire",
+    **dict.fromkeys((c.FOLLOWUP.sheet, c.PATHWAYS.sheet, c.PLANS.sheet, c.DEBRIEFING.sheet, c.DASHBOARD_SHEET.name),
+                    "cccSuiviAlertes"),
+    c.INDICATORS_SHEET.name: "cccIndicateurs",
 }
 
 MAX_LINES = 20  # a message box taller than the screen hides its OK button
@@ -48,8 +61,26 @@ def run_button(control_id: str) -> None:
     import xlwings as xw
 
     xlbook = xw.Book.caller()
-    message, level = press(xlbook, control_id)
+    show(xlbook, *press(xlbook, control_id))
+
+
+def show(xlbook, message: str, level: str) -> None:
+    """The run's message box in Excel."""
     xlbook.app.alert(message, title=TITLE, mode="critical" if level == "Erreur" else "info")
+
+
+def press_active_sheet(xlbook) -> tuple[str, str]:
+    """Run the action of the sheet the adviser is on (SHEET_BUTTONS), like `press`; never raises."""
+    sheet = xlbook.sheets.active.name
+    control_id = SHEET_BUTTONS.get(sheet)
+    if control_id is None:
+        actions: dict[str, list[str]] = {}
+        for name, button in SHEET_BUTTONS.items():
+            actions.setdefault(_command(BUTTONS[button]), []).append(name)
+        choices = " ; ".join(f"{command} : {', '.join(names)}" for command, names in actions.items())
+        return (f"La feuille « {sheet} » n'a pas d'action. Ouvrez la feuille de l'étape voulue puis cliquez de "
+                f"nouveau sur « Run main » ({choices})."), "Alerte"
+    return press(xlbook, control_id)
 
 
 def press(xlbook, control_id: str) -> tuple[str, str]:
@@ -66,7 +97,7 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
     if target is None:
         return f"Le bouton « {control_id} » n'est relié à aucune commande : réinstallez le complément (ccc-xl addin install).", "Erreur"
     book = Workbook(LiveBackend(xlbook))
-    command = target.partition(":")[2]
+    command = _command(target)
     try:
         book.check_is_ccc_workbook()
     except CommandError as refusal:
@@ -83,6 +114,11 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
     except Exception as bug:  # noqa: BLE001 - an adviser must never see a traceback
         message = f"Erreur inattendue ({type(bug).__name__} : {bug}). Rien d'autre n'a été modifié ; signalez-la avec le Journal."
         return _report(book, command, message, ()), "Erreur"
+
+
+def _command(target: str) -> str:
+    """The command name of a ``"module:function"`` target, as the Journal and the CLI name it."""
+    return target.partition(":")[2]
 
 
 def _report(book, command: str, message: str, anomalies) -> str:

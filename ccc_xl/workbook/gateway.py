@@ -105,6 +105,16 @@ def _typed_series(column: Column, values: list[object], index: list[int]) -> pd.
     return pd.Series(values, index=index, name=column.key, dtype=object)
 
 
+def _blank_rows(raw: RawTable, positions: dict[str, int]) -> set[int]:
+    """Excel rows of a table where every adviser cell is blank (rows left empty, or cleared)."""
+    inputs = [positions[c.key] for c in raw.table.input_columns if c.key in positions]
+    return {
+        raw.first_row + i
+        for i, row in enumerate(raw.rows)
+        if all(is_blank(row[p]) for p in inputs if p < len(row))
+    }
+
+
 def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
     """Typed DataFrame of a table (columns = contract keys, index = Excel row numbers).
 
@@ -112,12 +122,8 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
     an anomaly naming the sheet, row and column.
     """
     positions = _header_map(raw)
-    inputs = [positions[c.key] for c in raw.table.input_columns if c.key in positions]
-    kept = [
-        (raw.first_row + i, row)
-        for i, row in enumerate(raw.rows)
-        if any(not is_blank(row[p]) for p in inputs if p < len(row))
-    ]
+    blank = _blank_rows(raw, positions)
+    kept = [(raw.first_row + i, row) for i, row in enumerate(raw.rows) if raw.first_row + i not in blank]
     index = [excel_row for excel_row, _ in kept]
     anomalies: list[Anomaly] = []
     series = []
@@ -187,33 +193,57 @@ class Workbook:
     def write_computed(self, table: Table, frame: pd.DataFrame) -> int:
         """Write the computed columns present in ``frame`` (index = Excel rows as read).
 
-        Adviser columns are never written, whatever ``frame`` holds. Rows of the table that are not
-        in ``frame`` (another session, blank rows) keep their cells. Returns the number of cells
+        Adviser columns are never written, whatever ``frame`` holds. Rows whose adviser cells are
+        all blank lose their computed values (a cleared candidate keeps no stale status); other rows
+        that are not in ``frame`` (another session) keep their cells. Returns the number of cells
         that changed; nothing is written when nothing changed.
         """
+        chosen = [c for c in table.computed_columns if c.key in frame.columns]
+        return self._write(table, frame, chosen, clear_blank_rows=True)
+
+    def rewrite_input(self, table: Table, frame: pd.DataFrame, columns: list[str]) -> int:
+        """Overwrite the adviser cells of ``columns`` for the rows of ``frame`` (index = Excel rows).
+
+        Only `ccc-xl purger` uses this: pseudonymising old sessions is the one time ccc-xl replaces
+        what an adviser typed. Columns absent from the adviser's sheet are skipped (nothing to erase);
+        other rows keep their cells. Returns the number of cells that changed.
+        """
+        if table.name not in self._raw:
+            self.read(table)
+        present = _header_map(self._raw[table.name])
+        chosen = [table.column(key) for key in columns]
+        if any(col.computed for col in chosen):
+            raise ValueError("rewrite_input writes adviser columns only; use write_computed")
+        return self._write(table, frame, [col for col in chosen if col.key in present])
+
+    def _write(self, table: Table, frame: pd.DataFrame, chosen: list[Column], clear_blank_rows: bool = False) -> int:
+        """Write whole columns: ``frame``'s values on its rows, the cells as read elsewhere
+        (emptied on blank rows with ``clear_blank_rows``)."""
         if table.name not in self._raw:
             self.read(table)
         raw = self._raw[table.name]
         positions = _header_map(raw)
+        blank = _blank_rows(raw, positions) if clear_blank_rows else set()
         columns: dict[str, list[object]] = {}
         formats: dict[str, str | None] = {}
         changed = 0
-        for col in table.computed_columns:
-            if col.key not in frame.columns:
-                continue
+        for col in chosen:
+            position = positions[col.key]
             by_row = {row: excel_value(col, v) for row, v in frame[col.key].items()}
-            old = [row[positions[col.key]] if positions[col.key] < len(row) else None for row in raw.rows]
-            values = [by_row.get(raw.first_row + i, old[i]) for i in range(len(raw.rows))]
+            old = [row[position] if position < len(row) else None for row in raw.rows]
+            values = [by_row.get(raw.first_row + i, None if raw.first_row + i in blank else old[i])
+                      for i in range(len(raw.rows))]
             changed += sum(1 for a, b in zip(old, values) if not _same_cell(a, b))
-            columns[col.header] = values
-            formats[col.header] = col.excel_format
+            columns[raw.header[position]] = values
+            formats[raw.header[position]] = col.excel_format
         if changed:
             self.backend.write_columns(raw, columns, formats)
             for header, values in columns.items():
-                position = raw.header.index(header) if header in raw.header else None
-                if position is not None:
-                    for row, value in zip(raw.rows, values):
-                        row[position] = value
+                position = raw.header.index(header)
+                for row, value in zip(raw.rows, values):
+                    row.extend([None] * (position + 1 - len(row)))
+                    row[position] = value
+            self._frames.pop(table.name, None)
         return changed
 
     def replace_sheet(self, content: SheetContent) -> None:

@@ -20,7 +20,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from ..contract import LISTS, LISTS_SHEET, Column, Kind, Table
-from .content import SheetContent
+from .content import Block, SheetContent
 
 INPUT_HEADER = PatternFill("solid", fgColor="1F4E78")
 COMPUTED_HEADER = PatternFill("solid", fgColor="595959")
@@ -30,7 +30,11 @@ COMPUTED_HEADER_FONT = Font(bold=True, italic=True, color="FFFFFF")
 COMPUTED_FONT = Font(italic=True, color="404040")
 TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
 NOTE_FONT = Font(italic=True, color="595959")
+BLOCK_TITLE_FONT = Font(bold=True, size=12)
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TABLE_STYLE = "TableStyleMedium2"
+CHART_SIZE_CM = (18, 9)  # width, height of a generated sheet's chart
 
 # Validations and conditional formats cover this many rows below a header, so rows an adviser adds
 # to a table keep their drop-downs and colours.
@@ -59,10 +63,14 @@ def write_lists_sheet(wb) -> None:
 
 def style_header(cell, column: Column | None) -> None:
     """Adviser columns get a blue header, computed columns a dark grey italic one."""
+    cell.font, cell.fill = header_style(column)
+    cell.alignment = HEADER_ALIGNMENT
+
+
+def header_style(column: Column | None) -> tuple[Font, PatternFill]:
+    """Font and fill of a header cell: blue for adviser columns, dark grey italic for computed ones."""
     computed = bool(column and column.computed)
-    cell.font = COMPUTED_HEADER_FONT if computed else HEADER_FONT
-    cell.fill = COMPUTED_HEADER if computed else INPUT_HEADER
-    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    return (COMPUTED_HEADER_FONT, COMPUTED_HEADER) if computed else (HEADER_FONT, INPUT_HEADER)
 
 
 def style_data_cell(cell, column: Column) -> None:
@@ -75,7 +83,7 @@ def style_data_cell(cell, column: Column) -> None:
         cell.alignment = WRAP
 
 
-def add_table(ws, table: Table, first_row: int, n_rows: int, style: str = "TableStyleMedium2") -> None:
+def add_table(ws, table: Table, first_row: int, n_rows: int, style: str = TABLE_STYLE) -> None:
     """Header, styles, widths, validations and status colours of a contract table on ``ws``."""
     last_col = get_column_letter(len(table.columns))
     for index, column in enumerate(table.columns, start=1):
@@ -145,6 +153,29 @@ def excel_cell_value(value: object) -> object:
     return value
 
 
+def default_format(value: object) -> str | None:
+    """The number format of a generated cell without a declared one: dates and times in French."""
+    if isinstance(value, dt.datetime):
+        return "dd/mm/yyyy"
+    if isinstance(value, dt.time):
+        return "hh:mm"
+    return None
+
+
+def block_format(block: Block, header: str, column: Column | None) -> str | None:
+    """The declared number format of a block's column: the block's own, else the contract's."""
+    return block.formats.get(header) or (column.excel_format if column else None)
+
+
+def wraps(block: Block, column: Column | None) -> bool:
+    """Whether a block's column wraps its text (long contract texts, or the whole block)."""
+    return block.wrap or bool(column and (column.width or 0) >= 30)
+
+
+def column_width(block: Block, header: str, column: Column | None) -> float:
+    return block.widths.get(header) or (column.excel_width if column else max(12, min(40, len(header) + 4)))
+
+
 def put(ws, row: int, column: int, value: object):
     """Write a value as data, never as a formula: text starting with "=" stays text.
 
@@ -170,7 +201,7 @@ def render_sheet(ws, content: SheetContent) -> None:
     block_anchors: list[tuple[int, int]] = []
     for block in content.blocks:
         if block.title:
-            put(ws, row, 1, block.title).font = Font(bold=True, size=12)
+            put(ws, row, 1, block.title).font = BLOCK_TITLE_FONT
             row += 1
         headers = [str(h) for h in block.frame.columns]
         columns = {c.header: c for c in block.table.columns} if block.table else {}
@@ -178,22 +209,16 @@ def render_sheet(ws, content: SheetContent) -> None:
         block_anchors.append((header_row, len(block.frame)))
         for index, header in enumerate(headers, start=1):
             style_header(put(ws, row, index, header), columns.get(header))
-            column = columns.get(header)
-            width = block.widths.get(header) or (column.excel_width if column else max(12, min(40, len(header) + 4)))
-            widths[index] = max(widths.get(index, 0), width)
+            widths[index] = max(widths.get(index, 0), column_width(block, header, columns.get(header)))
         for values in block.frame.itertuples(index=False):
             row += 1
             for index, (header, value) in enumerate(zip(headers, values), start=1):
                 cell = put(ws, row, index, value)
                 column = columns.get(header)
-                fmt = block.formats.get(header) or (column.excel_format if column else None)
+                fmt = block_format(block, header, column) or default_format(cell.value)
                 if fmt:
                     cell.number_format = fmt
-                elif isinstance(cell.value, dt.datetime):
-                    cell.number_format = "dd/mm/yyyy"
-                elif isinstance(cell.value, dt.time):
-                    cell.number_format = "hh:mm"
-                if block.wrap or (column and (column.width or 0) >= 30):
+                if wraps(block, column):
                     cell.alignment = WRAP
                 if header in block.links and values[headers.index(block.links[header])]:
                     cell.hyperlink = str(values[headers.index(block.links[header])])
@@ -202,7 +227,7 @@ def render_sheet(ws, content: SheetContent) -> None:
             last = get_column_letter(len(headers))
             end = max(row, header_row + 1)
             xl_table = XlTable(displayName=block.table.name, ref=f"A{header_row}:{last}{end}")
-            xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+            xl_table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
             ws.add_table(xl_table)
             add_rules(ws, block.table, header_row)
         row += 2
@@ -221,7 +246,7 @@ def render_sheet(ws, content: SheetContent) -> None:
             bar.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=header_row + n), titles_from_data=True)
         cat = headers.index(chart.categories) + 1
         bar.set_categories(Reference(ws, min_col=cat, min_row=header_row + 1, max_row=header_row + n))
-        bar.width, bar.height = 18, 9
+        bar.width, bar.height = CHART_SIZE_CM
         ws.add_chart(bar, f"{get_column_letter(len(headers) + 2)}{header_row}")
     ws.freeze_panes = None
     if content.landscape:

@@ -13,13 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from openpyxl.styles import Alignment, Font, PatternFill
+
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
-from .content import SheetContent
+from . import layout
+from .content import Block, Chart, SheetContent
 from .gateway import Backend, RawTable
 from .layout import excel_cell_value
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+LINK_FONT = Font(color="0563C1")  # Excel's "Hyperlink" style colour
+MAX_FORMULA_TEXT = 255  # longest text literal Excel accepts inside a formula
+POINTS_PER_CM = 72 / 2.54
 
 
 def cell_value(value: object) -> object:
@@ -80,31 +86,41 @@ class LiveBackend(Backend):
                 target.number_format = formats[header]
 
     def replace_sheet(self, content: SheetContent) -> None:
+        """Lay out a generated sheet as `layout.render_sheet` does for a file, range by range.
+
+        Every write covers a whole block, a whole column or a whole header row, so the number of
+        Excel calls depends on the number of blocks and columns, never on the number of rows.
+        Links are HYPERLINK formulas written as one column (one call instead of one per link).
+        """
         names = [s.name for s in self.xlbook.sheets]
         if content.sheet in names:
             sheet = self.xlbook.sheets[content.sheet]
-            sheet.clear()
+            for chart in reversed(list(sheet.charts)):  # clearing the cells leaves charts in place
+                chart.delete()
+            sheet.clear()  # values, formats and the sheet's Tables
         else:
             sheet = self.xlbook.sheets.add(content.sheet, after=self.xlbook.sheets[_previous(names, content.sheet)])
         lines = [[content.title], *[[note] for note in content.notes], [None]]
         sheet.range((1, 1), (len(lines), 1)).value = lines
+        _style(sheet.range((1, 1)), font=layout.TITLE_FONT)
+        if content.notes:
+            _style(sheet.range((2, 1), (1 + len(content.notes), 1)), font=layout.NOTE_FONT)
         row = len(lines) + 1
+        widths: dict[int, float] = {}
+        anchors: list[tuple[int, int]] = []
         for block in content.blocks:
             if block.title:
                 sheet.range((row, 1)).value = block.title
+                _style(sheet.range((row, 1)), font=layout.BLOCK_TITLE_FONT)
                 row += 1
-            headers = [str(h) for h in block.frame.columns]
-            grid = [headers] + [[cell_value(v) for v in values] for values in block.frame.itertuples(index=False)]
-            area = sheet.range((row, 1), (row + len(grid) - 1, len(headers)))
-            area.value = grid
-            if block.table is not None:
-                sheet.tables.add(source=area, name=block.table.name)
-            columns = {c.header: c for c in block.table.columns} if block.table else {}
-            for index, header in enumerate(headers, start=1):
-                fmt = block.formats.get(header) or (columns[header].excel_format if header in columns else None)
-                if fmt and len(grid) > 1:
-                    sheet.range((row + 1, index), (row + len(grid) - 1, index)).number_format = fmt
-            row += len(grid) + 1
+            anchors.append((row, len(block.frame)))
+            _write_block(sheet, row, block, widths)
+            row += len(block.frame) + 2
+        for index, width in widths.items():
+            sheet.range((1, index)).column_width = width
+        for chart in content.charts:
+            header_row, n = anchors[chart.block]
+            _add_chart(sheet, chart, [str(h) for h in content.blocks[chart.block].frame.columns], header_row, n)
 
     def append_rows(self, table: Table, rows: list[list[object]]) -> None:
         sheet, xl_table = self._find(table)
@@ -132,3 +148,89 @@ def _previous(existing: list[str], name: str) -> str:
     """The sheet after which a missing generated sheet goes, following the contract's order."""
     before = [s for s in SHEET_ORDER[: SHEET_ORDER.index(name)] if s in existing] if name in SHEET_ORDER else []
     return before[-1] if before else existing[-1]
+
+
+def _write_block(sheet, header_row: int, block: Block, widths: dict[int, float]) -> None:
+    """One block: values in one call, then header style, formats, wrapping and links column by column."""
+    headers = [str(h) for h in block.frame.columns]
+    rows = list(block.frame.itertuples(index=False))
+    last = header_row + len(rows)
+    columns = {c.header: c for c in block.table.columns} if block.table else {}
+    sheet.range((header_row, 1), (last, len(headers))).value = [headers] + [[cell_value(v) for v in r] for r in rows]
+    header_range = sheet.range((header_row, 1), (header_row, len(headers)))
+    font, fill = layout.header_style(None)
+    _style(header_range, font=font, fill=fill, alignment=layout.HEADER_ALIGNMENT)
+    for index, header in enumerate(headers, start=1):
+        column = columns.get(header)
+        widths[index] = max(widths.get(index, 0), layout.column_width(block, header, column))
+        if column is not None and column.computed:
+            font, fill = layout.header_style(column)
+            _style(sheet.range((header_row, index)), font=font, fill=fill)
+        if not rows:
+            continue
+        data = sheet.range((header_row + 1, index), (last, index))
+        first_value = next((v for v in (excel_cell_value(r[index - 1]) for r in rows) if v is not None), None)
+        fmt = layout.block_format(block, header, column) or layout.default_format(first_value)
+        if fmt:
+            data.number_format = fmt
+        if layout.wraps(block, column):
+            _style(data, alignment=layout.WRAP)
+        if header in block.links:
+            target = headers.index(block.links[header])
+            data.formula = [[_hyperlink(r[target], r[index - 1])] for r in rows]
+            _style(data, font=LINK_FONT)
+    if block.table is not None:
+        sheet.tables.add(source=sheet.range((header_row, 1), (max(last, header_row + 1), len(headers))),
+                         name=block.table.name, has_headers=True, table_style_name=layout.TABLE_STYLE)
+
+
+def _style(rng, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None) -> None:
+    """Apply the file backend's openpyxl styles (`layout`) to a live range: one call per attribute.
+
+    Vertical alignment is left out: xlwings' remote engine (the tests' stand-in for Excel) only
+    accepts it from Office.js clients.
+    """
+    if fill is not None:
+        rng.color = "#" + fill.fgColor.rgb[-6:]
+    if font is not None:
+        if font.b:
+            rng.font.bold = True
+        if font.i:
+            rng.font.italic = True
+        if font.sz:
+            rng.font.size = font.sz
+        if font.color is not None and font.color.rgb:
+            rng.font.color = "#" + font.color.rgb[-6:]
+    if alignment is not None and alignment.wrap_text:
+        rng.wrap_text = True
+
+
+def _hyperlink(target: object, text: object) -> object:
+    """A HYPERLINK formula to ``target`` showing ``text``; the plain value when there is no usable link."""
+    target, shown = excel_cell_value(target), excel_cell_value(text)
+    if not target or any(len(str(v)) > MAX_FORMULA_TEXT for v in (target, shown)):
+        return cell_value(text)
+    return f"=HYPERLINK({_literal(target)},{_literal(target if shown is None else shown)})"
+
+
+def _literal(value: object) -> str:
+    """A text literal inside an Excel formula (quotes doubled)."""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def _add_chart(sheet, chart: Chart, headers: list[str], header_row: int, n: int) -> None:
+    """The block's clustered column chart beside it (series must be adjacent columns)."""
+    if n == 0:
+        return
+    series = sorted(headers.index(name) + 1 for name in chart.series)
+    if series != list(range(series[0], series[-1] + 1)):
+        raise ValueError(f"chart series {chart.series} must be adjacent columns in the live backend")
+    width, height = (size * POINTS_PER_CM for size in layout.CHART_SIZE_CM)
+    xl_chart = sheet.charts.add(width=width, height=height, chart_type="column_clustered",
+                                anchor=sheet.range((header_row, len(headers) + 2)),
+                                source=sheet.range((header_row, series[0]), (header_row + n, series[-1])), plot_by="columns")
+    category = headers.index(chart.categories) + 1
+    xl_chart.set_x_axis_values(sheet.range((header_row + 1, category), (header_row + n, category)))
+    xl_chart.title = chart.title
+    if chart.y_title:
+        xl_chart.value_axis.title = chart.y_title

@@ -1,0 +1,73 @@
+"""The short yearly Word report (`ccc-xl bilan`): the year's figures beside the cumulative ones, the
+chart as an image and the definitions, rendered from templates/bilan-annuel.docx with docxtpl."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from . import indicators as ind
+from .report import CommandError
+from .word import TEMPLATES_DIR
+
+TEMPLATE = TEMPLATES_DIR / "bilan-annuel.docx"
+
+
+def chart_png(results: ind.Results) -> io.BytesIO:
+    """Participants and positive exits per year, as a PNG (matplotlib's Agg backend, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    frame = ind.chart_frame(results)
+    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=150)
+    width = 0.38
+    positions = range(len(frame))
+    for offset, series in zip((-width / 2, width / 2), ind.CHART_SERIES):
+        bars = ax.bar([p + offset for p in positions], frame[series], width, label=series)
+        ax.bar_label(bars, fontsize=8)
+    ax.set_xticks(list(positions), frame[ind.YEAR])
+    ax.set_ylabel("Personnes")
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    image = io.BytesIO()
+    fig.savefig(image, format="png")
+    plt.close(fig)
+    image.seek(0)
+    return image
+
+
+def context(results: ind.Results, year: int, institutions: str) -> dict:
+    column = str(year)
+    return {
+        "annee": year,
+        "etablissements": institutions,
+        "date_calcul": f"{results.today:%d/%m/%Y}",
+        "periode": results.cumulative,
+        "regle_sortie_positive": ind.c.POSITIVE_EXIT_RULE,
+        "lignes": [{"libelle": i.label.strip(), "annee": ind.formatted(i, results.value(column, i.key)),
+                    "cumul": ind.formatted(i, results.value(results.cumulative, i.key))} for i in results.indicators],
+        "definitions": [{"libelle": i.label.strip(), "definition": i.definition} for i in results.indicators],
+    }
+
+
+def render(results: ind.Results, year: int, institutions: str, output: Path, template: Path = TEMPLATE) -> Path:
+    """Write the report for ``year`` to ``output`` (replaced atomically)."""
+    from docx.shared import Cm
+    from docxtpl import DocxTemplate, InlineImage
+
+    if year not in results.years:
+        held = ", ".join(str(y) for y in results.years) or "aucune"
+        raise CommandError(f"La session {year} n'est pas une session tenue à la date de calcul (sessions tenues : {held}).")
+    if not template.exists():
+        raise CommandError(f"Modèle introuvable : {template}. Lancez scripts/build_bilan_template.py.")
+    doc = DocxTemplate(template)
+    values = context(results, year, institutions)
+    values["graphique"] = InlineImage(doc, chart_png(results), width=Cm(15))
+    doc.render(values, autoescape=True)
+    temp = output.with_name(f".{output.stem}.tmp.docx")
+    doc.save(temp)
+    temp.replace(output)
+    return output

@@ -1,0 +1,349 @@
+"""Who may take part in a session: the programme's public criteria, checked candidate by candidate.
+
+The criteria come from the seed's "Public" section, each one configurable per session in the
+Sessions table (blank cells fall back to `contract.SESSION_DEFAULTS`):
+
+- detained at the session's institution (``institution``);
+- aged ``min_age`` to ``max_age`` inclusive (18 to 30) on the **reference date**, which is the first
+  day of the action: the session's ``coaching_start``. Age is counted in whole years, birthday
+  included: the 18th birthday on that day counts as 18, a 31st birthday the day before counts as 31.
+  Someone born on 29 February has their birthday on 1 March in common years;
+- a defined professional project, real motivation (adviser), minimum behavioural codes (SPIP);
+- can claim a sentence adjustment, or an expected release *strictly* less than
+  ``release_horizon_months`` (12) months after the reference date, as the seed says ("< à un an"):
+  a release exactly one year after the first day (same day, next year) does not meet it;
+- a project in ``priority_department`` (86) gives priority; outside it the candidate is still
+  eligible, with a flag: a relay must be sought in the destination territory.
+
+A candidate is "Non éligible" when a criterion is known to fail, "À compléter" when none fails but
+at least one cannot be judged (blank or unreadable cell, unknown session, doubtful date), otherwise
+"Éligible". Motifs lists every failing and missing criterion, not only the first.
+
+Eligible candidates of a session get a priority rank (1 = first), documented in `PRIORITY_RULE`.
+
+Everything here is pure: DataFrames in (contract keys, Excel rows as index), DataFrames and
+anomalies out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from . import contract as c
+from .parsing import normalise as _normalise
+from .report import Anomaly
+
+ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
+COMPUTED = ("age_at_start", "eligibility", "reasons", "priority")
+
+REFERENCE_RULE = "Date de référence : premier jour de l'action (« Début du coaching » de la session)."
+PRIORITY_RULE = (
+    "Priorité parmi les éligibles d'une session : projet dans le département prioritaire d'abord, "
+    "puis sortie la plus proche (un aménagement de peine possible compte comme une sortie dès le "
+    "début de l'action, puis date de sortie prévisible), puis date de candidature la plus ancienne, "
+    "puis ID."
+)
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """`parsing.normalise`, remembered: the same institutions and departments repeat on every row."""
+    return _normalise(text)
+
+
+def _header(key: str) -> str:
+    return c.CANDIDATES.column(key).header
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _known(value) -> bool:
+    return not pd.isna(value)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """One session's criteria, blanks already replaced by the programme's defaults."""
+
+    year: int
+    start: dt.date | None
+    institution: str
+    min_age: int
+    max_age: int
+    release_horizon_months: int
+    priority_department: str
+    capacity: int
+    release_limit: dt.date | None  # first day too late for the expected release (excluded)
+
+
+def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[Anomaly]]:
+    """Criteria per session year; a year entered twice keeps its first row and is reported."""
+    found: dict[int, Criteria] = {}
+    anomalies = []
+    for row, session in sessions.iterrows():
+        if not _known(session.year):
+            continue
+        year = int(session.year)
+        if year in found:
+            anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("year").header, year,
+                                     f"la session {year} est saisie deux fois : seule la première ligne est utilisée."))
+            continue
+        setting = {key: session[key] if _known(session[key]) else default
+                   for key, default in c.SESSION_DEFAULTS.items() if key in sessions.columns}
+        start = session.coaching_start.date() if _known(session.coaching_start) else None
+        if start is None:
+            anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("coaching_start").header, None,
+                                     f"session {year} sans date de début du coaching : l'âge et la sortie de ses candidats ne peuvent pas être évalués."))
+        months = int(setting["release_horizon_months"])
+        found[year] = Criteria(
+            year, start, str(setting["institution"]), int(setting["min_age"]), int(setting["max_age"]),
+            months, str(setting["priority_department"]), int(setting["capacity"]),
+            start + relativedelta(months=months) if start else None,
+        )
+    return found, anomalies
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years lived on ``day``, the birthday itself included (born 29 February: 1 March in
+    common years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _department_code(text: str) -> str:
+    """Department code first typed by the adviser: "86", "86 - Vienne" and "86000" all give "86"."""
+    token = re.match(r"\s*([0-9][0-9AB]|\w+)", text)
+    return normalise(token.group(1)) if token else normalise(text)
+
+
+def in_department(project_department: str, department: str) -> bool:
+    return normalise(project_department) == normalise(department) or _department_code(project_department) == _department_code(department)
+
+
+@dataclass
+class Assessment:
+    """What the rules say about one candidate."""
+
+    status: str
+    reasons: str
+    age: int | None = None
+    rank_key: tuple | None = None
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+
+def _yes_no(value, failed: list, missing: list, no: str, blank: str) -> None:
+    if not _known(value):
+        missing.append(blank)
+    elif not value:
+        failed.append(no)
+
+
+def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> Assessment:
+    """Check one candidate (a row of the Candidats frame) against its session's criteria."""
+    failed: list[str] = []
+    missing: list[str] = []
+    notes: list[str] = []
+    anomalies: list[Anomaly] = []
+
+    def anomaly(key, value, message):
+        anomalies.append(Anomaly(c.CANDIDATES.sheet, row, _header(key), value, message))
+
+    if criteria is None:
+        year = candidate.session
+        text = f"session {year} absente de l'onglet Sessions" if _known(year) else "session non renseignée"
+        anomaly("session", year if _known(year) else None, f"{text} : éligibilité non évaluée.")
+        return Assessment(TO_COMPLETE, f"À compléter : {text}.", anomalies=anomalies)
+    start = criteria.start
+    if start is None:
+        missing.append("date de début du coaching de la session manquante (onglet Sessions)")
+
+    # Institution
+    if not _known(candidate.institution):
+        missing.append("établissement non renseigné")
+    elif normalise(candidate.institution) != normalise(criteria.institution):
+        failed.append(f"détenu à « {candidate.institution} », pas au {criteria.institution}")
+
+    # Age on the first day of the action
+    age = None
+    birth = candidate.birth_date.date() if _known(candidate.birth_date) else None
+    if birth is None:
+        missing.append("date de naissance manquante")
+    elif birth > today or (start and birth > start):
+        when = "dans le futur" if birth > today else "postérieure au début de l'action"
+        missing.append(f"date de naissance {_day(birth)} {when}, à corriger")
+        anomaly("birth_date", birth, f"date de naissance {_day(birth)} {when} : à corriger.")
+    elif start:
+        age = age_on(birth, start)
+        if age < criteria.min_age:
+            failed.append(f"{age} ans au {_day(start)} ({criteria.min_age} ans au moins)")
+        elif age > criteria.max_age:
+            failed.append(f"{age} ans au {_day(start)} ({criteria.max_age} ans au plus)")
+
+    _yes_no(candidate.project_defined, failed, missing, "projet professionnel non défini", "« Projet défini » non renseigné")
+    _yes_no(candidate.motivated, failed, missing, "motivation insuffisante (entretien individuel)",
+            "motivation non renseignée (entretien individuel)")
+    _yes_no(candidate.behaviour_ok, failed, missing, "codes comportementaux non acquis (avis du SPIP)",
+            "codes comportementaux non renseignés (avis du SPIP)")
+
+    # Sentence adjustment or release soon enough
+    release = candidate.expected_release.date() if _known(candidate.expected_release) else None
+    adjustment = candidate.adjustment_possible
+    months = criteria.release_horizon_months
+    if release and start and release < start:
+        missing.append(f"sortie prévisible le {_day(release)}, avant le début de l'action : à vérifier")
+        anomaly("expected_release", release, f"date de sortie prévisible {_day(release)} antérieure au début de l'action ({_day(start)}).")
+    elif _known(adjustment) and adjustment:
+        pass
+    elif release and start and release < criteria.release_limit:
+        pass
+    elif release and start:
+        when = f"(prévue le {_day(release)}, il faudrait avant le {_day(criteria.release_limit)})"
+        if _known(adjustment):
+            failed.append(f"ni aménagement de peine possible, ni sortie prévisible à moins de {months} mois {when}")
+        else:
+            missing.append(f"aménagement de peine possible non renseigné, et sortie prévisible à {months} mois ou plus {when}")
+    elif start:
+        missing.append("aménagement de peine possible non renseigné et date de sortie prévisible manquante"
+                       if not _known(adjustment) else "date de sortie prévisible manquante (aménagement de peine non possible)")
+
+    # Priority department: never an exclusion
+    department = candidate.project_department
+    outside = True
+    if not _known(department):
+        notes.append(f"département du projet non renseigné (priorité {criteria.priority_department} non appliquée)")
+    elif in_department(department, criteria.priority_department):
+        outside = False
+    else:
+        notes.append(f"projet hors du {criteria.priority_department} ({department}) : relais à rechercher dans le territoire de destination")
+
+    status = NOT_ELIGIBLE if failed else TO_COMPLETE if missing else ELIGIBLE
+    sentences = []
+    if status == ELIGIBLE:
+        sentences.append(f"Tous les critères sont remplis au {_day(start)} (premier jour de l'action).")
+    if failed:
+        sentences.append("Non rempli : " + " ; ".join(failed) + ".")
+    if missing:
+        sentences.append("À compléter : " + " ; ".join(missing) + ".")
+    sentences += [note[0].upper() + note[1:] + "." for note in notes]
+    if status != ELIGIBLE and start:
+        sentences.append(f"Référence : {_day(start)}, premier jour de l'action.")
+    rank_key = None
+    if status == ELIGIBLE:
+        soonest = 0 if _known(adjustment) and adjustment else (release - start).days
+        far = dt.date.max
+        application = candidate.application_date.date() if _known(candidate.application_date) else far
+        rank_key = (outside, soonest, release or far, application, str(candidate.id or ""), row)
+    return Assessment(status, " ".join(sentences), age, rank_key, anomalies)
+
+
+@dataclass
+class Evaluation:
+    """The computed columns for the evaluated rows, what was found, and counts per session."""
+
+    computed: pd.DataFrame  # index = Excel rows, columns = COMPUTED
+    anomalies: list[Anomaly]
+    counts: dict[int | None, Counter]
+
+
+def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date,
+             session: int | None = None) -> Evaluation:
+    """Assess every candidate (or those of one session), rank the eligible, list the anomalies."""
+    criteria, anomalies = session_criteria(sessions)
+    chosen = candidates if session is None else candidates[candidates.session.eq(session).fillna(False)]
+    assessments = {row: assess(row, cand, criteria.get(_session_year(cand.session)), today)
+                   for row, cand in zip(chosen.index, chosen.itertuples(index=False))}
+    ranks = _ranks(chosen, assessments)
+    computed = pd.DataFrame(
+        {
+            "age_at_start": pd.array([a.age for a in assessments.values()], dtype="Int64"),
+            "eligibility": [a.status for a in assessments.values()],
+            "reasons": [a.reasons for a in assessments.values()],
+            "priority": pd.array([ranks.get(row) for row in assessments], dtype="Int64"),
+        },
+        index=chosen.index,
+    )
+    for a in assessments.values():
+        anomalies.extend(a.anomalies)
+    anomalies += _duplicates(candidates, chosen, "id", lambda v: v.strip().casefold(), "ID")
+    anomalies += _duplicates(chosen, chosen, "ecrou", lambda v: re.sub(r"\s", "", v).casefold(), "N° d'écrou", per_session=True)
+    anomalies += _selection_warnings(chosen, computed, criteria)
+    counts: dict[int | None, Counter] = defaultdict(Counter)
+    for year, status in zip(chosen.session, computed.eligibility):
+        counts[_session_year(year)][status] += 1
+    return Evaluation(computed, anomalies, dict(counts))
+
+
+def _session_year(value) -> int | None:
+    return int(value) if _known(value) else None
+
+
+def _ranks(chosen: pd.DataFrame, assessments: dict[int, Assessment]) -> dict[int, int]:
+    by_session = defaultdict(list)
+    for row, year in zip(chosen.index, chosen.session):
+        key = assessments[row].rank_key
+        if key is not None:
+            by_session[year].append((key, row))
+    return {row: rank for rows in by_session.values() for rank, (_, row) in enumerate(sorted(rows), start=1)}
+
+
+def _duplicates(table: pd.DataFrame, chosen: pd.DataFrame, key: str, canonical, label: str,
+                per_session: bool = False) -> list[Anomaly]:
+    """One anomaly per row of ``chosen`` whose value is shared with another row of ``table``."""
+    groups = defaultdict(list)
+    for row, value, year in zip(table.index, table[key], table.session):
+        if _known(value) and str(value).strip():
+            groups[(year if per_session else None, canonical(str(value)))].append(row)
+    found = []
+    for row, value, year in zip(chosen.index, chosen[key], chosen.session):
+        if not (_known(value) and str(value).strip()):
+            continue
+        others = [r for r in groups[(year if per_session else None, canonical(str(value)))] if r != row]
+        if others:
+            where = f"de la session {year}" if per_session else "du tableau"
+            lines = ", ".join(str(r) for r in others)
+            found.append(Anomaly(c.CANDIDATES.sheet, row, _header(key), value,
+                                 f"{label} « {value} » en double : aussi ligne(s) {lines} {where}."))
+    return found
+
+
+def _selection_warnings(chosen: pd.DataFrame, computed: pd.DataFrame, criteria: dict[int, Criteria]) -> list[Anomaly]:
+    """The team decides who is retained; flag choices that contradict the criteria or the capacity."""
+    warnings = []
+    retained = chosen.retained.fillna(False).astype(bool)
+    for row in chosen.index[retained]:
+        status = computed.at[row, "eligibility"]
+        if status != ELIGIBLE:
+            warnings.append(Anomaly(c.CANDIDATES.sheet, row, _header("retained"), "Oui",
+                                    f"candidat retenu alors que son éligibilité est « {status} »."))
+    for year, count in chosen.session[retained].value_counts().items():
+        session = criteria.get(int(year))
+        if session and count > session.capacity:
+            warnings.append(Anomaly(c.CANDIDATES.sheet, None, _header("retained"), count,
+                                    f"session {session.year} : {count} candidats retenus pour {session.capacity} places."))
+    return warnings
+
+
+def summary(evaluation: Evaluation, anomalies: int) -> tuple[str, list[str]]:
+    """A French summary line and one line per session, for the Journal and the CLI/Excel message;
+    ``anomalies`` counts everything found, reading problems included."""
+    total = Counter()
+    lines = []
+    for year in sorted(evaluation.counts, key=lambda y: (y is None, y)):
+        counts = evaluation.counts[year]
+        total.update(counts)
+        lines.append(f"Session {year if year is not None else '(non renseignée)'} : {_counts(counts)}.")
+    head = (f"Éligibilité de {sum(total.values())} candidat(s) : {_counts(total)} ; "
+            f"{anomalies} anomalie(s). {REFERENCE_RULE}")
+    return head, lines
+
+
+def _counts(counts: Counter) -> str:
+    return ", ".join(f"{status} : {counts.get(status, 0)}" for status in c.ELIGIBILITY_STATUSES)

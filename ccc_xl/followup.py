@@ -1,0 +1,254 @@
+"""Follow-up after the collective phase: what each adviser must do now, and the positive exits.
+
+The programme promises that every participant is met at least once a month by the Mission Locale
+from the end of the collective phase until one year after the action, that an external relay is
+found in the territory of release, that the action plan moves, and that the situation at 6 months and
+at 1 year is recorded (the funders' "sorties positives" come from it). These rules are computed here
+from the Débriefing, Plans d'action, Suivi and Parcours tables as of a given date, so a run is
+reproducible; the command writes the result on the Tableau de bord.
+
+Rules (all dates inclusive, "A" = last day of the collective phase: the later of « Fin du coaching »
+and « Date du Grand Oral » of the session):
+- followed from A to A + 1 year, unless re-incarcerated (a Suivi « Réincarcération » row or a
+  situation « Réincarcération »): then only the situations remain due;
+- a meeting is a Suivi « Entretien ML » or « Entretien ML + SPIP »; once released with a relay
+  outside the Vienne, a « Contact relais » counts too;
+- more than 31 days since the last meeting (or since A) -> "Entretien en retard", due last + 31 days;
+  otherwise no meeting yet in the current month -> "Entretien du mois", due at the end of the month;
+- release (Parcours « Date de libération », else the candidate's « Date de sortie prévisible ») at
+  most 60 days ahead, or past, and no « Relais extérieur » -> "Relais à trouver", due at release;
+- an action whose « Échéance » is before the day and whose status is neither « Réalisée » nor
+  « Abandonnée » -> "Action en retard";
+- A + 6 months (resp. + 1 year) reached and the situation blank -> "Situation à 6 mois" (« à 1 an »).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from . import contract as c
+from .parsing import normalise
+from .report import Anomaly
+from .workbook.content import Block, SheetContent
+
+MEETING_GAP_DAYS = 31
+RELAY_NOTICE_DAYS = 60
+CLOSED_STATUSES = ("Réalisée", "Abandonnée")
+VIENNE = ("86", "vienne")
+NO_ADVISER = "(sans conseiller)"
+
+
+def _day(value) -> dt.date | None:
+    """A cell of a typed frame as a date (None when blank)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _text(value) -> str | None:
+    return None if value is None or pd.isna(value) or not str(value).strip() else str(value).strip()
+
+
+def _fr(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def positive_exits(pathways: pd.DataFrame) -> pd.Series:
+    """« Sortie positive à 1 an » per Parcours row: blank while the 1-year situation is not known."""
+    known = pathways.situation_1y.notna()
+    values = pathways.situation_1y.isin(c.POSITIVE_SITUATIONS).where(known, other=pd.NA)
+    return pd.Series(pd.array(values, dtype="boolean"), index=pathways.index, name="positive_exit")
+
+
+def end_of_collective_phase(session: pd.Series) -> dt.date | None:
+    """A: the later of the end of coaching and the Grand Oral (the collective phase's last day)."""
+    days = [d for d in (_day(session.get("coaching_end")), _day(session.get("grand_oral_date"))) if d]
+    return max(days) if days else None
+
+
+def in_vienne(territory: str | None) -> bool:
+    """Whether a relay territory is in the Vienne: "86", a 86xxx postcode or "Vienne" (not Haute-Vienne)."""
+    if territory is None:
+        return True
+    name = normalise(territory)
+    return name.startswith(VIENNE[0]) or name == VIENNE[1]
+
+
+@dataclass
+class FollowUp:
+    """Alerts as of ``au`` (columns = keys of contract.ALERTS, most urgent first per adviser)."""
+
+    au: dt.date
+    alerts: pd.DataFrame
+    followed: int
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+
+@dataclass
+class _Participant:
+    row: pd.Series  # the Candidats row
+    end: dt.date  # A
+    pathway: pd.Series | None
+    events: pd.DataFrame  # Suivi rows up to the day
+    actions: pd.DataFrame  # Plans rows
+
+    def field(self, key: str) -> str | None:
+        return None if self.pathway is None else _text(self.pathway.get(key))
+
+    def reincarcerated(self) -> bool:
+        return bool((self.events.type == c.REINCARCERATION).any()) or c.REINCARCERATION in (
+            self.field("situation_6m"), self.field("situation_1y"))
+
+    def release(self) -> dt.date | None:
+        actual = None if self.pathway is None else _day(self.pathway.get("release_date"))
+        return actual or _day(self.row.expected_release)
+
+
+def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.date | None = None) -> FollowUp:
+    """Every follow-up alert as of ``au`` (default today) for the retained candidates."""
+    au = au or dt.date.today()
+    anomalies = _check_references(candidates, debriefing, plans, followup, pathways)
+    ends = {int(s.year): end_of_collective_phase(s) for _, s in sessions.iterrows() if pd.notna(s.year)}
+    retained = candidates[candidates.retained.fillna(False).astype(bool)].drop_duplicates("id")
+    first_pathway = pathways.drop_duplicates("participant").set_index("participant")
+    found: list[dict] = []
+    followed = 0
+    for excel_row, cand in retained.iterrows():
+        year = int(cand.session) if pd.notna(cand.session) else None
+        end = ends.get(year)
+        if end is None:
+            problem = ("n'a ni « Fin du coaching » ni « Date du Grand Oral »" if year in ends
+                       else f"est absente de la feuille « {c.SESSIONS.sheet} »")
+            anomalies.append(Anomaly(c.CANDIDATES.sheet, excel_row, c.CANDIDATES.column("session").header, cand.session,
+                                     f"la session {year or '(vide)'} {problem} : le suivi de ce participant n'est pas calculé."))
+            continue
+        if end > au:
+            continue
+        events = followup[(followup.participant == cand.id) & (followup.date.dt.date <= au)]
+        person = _Participant(cand, end, first_pathway.loc[cand.id] if cand.id in first_pathway.index else None,
+                              events, plans[plans.participant == cand.id])
+        active = au <= end + relativedelta(years=1) and not person.reincarcerated()
+        followed += active
+        rules = (_meeting, _relay, _late_actions) if active else ()
+        for rule in (*rules, _situations):
+            for kind, due, message in rule(person, au):
+                found.append({
+                    "adviser": _text(cand.adviser) or NO_ADVISER, "mission_locale": _text(cand.mission_locale),
+                    "participant": cand.id, "first_name": cand.first_name, "session": year,
+                    "kind": kind, "due": due, "overdue": (au - due).days, "message": message,
+                })
+    frame = pd.DataFrame(found, columns=c.ALERTS.keys)
+    if len(frame):
+        frame["rank"] = frame.kind.map(c.ALERT_KINDS.index)
+        frame["unassigned"] = frame.adviser == NO_ADVISER
+        frame = frame.sort_values(["unassigned", "adviser", "due", "rank", "participant"]).drop(columns=["rank", "unassigned"])
+    return FollowUp(au, frame.reset_index(drop=True), followed, anomalies)
+
+
+def _meeting(person: _Participant, au: dt.date):
+    release = person.release()
+    released_away = release is not None and release <= au and not in_vienne(person.field("relay_territory"))
+    counted = person.events.type.isin(c.MEETING_TYPES)
+    if released_away:
+        counted |= (person.events.type == c.RELAY_CONTACT_TYPE) & (person.events.date.dt.date >= release)
+    met = [d.date() for d in person.events.date[counted]]
+    last = max([person.end, *met])
+    since = "la fin de la phase collective" if last == person.end and person.end not in met else "le dernier entretien"
+    if (au - last).days > MEETING_GAP_DAYS:
+        due = last + dt.timedelta(days=MEETING_GAP_DAYS)
+        yield c.ALERT_LATE_MEETING, due, (
+            f"Aucune rencontre depuis {since} ({_fr(last)}), soit {(au - last).days} jours : "
+            "à rencontrer au plus vite (au moins une fois par mois).")
+    elif (last.year, last.month) != (au.year, au.month):
+        month_end = (au.replace(day=1) + relativedelta(months=1)) - dt.timedelta(days=1)
+        due = min(month_end, last + dt.timedelta(days=MEETING_GAP_DAYS))
+        yield c.ALERT_MONTH_MEETING, due, (
+            f"Pas encore rencontré ce mois-ci (depuis {since} : {_fr(last)}) : à rencontrer avant le {_fr(due)}.")
+
+
+def _relay(person: _Participant, au: dt.date):
+    release = person.release()
+    if release is None or person.field("relay") or (release - au).days > RELAY_NOTICE_DAYS:
+        return
+    if release <= au:
+        text = f"Libéré le {_fr(release)} sans relais extérieur"
+    else:
+        text = f"Libération le {_fr(release)} (dans {(release - au).days} jours) et aucun relais extérieur"
+    yield c.ALERT_RELAY, release, f"{text} : trouver un relais dans le territoire de sortie (Parcours)."
+
+
+def _late_actions(person: _Participant, au: dt.date):
+    for excel_row, action in person.actions.iterrows():
+        deadline = _day(action.deadline)
+        if deadline is None or deadline >= au or _text(action.status) in CLOSED_STATUSES:
+            continue
+        what = _text(action.action) or _text(action.objective) or "action sans libellé"
+        owner = _text(action.owner) or "non renseigné"
+        yield c.ALERT_LATE_ACTION, deadline, (
+            f"« {what} » (responsable : {owner}, statut : {_text(action.status) or 'non renseigné'}) "
+            f"en retard depuis le {_fr(deadline)} : feuille « {c.PLANS.sheet} », ligne {excel_row}.")
+
+
+def _situations(person: _Participant, au: dt.date):
+    for key, kind, months in (("situation_6m", c.ALERT_SITUATION_6M, 6), ("situation_1y", c.ALERT_SITUATION_1Y, 12)):
+        due = person.end + relativedelta(months=months)
+        if due <= au and not person.field(key):
+            where = "Parcours" if person.pathway is not None else "Parcours (ajoutez une ligne pour ce participant)"
+            yield kind, due, f"{kind} à renseigner dans {where} depuis le {_fr(due)}."
+
+
+def _check_references(candidates, debriefing, plans, followup, pathways) -> list[Anomaly]:
+    """Rows that point to no retained participant, or to no debriefing proposal, are reported."""
+    retained = set(candidates.id[candidates.retained.fillna(False).astype(bool)].dropna())
+    proposals = set(debriefing.id.dropna())
+    found = []
+    for table, frame in ((c.DEBRIEFING, debriefing), (c.PLANS, plans), (c.FOLLOWUP, followup), (c.PATHWAYS, pathways)):
+        header = table.column("participant").header
+        for excel_row, value in frame.participant[~frame.participant.isin(retained)].items():
+            found.append(Anomaly(table.sheet, excel_row, header, value,
+                                 f"« {value} » n'est pas un candidat retenu (feuille « {c.CANDIDATES.sheet} ») : "
+                                 "ligne ignorée par le suivi."))
+    for excel_row, value in plans.proposal.dropna().items():
+        if value not in proposals:
+            found.append(Anomaly(c.PLANS.sheet, excel_row, c.PLANS.column("proposal").header, value,
+                                 f"« {value} » ne correspond à aucune « {c.DEBRIEFING.column('id').header} » "
+                                 f"de la feuille « {c.DEBRIEFING.sheet} »."))
+    for excel_row, value in pathways.participant[pathways.participant.duplicated()].items():
+        found.append(Anomaly(c.PATHWAYS.sheet, excel_row, c.PATHWAYS.column("participant").header, value,
+                             f"« {value} » a déjà une ligne plus haut : seule la première est prise en compte."))
+    return found
+
+
+def dashboard(result: FollowUp) -> SheetContent:
+    """The Tableau de bord: summary counts per adviser, then every alert, most urgent first."""
+    alerts_frame = result.alerts
+    by_kind = ", ".join(f"{n} « {k} »" for k, n in alerts_frame.kind.value_counts().reindex(c.ALERT_KINDS, fill_value=0).items() if n)
+    notes = [
+        f"Situation au {_fr(result.au)} : {len(alerts_frame)} alerte(s) pour {result.followed} participant(s) "
+        f"en suivi{' — ' + by_kind if by_kind else ''}.",
+        "Suivi de la fin de la phase collective jusqu'à un an après l'action : au moins un entretien par mois "
+        f"(alerte après {MEETING_GAP_DAYS} jours sans entretien), relais extérieur à trouver "
+        f"{RELAY_NOTICE_DAYS} jours avant la libération, actions échues non réalisées, "
+        "situations à 6 mois et 1 an à renseigner.",
+        "Retard (jours) négatif : jours restant avant l'échéance. " + c.POSITIVE_EXIT_RULE,
+        "Feuille régénérée par le bouton « Suivi » (ccc-xl suivi) : ne pas saisir ici.",
+    ]
+    shown = alerts_frame.rename(columns={col.key: col.header for col in c.ALERTS.columns})
+    return SheetContent(
+        c.DASHBOARD_SHEET.name,
+        f"Tableau de bord du suivi au {_fr(result.au)}",
+        notes=notes,
+        blocks=[Block(_summary(alerts_frame), title="Alertes par conseiller"), Block(shown, title="Alertes, par conseiller, les plus urgentes d'abord", table=c.ALERTS)],
+        landscape=True,
+    )
+
+
+def _summary(alerts_frame: pd.DataFrame) -> pd.DataFrame:
+    """Count of alerts per adviser (in the order of the list) and kind, with totals."""
+    counts = pd.crosstab(alerts_frame.adviser, alerts_frame.kind) if len(alerts_frame) else pd.DataFrame()
+    counts = counts.reindex(index=list(dict.fromkeys(alerts_frame.adviser)), columns=list(c.ALERT_KINDS), fill_value=0)
+    counts["Total"] = counts.sum(axis=1)
+    counts.loc["Total"] = counts.sum()
+    return counts.rename_axis(index="Conseiller", columns=None).reset_index()

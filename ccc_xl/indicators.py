@@ -1,0 +1,385 @@
+"""Yearly and cumulative indicators of the action, as funders (SPIP, FIPD) ask for them.
+
+Pure functions on the DataFrames read from one workbook or consolidated from several
+(`funders.consolidate`). Every figure is computed by the same function on a set of sessions, so a
+year's column and the cumulative column can never disagree on a definition: the cumulative column
+simply pools the sessions (a company present several years counts once, rates are pooled ratios).
+
+Which sessions count: a session is *held* when its first day of coaching is on or before the
+computation date; a session in preparation (the coming year) is left out until it starts. A session
+in progress is counted, its one-year situations are simply still unknown. ``until`` caps the years
+(e.g. 2023 to get the published 2019–2023 figures whatever was added since).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import contract as c
+
+TABLES = (c.SESSIONS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FOLLOWUP, c.PATHWAYS, c.FUNDING)
+
+COUNT, RATE, MONEY = "count", "rate", "money"
+FOLLOWUP_MONTHS = 12
+COLLECTIVE_PHASE_DAYS = 4  # coaching lasts a week: used when "Fin du coaching" is blank
+
+
+def slug(text: str) -> str:
+    """A JSON-friendly key from a French label ("Semi-liberté" -> "semi_liberte")."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in bare.lower()).split())
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One line of the indicators: machine key, French label, French definition, kind of value."""
+
+    key: str
+    label: str
+    definition: str
+    kind: str = COUNT
+    section: str = "Activité"
+
+
+@dataclass
+class Sources:
+    """The tables the indicators read, each with a ``source`` column (which workbook it came from).
+
+    Participant IDs must be unique across sources (`funders.consolidate` makes them so).
+    """
+
+    frames: dict[str, pd.DataFrame]
+
+    @classmethod
+    def single(cls, frames: dict[str, pd.DataFrame]) -> "Sources":
+        """One workbook's tables (by table name), tagged as source 0."""
+        return cls({name: frame.assign(source=0) for name, frame in frames.items()})
+
+    def __getitem__(self, table: c.Table) -> pd.DataFrame:
+        return self.frames[table.name]
+
+
+@dataclass
+class Results:
+    """The indicators per column ("2019", …, cumulative) with their definitions."""
+
+    today: dt.date
+    years: list[int]
+    indicators: list[Indicator]
+    values: dict[str, dict[str, object]] = field(default_factory=dict)  # column -> key -> value
+
+    @property
+    def cumulative(self) -> str:
+        return cumulative_label(self.years)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(y) for y in self.years] + [self.cumulative]
+
+    def value(self, column: str, key: str):
+        return self.values[column].get(key)
+
+
+def cumulative_label(years: list[int]) -> str:
+    if not years:
+        return "Cumul"
+    return f"Cumul {years[0]}–{years[-1]}" if len(years) > 1 else f"Cumul {years[0]}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Which sessions are held
+# ------------------------------------------------------------------------------------------------
+
+
+def held_sessions(sessions: pd.DataFrame, today: dt.date, until: int | None = None) -> pd.DataFrame:
+    """Sessions whose coaching has started by ``today`` (and whose year is at most ``until``)."""
+    started = sessions.coaching_start.notna() & (sessions.coaching_start <= pd.Timestamp(today))
+    held = sessions[started & sessions.year.notna()]
+    if until is not None:
+        held = held[held.year <= until]
+    return held.drop_duplicates(["source", "year"])
+
+
+def in_sessions(frame: pd.DataFrame, keys: pd.MultiIndex, year_column: str = "session") -> pd.Series:
+    """Rows of ``frame`` belonging to the sessions ``keys`` (pairs source, year)."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    pairs = pd.MultiIndex.from_arrays([frame.source, frame[year_column].astype("Int64")])
+    return pd.Series(pairs.isin(keys), index=frame.index)
+
+
+# ------------------------------------------------------------------------------------------------
+# The figures of a set of sessions
+# ------------------------------------------------------------------------------------------------
+
+
+def _ratio(numerator, denominator):
+    return float(numerator) / float(denominator) if denominator else None
+
+
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Whole calendar months from ``start`` to ``end`` (negative when ``end`` is before)."""
+    months = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
+    return months - (end.dt.day < start.dt.day).astype(int)
+
+
+def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date) -> tuple[int, int]:
+    """(participant-months with at least one meeting, participant-months elapsed).
+
+    Months run from the end of the collective phase for one year; for a session in progress only
+    the months fully elapsed by ``today`` count.
+    """
+    if people.empty:
+        return 0, 0
+    phase_end = people.coaching_end.fillna(people.coaching_start + pd.Timedelta(days=COLLECTIVE_PHASE_DAYS))
+    elapsed = months_between(phase_end, pd.Series(pd.Timestamp(today), index=people.index)).clip(0, FOLLOWUP_MONTHS)
+    starts = pd.DataFrame({"participant": people.id, "phase_end": phase_end, "elapsed": elapsed})
+    meetings = followup[["participant", "date"]].dropna().merge(starts, on="participant")
+    month = months_between(meetings.phase_end, meetings.date)
+    kept = meetings[(month >= 0) & (month < meetings.elapsed)].assign(month=month)
+    return int(len(kept.drop_duplicates(["participant", "month"]))), int(elapsed.sum())
+
+
+def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, object]:
+    """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`."""
+    sessions = src[c.SESSIONS]
+    sessions = sessions[in_sessions(sessions, keys, "year")]
+    institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
+    candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
+    participants = candidates[candidates.retained.fillna(False).astype(bool)]
+    dates = sessions[["source", "year", "coaching_start", "coaching_end", "interviews_per_participant"]]
+    people = participants[["id", "source", "session"]].merge(
+        dates, left_on=["source", "session"], right_on=["source", "year"], how="left"
+    )
+    pathways = src[c.PATHWAYS].drop_duplicates("participant")
+    people = people.merge(pathways, left_on="id", right_on="participant", how="left")
+    n = len(people)
+    out: dict[str, object] = {
+        "sessions": int(len(pd.MultiIndex.from_arrays([institutions, sessions.year]).unique())),
+        "candidats": int(len(candidates)),
+        "participants": n,
+        "entreprises": int(src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)].id.dropna().nunique()),
+    }
+    per_participant = people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"])
+    out["entretiens"] = int(per_participant.sum())
+
+    proposals = src[c.DEBRIEFING][in_sessions(src[c.DEBRIEFING], keys)]
+    out["propositions"] = int(len(proposals))
+    for kind in c.PROPOSAL_TYPES:
+        out[f"propositions_{slug(kind)}"] = int((proposals.type == kind).sum())
+
+    granted = people.adjustment_granted.fillna(False).astype(bool)
+    out["amenagements"] = int(granted.sum())
+    out["taux_amenagements"] = _ratio(granted.sum(), n)
+    for kind in c.ADJUSTMENT_TYPES:
+        out[f"amenagements_{slug(kind)}"] = int((granted & (people.adjustment_type == kind)).sum())
+
+    known = people.situation_1y.notna()
+    positive = people.situation_1y.isin(c.POSITIVE_SITUATIONS)
+    training = people.situation_1y == "Formation"
+    out["situation_1an_connue"] = int(known.sum())
+    out["situation_1an_inconnue"] = int((~known).sum())
+    out["sorties_positives_1an"] = int(positive.sum())
+    out["sorties_formation"] = int(training.sum())
+    out["sorties_emploi"] = int((positive & ~training).sum())
+    out["taux_sorties_positives_1an"] = _ratio(positive.sum(), known.sum())
+    out["part_formation"] = _ratio(training.sum(), positive.sum())
+    out["part_emploi"] = _ratio((positive & ~training).sum(), positive.sum())
+
+    for situation in c.SITUATIONS:
+        out[f"situation_6m_{slug(situation)}"] = int((people.situation_6m == situation).sum())
+    out["situation_6m_inconnue"] = int(people.situation_6m.isna().sum())
+    out["sorties_positives_6m"] = int(people.situation_6m.isin(c.POSITIVE_SITUATIONS).sum())
+
+    kept, months = _followup_kept(people, src[c.FOLLOWUP], today)
+    out["mois_suivi_tenus"], out["mois_suivi"] = kept, months
+    out["taux_suivi_mensuel"] = _ratio(kept, months)
+
+    released = people.release_date.notna() & (people.release_date <= pd.Timestamp(today))
+    relay = (
+        released
+        & people.relay.notna()
+        & people.relay_contact_date.notna()
+        & (people.relay_contact_date <= people.release_date)
+    )
+    out["liberes"] = int(released.sum())
+    out["relais_avant_liberation"] = int(relay.sum())
+    out["taux_relais_avant_liberation"] = _ratio(relay.sum(), released.sum())
+
+    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
+    for funder, amount in funding.groupby("funder").amount.sum().items():
+        out[f"financement_{slug(funder)}"] = float(amount)
+    total = float(funding.amount.sum())
+    out["budget_total"] = total
+    out["cout_par_participant"] = _ratio(total, n)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Labels and definitions
+# ------------------------------------------------------------------------------------------------
+
+ACTIVITY, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET = (
+    "Activité", "Aménagements de peine", "Sorties à un an", "Taux", "Situation à 6 mois", "Budget",
+)
+
+
+def catalogue(funders: list[str]) -> list[Indicator]:
+    """Every indicator, in the order shown, for the funders found in the data."""
+    held = "sessions tenues (coaching commencé à la date de calcul)"
+    lines = [
+        Indicator("sessions", "Sessions tenues", f"Nombre de {held} ; une même session saisie dans plusieurs classeurs compte une fois."),
+        Indicator("candidats", "Candidats repérés", "Lignes de l'onglet Candidats des sessions tenues (repérés puis rencontrés)."),
+        Indicator("participants", "Participants", "Candidats dont la colonne « Retenu » vaut Oui."),
+        Indicator("entreprises", "Entreprises distinctes", "Entreprises distinctes par « ID entreprise » : une entreprise présente plusieurs années compte une fois dans le cumul."),
+        Indicator("entretiens", "Entretiens avec les binômes (prévus)", "Participants × « Entretiens par participant » de la session (3 par défaut) : le classeur ne garde que le planning de la dernière session."),
+        Indicator("propositions", "Propositions des entreprises", "Lignes de l'onglet Débriefing (propositions faites aux participants)."),
+    ]
+    lines += [Indicator(f"propositions_{slug(k)}", f"  dont {k}", f"Propositions de type « {k} ».") for k in c.PROPOSAL_TYPES]
+    lines += [Indicator("amenagements", "Aménagements de peine accordés", "Participants dont « Aménagement accordé » vaut Oui (onglet Parcours).", section=ADJUST)]
+    lines += [Indicator(f"amenagements_{slug(k)}", f"  dont {k}", f"Aménagements accordés de type « {k} ».", section=ADJUST) for k in c.ADJUSTMENT_TYPES]
+    lines += [
+        Indicator("sorties_positives_1an", "Sorties positives à 1 an", c.POSITIVE_EXIT_RULE, section=EXITS),
+        Indicator("sorties_formation", "  dont formation", "Participants en « Formation » à 1 an.", section=EXITS),
+        Indicator("sorties_emploi", "  dont emploi", "Participants en « Emploi de plus de 6 mois » à 1 an.", section=EXITS),
+        Indicator("situation_1an_connue", "Situation à 1 an connue", "Participants dont la « Situation à 1 an » est renseignée (« Sans nouvelles » est une situation connue, non positive).", section=EXITS),
+        Indicator("situation_1an_inconnue", "Situation à 1 an inconnue", "Participants sans « Situation à 1 an » (pas encore d'un an, ou non saisie) : exclus du taux de sorties positives.", section=EXITS),
+        Indicator("liberes", "Participants libérés", "Participants dont la « Date de libération » est passée à la date de calcul.", section=EXITS),
+        Indicator("relais_avant_liberation", "Relais extérieur trouvé avant la libération", "Libérés ayant un « Relais extérieur » et une date « Contact relais » au plus tard le jour de la libération.", section=EXITS),
+        Indicator("mois_suivi", "Mois de suivi écoulés", f"Mois entiers écoulés, pour chaque participant, entre la fin du coaching (à défaut début + {COLLECTIVE_PHASE_DAYS} jours) et un an après ; pour une session en cours, jusqu'à la date de calcul.", section=EXITS),
+        Indicator("mois_suivi_tenus", "Mois avec au moins une rencontre", "Parmi ces mois, ceux où l'onglet Suivi a au moins une ligne pour le participant.", section=EXITS),
+        Indicator("taux_amenagements", "Taux d'aménagement de peine", "Aménagements accordés / participants.", RATE, RATES),
+        Indicator("taux_sorties_positives_1an", "Taux de sorties positives à 1 an", "Sorties positives à 1 an / participants dont la situation à 1 an est connue (le nombre d'inconnues est donné à part).", RATE, RATES),
+        Indicator("part_formation", "Part formation des sorties positives", "Sorties en formation / sorties positives à 1 an.", RATE, RATES),
+        Indicator("part_emploi", "Part emploi des sorties positives", "Sorties en emploi de plus de 6 mois / sorties positives à 1 an.", RATE, RATES),
+        Indicator("taux_suivi_mensuel", "Suivi mensuel tenu", "Mois avec au moins une rencontre / mois de suivi écoulés (participant-mois).", RATE, RATES),
+        Indicator("taux_relais_avant_liberation", "Relais trouvé avant la libération", "Relais extérieur trouvé avant la libération / participants libérés.", RATE, RATES),
+    ]
+    lines += [Indicator(f"situation_6m_{slug(s)}", s, f"Participants dont la « Situation à 6 mois » est « {s} ».", section=SIX_MONTHS) for s in c.SITUATIONS]
+    lines += [
+        Indicator("situation_6m_inconnue", "Non renseignée", "Participants sans « Situation à 6 mois ».", section=SIX_MONTHS),
+        Indicator("sorties_positives_6m", "Sorties positives à 6 mois", "Participants en emploi de plus de 6 mois ou en formation à 6 mois.", section=SIX_MONTHS),
+    ]
+    lines += [Indicator(f"financement_{slug(f)}", f"Financement {f}", f"Somme des montants de l'onglet Financements pour le financeur « {f} ».", MONEY, BUDGET) for f in funders]
+    lines += [
+        Indicator("budget_total", "Budget total (financements)", "Somme des montants de l'onglet Financements des sessions tenues.", MONEY, BUDGET),
+        Indicator("cout_par_participant", "Coût par participant", "Budget total / participants.", MONEY, BUDGET),
+    ]
+    return lines
+
+
+SECTIONS = (ACTIVITY, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET)
+
+
+def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
+    """The indicators of every held session year and their cumulative column."""
+    held = held_sessions(src[c.SESSIONS], today, until)
+    years = sorted(int(y) for y in held.year.unique())
+    keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
+    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
+    funders = sorted({str(f) for f in funding.funder.dropna()})
+    results = Results(today, years, catalogue(funders))
+    for year in years:
+        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today)
+    results.values[results.cumulative] = figures(src, keys, today)
+    for values in results.values.values():  # a funder absent one year gave nothing that year
+        values.update({i.key: 0.0 for i in results.indicators if i.key.startswith("financement_") and i.key not in values})
+    return results
+
+
+# Keys printed by `ccc-xl indicateurs --json`, for each year and the cumulative block.
+JSON_KEYS = ("sessions", "participants", "entreprises", "taux_sorties_positives_1an", "part_formation", "part_emploi", "amenagements")
+
+
+def as_json(results: Results) -> dict:
+    """The headline figures, machine-readable; rates are fractions (0.6 for 60 %)."""
+    pick = lambda column: {k: results.value(column, k) for k in JSON_KEYS}  # noqa: E731
+    return {
+        "date_calcul": results.today.isoformat(),
+        "cumul": {"periode": results.cumulative, **pick(results.cumulative)},
+        "annees": {str(y): pick(str(y)) for y in results.years},
+    }
+
+
+def formatted(indicator: Indicator, value) -> str:
+    """A value as French text: "60 %", "14 554 €", "30"."""
+    if value is None:
+        return "—"
+    if indicator.kind == RATE:
+        return f"{round(100 * value)} %"
+    if indicator.kind == MONEY:
+        return f"{value:,.0f} €".replace(",", "\u202f")
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------------
+# The Indicateurs sheet and the printed table
+# ------------------------------------------------------------------------------------------------
+
+FORMATS = {COUNT: c.INT_FORMAT, RATE: "0%", MONEY: '#,##0\\ "€"'}
+LABEL, DEFINITION, YEAR = "Indicateur", "Définition", "Année"
+CHART_SERIES = ("Participants", "Sorties positives à 1 an")
+
+
+def section_frames(results: Results) -> list[tuple[str, pd.DataFrame, str]]:
+    """(section title, frame Indicateur | years… | cumulative | Définition, kind) per section.
+
+    Each section holds one kind of value so a whole column shares one number format; values stay
+    numbers (rates as fractions) so any viewer shows them without recalculating.
+    """
+    sections = []
+    for section in SECTIONS:
+        lines = [i for i in results.indicators if i.section == section]
+        rows = [[i.label, *(results.value(col, i.key) for col in results.columns), i.definition] for i in lines]
+        frame = pd.DataFrame(rows, columns=[LABEL, *results.columns, DEFINITION])
+        sections.append((section, frame, lines[0].kind if lines else COUNT))
+    return sections
+
+
+def chart_frame(results: Results) -> pd.DataFrame:
+    """Participants and positive exits at one year, one row per year (the chart's data)."""
+    return pd.DataFrame(
+        [[str(y), results.value(str(y), "participants"), results.value(str(y), "sorties_positives_1an")] for y in results.years],
+        columns=[YEAR, *CHART_SERIES],
+    )
+
+
+def computed_on(results: Results) -> str:
+    held = ", ".join(str(y) for y in results.years) or "aucune"
+    return (
+        f"Calculé le {results.today:%d/%m/%Y}. Sessions tenues (coaching commencé à cette date) : {held}. "
+        "Les taux sont calculés sur les effectifs cumulés ; une entreprise présente plusieurs années compte une fois."
+    )
+
+
+def sheet_content(results: Results, sheet: str = c.INDICATORS_SHEET.name):
+    """The Indicateurs sheet: one block per section, definitions beside each line, and the chart."""
+    from .workbook.content import Block, Chart, SheetContent
+
+    widths = {LABEL: 44, DEFINITION: 90}
+    blocks = [
+        Block(frame, title=title, formats={col: FORMATS[kind] for col in results.columns}, widths=widths)
+        for title, frame, kind in section_frames(results)
+    ]
+    blocks.append(Block(chart_frame(results), title="Participants et sorties positives par année"))
+    chart = Chart("Participants et sorties positives à 1 an", len(blocks) - 1, YEAR, CHART_SERIES, "Personnes")
+    notes = [computed_on(results), c.POSITIVE_EXIT_RULE]
+    return SheetContent(sheet, "Indicateurs — 100 Chances 100 Emplois", notes=notes, blocks=blocks, landscape=True, charts=[chart])
+
+
+def text_lines(results: Results, label_width: int = 28) -> list[str]:
+    """The same figures as the sheet, as aligned text narrow enough for a terminal."""
+    def short(label: str) -> str:
+        return label if len(label) <= label_width else label[: label_width - 1] + "…"
+
+    lines = ["".ljust(label_width + 2) + "".join(col.rjust(9) for col in results.columns[:-1]) + "Cumul".rjust(9)]
+    for section in SECTIONS:
+        lines.append(section)
+        for i in (i for i in results.indicators if i.section == section):
+            values = "".join(formatted(i, results.value(col, i.key)).rjust(9) for col in results.columns)
+            lines.append("  " + short(i.label).ljust(label_width) + values)
+    return lines

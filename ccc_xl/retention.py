@@ -1,0 +1,211 @@
+"""Retention: pseudonymise the detainees' data of sessions older than the retention period.
+
+Data on criminal matters (GDPR art. 10) must not be kept longer than needed. The yearly figures must
+survive, though: funders compare years. So a purge replaces, in the rows of the purged sessions, every
+value the contract marks ``identifying`` and keeps every other column as it is (sessions, dates of
+the action, outcomes, sentence adjustments, follow-up dates, funding):
+
+- surname → « Anonymisé », first name → the participant's ID (a pseudonymous code already used
+  everywhere else in the workbook);
+- birth date → blank, and its « Tranche d'âge » is written instead; the exact « Âge à l'action »
+  and the eligibility « Motifs » (which may quote dates) are blanked;
+- release date → kept to the month (the 1st), or to the relay's first contact when that came
+  later in the same month, so that "released" and "relay found before release" stay as they were;
+- every other identifying value (écrou, expected release, advisers, contacts, notes) → blank;
+- the participant's names and écrou typed in other free text of their rows, or in the Journal,
+  are replaced by the ID.
+
+Nothing here touches a file: `plan_purge` returns the new values, `commands.purger` writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import contract as c
+from .eligibility import age_on
+
+PSEUDONYMOUS_SURNAME = "Anonymisé"
+# Tables whose rows belong to a session or a participant, in the workbook's order.
+PURGED_TABLES: tuple[c.Table, ...] = (*c.INPUT_TABLES, *c.ROTATION_TABLES)
+
+
+def age_band(birth, start) -> str | None:
+    """The age band at the first day of the action (exact ages need not be kept)."""
+    if pd.isna(birth) or pd.isna(start):
+        return None
+    age = age_on(pd.Timestamp(birth).date(), pd.Timestamp(start).date())
+    for low, high, label in c.AGE_BANDS:
+        if low <= age <= high:
+            return label
+    return f"moins de {c.AGE_BANDS[0][0]} ans" if age < c.AGE_BANDS[0][0] else f"plus de {c.AGE_BANDS[-1][1]} ans"
+
+
+def coarse_release(release, relay_contact):
+    """A release date kept to its month, still on or after a relay contact that preceded it."""
+    if pd.isna(release):
+        return None
+    release = pd.Timestamp(release)
+    kept = release.replace(day=1)
+    if pd.notna(relay_contact) and kept < pd.Timestamp(relay_contact) <= release:
+        kept = pd.Timestamp(relay_contact)
+    return kept
+
+
+def retention_limit(session: pd.Series) -> int:
+    """Last year the session's personal data is kept (session year + retention period)."""
+    years = session.get("retention_years")
+    years = c.SESSION_DEFAULTS["retention_years"] if pd.isna(years) else int(years)
+    return int(session["year"]) + years
+
+
+@dataclass
+class TableChange:
+    """New values for some rows of one table: adviser columns and computed columns apart."""
+
+    table: c.Table
+    inputs: pd.DataFrame  # index = Excel rows, columns = identifying (and scrubbed) keys
+    computed: pd.DataFrame | None = None
+    rows_by_session: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class PurgePlan:
+    """What a purge will do: the sessions purged or kept, and the new values of each table."""
+
+    purged: list[int]
+    kept: list[tuple[int, int]]  # (session, kept until) for sessions before the limit still kept
+    changes: list[TableChange]
+    journal: pd.DataFrame | None = None  # new « Message » values of Journal rows to scrub
+
+    def lines(self) -> list[str]:
+        """French lines: counts per table and session, never a value."""
+        lines = [f"Session {year} : conservée jusqu'au 31/12/{until} (durée de conservation), non modifiée."
+                 for year, until in self.kept]
+        for change in self.changes:
+            for year, count in sorted(change.rows_by_session.items()):
+                lines.append(f"Session {year} — {change.table.sheet} : {count} ligne(s) pseudonymisée(s).")
+        if self.journal is not None and len(self.journal):
+            lines.append(f"Journal : {len(self.journal)} ligne(s) dont le message citait un détenu, rendues anonymes.")
+        return lines
+
+
+def _word(value: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE)
+
+
+def _secrets(person: pd.Series) -> list[str]:
+    """What identifies a detainee inside free text: full names first, then each part."""
+    last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
+    found = [f"{first} {last}", f"{last} {first}", last, first, ecrou]
+    return [s for s in dict.fromkeys(found) if len(s.strip()) >= 2 and s != PSEUDONYMOUS_SURNAME]
+
+
+def scrub(text, secrets: list[str], code: str):
+    """``text`` with every whole-word occurrence of ``secrets`` replaced by ``code``."""
+    if not isinstance(text, str):
+        return text
+    for secret in secrets:
+        text = _word(secret).sub(code, text)
+    return text
+
+
+def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: set[str]) -> pd.Series:
+    """The participant ID (or "" for a session-level row) of each row of a purged session, else NA."""
+    owner = pd.Series(pd.NA, index=frame.index, dtype=object)
+    if table is c.CANDIDATES:
+        mine = frame["session"].isin(years)
+        owner[mine] = frame.loc[mine, "id"]
+        return owner
+    if "participant" in frame.columns:
+        mine = frame["participant"].isin(ids)
+        owner[mine] = frame.loc[mine, "participant"]
+    if "session" in frame.columns:
+        owner[owner.isna() & frame["session"].isin(years)] = ""
+    return owner
+
+
+def _replacement(table: c.Table, column: c.Column, row: pd.Series, code: str):
+    if column.key == "first_name":
+        return code or None
+    if column.key == "last_name":
+        return PSEUDONYMOUS_SURNAME
+    if table is c.PATHWAYS and column.key == "release_date":
+        return coarse_release(row["release_date"], row.get("relay_contact_date"))
+    return None
+
+
+def _table_change(table, frame, owner, people, session_of, starts) -> TableChange | None:
+    rows = frame[owner.notna()]
+    if rows.empty:
+        return None
+    identifying = [col for col in table.input_columns if col.identifying]
+    free_text = [col for col in table.input_columns
+                 if col.kind is c.Kind.TEXT and not col.identifying and col.key not in ("id", "participant")]
+    inputs = pd.DataFrame(index=rows.index)
+    for col in identifying:
+        inputs[col.key] = [_replacement(table, col, row, owner[i]) for i, row in rows.iterrows()]
+    for col in free_text:
+        inputs[col.key] = [scrub(row[col.key], _secrets(people.loc[owner[i]]), owner[i])
+                           if owner[i] in people.index else row[col.key] for i, row in rows.iterrows()]
+    computed = None
+    if table is c.CANDIDATES:
+        computed = pd.DataFrame({
+            "age_band": [age_band(row["birth_date"], starts.get(row["session"])) if pd.notna(row["birth_date"])
+                         else frame.at[i, "age_band"] for i, row in rows.iterrows()],
+            "age_at_start": pd.array([None] * len(rows), dtype="Int64"),
+            "reasons": [None] * len(rows),
+        }, index=rows.index)
+    sessions = [session_of.get(owner[i]) if owner[i] else row.get("session") for i, row in rows.iterrows()]
+    counts = pd.Series(sessions).dropna().astype(int).value_counts().to_dict()
+    return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()})
+
+
+def _journal(journal: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """New messages of the Journal rows that cite a purged detainee (by ID, full name or écrou)."""
+    changed = {}
+    for i, message in journal["message"].items():
+        if not isinstance(message, str):
+            continue
+        new = message
+        for pid, person in people.iterrows():
+            last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
+            telltales = [f"{first} {last}", f"{last} {first}", ecrou] if last and first else [ecrou]
+            if pid in new or any(t and _word(t).search(new) for t in telltales):
+                new = scrub(new, _secrets(person), pid)
+        if new != message:
+            changed[i] = new
+    return pd.DataFrame({"message": pd.Series(changed, dtype=object)})
+
+
+def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date) -> PurgePlan:
+    """What purging the sessions before ``before`` does, given every table (by table name) as read.
+
+    Only sessions whose retention period is over (`retention_limit` < today's year) are purged; the
+    others before ``before`` are listed as kept.
+    """
+    sessions = frames[c.SESSIONS.name]
+    older = sessions[sessions["year"].notna() & (sessions["year"] < before)].sort_values("year")
+    limits = {int(s["year"]): retention_limit(s) for _, s in older.iterrows()}
+    years = {y for y, until in limits.items() if until < today.year}
+    kept = [(y, until) for y, until in limits.items() if y not in years]
+    candidates = frames[c.CANDIDATES.name]
+    people = candidates[candidates["session"].isin(years)].drop_duplicates("id").set_index("id")
+    session_of = people["session"].astype(int).to_dict()
+    starts = sessions.drop_duplicates("year").set_index("year")["coaching_start"].to_dict()
+    changes = []
+    for table in PURGED_TABLES:
+        frame = frames.get(table.name)
+        if frame is None or frame.empty:
+            continue
+        owner = _owner(table, frame, years, set(people.index))
+        change = _table_change(table, frame, owner, people, session_of, starts)
+        if change is not None:
+            changes.append(change)
+    journal = frames.get(c.JOURNAL.name)
+    journal_change = _journal(journal, people) if journal is not None and len(people) else None
+    return PurgePlan(sorted(years), kept, changes, journal_change)

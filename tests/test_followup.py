@@ -1,0 +1,279 @@
+"""`ccc-xl suivi`: each follow-up alert at its boundaries, the special cases, and the command in place."""
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl import demo as demo_data
+from ccc_xl.commands import run_on_file, suivi
+from ccc_xl.followup import alerts, in_vienne
+from ccc_xl.workbook.file import open_workbook
+from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
+
+from conftest import DEMO_TODAY, workbook_with
+
+D = dt.date
+END = D(2026, 3, 27)  # Grand Oral: last day of the collective phase
+RELEASE = D(2027, 6, 1)
+
+
+def typed(table, rows):
+    """Rows typed exactly as the gateway types what it reads from a workbook."""
+    raw = RawTable(table, table.sheet, table.headers,
+                   [[excel_value(col, row.get(col.key)) for col in table.columns] for row in rows], 2, 1)
+    frame, problems = frame_from_raw(raw)
+    assert problems == []
+    return frame
+
+
+def run(au, candidate=(), pathway=None, events=(), actions=(), proposals=()):
+    """Alerts on ``au`` for one participant of a session that ended on END."""
+    session = {"year": 2026, "coaching_start": D(2026, 3, 23), "coaching_end": D(2026, 3, 26), "grand_oral_date": END}
+    person = {"id": "P1", "session": 2026, "last_name": "Aubert", "first_name": "Léa", "retained": True,
+              "adviser": "Claire Fontaine", "mission_locale": "ML du Poitou", "expected_release": RELEASE, **dict(candidate)}
+    result = alerts(
+        typed(c.SESSIONS, [session]), typed(c.CANDIDATES, [person]), typed(c.DEBRIEFING, list(proposals)),
+        typed(c.PLANS, [{"participant": "P1", **a} for a in actions]),
+        typed(c.FOLLOWUP, [{"participant": "P1", "type": "Entretien ML", **e} for e in events]),
+        typed(c.PATHWAYS, [{"participant": "P1", **pathway}] if pathway is not None else []),
+        au=au,
+    )
+    return result
+
+
+def kinds(au, **world):
+    return {row.kind: row for row in run(au, **world).alerts.itertuples()}
+
+
+# --- Monthly meetings -------------------------------------------------------------------------
+
+def test_more_than_31_days_without_meeting_is_late_31_days_is_not():
+    met = [{"date": D(2026, 10, 20)}]
+    on_day_31 = kinds(D(2026, 11, 20), events=met)
+    assert c.ALERT_LATE_MEETING not in on_day_31
+    assert on_day_31[c.ALERT_MONTH_MEETING].overdue == 0  # not met in November: due today
+    on_day_32 = kinds(D(2026, 11, 21), events=met)
+    late = on_day_32[c.ALERT_LATE_MEETING]
+    assert (late.due, late.overdue) == (D(2026, 11, 20), 1) and "20/10/2026" in late.message
+    assert c.ALERT_MONTH_MEETING not in on_day_32
+
+
+@settings(max_examples=60, deadline=None)
+@given(last=st.dates(D(2026, 3, 27), D(2027, 1, 31)), gap=st.integers(0, 80))
+def test_one_meeting_alert_at_most_following_the_monthly_rule(last, gap):
+    au = last + dt.timedelta(days=gap)
+    found = kinds(au, events=[{"date": last}], pathway={"situation_6m": "Formation", "situation_1y": "Formation", "relay": "ML"})
+    meeting = {k for k in found if k in (c.ALERT_LATE_MEETING, c.ALERT_MONTH_MEETING)}
+    if au > END.replace(year=2027):
+        assert meeting == set()  # follow-up over one year after the action
+    elif gap > 31:
+        assert meeting == {c.ALERT_LATE_MEETING}
+    elif (last.year, last.month) != (au.year, au.month):
+        assert meeting == {c.ALERT_MONTH_MEETING} and found[c.ALERT_MONTH_MEETING].due >= au
+    else:
+        assert meeting == set()
+
+
+def test_only_meetings_with_the_mission_locale_up_to_the_day_count():
+    events = [{"date": D(2026, 11, 10), "type": "Rencontre employeur"}, {"date": D(2026, 11, 30), "type": "Entretien ML + SPIP"},
+              {"date": D(2026, 10, 1), "type": "Entretien ML + SPIP"}]
+    late = kinds(D(2026, 11, 26), events=events)[c.ALERT_LATE_MEETING]
+    assert late.due == D(2026, 11, 1) and "01/10/2026" in late.message
+
+
+def test_follow_up_starts_at_the_end_of_the_collective_phase_and_lasts_one_year():
+    assert run(D(2026, 3, 26)).alerts.empty  # the day before: not yet followed
+    assert set(kinds(END + dt.timedelta(days=32))) == {c.ALERT_LATE_MEETING}
+    last_day = kinds(D(2027, 3, 27), pathway={"relay": "ML référente"})
+    assert c.ALERT_LATE_MEETING in last_day
+    after = kinds(D(2027, 3, 28), pathway={"relay": "ML référente"})
+    assert set(after) == {c.ALERT_SITUATION_6M, c.ALERT_SITUATION_1Y}
+
+
+# --- External relay ---------------------------------------------------------------------------
+
+def test_relay_is_due_exactly_60_days_before_release():
+    world = {"candidate": {"expected_release": D(2026, 12, 1)}, "events": [{"date": D(2026, 10, 1)}]}
+    assert c.ALERT_RELAY not in kinds(D(2026, 10, 1), **world)
+    relay = kinds(D(2026, 10, 2), **world)[c.ALERT_RELAY]
+    assert (relay.due, relay.overdue) == (D(2026, 12, 1), -60) and "dans 60 jours" in relay.message
+    assert c.ALERT_RELAY not in kinds(D(2026, 10, 2), **world, pathway={"relay": "ML du Niortais"})
+
+
+def test_released_early_the_actual_release_date_counts():
+    pathway = {"release_date": D(2026, 9, 1), "adjustment_granted": True, "adjustment_type": "Placement à l'extérieur"}
+    relay = kinds(D(2026, 9, 15), events=[{"date": D(2026, 9, 10)}], pathway=pathway)[c.ALERT_RELAY]
+    assert (relay.due, relay.overdue) == (D(2026, 9, 1), 14) and "Libéré le 01/09/2026" in relay.message
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("deadline, status, late", [
+    (D(2026, 11, 26), "En cours", False),  # due today: not late yet
+    (D(2026, 11, 25), "En cours", True),
+    (D(2026, 11, 25), None, True),
+    (D(2026, 11, 25), "Réalisée", False),
+    (D(2026, 11, 25), "Abandonnée", False),
+    (None, "À faire", False),
+])
+def test_action_is_late_the_day_after_its_deadline_unless_closed(deadline, status, late):
+    action = {"sphere": "Logement", "action": "Dossier SIAO <urgent> & « 115 »", "owner": "SPIP", "deadline": deadline, "status": status}
+    found = kinds(D(2026, 11, 26), events=[{"date": D(2026, 11, 2)}], actions=[action])
+    assert (c.ALERT_LATE_ACTION in found) is late
+    if late:
+        assert found[c.ALERT_LATE_ACTION].overdue == 1
+        assert "Dossier SIAO <urgent> & « 115 »" in found[c.ALERT_LATE_ACTION].message
+        assert "ligne 2" in found[c.ALERT_LATE_ACTION].message
+
+
+# --- Situations at 6 months and 1 year ----------------------------------------------------------
+
+def test_situations_are_due_six_months_and_one_year_after_the_action():
+    met = [{"date": D(2027, 3, 20)}]
+    assert c.ALERT_SITUATION_6M not in kinds(D(2026, 9, 26), events=[{"date": D(2026, 9, 20)}])
+    six = kinds(D(2026, 9, 27), events=[{"date": D(2026, 9, 20)}])[c.ALERT_SITUATION_6M]
+    assert (six.due, six.overdue) == (D(2026, 9, 27), 0) and "ajoutez une ligne" in six.message
+    recorded = {"situation_6m": "Toujours en détention", "relay": "ML référente"}
+    assert c.ALERT_SITUATION_1Y not in kinds(D(2027, 3, 26), events=met, pathway=recorded)
+    year = kinds(D(2027, 3, 27), events=met, pathway=recorded)
+    assert c.ALERT_SITUATION_6M not in year and year[c.ALERT_SITUATION_1Y].overdue == 0
+
+
+# --- Re-incarcerated, moved out of the Vienne, not retained --------------------------------------
+
+def test_reincarcerated_participant_is_no_longer_chased_but_outcomes_are_still_due():
+    world = {"pathway": {"release_date": D(2026, 6, 1), "situation_6m": "Recherche d'emploi"},
+             "events": [{"date": D(2026, 7, 1)}, {"date": D(2026, 8, 1), "type": "Réincarcération"}],
+             "actions": [{"action": "Inscription France Travail", "deadline": D(2026, 7, 15), "status": "À faire"}]}
+    before = kinds(D(2026, 7, 31), **world)
+    assert {c.ALERT_RELAY, c.ALERT_LATE_ACTION} <= set(before)
+    assert run(D(2026, 11, 26), **world).alerts.empty
+    assert set(kinds(D(2027, 4, 1), **world)) == {c.ALERT_SITUATION_1Y}
+    recorded = {"pathway": {"situation_6m": "Réincarcération"}, "events": [{"date": D(2026, 5, 1)}]}
+    assert run(D(2026, 11, 26), **recorded).alerts.empty
+
+
+@pytest.mark.parametrize("territory, chased", [("79", False), ("Deux-Sèvres", False), ("Haute-Vienne", False),
+                                               ("86", True), ("86000", True), ("Vienne", True)])
+def test_released_outside_the_vienne_the_relay_contact_is_the_monthly_meeting(territory, chased):
+    world = {"pathway": {"release_date": D(2026, 8, 1), "relay": "ML du territoire", "relay_territory": territory,
+                         "situation_6m": "Formation"},
+             "events": [{"date": D(2026, 7, 20)}] + [{"date": D(2026, m, 5), "type": "Contact relais"} for m in (8, 9, 10, 11)]}
+    assert (c.ALERT_LATE_MEETING in kinds(D(2026, 11, 26), **world)) is chased
+    assert in_vienne(territory) is chased
+
+
+def test_contact_relais_before_release_does_not_count():
+    world = {"pathway": {"release_date": D(2026, 12, 1), "relay": "ML", "relay_territory": "79"},
+             "events": [{"date": D(2026, 9, 1)}, {"date": D(2026, 11, 5), "type": "Contact relais"}]}
+    assert c.ALERT_LATE_MEETING in kinds(D(2026, 11, 26), **world)
+
+
+def test_candidates_not_retained_get_no_alert_and_stray_rows_are_reported():
+    result = run(D(2026, 11, 26), candidate={"retained": False}, actions=[{"action": "x", "proposal": "P1-P9"}])
+    assert result.alerts.empty and result.followed == 0
+    where = {(a.sheet, a.row, a.column) for a in result.anomalies}
+    assert where == {("Plans d'action", 2, "ID participant"), ("Plans d'action", 2, "Proposition liée")}
+
+
+@pytest.mark.parametrize("candidate, says", [({"session": 2025}, "session 2025 est absente"),
+                                             ({"session": None}, "session (vide)")])
+def test_a_participant_without_a_known_session_end_is_reported(candidate, says):
+    result = run(D(2026, 11, 26), candidate=candidate)
+    assert result.alerts.empty
+    (anomaly,) = result.anomalies
+    assert (anomaly.sheet, anomaly.row, anomaly.column) == ("Candidats", 2, "Session") and says in anomaly.message
+
+
+def test_a_linked_proposal_must_exist_in_the_debriefing():
+    proposal = {"session": 2026, "participant": "P1", "type": "Parrainage", "id": "P1-P1"}
+    ok = run(D(2026, 11, 26), actions=[{"action": "x", "proposal": "P1-P1"}], proposals=[proposal])
+    assert ok.anomalies == []
+
+
+# --- The command, in place ----------------------------------------------------------------------
+
+def all_cells(path, skip=(c.DASHBOARD_SHEET.name, c.JOURNAL.sheet)):
+    wb = load_workbook(path)
+    return {(ws.title, cell.coordinate): cell.value for ws in wb.worksheets if ws.title not in skip
+            for row in ws.iter_rows() for cell in row}
+
+
+@pytest.fixture
+def demo_rows(tmp_path):
+    """The demo's data without any step run on it."""
+    data = demo_data.build(DEMO_TODAY)
+    return workbook_with(tmp_path / "suivi.xlsx", {t: data.rows[t.name] for t in c.INPUT_TABLES})
+
+
+def test_suivi_writes_only_positive_exits_and_is_idempotent(demo_rows):
+    before = all_cells(demo_rows)
+    run_on_file(demo_rows, "suivi", suivi, today=DEMO_TODAY)
+    first = all_cells(demo_rows)
+    positive_column = next(coord for (sheet, coord), v in first.items() if sheet == "Parcours" and v == "Sortie positive à 1 an").rstrip("0123456789")
+    changed = {key for key in first if before.get(key) != first[key]}
+    assert changed and all(sheet == "Parcours" and coord.rstrip("0123456789") == positive_column for sheet, coord in changed)
+    run_on_file(demo_rows, "suivi", suivi, today=DEMO_TODAY)
+    assert all_cells(demo_rows) == first
+    with open_workbook(demo_rows, write=False) as book:
+        pathways = book.read(c.PATHWAYS)
+    known = pathways[pathways.situation_1y.notna()]
+    assert (known.positive_exit == known.situation_1y.isin(c.POSITIVE_SITUATIONS)).all()
+    assert pathways[pathways.situation_1y.isna()].positive_exit.isna().all()
+
+
+def dashboard_rows(path):
+    ws = load_workbook(path)[c.DASHBOARD_SHEET.name]
+    ref = ws.tables[c.ALERTS.name].ref
+    rows = [[cell.value for cell in row] for row in ws[ref]]
+    return ws, [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_demo_dashboard_shows_every_kind_by_adviser_most_urgent_first(demo_workbook):
+    ws, rows = dashboard_rows(demo_workbook)
+    assert ws["A1"].value == "Tableau de bord du suivi au 26/11/2026"
+    assert {r["Alerte"] for r in rows} == set(c.ALERT_KINDS)
+    advisers = [r["Conseiller"] for r in rows]
+    assert advisers == sorted(advisers, key=advisers.index) and len(set(advisers)) == 3  # grouped
+    for adviser in set(advisers):
+        dues = [r["Échéance"] for r in rows if r["Conseiller"] == adviser]
+        assert dues == sorted(dues)
+    for r in rows:
+        assert r["Retard (jours)"] == (DEMO_TODAY - r["Échéance"].date()).days
+    # the re-incarcerated and the participant followed by a relay outside the Vienne are not chased
+    with open_workbook(demo_workbook, write=False) as book:
+        pathways = book.read(c.PATHWAYS).set_index("participant")
+    quiet = [p for p in pathways.index if p.startswith("C2026") and pathways.loc[p, "relay_territory"] == "79"]
+    events = load_workbook(demo_workbook)["Suivi"]
+    reincarcerated = {row[0] for row in events.iter_rows(values_only=True) if row[2] == c.REINCARCERATION}
+    assert quiet and reincarcerated
+    assert not [r for r in rows if r["ID participant"] in {*quiet, *reincarcerated} and r["Alerte"] != c.ALERT_SITUATION_6M]
+    assert any(c.POSITIVE_EXIT_RULE in (cell.value or "") for cell in ws["A"])
+
+
+def test_hostile_text_reaches_the_dashboard_verbatim(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", {
+        c.SESSIONS: [{"year": 2026, "coaching_start": D(2026, 3, 23), "grand_oral_date": END}],
+        c.CANDIDATES: [{"id": "=P1", "session": 2026, "last_name": "O'Brien", "first_name": "=Zoé 🙂 <&>",
+                        "adviser": "Anne \"Nana\" d'Aubigné", "retained": True}],
+    })
+    run_on_file(path, "suivi", suivi, today=D(2026, 11, 26))
+    _, rows = dashboard_rows(path)
+    assert {(r["ID participant"], r["Prénom"], r["Conseiller"]) for r in rows} == {("=P1", "=Zoé 🙂 <&>", "Anne \"Nana\" d'Aubigné")}
+
+
+def test_cli_suivi_reads_french_dates_and_refuses_unreadable_ones(demo_copy):
+    ok = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "1er mars 2027"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "Suivi au 01/03/2027" in ok.stdout
+    assert load_workbook(demo_copy)[c.DASHBOARD_SHEET.name]["A1"].value.endswith("01/03/2027")
+    bad = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "31/02/2027"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "--au" in bad.stderr and "31/02/2027" in bad.stderr and "Traceback" not in bad.stderr

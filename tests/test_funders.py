@@ -1,0 +1,166 @@
+"""The funders' workbook: consolidation, duplicates, anonymisation, neutralised text, LibreOffice."""
+
+import datetime as dt
+import re
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl import indicators as ind
+from ccc_xl.commands import export_financeurs
+from ccc_xl.report import CommandError
+from ccc_xl.workbook.file import open_workbook
+
+from conftest import DEMO_TODAY, libreoffice_sheets, workbook_with
+
+SHEETS = ("Synthèse", "Participants", "Entreprises", "Budget", "Méthode")
+HOSTILE = ("=HYPERLINK(\"http://x.test\",\"clic\")", "+33 6 00 00 00 00", "-2+3", "@SOMME(A1)")
+
+
+def hostile_workbook(path, ecrou_a="E-998877", ecrou_b="E-665544", id_b="H2"):
+    """A small workbook full of identifying values and formula-like text."""
+    return workbook_with(path, {
+        c.SESSIONS: [{"year": 2024, "institution": "=1+1 Maison d'arrêt", "coaching_start": dt.date(2024, 3, 11)}],
+        c.CANDIDATES: [
+            {"id": "H1", "session": 2024, "last_name": "Zébulon-Tartempion", "first_name": "Ézéchiel", "birth_date": dt.date(2001, 7, 14),
+             "ecrou": ecrou_a, "adviser": "Hortense Quiroga", "notes": "=Confidentiel : suivi psy", "retained": True},
+            {"id": id_b, "session": 2024, "last_name": "O'Malley & <Fils>", "first_name": "Zoé 🙂", "birth_date": dt.date(1999, 2, 3),
+             "ecrou": ecrou_b, "adviser": "Barnabé Wolfsohn", "expected_release": dt.date(2024, 12, 24), "retained": True},
+        ],
+        c.COMPANIES: [{"id": "S1", "session": 2024, "name": "-Société", "type": "Entreprise privée", "domain": c.ROME_DOMAINS[0],
+                       "representatives": "Gontran Pfeffer", "phone": "05 99 88 77 66", "email": "gontran@pfeffer.test"}],
+        c.FOLLOWUP: [{"participant": "H1", "date": dt.date(2024, 4, 2), "adviser": "Hortense Quiroga", "notes": "Parle de sa famille à Niort"}],
+        c.PATHWAYS: [{"participant": "H1", "adjustment_granted": True, "adjustment_type": "Semi-liberté", "release_date": dt.date(2024, 6, 5),
+                      "situation_1y": "Formation", "notes": "@Voir le JAP"}],
+        c.FUNDING: [{"session": 2024, "funder": f, "amount": 1000 + i} for i, f in enumerate(HOSTILE)],
+        c.PARTNERS: [{"organisation": "SPIP", "contact": "Isaure Kowalczyk", "email": "isaure@spip.test", "phone": "05 11 22 33 44"}],
+    })
+
+
+def identifying_values(paths) -> set[str]:
+    """Every identifying value of the source workbooks, as text (dates in the forms a sheet shows)."""
+    found = set()
+    for path in paths:
+        with open_workbook(path, write=False) as book:
+            for table in c.INPUT_TABLES:
+                frame = book.read(table)
+                for column in (col for col in table.columns if col.identifying):
+                    for value in frame[column.key].dropna():
+                        if isinstance(value, pd.Timestamp):
+                            found |= {f"{value:%d/%m/%Y}", f"{value:%Y-%m-%d}"}
+                        elif str(value).strip():
+                            found.add(str(value).strip())
+    return found
+
+
+def leaks(export, values) -> list[str]:
+    """Identifying values found in any cell of any sheet or anywhere in the package's XML."""
+    cells = [str(cell.value) for ws in load_workbook(export) for row in ws.iter_rows() for cell in row if cell.value is not None]
+    with zipfile.ZipFile(export) as package:
+        xml = [package.read(name).decode("utf-8", "replace") for name in package.namelist()]
+    texts = cells + xml
+    pattern = lambda v: re.compile(r"(?<![\w.])" + re.escape(v) + r"(?![\w.])")  # noqa: E731 - whole values only
+    escaped = lambda v: v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    return [v for v in values if any(pattern(v).search(t) or pattern(escaped(v)).search(t) for t in texts)]
+
+
+def test_no_identifying_value_leaves_in_the_export(tmp_path, demo_copy):
+    sources = [demo_copy, hostile_workbook(tmp_path / "h.xlsx")]
+    values = identifying_values(sources)
+    assert {"Zébulon-Tartempion", "E-998877", "14/07/2001", "Hortense Quiroga", "Gontran Pfeffer", "Claire Fontaine"} <= values
+    export = tmp_path / "financeurs.xlsx"
+    export_financeurs(sources, export, today=DEMO_TODAY)
+    assert leaks(export, values) == []
+    # The scan itself finds a value that is there: a source workbook leaks everything.
+    assert "Zébulon-Tartempion" in leaks(sources[1], values)
+
+
+def test_formula_like_text_is_neutralised_and_stays_text(tmp_path):
+    export = tmp_path / "financeurs.xlsx"
+    export_financeurs([hostile_workbook(tmp_path / "h.xlsx")], export, today=DEMO_TODAY)
+    wb = load_workbook(export)
+    assert list(wb.sheetnames) == list(SHEETS)
+    cells = [cell for ws in wb for row in ws.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert not [cell.value for cell in cells if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
+    texts = {cell.value for cell in cells}
+    assert {"'" + h for h in HOSTILE} <= texts and "'=1+1 Maison d'arrêt" in texts
+    assert not export.with_suffix(".xlsm").exists() and "xl/vbaProject.bin" not in zipfile.ZipFile(export).namelist()
+
+
+def test_duplicates_across_workbooks_are_reported_and_counted_once(tmp_path):
+    first = hostile_workbook(tmp_path / "ml1.xlsx")
+    # The same two people in another Mission Locale's workbook: one with the same ID, one with the
+    # same écrou under another ID; plus the same funding lines.
+    second = hostile_workbook(tmp_path / "ml2.xlsx", id_b="AUTRE-7")
+    alone = tmp_path / "seul.xlsx"
+    export_financeurs([first], alone, today=DEMO_TODAY)
+    both = tmp_path / "deux.xlsx"
+    outcome = export_financeurs([first, second], both, today=DEMO_TODAY)
+    about = [(a.sheet, a.row) for a in outcome.anomalies]
+    assert ("ml2.xlsx › Candidats", 2) in about and ("ml2.xlsx › Candidats", 3) in about
+    assert sum(1 for a in outcome.anomalies if a.sheet == "ml2.xlsx › Financements") == len(HOSTILE)
+
+    def synthesis(path):
+        return [row for row in load_workbook(path)["Synthèse"].iter_rows(values_only=True)]
+
+    assert synthesis(alone)[4:] == synthesis(both)[4:]  # same figures, only the origin note differs
+    assert load_workbook(both)["Participants"].max_row == load_workbook(alone)["Participants"].max_row
+
+
+def test_the_export_never_overwrites_a_ccc_workbook(tmp_path, demo_copy):
+    with pytest.raises(CommandError, match="classeur ccc-xl"):
+        export_financeurs([demo_copy], demo_copy, today=DEMO_TODAY)
+    other = shutil.copy2(demo_copy, tmp_path / "autre.xlsx")
+    with pytest.raises(CommandError, match="classeur ccc-xl"):
+        export_financeurs([demo_copy], other, today=DEMO_TODAY)
+
+
+def test_libreoffice_shows_the_computed_figures(tmp_path, demo_copy):
+    export = tmp_path / "financeurs.xlsx"
+    export_financeurs([demo_copy], export, today=DEMO_TODAY)
+    with open_workbook(demo_copy, write=False) as book:
+        from ccc_xl.commands import read_sources
+
+        results = ind.compute(read_sources(book), DEMO_TODAY)
+    shown = libreoffice_sheets(export, tmp_path / "csv", names=SHEETS)
+    assert set(shown) == set(SHEETS)
+    labels = {i.label for i in results.indicators}
+    header = next(row for row in shown["Synthèse"] if row and row[0] == ind.LABEL)
+    rows = [row for row in shown["Synthèse"] if row and row[0] in labels]  # in the sheet's order
+    assert [row[0] for row in rows] == [i.label for i in results.indicators]
+    checked = 0
+    for indicator, row in zip(results.indicators, rows):
+        if indicator.kind == ind.MONEY:
+            continue  # money formats depend on LibreOffice's locale
+        for column in results.columns:
+            value = results.value(column, indicator.key)
+            expected = "" if value is None else (f"{round(100 * value)}%" if indicator.kind == ind.RATE else str(value))
+            assert row[header.index(column)] == expected, (indicator.label, column)
+            checked += 1
+    assert checked > 200
+    cumulative = results.value(results.cumulative, "participants")
+    assert results.cumulative == "Cumul 2019–2026" and cumulative == 46  # the demo's held sessions
+    assert next(row for row in rows if row[0] == "Participants")[header.index(results.cumulative)] == str(cumulative)
+    participants = shown["Participants"]
+    assert sum(1 for row in participants if row and re.fullmatch(r"P\d{4}", row[0])) == cumulative
+
+
+def test_purged_sessions_keep_their_age_band_in_the_export(tmp_path, demo_copy):
+    from ccc_xl.commands import purger, run_on_file
+
+    run_on_file(demo_copy, "purger", purger, before=2022, confirm=True, today=DEMO_TODAY)
+    export = tmp_path / "financeurs.xlsx"
+    export_financeurs([demo_copy], export, today=DEMO_TODAY)
+    ws = load_workbook(export)["Participants"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and re.fullmatch(r"P\d{4}", str(r[0]))]
+    header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Code")
+    bands = {r[header.index("Session")]: set() for r in rows}
+    for r in rows:
+        bands[r[header.index("Session")]].add(r[header.index("Tranche d'âge")])
+    assert bands[2019] and bands[2021]  # purged: birth dates are gone, the bands the purge kept remain
+    assert all(band in {label for *_, label in c.AGE_BANDS} for year in (2019, 2021) for band in bands[year])

@@ -1,0 +1,201 @@
+"""Indicators: known answers on small workbooks, the demo's published figures, the sheet and the CLI."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl import indicators as ind
+from ccc_xl.commands import indicateurs, read_sources, run_on_file
+from ccc_xl.workbook.file import open_workbook
+
+from conftest import DEMO_TODAY, workbook_with
+
+TODAY = dt.date(2025, 6, 30)
+D = dt.date
+
+
+def session(year, start, end=None):
+    return {"year": year, "coaching_start": start, "coaching_end": end}
+
+
+def small_rows():
+    """2024 held, 2025 in progress on TODAY, 2027 in preparation; answers worked out by hand."""
+    return {
+        c.SESSIONS: [session(2024, D(2024, 3, 11), D(2024, 3, 15)), session(2025, D(2025, 3, 10), D(2025, 3, 14)),
+                     session(2027, D(2027, 3, 15))],
+        c.CANDIDATES: [
+            {"id": "A", "session": 2024, "last_name": "Durand", "first_name": "Ali", "retained": True},
+            {"id": "B", "session": 2024, "last_name": "Petit", "first_name": "Bo", "retained": True},
+            {"id": "C", "session": 2024, "last_name": "Roy", "first_name": "Cy", "retained": True},  # no follow-up at all
+            {"id": "D", "session": 2024, "last_name": "Sol", "first_name": "Dan", "retained": False},
+            {"id": "E", "session": 2025, "last_name": "Tao", "first_name": "Eva", "retained": True},
+            {"id": "F", "session": 2027, "last_name": "Uri", "first_name": "Fay", "retained": True},
+        ],
+        c.COMPANIES: [
+            {"id": "X", "session": 2024, "name": "X"}, {"id": "Y", "session": 2024, "name": "Y"},
+            {"id": "X", "session": 2025, "name": "X"}, {"id": "Z", "session": 2025, "name": "Z"},
+            {"id": "W", "session": 2027, "name": "W"},
+        ],
+        c.DEBRIEFING: [
+            {"session": 2024, "participant": "A", "company": "X", "type": "Parrainage"},
+            {"session": 2024, "participant": "A", "company": "Y", "type": "Conseil"},
+            {"session": 2025, "participant": "E", "company": "Z", "type": "Parrainage"},
+        ],
+        c.FOLLOWUP: [
+            {"participant": "A", "date": D(2024, 3, 20)}, {"participant": "A", "date": D(2024, 4, 10)},  # both month 0
+            {"participant": "A", "date": D(2024, 6, 20)},  # month 3
+            {"participant": "A", "date": D(2025, 5, 1)},  # after the year of follow-up
+            {"participant": "E", "date": D(2025, 4, 20)},  # month 1
+            {"participant": "E", "date": D(2025, 6, 20)},  # month 3, not over on TODAY
+        ],
+        c.PATHWAYS: [
+            {"participant": "A", "adjustment_granted": True, "adjustment_type": "Semi-liberté", "release_date": D(2024, 9, 1),
+             "relay": "ML Niort", "relay_contact_date": D(2024, 8, 15), "situation_6m": "Formation", "situation_1y": "Formation"},
+            {"participant": "B", "adjustment_granted": False, "release_date": D(2024, 10, 1), "relay": "ML",
+             "relay_contact_date": D(2024, 11, 1), "situation_1y": "Sans nouvelles"},
+            {"participant": "E", "release_date": D(2025, 9, 1)},
+        ],
+        c.FUNDING: [
+            {"session": 2024, "funder": "SPIP", "amount": 6000}, {"session": 2024, "funder": "FIPD", "amount": 3000},
+            {"session": 2025, "funder": "SPIP", "amount": 5000}, {"session": 2027, "funder": "SPIP", "amount": 9999},
+        ],
+    }
+
+
+def compute(path, today=TODAY, until=None):
+    with open_workbook(path, write=False) as book:
+        return ind.compute(read_sources(book), today, until)
+
+
+def test_each_indicator_on_a_small_workbook(tmp_path):
+    results = compute(workbook_with(tmp_path / "w.xlsx", small_rows()))
+    assert results.years == [2024, 2025]  # 2027 has not started: not a held session
+    y24, y25, total = results.values["2024"], results.values["2025"], results.values[results.cumulative]
+    assert (y24["sessions"], y25["sessions"], total["sessions"]) == (1, 1, 2)
+    assert (y24["candidats"], y24["participants"], total["participants"]) == (4, 3, 4)
+    assert (y24["entreprises"], y25["entreprises"], total["entreprises"]) == (2, 2, 3)  # X both years counts once
+    assert (y24["propositions_parrainage"], y24["propositions_conseil"], total["propositions_parrainage"]) == (1, 1, 2)
+    # One-year situation: A training (positive), B "Sans nouvelles" (known, not positive), C and E unknown.
+    assert (y24["situation_1an_connue"], y24["situation_1an_inconnue"], y24["sorties_positives_1an"]) == (2, 1, 1)
+    assert y24["taux_sorties_positives_1an"] == 0.5 and y24["part_formation"] == 1.0 and y24["part_emploi"] == 0.0
+    assert y25["taux_sorties_positives_1an"] is None and y25["situation_1an_inconnue"] == 1
+    assert (total["situation_1an_inconnue"], total["taux_sorties_positives_1an"]) == (2, 0.5)
+    assert (y24["amenagements"], y24["amenagements_semi_liberte"], total["taux_amenagements"]) == (1, 1, 0.25)
+    assert (y24["situation_6m_formation"], y24["situation_6m_inconnue"]) == (1, 2)
+    # Follow-up: 2024 participants have 12 months each, only A met (months 0 and 3); E has 3 months over, met in month 1.
+    assert (y24["mois_suivi"], y24["mois_suivi_tenus"]) == (36, 2)
+    assert (y25["mois_suivi"], y25["mois_suivi_tenus"]) == (3, 1)
+    assert total["taux_suivi_mensuel"] == 3 / 39
+    # Relay: A found one before release, B after; E is not released yet.
+    assert (total["liberes"], total["relais_avant_liberation"], total["taux_relais_avant_liberation"]) == (2, 1, 0.5)
+    assert (y24["financement_spip"], y24["financement_fipd"], y25["financement_fipd"]) == (6000, 3000, 0)
+    assert (y24["cout_par_participant"], total["budget_total"], total["cout_par_participant"]) == (3000, 14000, 3500)
+
+
+def test_a_later_computation_date_counts_the_session_once_started(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", small_rows())
+    later = compute(path, today=D(2027, 4, 1))
+    assert later.years == [2024, 2025, 2027] and later.values[later.cumulative]["participants"] == 5
+    assert compute(path, today=D(2027, 4, 1), until=2024).years == [2024]
+
+
+def test_the_demo_gives_the_published_figures(demo_copy):
+    def cli(*options):
+        done = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(demo_copy), "--json", *options],
+                              capture_output=True, text=True, check=True)
+        return json.loads(done.stdout)
+
+    everything = cli("--date", DEMO_TODAY.strftime("%d/%m/%Y"))["cumul"]
+    assert everything["periode"] == "Cumul 2019–2026"  # the session in preparation (2027) is not counted
+    figures = cli("--date", DEMO_TODAY.strftime("%d/%m/%Y"), "--jusqu-a", "2023")
+    total = figures["cumul"]
+    assert total["periode"] == "Cumul 2019–2023"
+    assert (total["sessions"], total["participants"], total["entreprises"]) == (4, 30, 35)
+    assert round(100 * total["taux_sorties_positives_1an"]) == 60
+    assert (round(100 * total["part_formation"]), round(100 * total["part_emploi"])) == (44, 56)
+    assert sorted(figures["annees"]) == ["2019", "2021", "2022", "2023"]
+    assert sum(y["participants"] for y in figures["annees"].values()) == 30
+    first_three = cli("--jusqu-a", "2022")["cumul"]
+    assert (first_three["participants"], first_three["amenagements"]) == (20, 11)
+
+
+def test_the_sheet_holds_numbers_definitions_and_a_chart(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", small_rows())
+    outcome = run_on_file(path, "indicateurs", indicateurs, today=TODAY)
+    ws = load_workbook(path)[c.INDICATORS_SHEET.name]
+    assert not [cell.coordinate for row in ws.iter_rows() for cell in row if cell.data_type == "f"]
+    rows = {row[0]: row for row in ws.iter_rows(values_only=True) if row[0]}
+    header = rows[ind.LABEL]
+    assert list(header[:5]) == ["Indicateur", "2024", "2025", "Cumul 2024–2025", "Définition"]
+    assert rows["Participants"][1:4] == (3, 1, 4) and rows["Participants"][4]
+    assert rows["Taux de sorties positives à 1 an"][1:4] == (0.5, None, 0.5)
+    assert len(ws._charts) == 1
+    assert any("30/06/2025" in str(cell.value) for cell in ws["A"][:4])  # date of computation
+    printed = "\n".join(outcome.lines)
+    assert "Participants" in printed and "50 %" in printed
+
+
+def frames_for(assignments):
+    """Sources built directly from DataFrames: (year, retained, situation, company id) per candidate."""
+    years = sorted({a[0] for a in assignments})
+    sessions = pd.DataFrame({"year": pd.array(years, dtype="Int64"), "institution": None,
+                             "coaching_start": pd.to_datetime([D(y, 3, 1) for y in years]),
+                             "coaching_end": pd.to_datetime([D(y, 3, 5) for y in years]),
+                             "interviews_per_participant": pd.array([None] * len(years), dtype="Int64")})
+    ids = [f"P{i}" for i in range(len(assignments))]
+    candidates = pd.DataFrame({"id": ids, "session": pd.array([a[0] for a in assignments], dtype="Int64"),
+                               "retained": pd.array([a[1] for a in assignments], dtype="boolean")})
+    pathways = pd.DataFrame({"participant": ids, "adjustment_granted": pd.array([None] * len(ids), dtype="boolean"),
+                             "adjustment_type": None, "release_date": pd.NaT, "relay": None, "relay_contact_date": pd.NaT,
+                             "situation_6m": None, "situation_1y": [a[2] for a in assignments]})
+    companies = pd.DataFrame({"id": [a[3] for a in assignments], "session": pd.array([a[0] for a in assignments], dtype="Int64")})
+    empty = {t: pd.DataFrame(columns=t.keys) for t in (c.DEBRIEFING, c.FOLLOWUP, c.FUNDING)}
+    empty[c.FOLLOWUP]["date"] = pd.to_datetime(empty[c.FOLLOWUP]["date"])
+    frames = {c.SESSIONS.name: sessions, c.CANDIDATES.name: candidates, c.PATHWAYS.name: pathways,
+              c.COMPANIES.name: companies, **{t.name: f for t, f in empty.items()}}
+    return ind.Sources.single(frames)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([2019, 2021, 2022]), st.booleans(),
+                          st.sampled_from([None, *c.SITUATIONS]), st.sampled_from(["E1", "E2", "E3", "E4"])), min_size=1, max_size=25))
+def test_cumulative_pools_the_years(assignments):
+    results = ind.compute(frames_for(assignments), D(2024, 1, 1))
+    total = results.values[results.cumulative]
+    yearly = [results.values[str(y)] for y in results.years]
+    for key in ("participants", "sorties_positives_1an", "situation_1an_inconnue", "situation_1an_connue", "candidats"):
+        assert total[key] == sum(y[key] for y in yearly)
+    assert max(y["entreprises"] for y in yearly) <= total["entreprises"] <= sum(y["entreprises"] for y in yearly)
+    assert total["entreprises"] == len({a[3] for a in assignments})
+    known = total["situation_1an_connue"]
+    if known:
+        assert total["taux_sorties_positives_1an"] == total["sorties_positives_1an"] / known
+    else:
+        assert total["taux_sorties_positives_1an"] is None
+
+
+def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp_path):
+    from docx import Document
+
+    from ccc_xl.commands import bilan
+
+    rows = small_rows()
+    rows[c.FUNDING].append({"session": 2024, "funder": "Fonds <Spécial> & Cie", "amount": 1000})
+    path = workbook_with(tmp_path / "w.xlsx", rows)
+    with open_workbook(path, write=False) as book:
+        outcome = bilan(book, year=2024, output=tmp_path / "bilan.docx", today=TODAY)
+    doc = Document(outcome.paths[0])
+    cells = {row.cells[0].text: [cell.text for cell in row.cells] for row in doc.tables[0].rows}
+    assert cells["Participants"] == ["Participants", "3", "3"]  # until 2024: the cumulative is 2024 alone
+    assert cells["Financement Fonds <Spécial> & Cie"][1] == "1\u202f000 €"
+    assert cells["Taux de sorties positives à 1 an"][1] == "50 %"
+    assert len(doc.inline_shapes) == 1
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert c.POSITIVE_EXIT_RULE in text and "Coût par participant : Budget total / participants." in text

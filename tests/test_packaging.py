@@ -1,0 +1,25 @@
+"""What `pip install` ships: every sub-package, the add-in and the Word templates."""
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_subpackage_is_declared():
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "ccc_xl").rglob("__init__.py")}
+    assert found <= declared, f"à ajouter dans pyproject.toml : {sorted(found - declared)}"
+
+
+def test_the_wheel_carries_the_addin_and_the_templates(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "ccc_xl/data/ccc-xl.xlam" in names
+    templates = {p.name for p in (ROOT / "templates").glob("*.docx")}
+    assert templates and {f"ccc_xl/templates/{t}" for t in templates} <= names
