@@ -63,6 +63,8 @@ def render(results: ind.Results, year: int, institutions: str, output: Path, tem
         raise CommandError(f"La session {year} n'est pas une session tenue à la date de calcul (sessions tenues : {held}).")
     if not template.exists():
         raise CommandError(f"Modèle introuvable : {template}. Lancez scripts/build_bilan_template.py.")
+    if not output.parent.is_dir():
+        raise CommandError(f"Le dossier « {output.parent} » n'existe pas.")
     doc = DocxTemplate(template)
     values = context(results, year, institutions)
     values["graphique"] = InlineImage(doc, chart_png(results), width=Cm(15))
