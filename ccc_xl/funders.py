@@ -94,6 +94,8 @@ def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicate
         institution[["source", "year", "inst"]].drop_duplicates(["source", "year"]),
         left_on=["source", "session"], right_on=["source", "year"], how="left",
     ).drop(columns="year")
+    if funding.empty:  # no funding yet (a new workbook): nothing to deduplicate
+        return funding.drop(columns="inst")
     key = funding[["inst", "session"]].astype(str).agg("|".join, axis=1) + "|" + funding.funder.map(lambda f: normalise(str(f))) + "|" + funding.amount.astype(str)
     twice = key.duplicated() & ~funding.assign(key=key).duplicated(["key", "source"])
     for row in funding[twice].itertuples():
