@@ -147,6 +147,8 @@ def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.
 def companies_frame(src: ind.Sources, keys: pd.MultiIndex) -> pd.DataFrame:
     """Distinct companies by domain (rows) and type (columns): counts only, no name or contact."""
     companies = src[c.COMPANIES][ind.in_sessions(src[c.COMPANIES], keys)].drop_duplicates("id")
+    if companies.empty:  # no session held yet: an empty table rather than a crosstab without margins
+        return pd.DataFrame(columns=["Domaine", "Total"])
     companies = companies.assign(type=companies.type.fillna(UNKNOWN), domain=companies.domain.fillna(UNKNOWN))
     table = pd.crosstab(companies.domain, companies.type, margins=True, margins_name="Total")
     order = [t for t in (*c.COMPANY_TYPES, UNKNOWN) if t in table.columns] + ["Total"]
