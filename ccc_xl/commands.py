@@ -401,7 +401,8 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     results = ind.compute(sources, today or dt.date.today(), until=year)
     institutions = sources[c.SESSIONS].institution.dropna().unique()
     written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
-    return Outcome("bilan", f"Bilan {year} écrit : {written}", paths=[str(written)])
+    # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
+    return Outcome("bilan", f"Bilan {year} écrit : {written}", anomalies=list(book.anomalies), paths=[str(written)])
 
 
 # --- The demo runs every step, in the order of the year -------------------------------------
