@@ -63,6 +63,7 @@ class Case:
 
 
 PLANNING = ("rotations", "rotations-verifier")  # commands that need participants and companies
+SESSION = (*PLANNING, "documents", "bilan")  # commands that work on one session
 
 
 def small_rows() -> dict[c.Table, list[dict]]:
@@ -518,7 +519,7 @@ CASES: tuple[Case, ...] = (
     Case("entete-facultatif-renomme", "En-tête facultatif « Observations » renommé « Remarques ».",
          edited(_rename_header(c.CANDIDATES, "notes", "Remarques"))),
     Case("entete-calcule-renomme", "En-tête de colonne calculée « Binôme » renommé.",
-         edited(_rename_header(c.COMPANIES, "pair", "Binôme retenu")), refused=True, where=("Entreprises", "« Binôme »")),
+         edited(_rename_header(c.COMPANIES, "pair", "Binôme retenu")), refused=(*SESSION, "indicateurs", "export-financeurs"), where=("Entreprises", "« Binôme »")),
     Case("entete-duplique", "Deux colonnes « ID » dans le tableau des candidats.",
          edited(_rename_header(c.CANDIDATES, "notes", "ID")), refused=True, where=("Candidats", "« ID »")),
     Case("entetes-casse-espaces", "En-têtes en majuscules, minuscules et espaces en trop.", edited(_header_spacing)),
@@ -532,8 +533,8 @@ CASES: tuple[Case, ...] = (
     Case("50000-lignes-vides", "50 000 lignes vides mais mises en forme dans le tableau des candidats.", edited(_blank_formatted_rows)),
     # Empty tables
     Case("classeur-vierge", "Classeur vierge créé par « ccc-xl nouveau ».", lambda p: create_workbook(p, overwrite=True),
-         refused=True, where=("Sessions",)),
-    Case("sessions-vide", "Tableau des sessions vide.", with_rows(_empty_table(c.SESSIONS)), refused=True, where=("Sessions",)),
+         refused=SESSION),
+    Case("sessions-vide", "Tableau des sessions vide.", with_rows(_empty_table(c.SESSIONS)), refused=SESSION),
     Case("candidats-vide", "Tableau des candidats vide.", with_rows(_empty_table(c.CANDIDATES)), refused=PLANNING),
     Case("aucun-retenu", "Aucun candidat retenu pour la session.", with_rows(_no_participant), refused=PLANNING),
     Case("aucune-entreprise", "Aucune entreprise inscrite pour la session.", with_rows(_no_company), refused=PLANNING),
@@ -560,7 +561,7 @@ CASES: tuple[Case, ...] = (
     Case("emoji-rtl", "Emoji, arabe, hébreu, caractère de contrôle bidirectionnel dans les noms.", with_rows(_emoji_rtl)),
     Case("caracteres-xml", "Caractères & < > \" ' et « ]]> » dans les noms.", with_rows(_xml_specials)),
     Case("espaces-insecables", "Espaces insécables, tabulations et espaces autour des ID et de l'année.", with_rows(_whitespace)),
-    Case("annee-en-lettres", "Année de session écrite en lettres.", with_rows(_no_session_year), refused=True,
+    Case("annee-en-lettres", "Année de session écrite en lettres.", with_rows(_no_session_year), refused=(*PLANNING, "documents"),
          where=("Sessions", "Année"), table=c.SESSIONS),
     Case("id-vides", "ID de candidat et d'entreprise vides.", with_rows(_blank_ids), where=("Candidats", "ID"), refused=("rotations",)),
     Case("id-candidat-duplique", "Deux candidats avec le même ID.", with_rows(_duplicate_ids), where=("Candidats", "ID"), refused=("rotations",)),

@@ -37,12 +37,21 @@ class CommandRow:
     modules: tuple[str, ...] = ()  # what the command imports beyond the CLI (scripts/bench.py)
 
 
+TODAY = "26/11/2026"  # the corpus's demo date: dated alerts stay the same every day
+
 COMMANDS: tuple[CommandRow, ...] = (
     CommandRow("rotations", lambda wb, out: ["rotations", str(wb)], modules=("ccc_xl.rotation",)),
     CommandRow("rotations-verifier", lambda wb, out: ["rotations", "--verifier", str(wb)], modules=("ccc_xl.rotation",)),
     CommandRow("documents", lambda wb, out: ["documents", str(wb), "--dossier", str(out),
                                              "--type", "emargement", "--type", "convocation-entretiens"],
                modules=("ccc_xl.documents", "ccc_xl.word")),
+    CommandRow("eligibilite", lambda wb, out: ["eligibilite", str(wb)], modules=("ccc_xl.eligibility",)),
+    CommandRow("suivi", lambda wb, out: ["suivi", str(wb), "--au", TODAY], modules=("ccc_xl.followup",)),
+    CommandRow("indicateurs", lambda wb, out: ["indicateurs", str(wb), "--date", TODAY], modules=("ccc_xl.indicators",)),
+    CommandRow("export-financeurs", lambda wb, out: ["export-financeurs", str(wb), "-o", str(out / "export.xlsx"),
+                                                     "--date", TODAY], modules=("ccc_xl.funders",)),
+    CommandRow("bilan", lambda wb, out: ["bilan", str(wb), "--annee", "2023", "-o", str(out / "bilan.docx"),
+                                         "--date", TODAY], modules=("ccc_xl.bilan",)),
 )
 
 ADVISER_SHEETS_SKIPPED = {g.name for g in c.GENERATED_SHEETS} | {c.JOURNAL.sheet}

@@ -55,6 +55,7 @@ def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
     work = tmp_path / "dossier"
     shutil.copytree(corpus / case.name, work)
     path, out = work / WORKBOOK, tmp_path / "sortie"
+    out.mkdir()
     original = path.read_bytes() if path.is_file() else None
 
     result = CliRunner().invoke(main, command.args(path, out))
