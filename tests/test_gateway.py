@@ -129,3 +129,9 @@ def test_a_cleared_row_loses_its_stale_computed_values_but_other_rows_keep_their
     column = c.CANDIDATES.headers.index("Éligibilité") + 1
     ws = load_workbook(path)["Candidats"]
     assert ws.cell(2, column).value == "Éligible" and ws.cell(4, column).value is None
+
+
+def test_a_generated_table_not_made_yet_says_to_run_its_step_first(blank):
+    with pytest.raises(CommandError, match="ne contient pas encore le tableau tblEntretiens : lancez d'abord"):
+        with open_workbook(blank, write=False) as book:
+            book.read(c.INTERVIEWS)

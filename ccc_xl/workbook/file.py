@@ -22,7 +22,7 @@ from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
 from . import integrity
 from .content import SheetContent
-from .gateway import Backend, RawTable, Workbook, excel_value
+from .gateway import Backend, RawTable, Workbook, excel_value, missing_table
 from .layout import put, render_sheet, style_data_cell
 
 BACKUP_FOLDER = "Sauvegardes ccc-xl"
@@ -81,13 +81,7 @@ class FileBackend(Backend):
         for ws in self.wb.worksheets:
             if table.name in ws.tables:
                 return ws, ws.tables[table.name]
-        if table.sheet in self.wb.sheetnames:
-            raise CommandError(
-                f"La feuille « {table.sheet} » ne contient plus le tableau Excel {table.name} "
-                "(il a peut-être été converti en plage). Sélectionnez les données puis Insertion > Tableau, "
-                f"et nommez-le {table.name}."
-            )
-        raise CommandError(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
+        raise missing_table(table, self.wb.sheetnames)
 
     def _values(self, ws):
         """The sheet to read values from: cached results when the adviser typed formulas."""

@@ -34,6 +34,22 @@ class RawTable:
     first_column: int  # Excel column number (1-based) of the table's first column
 
 
+def missing_table(table: Table, sheet_names: list[str]) -> CommandError:
+    """The French refusal when a backend cannot find an Excel Table, saying what to do."""
+    if table.generated and table is not JOURNAL and table.sheet in sheet_names:
+        return CommandError(
+            f"La feuille « {table.sheet} » ne contient pas encore le tableau {table.name} : lancez d'abord "
+            "la commande qui la produit (voir l'onglet Accueil)."
+        )
+    if table.sheet in sheet_names:
+        return CommandError(
+            f"La feuille « {table.sheet} » ne contient plus le tableau Excel {table.name} "
+            "(il a peut-être été converti en plage). Sélectionnez les données puis Insertion > Tableau, "
+            f"et nommez-le {table.name}."
+        )
+    return CommandError(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
+
+
 class Backend(ABC):
     """Raw access to one workbook. Implementations: `file.FileBackend`, `live.LiveBackend`."""
 

@@ -19,7 +19,7 @@ from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
 from . import layout
 from .content import Block, Chart, SheetContent
-from .gateway import Backend, RawTable
+from .gateway import Backend, RawTable, missing_table
 from .layout import excel_cell_value
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -58,13 +58,7 @@ class LiveBackend(Backend):
             for xl_table in sheet.tables:
                 if xl_table.name == table.name:
                     return sheet, xl_table
-        if table.sheet in [s.name for s in self.xlbook.sheets]:
-            raise CommandError(
-                f"La feuille « {table.sheet} » ne contient plus le tableau Excel {table.name} "
-                "(il a peut-être été converti en plage). Sélectionnez les données puis Insertion > Tableau, "
-                f"et nommez-le {table.name}."
-            )
-        raise CommandError(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
+        raise missing_table(table, [s.name for s in self.xlbook.sheets])
 
     def read_table(self, table: Table) -> RawTable:
         sheet, xl_table = self._find(table)
