@@ -85,13 +85,14 @@ def nouveau(path, overwrite: bool = False, module_excel: bool = False) -> Outcom
     return outcome
 
 
-def _documents_folder(book: Workbook, out_dir) -> Path:
-    """Where documents go: ``out_dir``, else a folder next to the workbook file."""
+def documents_folder(book: Workbook, out_dir=None) -> Path:
+    """Where documents go: ``out_dir``, else the contract's folder next to the workbook file."""
     if out_dir is not None:
         return Path(out_dir)
     path = getattr(book.backend, "path", None)
     if path is None:
-        raise CommandError("Indiquez le dossier où produire les documents.")
+        raise CommandError("Enregistrez d'abord le classeur sur votre ordinateur (il n'a pas encore de dossier), "
+                           "ou indiquez le dossier où produire les documents.")
     return Path(path).resolve().parent / c.DOCUMENTS_FOLDER
 
 
@@ -118,7 +119,7 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
     year = select_session(sessions, session)
     ids = set(session_rows(candidates, year)["id"])
-    folder = _documents_folder(book, out_dir)
+    folder = documents_folder(book, out_dir)
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),

@@ -31,13 +31,12 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
-from .parsing import normalise as _normalise
+from .parsing import normalise
 from .report import Anomaly
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
@@ -50,12 +49,6 @@ PRIORITY_RULE = (
     "début de l'action, puis date de sortie prévisible), puis date de candidature la plus ancienne, "
     "puis ID."
 )
-
-
-@lru_cache(maxsize=4096)
-def normalise(text: str) -> str:
-    """`parsing.normalise`, remembered: the same institutions and departments repeat on every row."""
-    return _normalise(text)
 
 
 def _header(key: str) -> str:

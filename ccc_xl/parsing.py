@@ -29,8 +29,10 @@ class Unreadable(ValueError):
     """A cell whose content cannot be read as the column's type; the message is French."""
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """Case-, accent- and spacing-insensitive form used to compare words and headers."""
+    """Case-, accent- and spacing-insensitive form used to compare words and headers (remembered:
+    the same headers, list values and institutions repeat on every row)."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().replace("’", "'").split())

@@ -5,23 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from ..contract import DOCUMENTS_FOLDER, HOME_SHEET, HOME_TEXT
+from ..contract import HOME_SHEET, HOME_TEXT
 from ..report import CommandError, Outcome
-
-
-def documents_folder(workbook_path: Path) -> Path:
-    """Where generated documents of a workbook go: a folder beside it (see contract)."""
-    return Path(workbook_path).parent / DOCUMENTS_FOLDER
 
 
 def open_documents_folder(book) -> Outcome:
     """Open the documents folder of the workbook in the file explorer (Finder on macOS)."""
-    path = book.backend.path
-    if path is None:
-        raise CommandError("Enregistrez d'abord le classeur sur votre ordinateur : il n'a pas encore de dossier.")
-    folder = documents_folder(path)
+    from ..commands import documents_folder  # the same folder the Documents button writes into
+
+    folder = documents_folder(book)
     if not folder.is_dir():
         raise CommandError(f"Aucun document n'a encore été produit pour ce classeur (dossier « {folder} » absent) : cliquez d'abord sur « Documents ».")
     if sys.platform.startswith("win"):
