@@ -314,6 +314,10 @@ class Table:
                 return col
         raise KeyError(f"{self.name} has no column {key!r}")
 
+    def quoted(self, key: str) -> str:
+        """A column's header in French quotes, for messages that send the adviser to it."""
+        return f"« {self.column(key).header} »"
+
     @property
     def keys(self) -> list[str]:
         return [c.key for c in self.columns]
@@ -366,6 +370,8 @@ SESSIONS = Table(
         time("day_start", "Heure de début"),
         time("lunch_start", "Début pause déjeuner"),
         time("lunch_end", "Fin pause déjeuner"),
+        time("day_end", "Heure de fin",
+             help="Heure à laquelle les entretiens doivent être terminés (17:30 par défaut)."),
         integer("rooms", "Salles"),
         integer("max_consecutive", "Entretiens consécutifs max"),
         integer("grand_oral_minutes", "Passage Grand Oral (min)"),
@@ -797,8 +803,7 @@ SESSION_DEFAULTS = {
     "rooms": 6,
     "max_consecutive": 2,
     "grand_oral_minutes": 10,
-    # Interview day and Grand Oral times when the session leaves them blank. The day has no end
-    # column in Sessions: interviews must be over by ``day_end``.
+    # Interview day and Grand Oral times when the session leaves them blank.
     "day_start": dt.time(9, 0),
     "lunch_start": dt.time(12, 0),
     "lunch_end": dt.time(13, 30),

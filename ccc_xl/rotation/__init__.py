@@ -12,6 +12,8 @@ from typing import Mapping
 
 import pandas as pd
 
+from ccc_xl import contract
+
 from .baseline import cyclic_schedule
 from .binomes import form_binomes, recorded_binomes
 from .check import check_schedule, interviews_from_frame
@@ -41,15 +43,16 @@ class Rotation:
         if not self.schedule.optimal:
             lines += list(self.schedule.stages)
         if self.baseline is not None:
-            lines.append(f"Rotation cyclique simple, pour comparaison : {self.baseline.slots} créneaux, "
-                         f"{self.baseline.relevant} rencontres dans le domaine visé.")
+            b = self.baseline
+            lines.append(f"Rotation cyclique simple, pour comparaison : {b.slots} créneaux, {b.relevant} "
+                         f"rencontres dans le domaine visé, variété {b.variety}, écart de charge "
+                         f"{b.imbalance}, {b.gaps} créneaux d'attente ; le planning fait au moins "
+                         "aussi bien sur chacun de ces critères.")
         lines.append(f"Calcul : {self.schedule.seconds:.1f} s.")
         return lines
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Displayed frames by generated sheet name (Binômes, Entretiens, Planning, Grand Oral)."""
-        from ccc_xl import contract
-
         interviews = self.schedule.interviews
         return {
             contract.BINOMES_SHEET.name: binomes_frame(self.instance, interviews),
@@ -85,8 +88,9 @@ def build_instance(participants: pd.DataFrame, companies: pd.DataFrame,
         raise RotationError([problem_text(p) for p in problems], problems)
     binomes = recorded_binomes(firms) if recorded else form_binomes(firms)
     if recorded and not binomes:
-        raise RotationError(["Aucun binôme enregistré dans la feuille « Entreprises » (colonne "
-                             "« Binôme ») : lancez d'abord les rotations."])
+        raise RotationError([f"Aucun binôme enregistré dans la feuille « {contract.COMPANIES.sheet} » "
+                             f"(colonne {contract.COMPANIES.quoted('pair')}) : lancez d'abord les "
+                             "rotations."])
     return Instance(tuple(people), tuple(binomes), Params.from_mapping(session))
 
 
@@ -95,9 +99,7 @@ def plan_rotations(participants: pd.DataFrame, companies: pd.DataFrame,
     """Form the binômes, schedule the interviews, order the Grand Oral; RotationError if impossible."""
     instance = build_instance(participants, companies, session)
     schedule = solve_schedule(instance, time_limit)
-    baseline = cyclic_schedule(instance)
-    return Rotation(instance, schedule, grand_oral_order(instance),
-                    evaluate(instance, baseline) if baseline else None)
+    return Rotation(instance, schedule, grand_oral_order(instance), schedule.baseline)
 
 
 def verify_rotations(participants: pd.DataFrame, companies: pd.DataFrame,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 
-from .model import Instance, hhmm, lower_bound_slots
+from ccc_xl.contract import CANDIDATES, SESSIONS
+
+from .model import LATEST_ADVISED_END, Instance, hhmm, lower_bound_slots
 
 
 def max_interviews(instance: Instance, p: int) -> int:
@@ -32,19 +34,21 @@ def precheck(instance: Instance) -> list[str]:
     need, params = instance.required, instance.params
     n_people, n_binomes, n_slots = len(instance.participants), len(instance.binomes), len(instance.slots)
     if not n_people:
-        return ["Aucun participant retenu : cochez « Retenu » pour les participants de la session."]
+        return [f"Aucun participant retenu : cochez {CANDIDATES.quoted('retained')} pour les participants de "
+                "la session."]
     if n_binomes < need:
         companies = sum(len(b.companies) for b in instance.binomes)
         return [f"Il n'y a que {n_binomes} binôme(s) ({companies} entreprise(s)) pour {need} entretiens "
                 f"par participant : il faut au moins {need} binômes, soit au moins {2 * need} "
-                "entreprises ; inscrivez d'autres entreprises ou baissez « Entretiens par participant »."]
+                "entreprises ; inscrivez d'autres entreprises ou baissez "
+                f"{SESSIONS.quoted('interviews_per_participant')}."]
     if params.rooms < 1:
-        return ["Aucune salle n'est prévue : indiquez au moins 1 salle dans « Salles »."]
+        return [f"Aucune salle n'est prévue : indiquez au moins 1 salle dans {SESSIONS.quoted('rooms')}."]
     if n_slots < need:
         return [f"La journée ne compte que {n_slots} créneau(x) de {params.interview_minutes} min entre "
                 f"{hhmm(params.day_start)} et {hhmm(params.day_end)} : il faut au moins {need} "
-                "créneaux ; commencez plus tôt, raccourcissez les entretiens, le battement ou la pause "
-                "déjeuner."]
+                f"créneaux ; commencez plus tôt, finissez plus tard ({SESSIONS.quoted('day_end')}), "
+                "raccourcissez les entretiens, le battement ou la pause déjeuner."]
     lower = lower_bound_slots(instance)
     if lower > n_slots:
         total, parallel = n_people * need, min(params.rooms, n_binomes)
@@ -58,7 +62,10 @@ def precheck(instance: Instance) -> list[str]:
                 advice.append(f"ajoutez {n_binomes - params.rooms} salle(s)")
         if rooms_needed > n_binomes:
             advice.append(f"formez au moins {rooms_needed} binômes")
-        advice.append("allongez la journée")
+        longest = instance.with_params(day_end=LATEST_ADVISED_END).slots
+        if len(longest) >= lower:
+            advice.append(f"indiquez {hhmm(longest[lower - 1].end)} ou plus tard dans "
+                          f"{SESSIONS.quoted('day_end')}")
         return [f"Il faut au moins {lower} créneaux pour {total} entretiens avec {parallel} entretiens "
                 f"en parallèle ; la journée n'en compte que {n_slots} : " + ", ou ".join(advice) + "."]
     reasons = []

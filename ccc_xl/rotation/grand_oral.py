@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from ccc_xl.contract import SESSIONS
+
 from .model import Instance, Participant, RotationError, hhmm
 
 LAST_MINUTE = 24 * 60
@@ -30,7 +32,7 @@ def grand_oral_order(instance: Instance) -> list[Passage]:
     length, first = params.grand_oral_minutes, params.grand_oral_start
     if length <= 0:
         raise RotationError(["La durée d'un passage au Grand Oral doit être d'au moins 1 minute "
-                             "(« Passage Grand Oral (min) »)."])
+                             f"({SESSIONS.quoted('grand_oral_minutes')})."])
     positions = (LAST_MINUTE - first) // length
     allowed = [[k for k in range(positions) if p.free(first + k * length, first + (k + 1) * length)]
                for p in people]
@@ -38,10 +40,11 @@ def grand_oral_order(instance: Instance) -> list[Passage]:
     if blocked:
         raise RotationError([f"{name} est indisponible pendant tout le Grand Oral (à partir de "
                              f"{hhmm(first)}) : réduisez ses indisponibilités ou avancez "
-                             "« Heure du Grand Oral »." for name in blocked])
+                             f"{SESSIONS.quoted('grand_oral_start')}." for name in blocked])
     if len(people) > positions:
         raise RotationError([f"Le Grand Oral ne peut pas accueillir {len(people)} passages de {length} "
-                             f"min entre {hhmm(first)} et minuit : avancez « Heure du Grand Oral »."])
+                             f"min entre {hhmm(first)} et minuit : avancez "
+                             f"{SESSIONS.quoted('grand_oral_start')}."])
     if not people:
         return []
     model = cp_model.CpModel()
@@ -62,7 +65,8 @@ def grand_oral_order(instance: Instance) -> list[Passage]:
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RotationError(["Aucun ordre de passage au Grand Oral ne respecte toutes les "
-                             "indisponibilités : réduisez-les ou avancez « Heure du Grand Oral »."])
+                             "indisponibilités : réduisez-les ou avancez "
+                             f"{SESSIONS.quoted('grand_oral_start')}."])
     order = sorted(range(len(people)), key=lambda i: solver.Value(pos[i]))
     return [Passage(rank, first + solver.Value(pos[i]) * length,
                     first + (solver.Value(pos[i]) + 1) * length, people[i])

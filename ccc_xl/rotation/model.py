@@ -34,12 +34,16 @@ class RotationError(Exception):
         self.problems = list(problems or [])
 
 
+LATEST = 23 * 60 + 59  # the latest time of day a cell can hold, in minutes
+LATEST_ADVISED_END = 19 * 60  # interviews in the prison are never advised to end later than this
+
+
 def to_minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
 def to_time(minutes: int) -> time:
-    minutes = min(minutes, 23 * 60 + 59)
+    minutes = min(minutes, LATEST)
     return time(minutes // 60, minutes % 60)
 
 
@@ -268,6 +272,7 @@ class Schedule:
     optimal: bool = False
     stages: tuple[str, ...] = ()  # per objective: how far from proven optimal, in French
     seconds: float = 0.0
+    baseline: Objectives | None = None  # the naive cyclic rotation's, when it succeeds
 
 
 def evaluate(instance: Instance, interviews) -> Objectives:
