@@ -312,7 +312,11 @@ def _purge_plan(book: Workbook, before: int, today: dt.date):
         except CommandError:
             if table in c.INPUT_TABLES or table is c.JOURNAL:
                 raise
-    return retention.plan_purge(frames, before, today)
+    plan = retention.plan_purge(frames, before, today)
+    for change in plan.changes:  # a renamed column would keep its names: refuse rather than half-purge
+        book.require_columns(change.table, retention.rewritten_columns(change.table),
+                             "ccc-xl ne pourrait pas y effacer les noms des détenus : rien n'a été pseudonymisé.")
+    return plan
 
 
 def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date | None = None) -> Outcome:

@@ -94,24 +94,38 @@ class PurgePlan:
         return lines
 
 
-def _word(value: str) -> re.Pattern:
-    return re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE)
+def _words(values: list[str]) -> re.Pattern | None:
+    """One pattern matching any of ``values`` as whole words, earlier values first where they overlap."""
+    values = [v for v in values if v]
+    if not values:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, values)) + r")(?!\w)", re.IGNORECASE)
 
 
-def _secrets(person: pd.Series) -> list[str]:
-    """What identifies a detainee inside free text: full names first, then each part."""
-    last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
-    found = [f"{first} {last}", f"{last} {first}", last, first, ecrou]
-    return [s for s in dict.fromkeys(found) if len(s.strip()) >= 2 and s != PSEUDONYMOUS_SURNAME]
+@dataclass(frozen=True)
+class Detainee:
+    """How a purged participant shows up in free text, compiled once for the whole purge."""
 
+    id: str
+    secrets: re.Pattern | None  # full names first, then each part, then the écrou number
+    telltales: re.Pattern | None  # what surely means this person: a full name or the écrou
 
-def scrub(text, secrets: list[str], code: str):
-    """``text`` with every whole-word occurrence of ``secrets`` replaced by ``code``."""
-    if not isinstance(text, str):
-        return text
-    for secret in secrets:
-        text = _word(secret).sub(code, text)
-    return text
+    @classmethod
+    def of(cls, pid: str, person: pd.Series) -> "Detainee":
+        last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
+        found = [f"{first} {last}", f"{last} {first}", last, first, ecrou]
+        secrets = [s for s in dict.fromkeys(found) if len(s.strip()) >= 2 and s != PSEUDONYMOUS_SURNAME]
+        telltales = [f"{first} {last}", f"{last} {first}", ecrou] if last and first else [ecrou]
+        return cls(pid, _words(secrets), _words(telltales))
+
+    def scrub(self, text):
+        """``text`` with every whole-word occurrence of a secret replaced by the ID."""
+        if not isinstance(text, str) or self.secrets is None:
+            return text
+        return self.secrets.sub(self.id, text)
+
+    def cited_in(self, text: str) -> bool:
+        return self.id in text or (self.telltales is not None and self.telltales.search(text) is not None)
 
 
 def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: set[str]) -> pd.Series:
@@ -129,7 +143,7 @@ def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: set[str]) 
     return owner
 
 
-def _replacement(table: c.Table, column: c.Column, row: pd.Series, code: str):
+def _replacement(table: c.Table, column: c.Column, row: dict, code: str):
     if column.key == "first_name":
         return code or None
     if column.key == "last_name":
@@ -139,44 +153,53 @@ def _replacement(table: c.Table, column: c.Column, row: pd.Series, code: str):
     return None
 
 
-def _table_change(table, frame, owner, people, session_of, starts) -> TableChange | None:
+def free_text_columns(table: c.Table) -> list[c.Column]:
+    """Adviser text columns that may quote a detainee's name (IDs are pseudonymous already)."""
+    return [col for col in table.input_columns
+            if col.kind is c.Kind.TEXT and not col.identifying and col.key not in ("id", "participant")]
+
+
+def rewritten_columns(table: c.Table) -> list[c.Column]:
+    """Every adviser column a purge rewrites in the rows of a purged session."""
+    return [col for col in table.input_columns if col.identifying] + free_text_columns(table)
+
+
+def _table_change(table, frame, owner, detainees, session_of, starts) -> TableChange | None:
     rows = frame[owner.notna()]
     if rows.empty:
         return None
     identifying = [col for col in table.input_columns if col.identifying]
-    free_text = [col for col in table.input_columns
-                 if col.kind is c.Kind.TEXT and not col.identifying and col.key not in ("id", "participant")]
+    free_text = free_text_columns(table)
+    records = list(zip(rows.index, rows.to_dict("records")))
     inputs = pd.DataFrame(index=rows.index)
     for col in identifying:
-        inputs[col.key] = [_replacement(table, col, row, owner[i]) for i, row in rows.iterrows()]
+        inputs[col.key] = [_replacement(table, col, row, owner[i]) for i, row in records]
     for col in free_text:
-        inputs[col.key] = [scrub(row[col.key], _secrets(people.loc[owner[i]]), owner[i])
-                           if owner[i] in people.index else row[col.key] for i, row in rows.iterrows()]
+        inputs[col.key] = [detainees[owner[i]].scrub(row[col.key]) if owner[i] in detainees
+                           else row[col.key] for i, row in records]
     computed = None
     if table is c.CANDIDATES:
         computed = pd.DataFrame({
             "age_band": [age_band(row["birth_date"], starts.get(row["session"])) if pd.notna(row["birth_date"])
-                         else frame.at[i, "age_band"] for i, row in rows.iterrows()],
+                         else row["age_band"] for _, row in records],
             "age_at_start": pd.array([None] * len(rows), dtype="Int64"),
             "reasons": [None] * len(rows),
         }, index=rows.index)
-    sessions = [session_of.get(owner[i]) if owner[i] else row.get("session") for i, row in rows.iterrows()]
+    sessions = [session_of.get(owner[i]) if owner[i] else row.get("session") for i, row in records]
     counts = pd.Series(sessions).dropna().astype(int).value_counts().to_dict()
     return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()})
 
 
-def _journal(journal: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee]) -> pd.DataFrame:
     """New messages of the Journal rows that cite a purged detainee (by ID, full name or écrou)."""
     changed = {}
     for i, message in journal["message"].items():
         if not isinstance(message, str):
             continue
         new = message
-        for pid, person in people.iterrows():
-            last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
-            telltales = [f"{first} {last}", f"{last} {first}", ecrou] if last and first else [ecrou]
-            if pid in new or any(t and _word(t).search(new) for t in telltales):
-                new = scrub(new, _secrets(person), pid)
+        for detainee in detainees.values():
+            if detainee.cited_in(new):
+                new = detainee.scrub(new)
         if new != message:
             changed[i] = new
     return pd.DataFrame({"message": pd.Series(changed, dtype=object)})
@@ -196,6 +219,7 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date) -> 
     candidates = frames[c.CANDIDATES.name]
     people = candidates[candidates["session"].isin(years)].drop_duplicates("id").set_index("id")
     session_of = people["session"].astype(int).to_dict()
+    detainees = {pid: Detainee.of(pid, person) for pid, person in people.iterrows()}
     starts = sessions.drop_duplicates("year").set_index("year")["coaching_start"].to_dict()
     changes = []
     for table in PURGED_TABLES:
@@ -203,9 +227,9 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date) -> 
         if frame is None or frame.empty:
             continue
         owner = _owner(table, frame, years, set(people.index))
-        change = _table_change(table, frame, owner, people, session_of, starts)
+        change = _table_change(table, frame, owner, detainees, session_of, starts)
         if change is not None:
             changes.append(change)
     journal = frames.get(c.JOURNAL.name)
-    journal_change = _journal(journal, people) if journal is not None and len(people) else None
+    journal_change = _journal(journal, detainees) if journal is not None and detainees else None
     return PurgePlan(sorted(years), kept, changes, journal_change)

@@ -6,7 +6,7 @@ scaled demo workbook, and reports its wall time and peak memory (VmHWM on Linux:
 would carry over the parent's peak across exec; ru_maxrss elsewhere). Then `python -X
 importtime` totals for the module Excel's button imports first.
 
-    python scripts/bench.py [--runs 3] [--scales 1,10,100]
+    python scripts/bench.py [--runs 3] [--scales 1,10,100] [--commandes rotations,bilan]
 """
 
 from __future__ import annotations
@@ -111,8 +111,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scales", default="1,10,100")
+    parser.add_argument("--commandes", default=",".join(row.name for row in COMMANDS),
+                        help="only these commands (names of tests/hostile.py:COMMANDS)")
     options = parser.parse_args()
     scales = [int(s) for s in options.scales.split(",")]
+    commands = [row for row in COMMANDS if row.name in options.commandes.split(",")]
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         corpus.CORPUS_TMP = scratch
@@ -123,7 +126,7 @@ def main():
             workbooks[n] = corpus.write_rows(path, scaled_rows(n))
             run_on_file(path, "rotations", rotations)  # planned, as mid-year: the verifier has work
         print(f"{'commande':<20} {'sessions':>8} {'médiane (s)':>12} {'mémoire (Mo)':>13} {'imports':>8} {'travail':>8}")
-        for command in COMMANDS:
+        for command in commands:
             for n in scales:
                 runs = [one_run(command, workbooks[n], scratch) for _ in range(options.runs)]
                 total = statistics.median(r["total"] for r in runs)

@@ -3,7 +3,8 @@
 For each (case, command): no traceback and no "unexpected error", a non-zero exit status when the
 workbook cannot be used, French messages naming sheet, row and column, and the adviser's workbook
 unchanged — byte for byte, or cell for cell and style for style outside computed columns, generated
-sheets and new Journal lines.
+sheets and new Journal lines (and, for the purge, whose job it is, the values of identifying and
+free-text cells).
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ def before(corpus):
     """Snapshot and Journal of a case as built, computed once, only for cases a command changed."""
     cache = {}
 
-    def get(case):
-        if case.name not in cache:
+    def get(case, pseudonymised=False):
+        if (case.name, pseudonymised) not in cache:
             path = corpus / case.name / WORKBOOK
-            cache[case.name] = (snapshot(path), snapshot(path, generated=True), journal(path))
-        return cache[case.name]
+            cache[case.name, pseudonymised] = (snapshot(path, pseudonymised=pseudonymised),
+                                               snapshot(path, generated=True), journal(path, pseudonymised))
+        return cache[case.name, pseudonymised]
 
     return get
 
@@ -74,12 +76,13 @@ def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
     if original is None or path.read_bytes() == original:
         return
     # The file changed: a success (computed cells, generated sheets, Journal) or a Journal line.
-    old_cells, old_all_cells, old_journal = before(case)
+    purge = command.pseudonymises
+    old_cells, old_all_cells, old_journal = before(case, purge)
     if result.exit_code == 0:
-        assert snapshot(path) == old_cells
+        assert snapshot(path, pseudonymised=purge) == old_cells
     else:  # a stopped command only adds its error to the Journal
         assert snapshot(path, generated=True) == old_all_cells
-    new_journal = journal(path)
+    new_journal = journal(path, purge)
     assert new_journal[: len(old_journal)] == old_journal and len(new_journal) > len(old_journal)
     backups = list((work / BACKUP_FOLDER).glob("*.xlsx"))
     assert any(b.read_bytes() == original for b in backups), "sauvegarde absente"

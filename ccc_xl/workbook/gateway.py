@@ -101,12 +101,16 @@ def _header_map(raw: RawTable) -> dict[str, int]:
             found[col.key] = position
     blocking = [c for c in missing if c.required or c.computed]
     if blocking:
-        names = ", ".join(f"« {c.header} »" for c in blocking)
-        raise CommandError(
-            f"Feuille « {raw.sheet} » : colonne(s) {names} introuvable(s) dans l'en-tête du tableau "
-            f"{raw.table.name}. Rétablissez le nom exact de l'en-tête (ligne {raw.first_row - 1})."
-        )
+        raise _missing_columns_error(raw, blocking)
     return found
+
+
+def _missing_columns_error(raw: RawTable, columns: list[Column], why: str = "") -> CommandError:
+    names = ", ".join(f"« {c.header} »" for c in columns)
+    return CommandError(
+        f"Feuille « {raw.sheet} » : colonne(s) {names} introuvable(s) dans l'en-tête du tableau "
+        f"{raw.table.name}.{why} Rétablissez le nom exact de l'en-tête (ligne {raw.first_row - 1})."
+    )
 
 
 def _typed_series(column: Column, values: list[object], index: list[int]) -> pd.Series:
@@ -205,6 +209,17 @@ class Workbook:
             self._frames[table.name] = frame
             self.anomalies.extend(anomalies)
         return self._frames[table.name].copy()
+
+    def require_columns(self, table: Table, columns: list[Column], why: str) -> None:
+        """CommandError naming sheet, header row and columns when optional ``columns`` are absent
+        from the adviser's table (renamed or deleted) and the command cannot do without them."""
+        if table.name not in self._raw:
+            self.read(table)
+        raw = self._raw[table.name]
+        present = _header_map(raw)
+        lost = [col for col in columns if col.key not in present]
+        if lost:
+            raise _missing_columns_error(raw, lost, f" {why}")
 
     def write_computed(self, table: Table, frame: pd.DataFrame) -> int:
         """Write the computed columns present in ``frame`` (index = Excel rows as read).
