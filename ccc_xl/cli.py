@@ -267,14 +267,15 @@ def purger_cmd(classeur, avant, oui):
     from .commands import purger, run_on_file
     from .workbook.file import open_workbook
 
-    with open_workbook(classeur, write=False) as book:
-        preview = purger(book, before=avant, confirm=False)
-    show(preview)
-    if not preview.data.get("plan"):
-        return None
-    if not oui and not click.confirm("Pseudonymiser définitivement ces données ? (y = oui, n = non)", default=False):
-        out.print("Abandon : le classeur n'a pas été modifié.")
-        return None
+    if not oui:  # with --oui the run itself lists what it did: no second reading of the workbook
+        with open_workbook(classeur, write=False) as book:
+            preview = purger(book, before=avant, confirm=False)
+        show(preview)
+        if not preview.data.get("plan"):
+            return None
+        if not click.confirm("Pseudonymiser définitivement ces données ? (y = oui, n = non)", default=False):
+            out.print("Abandon : le classeur n'a pas été modifié.")
+            return None
     return run_on_file(classeur, "purger", purger, before=avant, confirm=True)
 
 

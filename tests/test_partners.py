@@ -264,4 +264,5 @@ def test_cli_purge_shows_the_plan_and_asks_before_writing(demo_copy):
     assert "Abandon" in refused.stdout and (people_of(demo_copy, [2019]).last_name != "Anonymisé").all()
     done = subprocess.run([*command, "--oui"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert "Session 2019 — Candidats" in done.stdout and "pseudonymisées" in done.stdout
     assert (people_of(demo_copy, [2019]).last_name == "Anonymisé").all()
