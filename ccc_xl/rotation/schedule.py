@@ -124,6 +124,7 @@ class _Model:
         m.Add(slots >= lower_bound_slots(inst))
 
         relevant = sum(v for (p, b, s), v in x.items() if inst.relevant(p, b))
+        m.Add(relevant <= n_p * inst.required)  # redundant: a bound to report before the LP has one
 
         met_type = []
         for p in range(n_p):
@@ -136,9 +137,8 @@ class _Model:
         high, low = m.NewIntVar(0, n_p, "high"), m.NewIntVar(0, n_p, "low")
         m.AddMaxEquality(high, loads)
         m.AddMinEquality(low, loads)
-        # Redundant: loads cannot all be equal unless the interviews divide evenly. Lets the solver
-        # prove a gap of 0 (or 1) optimal at once instead of searching its whole time share.
-        m.Add(high - low >= (1 if n_b and (n_p * inst.required) % n_b else 0))
+        # Redundant: lets the solver prove a gap of 0 (or 1) optimal at once.
+        m.Add(high - low >= _obvious_bound(inst, "imbalance"))
 
         self.model, self.x, self.used = m, x, used
         self.objectives = {"slots": slots, "relevant": relevant, "variety": sum(met_type),
@@ -218,6 +218,23 @@ def explain_infeasible(instance: Instance, seconds: float = 2.0) -> list[str]:
     return [head, "Pour le rendre possible, au choix :", *(f"- {fix} ;" for fix in fixes)]
 
 
+def _value(instance: Instance, placed, name: str) -> int:
+    """One objective of a schedule, measured on the schedule itself (not read from the solver: the
+    auxiliary variables of a merely feasible solution may be slack)."""
+    return getattr(evaluate(instance, assign_rooms(instance, placed)), name)
+
+
+def _obvious_bound(instance: Instance, name: str) -> int | None:
+    """A bound no schedule can pass, cheap to compute: reached, the stage needs no search."""
+    n_p, n_b = len(instance.participants), len(instance.binomes)
+    if name == "relevant":  # each participant meets at most the binômes of their domain
+        return sum(min(instance.required, sum(instance.relevant(p, b) for b in range(n_b)))
+                   for p in range(n_p))
+    if name == "imbalance":  # loads can only be equal when the interviews divide evenly
+        return 1 if n_b and (n_p * instance.required) % n_b else 0
+    return None
+
+
 def _compact_plan(instance: Instance, reference: Objectives | None, seconds: float) -> list[tuple[int, int, int]] | None:
     """A schedule in the fewest slots possible, no worse than ``reference``, or None.
 
@@ -225,10 +242,11 @@ def _compact_plan(instance: Instance, reference: Objectives | None, seconds: flo
     binômes (a tiny relaxation, which also minimises idle slots), then which binôme sees each of
     those interviews. The day length tried grows from ``lower_bound_slots`` only while the
     relaxation is proven infeasible, so a schedule found here proves the first objective optimal
-    without any other search — at 40 × 20 in about 1 s, where the whole model needs 3 to 10 s
+    without any other search — at 40 × 20 in 1 to 2 s, where the whole model needs 3 to 10 s
     and sometimes gives up. None when a step fails or runs out of time.
     """
     inst, n_p, n_b = instance, len(instance.participants), len(instance.binomes)
+    deadline = clock.monotonic() + seconds
     last = (reference.slots - 1) if reference is not None else len(inst.slots)
     for k in range(lower_bound_slots(inst), last + 1):
         m = cp_model.CpModel()
@@ -244,7 +262,7 @@ def _compact_plan(instance: Instance, reference: Objectives | None, seconds: flo
             m.Add(gaps <= reference.gaps)
         m.Minimize(gaps)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = seconds / 4
+        solver.parameters.max_time_in_seconds = max(deadline - clock.monotonic(), 0.05) / 4
         solver.parameters.num_workers = 1  # a few hundred variables
         status = solver.Solve(m)
         if status == cp_model.INFEASIBLE:
@@ -254,7 +272,7 @@ def _compact_plan(instance: Instance, reference: Objectives | None, seconds: flo
         plan = _Model(inst, k, frozenset(key for key, var in a.items() if solver.BooleanValue(var)))
         if reference is not None:
             plan.no_worse_than(reference)
-        solver, status = plan.solve(seconds / 2, linearization=0)
+        solver, status = plan.solve(deadline - clock.monotonic(), linearization=0)
         return plan.placed(solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     return None
 
@@ -273,7 +291,7 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     started = clock.monotonic()
     cyclic = cyclic_schedule(instance)
     baseline = evaluate(instance, cyclic) if cyclic else None
-    compact = _compact_plan(instance, baseline, time_limit * 0.2)
+    compact = _compact_plan(instance, baseline, time_limit * 0.3)
     placed = compact or (_placed_of(instance, cyclic) if cyclic else None)
     model = _Model(instance, 1 + max(s for *_, s in placed) if placed else None)
     if baseline is not None:
@@ -284,7 +302,11 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     for k, name in enumerate(names):
         label, maximise = STAGE_LABELS[name]
         expr, bound, proven = model.objectives[name], None, True
-        if not (name == "slots" and compact):  # the compact plan has the fewest slots: no search
+        # No search when the compact plan has the fewest slots, or when the schedule in hand already
+        # reaches what no schedule can pass.
+        settled = (name == "slots" and compact) or (
+            placed is not None and _value(instance, placed, name) == _obvious_bound(instance, name))
+        if not settled:
             (model.model.Maximize if maximise else model.model.Minimize)(expr)
             remaining = time_limit - (clock.monotonic() - started)
             share = 0.4 if k == 0 else 1 / (len(names) - k)  # finding the first schedule is the hard part
@@ -299,8 +321,7 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
                                      f"allongez la journée ({SESSIONS.quoted('day_end')}), puis "
                                      "relancez."])
             proven = status == cp_model.OPTIMAL  # otherwise: the schedule in hand, bound if known
-        # The schedule's own figure: auxiliary variables of a merely feasible solution may be slack.
-        value = getattr(evaluate(instance, assign_rooms(instance, placed)), name)
+        value = _value(instance, placed, name)
         optimal &= proven
         stages.append(f"{label} : {value} (optimal prouvé)" if proven else
                       f"{label} : {value} (non prouvé optimal" +
