@@ -385,6 +385,25 @@ def _sorted_by_start(frame: pd.DataFrame) -> pd.DataFrame:
                         ).sort_values("_t", kind="stable")
 
 
+def _distinct_ids(frame: pd.DataFrame, table) -> tuple[pd.DataFrame, list[Anomaly]]:
+    """Rows of ``frame`` whose ID no other row shares, and an anomaly for each row left out.
+
+    Documents find a person's interviews, plan and Grand Oral slot by ID: two rows with one ID would
+    each receive the other's data, so neither gets documents until the adviser tells them apart.
+    """
+    ids = frame["id"].map(as_text) if len(frame) else pd.Series(dtype=object)
+    shared = ids.ne("") & ids.duplicated(keep=False)
+    header = table.column("id").header
+    anomalies = [
+        Anomaly(table.sheet, int(row), header, ids[row],
+                f"l'ID « {ids[row]} » est aussi celui de la ligne "
+                + ", ".join(str(other) for other in ids.index[ids.eq(ids[row])] if other != row)
+                + " : aucun document pour ces lignes (leurs données se mélangeraient) ; donnez-leur "
+                  "un ID distinct.")
+        for row in ids.index[shared]]
+    return frame[~shared], anomalies
+
+
 class _Session:
     """The session's rows with lookups shared by every document builder."""
 
@@ -397,8 +416,11 @@ class _Session:
             if len(frames.candidates) else pd.Series(dtype=bool)
         participants = _of_session(frames.candidates, year)
         participants = participants[retained.reindex(participants.index, fill_value=False).astype(bool)]
+        participants, self.problems = _distinct_ids(participants, CANDIDATES)
         self.participants = participants.sort_values(["last_name", "first_name"], kind="stable")
-        self.companies = _of_session(frames.companies, year).sort_values("name", kind="stable")
+        companies, problems = _distinct_ids(_of_session(frames.companies, year), COMPANIES)
+        self.problems += problems
+        self.companies = companies.sort_values("name", kind="stable")
         self.company_names = {as_text(r["id"]): as_text(r["name"]) for _, r in self.companies.iterrows()}
         ids = set(self.participants["id"].map(as_text))
         self.debriefing = _of_session(frames.debriefing, year)
@@ -824,7 +846,7 @@ def plan_documents(frames: SessionFrames, session: int | None = None, types=None
     """
     year = select_session(frames.sessions, session)
     s = _Session(frames, year, today or dt.date.today())
-    documents, anomalies = [], []
+    documents, anomalies = [], list(s.problems)
     for key in check_types(types):
         doc_type = DOCUMENT_TYPES[key]
         made, found = BUILDERS[key](s)

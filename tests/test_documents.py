@@ -157,6 +157,17 @@ def test_missing_session_date_is_reported_not_guessed(tmp_path):
     assert found and found[0].sheet == "Sessions" and found[0].row == 2
 
 
+def test_two_participants_sharing_an_id_get_no_document_each_others_data(tmp_path):
+    frames = sample_frames(participants=3, companies=4)
+    first, second = frames.candidates.index[:2]
+    frames.candidates.loc[second, "id"] = frames.candidates.loc[first, "id"]
+    files, texts, anomalies = make(tmp_path, frames, types=["plan-action", "convocation-coaching"])
+    assert len(texts["plan-action"]) == len(texts["convocation-coaching"]) == 1  # the third only
+    shared = [a for a in anomalies if a.column == "ID"]
+    assert [(a.sheet, a.row) for a in shared] == [("Candidats", first), ("Candidats", second)]
+    assert f"aussi celui de la ligne {second}" in shared[0].message
+
+
 def test_unknown_session_or_type_is_a_french_error():
     with pytest.raises(CommandError, match="2031"):
         plan_documents(sample_frames(2, 4), session=2031)
