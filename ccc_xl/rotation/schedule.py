@@ -7,6 +7,11 @@ between binômes, then participants' idle slots. Each stage starts from the prev
 freezes its value (at its optimum when proven, otherwise no worse than the solution found), so the
 report says, objective by objective, whether it is proven optimal or how far the bound is.
 
+The naive cyclic rotation (``baseline.py``) is the yardstick: every objective is also a constraint
+"no worse than the cyclic rotation", so no objective is ever traded for a higher one. A compact plan
+(`_compact_plan`) usually settles the first objective without searching the whole model, and stages
+the schedule in hand already settles are skipped (`_obvious_bound`).
+
 Each participant has exactly the required number of interviews: "at least three" is met, and extra
 interviews would only lengthen the day.
 """
@@ -162,6 +167,9 @@ class _Model:
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(seconds, 0.05)
         solver.parameters.linearization_level = linearization
+        # Probing (presolve's trial assignments) costs more than it saves here, at every stage:
+        # 10 × 6 in 0.35 s instead of 1 s, 20 × 10 proven in 3 s instead of not in 7 s.
+        solver.parameters.cp_model_probing_level = 0
         solver.parameters.num_workers = 1 if len(self.x) <= ONE_WORKER_UP_TO else 0
         return solver, solver.Solve(self.model)
 
@@ -235,7 +243,8 @@ def _obvious_bound(instance: Instance, name: str) -> int | None:
     return None
 
 
-def _compact_plan(instance: Instance, reference: Objectives | None, seconds: float) -> list[tuple[int, int, int]] | None:
+def _compact_plan(instance: Instance, reference: Objectives | None,
+                  seconds: float) -> list[tuple[int, int, int]] | None:
     """A schedule in the fewest slots possible, no worse than ``reference``, or None.
 
     Two small steps instead of the whole model: first who is interviewed in which slot, ignoring
@@ -289,9 +298,12 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     if reasons:
         raise RotationError(reasons)
     started = clock.monotonic()
+    # The solver's own time: the rest goes to building models, hints and measuring each stage, so
+    # that the whole call stays within ``time_limit``.
+    solving = 0.9 * time_limit
     cyclic = cyclic_schedule(instance)
     baseline = evaluate(instance, cyclic) if cyclic else None
-    compact = _compact_plan(instance, baseline, time_limit * 0.3)
+    compact = _compact_plan(instance, baseline, solving * 0.3)
     placed = compact or (_placed_of(instance, cyclic) if cyclic else None)
     model = _Model(instance, 1 + max(s for *_, s in placed) if placed else None)
     if baseline is not None:
@@ -308,7 +320,7 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
             placed is not None and _value(instance, placed, name) == _obvious_bound(instance, name))
         if not settled:
             (model.model.Maximize if maximise else model.model.Minimize)(expr)
-            remaining = time_limit - (clock.monotonic() - started)
+            remaining = solving - (clock.monotonic() - started)
             share = 0.4 if k == 0 else 1 / (len(names) - k)  # finding the first schedule is the hard part
             solver, status = model.solve(remaining * share)
             if status == cp_model.INFEASIBLE:
