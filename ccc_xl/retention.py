@@ -159,17 +159,20 @@ def free_text_columns(table: c.Table) -> list[c.Column]:
             if col.kind is c.Kind.TEXT and not col.identifying and col.key not in ("id", "participant")]
 
 
+def identifying_columns(table: c.Table) -> list[c.Column]:
+    return [col for col in table.input_columns if col.identifying]
+
+
 def rewritten_columns(table: c.Table) -> list[c.Column]:
     """Every adviser column a purge rewrites in the rows of a purged session."""
-    return [col for col in table.input_columns if col.identifying] + free_text_columns(table)
+    return identifying_columns(table) + free_text_columns(table)
 
 
 def _table_change(table, frame, owner, detainees, session_of, starts) -> TableChange | None:
     rows = frame[owner.notna()]
     if rows.empty:
         return None
-    identifying = [col for col in table.input_columns if col.identifying]
-    free_text = free_text_columns(table)
+    identifying, free_text = identifying_columns(table), free_text_columns(table)
     records = list(zip(rows.index, rows.to_dict("records")))
     inputs = pd.DataFrame(index=rows.index)
     for col in identifying:
