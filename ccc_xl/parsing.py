@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 from dateutil import parser as dateparser
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import from_excel, to_excel
 
 from .contract import LISTS, Column, Kind
 
@@ -75,8 +75,11 @@ _DATE_SHAPE = re.compile(r"^[\w\s./\-,']+$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})$")
 _PROBES = (dt.datetime(1901, 1, 1), dt.datetime(1902, 2, 2))
-# Excel serial numbers accepted as dates: 01/01/1920 .. 31/12/2100 (smaller numbers are typos).
-_SERIALS = (7306, 73416)
+# Years a date may have. Outside them a date is a typo ("01/01/2300", a small number taken for a
+# serial), and pandas could not even hold some of them (datetime64[ns] stops at 1677 and 2262).
+_YEARS = (1920, 2100)
+# The same range as Excel serial numbers: 01/01/1920 (7306) up to 01/01/2101 excluded (73416).
+_SERIALS = (to_excel(dt.datetime(_YEARS[0], 1, 1)), to_excel(dt.datetime(_YEARS[1] + 1, 1, 1)))
 
 
 def _full_year(year: str) -> int:
@@ -92,11 +95,6 @@ def _checked_date(year: int, month: int, day: int) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise Unreadable("n'est pas une date valide (jour ou mois impossible)") from None
-
-
-# Years a date may have: the serial-number range above. Outside it a date is a typo ("01/01/2300"),
-# and pandas could not even hold some of them (datetime64[ns] stops at 1677 and 2262).
-_YEARS = (1920, 2100)
 
 
 def parse_date(value: object) -> dt.date:
@@ -118,7 +116,7 @@ def _any_date(value: object) -> dt.date:
     if isinstance(value, (int, float)):
         if _SERIALS[0] <= value < _SERIALS[1]:
             return from_excel(value).date()
-        raise Unreadable("n'est pas une date (nombre hors des années 1920 à 2100)")
+        raise Unreadable(f"n'est pas une date (nombre hors des années {_YEARS[0]} à {_YEARS[1]})")
     text = str(value).strip()
     if re.fullmatch(r"\d+(?:[.,]\d+)?", text):
         return _any_date(float(text.replace(",", ".")))

@@ -17,7 +17,7 @@ def select_session(sessions: pd.DataFrame, session: int | None) -> int:
         if len(unreadable):
             # "The most recent session" is unknown while a year is unreadable: guessing would plan
             # and write into last year's session.
-            header = next(col.header for col in SESSIONS.columns if col.key == "year")
+            header = SESSIONS.column("year").header
             raise CommandError(
                 f"Feuille « {SESSIONS.sheet} », ligne {unreadable[0]}, colonne « {header} » : année manquante ou "
                 "illisible. Corrigez-la (ex. 2027) ou indiquez la session voulue (--session).")

@@ -12,7 +12,6 @@ importtime` totals for the module Excel's button imports first.
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
 import json
 import os
@@ -66,21 +65,24 @@ def _shift(value, years: int, old: int, new: int):
     return value
 
 
+def _of_year(table, row: dict, year: int) -> bool:
+    """A demo row belongs to a session year by its session (or year) column or its participant ID."""
+    return row.get("session", row.get("year")) == year or (
+        table in PARTICIPANT_TABLES and row["participant"].startswith(f"C{year}-"))
+
+
 def scaled_rows(sessions: int) -> dict:
     """The demo's coming session plus ``sessions - 1`` past ones (the demo's past years, shifted)."""
     rows = demo_data.build(corpus.TODAY).rows
     coming = corpus.COMING
-    out = {t: [r for r in rows.get(t.name, []) if r.get("session", r.get("year")) == coming
-               or (t in PARTICIPANT_TABLES and r["participant"].startswith(f"C{coming}-"))] for t in c.INPUT_TABLES}
+    out = {t: [r for r in rows.get(t.name, []) if _of_year(t, r, coming)] for t in c.INPUT_TABLES}
     out[c.PARTNERS] = rows[c.PARTNERS.name]
     for k in range(1, sessions):
         old, new = PAST[(k - 1) % len(PAST)], coming - k
         for table in c.INPUT_TABLES:
             for row in rows.get(table.name, []):
-                mine = (row.get("session", row.get("year")) == old
-                        or (table in PARTICIPANT_TABLES and row["participant"].startswith(f"C{old}-")))
-                if mine and table is not c.PARTNERS:
-                    shifted = {key: _shift(v, new - old, old, new) for key, v in copy.copy(row).items()}
+                if _of_year(table, row, old) and table is not c.PARTNERS:
+                    shifted = {key: _shift(v, new - old, old, new) for key, v in row.items()}
                     shifted.update({key: new for key in ("session", "year") if key in row})
                     out[table].append(shifted)
     return out

@@ -149,11 +149,15 @@ class _Model:
         self.objectives = {"slots": slots, "relevant": relevant, "variety": sum(met_type),
                            "imbalance": high - low, "gaps": sum(_idle_slots(m, inst, n_s, busy))}
 
+    def keep(self, name: str, value: int, exact: bool = False) -> None:
+        """Objective ``name`` equal to ``value`` (``exact``) or no worse than it."""
+        expr, maximise = self.objectives[name], STAGE_LABELS[name][1]
+        self.model.Add(expr == value if exact else expr >= value if maximise else expr <= value)
+
     def no_worse_than(self, reference: Objectives) -> None:
         """Only schedules at least as good as ``reference`` on every objective, one by one."""
-        for name, (_label, maximise) in STAGE_LABELS.items():
-            expr, value = self.objectives[name], getattr(reference, name)
-            self.model.Add(expr >= value if maximise else expr <= value)
+        for name in STAGE_LABELS:
+            self.keep(name, getattr(reference, name))
 
     def hint(self, placed) -> None:
         self.model.ClearHints()
@@ -338,7 +342,7 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
         stages.append(f"{label} : {value} (optimal prouvé)" if proven else
                       f"{label} : {value} (non prouvé optimal" +
                       (f", borne {bound})" if bound is not None else ")"))
-        model.model.Add(expr == value if proven else (expr >= value if maximise else expr <= value))
+        model.keep(name, value, exact=proven)
         if name == "slots":  # the day's length is settled: no interview after its last slot
             for var in model.used[value:]:
                 model.model.Add(var == 0)
