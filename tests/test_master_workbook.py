@@ -52,7 +52,7 @@ def test_drop_downs_dates_and_computed_columns_are_visible_to_advisers():
         expected_fill = COMPUTED_HEADER if column.computed else INPUT_HEADER
         assert header.fill.fgColor.rgb.endswith(expected_fill.fgColor.rgb[-6:]), column.header
         if column.choices and not column.computed:
-            assert validated[letter] == f"=lst_{column.choices}"
+            assert validated[letter] == f"lst_{column.choices}"
         if column.kind is c.Kind.DATE:
             assert ws.cell(2, index).number_format == "dd/mm/yyyy"
     rules = [rule for cf in ws.conditional_formatting for rule in cf.rules]
@@ -61,3 +61,34 @@ def test_drop_downs_dates_and_computed_columns_are_visible_to_advisers():
     home = " ".join(str(cell.value) for cell in wb["Accueil"]["A"] if cell.value)
     assert "Éligibilité" in home and "Rotations" in home and "financeurs" in home
     assert c.MARKER_NAME in wb.defined_names
+
+
+def stored_formulas(path: Path) -> list[tuple[str, str, str]]:
+    """(part, element, text) of every validation and conditional-format formula in the package,
+    read from the worksheet XML itself (not through openpyxl)."""
+    import xml.etree.ElementTree as ET
+
+    found = []
+    with zipfile.ZipFile(path) as package:
+        for part in package.namelist():
+            if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                for element in ET.fromstring(package.read(part)).iter():
+                    name = element.tag.rpartition("}")[2]
+                    if name in ("formula", "formula1", "formula2", "f") and element.text is not None:
+                        found.append((part, name, element.text))
+    return found
+
+
+def test_no_validation_or_rule_formula_starts_with_an_equals_sign(tmp_path, demo_workbook):
+    """Excel stores `<formula1>lst_X</formula1>`, never `=lst_X`; every workbook ccc-xl writes does too:
+    the master, a new workbook, the demo after every step (generated sheets included) and its
+    funders' export."""
+    from ccc_xl.commands import DEMO_FUNDERS_EXPORT
+
+    workbooks = [MASTER, create_workbook(tmp_path / "nouveau.xlsx"), demo_workbook,
+                 demo_workbook.parent / DEMO_FUNDERS_EXPORT]
+    for path in workbooks:
+        formulas = stored_formulas(path)
+        if path != workbooks[-1]:  # the funders' export has no drop-down
+            assert any(name == "formula1" and text.startswith("lst_") for _, name, text in formulas), path
+        assert not [f for f in formulas if f[2].lstrip().startswith("=")], path

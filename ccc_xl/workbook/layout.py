@@ -111,7 +111,7 @@ def add_rules(ws, table: Table, first_row: int) -> None:
         if column.choices and not column.computed:
             dv = DataValidation(
                 type="list",
-                formula1=f"={list_name(column.choices)}",
+                formula1=list_name(column.choices),  # as Excel writes it: no leading "="
                 allow_blank=True,
                 errorStyle="warning",
                 errorTitle="Valeur hors liste",
