@@ -19,11 +19,21 @@ from rich.console import Console
 
 from . import __version__, clickfr
 from .report import CommandError, Outcome
+from .wording import count
 
 clickfr.install()
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+class _Console(Console):
+    """rich's console, except that output piped to a file or another program is not hard-wrapped
+    at 80 columns (which would cut paths and « … » in the middle)."""
+
+    def print(self, *objects, **kwargs):
+        kwargs.setdefault("soft_wrap", not self.is_terminal)
+        super().print(*objects, **kwargs)
+
+
+out = _Console(highlight=False)
+err = _Console(stderr=True, highlight=False)
 ERROR_LOG = Path(tempfile.gettempdir()) / "ccc-xl-erreurs.log"
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -35,10 +45,15 @@ def show(outcome: Outcome) -> None:
     out.print(f"[bold green]✔[/] {outcome.summary}")
     for line in outcome.lines:
         out.print(f"  {line}")
-    if outcome.anomalies:
-        out.print(f"[yellow]{len(outcome.anomalies)} anomalie(s) à vérifier :[/]")
-        for anomaly in outcome.anomalies:
-            out.print(f"  • {anomaly}", markup=False)
+    show_anomalies(out, outcome.anomalies)
+
+
+def show_anomalies(console: Console, anomalies) -> None:
+    """The anomalies found in the data, under a heading that counts them."""
+    if anomalies:
+        console.print(f"[yellow]{count(len(anomalies), 'anomalie')} à vérifier :[/]")
+        for anomaly in anomalies:
+            console.print(f"  • {anomaly}", markup=False)
 
 
 def friendly(function):
@@ -50,8 +65,7 @@ def friendly(function):
             outcome = function(*args, **kwargs)
         except CommandError as error:
             err.print("✘ " + error.message, style="bold red", markup=False)
-            for anomaly in error.anomalies:
-                err.print(f"  • {anomaly}", markup=False)
+            show_anomalies(err, error.anomalies)
             sys.exit(1)
         except KeyboardInterrupt:
             err.print("Interrompu : le classeur n'a pas été modifié.")
@@ -92,7 +106,7 @@ def main():
     """
 
 
-@main.command("nouveau")
+@main.command("nouveau", short_help="Créer un classeur vierge.")
 @click.argument("chemin", type=WORKBOOK)
 @click.option("--ecraser", is_flag=True, help="Remplacer le fichier s'il existe déjà.")
 @click.option("--module-excel", is_flag=True,
@@ -106,7 +120,7 @@ def nouveau_cmd(chemin, ecraser, module_excel):
     return nouveau(chemin, overwrite=ecraser, module_excel=module_excel)
 
 
-@main.command("demo")
+@main.command("demo", short_help="Construire le classeur de démonstration.")
 @click.option("--dossier", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-100-chances"),
               show_default=True, help="Dossier où créer le classeur de démonstration et ses documents.")
 @friendly
@@ -123,7 +137,7 @@ def demo_cmd(dossier):
 # --- Eligibility and selection of candidates (issue 3) ---
 
 
-@main.command("eligibilite")
+@main.command("eligibilite", short_help="Étape 3 : éligibilité des candidats.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--session", type=int, metavar="ANNÉE", default=None,
               help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
@@ -141,7 +155,7 @@ def session_option(function):
                         help="Année de la session (par défaut : la plus récente).")(function)
 
 
-@main.command("rotations")
+@main.command("rotations", short_help="Étape 4 : binômes, entretiens, Grand Oral.")
 @click.argument("classeur", type=WORKBOOK)
 @session_option
 @click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
@@ -154,7 +168,8 @@ def rotations_cmd(classeur, session, verifier):
         return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
 
 
-@main.group("addin", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+@main.group("addin", context_settings=CONTEXT, subcommand_metavar="COMMANDE",
+            short_help="Installer le complément Excel (ruban).")
 def addin_group():
     """Installer, retirer ou vérifier le complément Excel (onglet « 100 Chances » du ruban)."""
 
@@ -190,7 +205,7 @@ def addin_status():
     return _print_lines(status())
 
 
-@main.command("diagnostic")
+@main.command("diagnostic", short_help="Vérifier l'installation et dire quoi corriger.")
 def diagnostic_cmd():
     """Vérifier Python, xlwings, le complément et le réglage du Python des boutons ; dire quoi corriger."""
     from .excel.addin import diagnostic
@@ -203,7 +218,7 @@ def diagnostic_cmd():
     sys.exit(0 if all(check.ok for check in checks) else 1)
 
 
-@main.command("documents")
+@main.command("documents", short_help="Étape 5 : documents Word de la session.")
 @click.argument("classeur", type=WORKBOOK)
 @session_option
 @click.option("--type", "types", multiple=True, metavar="TYPE",
@@ -222,7 +237,8 @@ def documents_cmd(classeur, session, types, pdf, dossier):
                            pdf=pdf, out_dir=dossier)
 
 
-@main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE")
+@main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE",
+            short_help="Vérifier les modèles Word.")
 def modeles():
     """Modèles Word des documents."""
 
@@ -238,7 +254,7 @@ def modeles_verifier_cmd(dossier):
     return modeles_verifier(dossier)
 
 
-@main.command("suivi")
+@main.command("suivi", short_help="Étape 6 : alertes du suivi mensuel.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
 @friendly
@@ -255,7 +271,7 @@ def suivi_cmd(classeur, au):
     return run_on_file(classeur, "suivi", suivi, today=day)
 
 
-@main.command("purger")
+@main.command("purger", short_help="Pseudonymiser les sessions anciennes.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
               help="Pseudonymiser les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
@@ -284,9 +300,9 @@ def purger_cmd(classeur, avant, oui):
 DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
 
 
-@main.command("indicateurs")
+@main.command("indicateurs", short_help="Étape 7 : indicateurs annuels et cumulés.")
 @click.argument("classeur", type=WORKBOOK)
-@click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (taux en fraction : 0.6 = 60 %).")
+@click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (les taux en fraction de 1, pour un autre programme).")
 @click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
 @click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
 @friendly
@@ -300,12 +316,11 @@ def indicateurs_cmd(classeur, as_json, until, today):
     if not as_json:
         return outcome
     click.echo(json.dumps(outcome.data, ensure_ascii=False, indent=2))
-    for anomaly in outcome.anomalies:
-        err.print(f"  • {anomaly}", markup=False)
+    show_anomalies(err, outcome.anomalies)
     return None
 
 
-@main.command("export-financeurs")
+@main.command("export-financeurs", short_help="Étape 7 : classeur pour les financeurs.")
 @click.argument("classeurs", nargs=-1, required=True, type=WORKBOOK)
 @click.option("-o", "--sortie", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.xlsx",
               help="Classeur à produire (nouveau fichier, sans macro).")
@@ -320,7 +335,7 @@ def export_financeurs_cmd(classeurs, sortie, annee, today):
     return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())
 
 
-@main.command("bilan")
+@main.command("bilan", short_help="Étape 7 : bilan annuel Word.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
 @click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",

@@ -13,6 +13,7 @@ from typing import Mapping
 import pandas as pd
 
 from ccc_xl import contract
+from ccc_xl.wording import number
 
 from .baseline import cyclic_schedule
 from .binomes import form_binomes, recorded_binomes
@@ -48,7 +49,7 @@ class Rotation:
                          f"rencontres dans le domaine visé, variété {b.variety}, écart de charge "
                          f"{b.imbalance}, {b.gaps} créneaux d'attente ; le planning fait au moins "
                          "aussi bien sur chacun de ces critères.")
-        lines.append(f"Calcul : {self.schedule.seconds:.1f} s.")
+        lines.append(f"Calcul : {number(self.schedule.seconds, 1)} s.")
         return lines
 
     def frames(self) -> dict[str, pd.DataFrame]:
