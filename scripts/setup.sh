@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepare a virtual environment in .venv with ccc-xl and its test tools (idempotent).
+# Prepare a virtual environment in .venv with ccc-xl and its test tools (idempotent: skipped when
+# .venv already holds the project as pyproject.toml describes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -11,5 +12,16 @@ if [ ! -x .venv/bin/python ]; then
     rm -rf .venv && "$PYTHON" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+stamp=.venv/.ccc-xl-installed
+wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ -x .venv/bin/ccc-xl ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+  exit 0
+fi
+echo "Installation de ccc-xl et de ses bibliothèques dans .venv (quelques minutes la première fois)…"
+log=.venv/installation.log
+if ! { .venv/bin/python -m pip install --quiet --upgrade pip && .venv/bin/python -m pip install --quiet -e ".[test]"; } >"$log" 2>&1; then
+  cat "$log"
+  echo "L'installation a échoué (détails ci-dessus, et dans $log)." >&2
+  exit 1
+fi
+echo "$wanted" > "$stamp"
