@@ -18,6 +18,7 @@ import pandas as pd
 from . import contract as c
 from . import demo as demo_data
 from .report import Anomaly, CommandError, Outcome
+from .wording import count
 from .sessions import participants as session_participants
 from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
@@ -290,12 +291,11 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     alerts = result.alerts
     outcome = Outcome(
         "suivi",
-        f"Suivi au {result.au:%d/%m/%Y} : {len(alerts)} alerte(s) pour {result.followed} participant(s) en suivi "
-        f"(onglet « {c.DASHBOARD_SHEET.name} »).",
+        f"Suivi au {result.au:%d/%m/%Y} : {followup.headline(result)} (onglet « {c.DASHBOARD_SHEET.name} »).",
         anomalies=result.anomalies,
         data={"alerts": alerts},
     )
-    outcome.lines.extend(f"{adviser} : {n} alerte(s)" for adviser, n in alerts.adviser.value_counts(sort=False).items())
+    outcome.lines.extend(f"{adviser} : {count(n, 'alerte')}" for adviser, n in alerts.adviser.value_counts(sort=False).items())
     return outcome
 
 

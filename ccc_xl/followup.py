@@ -34,6 +34,7 @@ from . import contract as c
 from .parsing import normalise
 from .report import Anomaly
 from .workbook.content import Block, SheetContent
+from .wording import count
 
 MEETING_GAP_DAYS = 31
 RELAY_NOTICE_DAYS = 60
@@ -221,13 +222,21 @@ def _check_references(candidates, debriefing, plans, followup, pathways) -> list
     return found
 
 
+def headline(result: FollowUp) -> str:
+    """« 33 alertes pour 12 participants ; 10 participants en suivi mensuel »: alerts also concern
+    participants whose monthly follow-up is over (situations at one year still to fill in), so the
+    two counts are given apart."""
+    alerts_frame = result.alerts
+    return (f"{count(len(alerts_frame), 'alerte')} pour {count(alerts_frame.participant.nunique(), 'participant')} ; "
+            f"{count(result.followed, 'participant en suivi mensuel', 'participants en suivi mensuel')}")
+
+
 def dashboard(result: FollowUp) -> SheetContent:
     """The Tableau de bord: summary counts per adviser, then every alert, most urgent first."""
     alerts_frame = result.alerts
     by_kind = ", ".join(f"{n} « {k} »" for k, n in alerts_frame.kind.value_counts().reindex(c.ALERT_KINDS, fill_value=0).items() if n)
     notes = [
-        f"Situation au {_fr(result.au)} : {len(alerts_frame)} alerte(s) pour {result.followed} participant(s) "
-        f"en suivi{' — ' + by_kind if by_kind else ''}.",
+        f"Situation au {_fr(result.au)} : {headline(result)}{' — ' + by_kind if by_kind else ''}.",
         "Suivi de la fin de la phase collective jusqu'à un an après l'action : au moins un entretien par mois "
         f"(alerte après {MEETING_GAP_DAYS} jours sans entretien), relais extérieur à trouver "
         f"{RELAY_NOTICE_DAYS} jours avant la libération, actions échues non réalisées, "

@@ -277,3 +277,16 @@ def test_cli_suivi_reads_french_dates_and_refuses_unreadable_ones(demo_copy):
     bad = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "31/02/2027"],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and "--au" in bad.stderr and "31/02/2027" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("au, followed", [(D(2026, 6, 1), 1), (D(2027, 6, 1), 0), (D(2029, 1, 1), 0)])
+def test_headline_counts_participants_with_alerts_apart_from_those_in_follow_up(au, followed):
+    from ccc_xl.followup import headline
+
+    result = run(au, pathway={"relay": None})
+    n = len(result.alerts)
+    assert n >= 1
+    text = headline(result)
+    assert text.startswith(f"{n} alerte{'s' if n > 1 else ''} pour 1 participant ; ")
+    assert text.endswith(f"{followed} participant en suivi mensuel")
+    assert "(s)" not in text

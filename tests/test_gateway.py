@@ -135,3 +135,39 @@ def test_a_generated_table_not_made_yet_says_to_run_its_step_first(blank):
     with pytest.raises(CommandError, match="ne contient pas encore le tableau tblEntretiens : lancez d'abord"):
         with open_workbook(blank, write=False) as book:
             book.read(c.INTERVIEWS)
+
+
+def test_an_anomaly_still_present_is_counted_not_written_again(tmp_path, blank):
+    from ccc_xl.report import Anomaly
+
+    old = Anomaly("Candidats", 4, "Date de naissance", "31/02/2003", "« 31/02/2003 » n'est pas une date.")
+    other = Anomaly("Candidats", 5, "Retenu", "peut-être", "« peut-être » n'est pas une réponse Oui/Non.")
+    fresh = Anomaly("Candidats", 6, "Retenu", "bof", "« bof » n'est pas une réponse Oui/Non.")
+    runs = [(dt.datetime(2026, 1, 5, 9), [old, other]), (dt.datetime(2026, 1, 6, 9), [old, other, fresh]),
+            (dt.datetime(2026, 2, 1, 9), [old, fresh])]
+    for when, found in runs:
+        with open_workbook(blank) as book:
+            book.log("eligibilite", "résumé", level="Alerte", anomalies=found, now=when)
+    rows = [[cell.value for cell in row] for row in load_workbook(blank)["Journal"].iter_rows(min_row=2)]
+    anomaly_rows = [(r[0][:10], r[4]) for r in rows if r[3]]
+    assert anomaly_rows == [("2026-01-05", 4), ("2026-01-05", 5), ("2026-01-06", 6)]  # each written once
+    counted = [r[6] for r in rows if r[6].startswith(("1 anomalie", "2 anomalies"))]
+    assert counted == [
+        "2 anomalies déjà signalées sont toujours présentes (la première fois le 05/01/2026) : voir plus haut dans le Journal.",
+        "2 anomalies déjà signalées sont toujours présentes (la première fois le 05/01/2026) : voir plus haut dans le Journal.",
+    ]
+
+
+def test_running_a_command_twice_does_not_double_its_anomaly_lines(tmp_path):
+    from ccc_xl.commands import eligibilite, run_on_file
+
+    path = workbook_with(tmp_path / "w.xlsx", {
+        c.SESSIONS: [{"year": 2027, "coaching_start": dt.date(2027, 3, 1)}],
+        c.CANDIDATES: [{"id": "C1", "session": 2027, "last_name": "Aubert", "first_name": "Léa",
+                        "birth_date": "31/02/2003", "retained": "bof"}]})
+    first = run_on_file(path, "eligibilite", eligibilite)
+    second = run_on_file(path, "eligibilite", eligibilite)
+    assert first.anomalies and second.anomalies == first.anomalies  # the adviser still sees them all
+    rows = [[cell.value for cell in row] for row in load_workbook(path)["Journal"].iter_rows(min_row=2)]
+    assert sum(1 for r in rows if r[3]) == len(first.anomalies)
+    assert rows[-1][6].startswith(f"{len(first.anomalies)} anomalie")

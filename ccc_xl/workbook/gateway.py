@@ -19,6 +19,7 @@ import pandas as pd
 from ..contract import JOURNAL, Column, Kind, Table
 from ..parsing import Unreadable, is_blank, normalise, parse_cell
 from ..report import Anomaly, CommandError
+from ..wording import count
 from .content import SheetContent
 
 
@@ -281,12 +282,41 @@ class Workbook:
         self.backend.replace_sheet(content)
 
     def log(self, command: str, message: str, level: str = "Info", anomalies=(), details=(), now: dt.datetime | None = None) -> None:
-        """Append a run's summary, its detail lines and each anomaly to the Journal sheet."""
+        """Append a run's summary, its detail lines and each new anomaly to the Journal sheet.
+
+        An anomaly already in the Journal (same sheet, row, column and message) is not written
+        again run after run: one line counts those still present and says since when."""
         stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+        first_seen = self._logged_anomalies()
+        new = [a for a in anomalies if _journal_key(a.sheet, a.row, a.column, a.message) not in first_seen]
+        repeated = [first_seen[_journal_key(a.sheet, a.row, a.column, a.message)] for a in anomalies if a not in new]
         rows = [[stamp, command, level, None, None, None, message]]
         rows += [[stamp, command, "Info", None, None, None, line] for line in details]
-        rows += [[stamp, command, a.level, a.sheet, a.row, a.column, a.message] for a in anomalies]
+        rows += [[stamp, command, a.level, a.sheet, a.row, a.column, a.message] for a in new]
+        if repeated:
+            since = min(repeated)[:10]
+            rows.append([stamp, command, "Alerte", None, None, None, (
+                f"{count(len(repeated), 'anomalie déjà signalée est toujours présente', 'anomalies déjà signalées sont toujours présentes')} "
+                f"(la première fois le {since[8:10]}/{since[5:7]}/{since[:4]}) : voir plus haut dans le Journal.")])
         self.backend.append_rows(JOURNAL, rows)
+
+    def _logged_anomalies(self) -> dict[tuple, str]:
+        """(sheet, row, column, message) of each anomaly line already in the Journal -> its first timestamp."""
+        try:
+            journal = self.read(JOURNAL)
+        except CommandError:
+            return {}
+        lines = journal[journal.sheet.notna()]
+        first: dict[tuple, str] = {}
+        for line in lines.itertuples():
+            key = _journal_key(line.sheet, line.row, line.column, line.message)
+            first.setdefault(key, str(line.timestamp))
+        return first
+
+
+def _journal_key(sheet, row, column, message) -> tuple:
+    """An anomaly as the Journal stores it (blank cells read back as None, rows as numbers)."""
+    return (sheet or None, None if is_blank(row) else int(row), column or None, message or None)
 
 
 def _same_cell(old: object, new: object) -> bool:
