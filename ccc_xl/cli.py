@@ -7,10 +7,8 @@ never a traceback (technical details go to a log file for maintainers).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import click
 from rich.console import Console
 
 from . import __version__, clickfr
-from .report import CommandError, Outcome
+from .report import CommandError, Outcome, log_unexpected, os_error_message
 from .wording import count
 
 clickfr.install()
@@ -34,7 +32,6 @@ class _Console(Console):
 
 out = _Console(highlight=False)
 err = _Console(stderr=True, highlight=False)
-ERROR_LOG = Path(tempfile.gettempdir()) / "ccc-xl-erreurs.log"
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 WORKBOOK = click.Path(dir_okay=False, path_type=Path)
@@ -70,14 +67,14 @@ def friendly(function):
         except KeyboardInterrupt:
             err.print("Interrompu : le classeur n'a pas été modifié.")
             sys.exit(130)
+        except OSError as error:
+            err.print("✘ " + os_error_message(error), style="bold red", markup=False)
+            sys.exit(1)
         except Exception:  # noqa: BLE001 - the adviser must never see a traceback
-            with open(ERROR_LOG, "a", encoding="utf-8") as log:
-                log.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} ccc-xl {__version__}\n{traceback.format_exc()}\n")
-            err.print(
-                "✘ Erreur inattendue : la commande s'est arrêtée sans modifier le classeur. "
-                f"Les détails techniques sont dans {ERROR_LOG} (à transmettre au support).",
-                markup=False,
-            )
+            log = log_unexpected(traceback.format_exc())
+            where = (f"Les détails techniques sont dans {log} (à transmettre au support)." if log else
+                     "Les détails techniques n'ont pas pu être enregistrés : notez la commande lancée pour le support.")
+            err.print("✘ Erreur inattendue : la commande s'est arrêtée sans modifier le classeur. " + where, markup=False)
             sys.exit(2)
         if outcome is not None:
             show(outcome)

@@ -24,6 +24,7 @@ from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
 from .workbook.file import FileBackend, open_workbook
 from .workbook.gateway import Workbook
+from .workbook.safety import FileRefused
 
 Command = Callable[..., Outcome]
 
@@ -39,6 +40,7 @@ def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
         error.anomalies = _unique(error.anomalies + book.anomalies)
         raise
     outcome.anomalies = _unique(book.anomalies + outcome.anomalies)
+    outcome.lines += book.backend.notes()
     level = "Alerte" if outcome.anomalies else "Info"
     book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies, details=outcome.lines)
     return outcome
@@ -63,6 +65,8 @@ def run_on_file(path, name: str, command: Command, **options) -> Outcome:
     try:
         with open_workbook(path) as book:
             return run(book, name, command, **options)
+    except FileRefused:
+        raise  # about the file itself (open elsewhere, changed meanwhile…): nothing may be written to it
     except CommandError as error:
         with contextlib.suppress(CommandError):
             with open_workbook(path) as book:

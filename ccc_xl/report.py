@@ -55,3 +55,62 @@ class Outcome:
             parts.append(f"{len(self.anomalies)} anomalie(s) :")
             parts.extend(f"  - {a}" for a in self.anomalies)
         return "\n".join(parts)
+
+
+# What the operating system refused, said in French with the cause and the path. `errno` values are
+# the same on Windows for these causes; Windows' own sharing violation comes as `winerror` 32/33.
+_OS_CAUSES = {
+    "ENOSPC": "le disque est plein : impossible d'écrire dans « {path} ». Libérez de la place (ou videz la corbeille) puis relancez.",
+    "EDQUOT": "votre quota d'espace disque est atteint : impossible d'écrire dans « {path} ». Libérez de la place puis relancez.",
+    "EACCES": "accès refusé à « {path} » : vous n'avez pas le droit d'y écrire (dossier protégé, ou fichier ouvert par un "
+              "autre programme). Demandez l'accès, ou copiez le classeur dans un dossier à vous.",
+    "EROFS": "« {path} » est sur un support en lecture seule (clé USB verrouillée, partage en lecture seule) : copiez le "
+             "classeur sur un disque où vous pouvez écrire.",
+    "ENAMETOOLONG": "le chemin « {path} » est trop long pour le système : raccourcissez le nom du classeur ou de ses dossiers.",
+    "ENOTDIR": "un fichier porte le nom d'un dossier attendu sur le chemin « {path} » : renommez ou déplacez ce fichier.",
+    "EEXIST": "« {path} » est un fichier alors qu'un dossier de ce nom est attendu : renommez ou déplacez ce fichier.",
+    "EISDIR": "« {path} » est un dossier alors qu'un fichier est attendu : renommez ou déplacez ce dossier.",
+    "ENOENT": "« {path} » est introuvable (déplacé, supprimé ou disque débranché pendant le calcul ?).",
+    "EBUSY": "« {path} » est utilisé par un autre programme : fermez-le puis relancez.",
+    "EIO": "erreur de lecture ou d'écriture du disque sur « {path} » (disque ou clé USB défaillant ?).",
+}
+_OS_CAUSES["EPERM"] = _OS_CAUSES["EACCES"]
+_WINDOWS_SHARING = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+
+
+def os_error_message(error: OSError, path=None) -> str:
+    """A French sentence for an operating-system error: its cause, the path concerned (``path`` when
+    given, else the one the error carries) and what to do."""
+    import errno
+
+    where = path if path is not None else (error.filename if error.filename is not None else error.filename2)
+    where = "" if where is None else str(where)
+    name = errno.errorcode.get(error.errno or 0, "")
+    if getattr(error, "winerror", None) in _WINDOWS_SHARING:
+        name = "EBUSY"
+    template = _OS_CAUSES.get(name)
+    if template is None:
+        detail = error.strerror or type(error).__name__
+        return f"Erreur du système de fichiers sur « {where} » : {detail}." if where else f"Erreur du système de fichiers : {detail}."
+    text = template.format(path=where) if where else template.replace(" « {path} »", "").format(path="")
+    return text[0].upper() + text[1:]
+
+
+def log_unexpected(details: str) -> str | None:
+    """Append a bug's technical details to the error log in the user's own data folder; the log's
+    path, or None when it cannot be written (the adviser is never shown a second error)."""
+    import datetime as dt
+
+    try:
+        import platformdirs
+
+        from . import __version__
+
+        folder = platformdirs.user_data_path("ccc-xl", appauthor=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "erreurs.log"
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} ccc-xl {__version__}\n{details}\n")
+        return str(log)
+    except Exception:  # noqa: BLE001 - no log is better than a traceback
+        return None

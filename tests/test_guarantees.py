@@ -47,6 +47,8 @@ CRASH = """
 import os, signal, sys
 real_replace = os.replace
 def crash(src, dst):
+    if os.path.realpath(dst) != os.path.realpath(sys.argv[1]):
+        return real_replace(src, dst)  # the backup's own rename
     if sys.argv[2] == "after":
         real_replace(src, dst)
     os.kill(os.getpid(), signal.SIGKILL)  # the power cut: no cleanup, no finally

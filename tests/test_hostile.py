@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from ccc_xl.cli import main
 from ccc_xl.workbook.file import BACKUP_FOLDER
+from ccc_xl.workbook.safety import lock_path
 from hostile import COMMANDS, ROOT, journal, load_script, snapshot
 
 corpus_script = load_script("build_corpus")
@@ -71,8 +72,8 @@ def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
         for word in case.where:
             assert word in output, f"« {word} » absent du message :\n{output}"
     # Only the workbook, its lock file, backups and the chosen output folder exist afterwards.
-    assert {p.name for p in work.iterdir()} <= {WORKBOOK, "~$" + WORKBOOK, BACKUP_FOLDER}, list(work.iterdir())
-    assert not any(tmp_path.glob("**/*.tmp.xlsx"))
+    assert {p.name for p in work.iterdir()} <= {WORKBOOK, "~$" + WORKBOOK, BACKUP_FOLDER, lock_path(path).name}, list(work.iterdir())
+    assert not any(tmp_path.glob("**/*.ccc-xl-*.tmp*"))
     if original is None or path.read_bytes() == original:
         return
     # The file changed: a success (computed cells, generated sheets, Journal) or a Journal line.

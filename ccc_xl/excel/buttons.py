@@ -12,7 +12,7 @@ import importlib
 from contextlib import contextmanager
 
 from .. import contract as c
-from ..report import CommandError, Outcome
+from ..report import CommandError, Outcome, os_error_message
 
 TITLE = "100 Chances"
 
@@ -111,6 +111,8 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
         return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
     except CommandError as error:
         return _report(book, command, error.message, error.anomalies), "Erreur"
+    except OSError as error:  # a document folder on a full or read-only disk…
+        return _report(book, command, os_error_message(error), ()), "Erreur"
     except Exception as bug:  # noqa: BLE001 - an adviser must never see a traceback
         message = f"Erreur inattendue ({type(bug).__name__} : {bug}). Rien d'autre n'a été modifié ; signalez-la avec le Journal."
         return _report(book, command, message, ()), "Erreur"

@@ -12,7 +12,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from .. import contract
 from ..contract import GENERATED_SHEETS, HOME_SHEET, HOME_TEXT, INPUT_TABLES, JOURNAL, MARKER_NAME
 from ..report import CommandError
-from .file import save_atomically
+from . import safety
+from .file import workbook_bytes
 from .layout import NOTE_FONT, TITLE_FONT, add_table, write_lists_sheet
 
 # A fixed creation date keeps the committed master workbook reproducible (openpyxl stamps "modified").
@@ -69,5 +70,5 @@ def create_workbook(path, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise CommandError(f"« {path} » existe déjà : choisissez un autre nom, rien n'a été écrasé.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomically(blank_workbook(), path, backup=False)
+    safety.write_new(path, workbook_bytes(blank_workbook()))
     return path

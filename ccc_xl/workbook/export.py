@@ -8,15 +8,15 @@ cannot run in the funder's Excel, nor in a CSV exported from it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 from pathlib import Path
 
 from openpyxl import Workbook as XlWorkbook
 
 from ..report import CommandError
+from . import safety
 from .content import SheetContent
+from .file import workbook_bytes
 from .layout import render_sheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,11 +59,4 @@ def write_new_workbook(path, contents: list[SheetContent]) -> Path:
         render_sheet(wb.create_sheet(content.sheet), neutralised_content(content))
     wb.properties.creator = "ccc-xl"
     wb.properties.title = contents[0].title if contents else ""
-    temp = path.with_name(f".{path.stem}.ccc-xl-{os.getpid()}.tmp.xlsx")
-    try:
-        wb.save(temp)
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    return path
+    return safety.write_new(path, workbook_bytes(wb))

@@ -1,17 +1,16 @@
 """The file backend: a closed .xlsx read and written with openpyxl (CLI, tests, Linux).
 
-A run never writes the adviser's file directly. `open_workbook` refuses a workbook open in Excel,
-loads it, lets the command work in memory, saves to a temporary file beside it, checks from the
-package itself that nothing the adviser had was lost, keeps a timestamped backup and only then
-replaces the workbook atomically. Any error leaves the original untouched.
+A run never writes the adviser's file directly. `open_workbook` opens it through `safety` (lock,
+refusals, bytes read once), loads it, lets the command work in memory, saves the new package to
+bytes, checks from the package itself that nothing the adviser had was lost, and hands the bytes to
+`safety.replace` (fingerprint check, verified backup, atomic replace). Any error leaves the
+original untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import os
-import shutil
+import io
 import zipfile
 from pathlib import Path
 
@@ -20,53 +19,34 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
-from . import integrity
+from . import integrity, safety
 from .content import SheetContent
 from .gateway import Backend, RawTable, Workbook, excel_value, missing_table
 from .layout import put, render_sheet, style_data_cell
 
-BACKUP_FOLDER = "Sauvegardes ccc-xl"
-BACKUPS_KEPT = 20
+BACKUP_FOLDER = safety.BACKUP_FOLDER
 
 
-def lock_file(path: Path) -> Path | None:
-    """Excel's owner file ("~$classeur.xlsx") when the workbook is open in Excel."""
-    candidates = [path.with_name("~$" + path.name)]
-    if len(path.name) > 2:
-        candidates.append(path.with_name("~$" + path.name[2:]))
-    return next((c for c in candidates if c.exists()), None)
-
-
-def check_openable(path: Path) -> None:
+def check_package(path: Path, data: bytes) -> None:
     """Refuse, in French, what openpyxl cannot or must not open."""
-    if not path.exists():
-        raise CommandError(f"Le fichier « {path} » est introuvable.")
-    if path.is_dir():
-        raise CommandError(f"« {path} » est un dossier, pas un classeur Excel.")
-    if lock_file(path):
-        raise CommandError(
-            f"Le classeur « {path.name} » est ouvert dans Excel (fichier {lock_file(path).name}). "
-            "Fermez-le puis relancez la commande, ou utilisez le bouton du ruban « 100 Chances » dans Excel."
-        )
-    with open(path, "rb") as handle:
-        magic = handle.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise CommandError(
             f"« {path.name} » est un ancien classeur .xls ou un classeur protégé par mot de passe : "
             "enregistrez-le au format .xlsx sans mot de passe d'ouverture."
         )
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise CommandError(f"« {path.name} » n'est pas un classeur Excel .xlsx lisible (fichier vide, tronqué ou d'un autre format).")
 
 
 class FileBackend(Backend):
     """openpyxl on a closed workbook; cached formula results are read when input cells hold formulas."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, opened: safety.OpenedFile | None = None):
         self.path = Path(path)
-        check_openable(self.path)
+        self.opened = opened or safety.read(self.path)
+        check_package(self.path, self.opened.data)
         try:
-            self.wb = load_workbook(self.path)
+            self.wb = load_workbook(io.BytesIO(self.opened.data))
         except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
             raise CommandError(f"« {self.path.name} » n'a pas pu être lu comme un classeur Excel : il est endommagé "
                                f"({type(problem).__name__}). Reprenez la dernière sauvegarde.") from None
@@ -86,7 +66,7 @@ class FileBackend(Backend):
     def _values(self, ws):
         """The sheet to read values from: cached results when the adviser typed formulas."""
         if self._values_wb is None:
-            self._values_wb = load_workbook(self.path, data_only=True)
+            self._values_wb = load_workbook(io.BytesIO(self.opened.data), data_only=True)
         return self._values_wb[ws.title]
 
     def read_table(self, table: Table) -> RawTable:
@@ -159,7 +139,16 @@ class FileBackend(Backend):
         """Save atomically after checking for losses; returns the backup path (None if unchanged)."""
         if not self.dirty:
             return None
-        return save_atomically(self.wb, self.path, self.replaced, backup=backup)
+        data = workbook_bytes(self.wb)
+        lost = integrity.losses(integrity.inventory(io.BytesIO(self.opened.data)), integrity.inventory(io.BytesIO(data)),
+                                set(self.replaced))
+        if lost:
+            raise CommandError("Enregistrement annulé : le classeur aurait perdu " + "; ".join(lost)
+                               + ". Le classeur d'origine n'a pas été modifié.")
+        return safety.replace(self.opened, data, backup=backup)
+
+    def notes(self) -> list[str]:
+        return list(self.opened.notes)
 
 
 def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:
@@ -180,44 +169,20 @@ def _planned_index(existing: list[str], name: str) -> int:
     return max(positions, default=len(existing))
 
 
-def save_atomically(wb, path: Path, replaced: set[str] = frozenset(), backup: bool = True) -> Path | None:
-    """Write ``wb`` over ``path`` through a temporary file, a loss check, a backup and os.replace."""
-    path = Path(path)
-    temp = path.with_name(f".{path.stem}.ccc-xl-{os.getpid()}.tmp.xlsx")
-    try:
-        wb.save(temp)
-        if path.exists():
-            lost = integrity.losses(integrity.inventory(path), integrity.inventory(temp), set(replaced))
-            if lost:
-                raise CommandError(
-                    "Enregistrement annulé : le classeur aurait perdu " + "; ".join(lost)
-                    + ". Le classeur d'origine n'a pas été modifié."
-                )
-        backup_path = _backup(path) if backup and path.exists() else None
-        os.replace(temp, path)
-        return backup_path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-
-
-def _backup(path: Path) -> Path:
-    folder = path.parent / BACKUP_FOLDER
-    folder.mkdir(exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H-%M-%S-%f")
-    target = folder / f"{path.stem} {stamp}{path.suffix}"
-    shutil.copy2(path, target)
-    for old in sorted(folder.glob(f"{path.stem} *{path.suffix}"))[:-BACKUPS_KEPT]:
-        old.unlink()
-    return target
+def workbook_bytes(wb) -> bytes:
+    """The whole .xlsx package of an openpyxl workbook, in memory."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 @contextlib.contextmanager
 def open_workbook(path, write: bool = True):
     """A `Workbook` on a file; saved atomically on success when ``write``, untouched on error."""
-    backend = FileBackend(Path(path))
-    book = Workbook(backend)
-    book.check_is_ccc_workbook()
-    yield book
-    if write:
-        backend.save()
+    with safety.open_for_update(Path(path), write=write) as opened:
+        backend = FileBackend(Path(path), opened)
+        book = Workbook(backend)
+        book.check_is_ccc_workbook()
+        yield book
+        if write:
+            backend.save()

@@ -74,6 +74,10 @@ class Backend(ABC):
     def append_rows(self, table: Table, rows: list[list[object]]) -> None:
         """Append rows at the end of an Excel Table, growing the table."""
 
+    def notes(self) -> list[str]:
+        """What opening the workbook did that the Journal should say (French lines)."""
+        return []
+
 
 def _header_map(raw: RawTable) -> dict[str, int]:
     """Contract key -> position in the table, matching headers whatever their case or spacing.

@@ -1,0 +1,456 @@
+"""The workbook file on disk: how it is opened, locked, backed up and replaced without losing anything.
+
+Every file-mode run goes through `open_for_update` and `replace`:
+
+- refuse a workbook that another program has open (Excel's ``~$NAME``, LibreOffice's
+  ``.~lock.NAME#``), that is read-only, or whose name leaves no room for ccc-xl's working files;
+- hold an inter-process lock beside the real file for the whole read-modify-replace, so two runs
+  on one workbook take turns instead of one silently undoing the other;
+- read the bytes once, and just before replacing check that the file on disk is still the one that
+  was read (size, modification time and SHA-256): another program may have saved it meanwhile;
+- write a backup to a temporary name, flush it to disk, check it against what was read, then
+  rename it; rotation deletes only backups named by this very pattern;
+- write the new bytes to a temporary file beside the real file (through symlinks), flush it, give
+  it the original mode and owner, and rename it over the original in one step;
+- remove the temporary files on any error and on SIGTERM/SIGINT, and the stale ones that an
+  interrupted run left (counted in `OpenedFile.notes` for the Journal).
+
+Operating-system errors become French messages naming the cause and the path (`os_error_message`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import io
+import os
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..report import CommandError, os_error_message
+
+BACKUP_FOLDER = "Sauvegardes ccc-xl"
+BACKUPS_KEPT = 20
+STAMP_FORMAT = "%Y-%m-%d %H-%M-%S-%f"
+STAMP_PATTERN = r"\d{4}-\d{2}-\d{2} \d{2}-\d{2}-\d{2}-\d{6}"
+LOCK_WAIT = 600  # seconds a run waits for another run on the same workbook before giving up
+NAME_MAX = 255  # bytes of one file name on the usual file systems (NTFS: 255 characters)
+MODIFIED = ("Le classeur a été modifié pendant le calcul (par un autre calcul ccc-xl ou un autre programme) : "
+            "rien n'a été écrit, relancez.")
+UNCHANGED = " Le classeur n'a pas été modifié."
+
+
+class FileRefused(CommandError):
+    """A refusal about the workbook file itself (open elsewhere, locked, changed, OS error): nothing
+    was written, and nothing should be written to it to record the refusal either."""
+
+
+@dataclass
+class OpenedFile:
+    path: Path  # the path the adviser gave
+    target: Path  # the real file (symlinks resolved) that will be replaced
+    data: bytes  # the whole package as read, once, under the lock
+    fingerprint: tuple  # (size, mtime_ns, sha256) of `data` at read time
+    notes: list[str] = field(default_factory=list)  # what the opening did, for the Journal (French)
+
+
+# --- Names ------------------------------------------------------------------------------------------
+
+
+def temp_name(target: Path) -> Path:
+    """A fresh hidden temporary file beside ``target``: ``.NAME.ccc-xl-PID-RANDOM.tmp``."""
+    return target.with_name(f".{_temp_key(target)}.ccc-xl-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def _temp_key(target: Path) -> str:
+    """The workbook's name in its temporary files; a digest of it when the name is too long to fit."""
+    if len(os.fsencode(target.name)) <= 200:
+        return target.name
+    return hashlib.sha256(os.fsencode(target.name)).hexdigest()[:16]
+
+
+def _temp_pattern(target: Path) -> re.Pattern:
+    # The current form, and the one earlier versions left (".STEM.ccc-xl-PID.tmp.xlsx").
+    return re.compile(rf"\.(?:{re.escape(_temp_key(target))}\.ccc-xl-\d+-[0-9a-f]+\.tmp"
+                      rf"|{re.escape(target.stem)}\.ccc-xl-\d+\.tmp{re.escape(target.suffix)})")
+
+
+def _backup_pattern(target: Path) -> re.Pattern:
+    return re.compile(rf"{re.escape(target.stem)} {STAMP_PATTERN}{re.escape(target.suffix)}")
+
+
+def lock_path(target: Path) -> Path:
+    """The inter-process lock file beside the real workbook."""
+    return target.with_name(f".{target.name}.ccc-xl.lock")
+
+
+def backup_folder(path: Path) -> Path:
+    return real_file(path).parent / BACKUP_FOLDER
+
+
+def real_file(path: Path) -> Path:
+    """The file a path designates, through any chain of symlinks."""
+    return Path(os.path.realpath(path))
+
+
+def backups_of(path) -> list[Path]:
+    """The backups ccc-xl made of this workbook, oldest first (exact names: STEM TIMESTAMP.SUFFIX)."""
+    target = real_file(Path(path))
+    folder = target.parent / BACKUP_FOLDER
+    pattern = _backup_pattern(target)
+    with contextlib.suppress(OSError):
+        return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+    return []
+
+
+def temp_files_of(path) -> list[Path]:
+    """Temporary copies of this workbook that ccc-xl is writing or that an interrupted run left,
+    beside the workbook and in its backup folder (they hold the same personal data)."""
+    target = real_file(Path(path))
+    pattern = _temp_pattern(target)
+    found = []
+    for folder in (target.parent, target.parent / BACKUP_FOLDER):
+        with contextlib.suppress(OSError):
+            found += [p for p in folder.iterdir() if pattern.fullmatch(p.name) and not p.is_dir()]
+    return sorted(found)
+
+
+def copies_of(path) -> list[Path]:
+    """Every file ccc-xl made that holds a copy of the workbook's data: backups and temporary files."""
+    return backups_of(path) + temp_files_of(path)
+
+
+# --- Refusals before anything is read ----------------------------------------------------------------
+
+
+def open_elsewhere(path: Path) -> tuple[str, Path] | None:
+    """(program, lock file) when Excel or LibreOffice has the workbook open, else None."""
+    path = Path(path)
+    for name in {path.name, real_file(path).name}:
+        for folder in {path.parent, real_file(path).parent}:
+            candidates = [("Excel", folder / ("~$" + name))]
+            if len(name) > 2:
+                candidates.append(("Excel", folder / ("~$" + name[2:])))
+            candidates.append(("LibreOffice", folder / f".~lock.{name}#"))
+            for program, candidate in candidates:
+                if os.path.lexists(candidate):
+                    return program, candidate
+    return None
+
+
+def _check_openable(path: Path, target: Path, write: bool) -> None:
+    if not os.path.lexists(path) or not target.exists():
+        raise FileRefused(f"Le fichier « {path} » est introuvable.")
+    if target.is_dir():
+        raise FileRefused(f"« {path} » est un dossier, pas un classeur Excel.")
+    found = open_elsewhere(path)
+    if found:
+        program, lock = found
+        advice = ("Fermez-le puis relancez la commande, ou utilisez le bouton du ruban « 100 Chances » dans Excel."
+                  if program == "Excel" else
+                  "Fermez-le puis relancez la commande (si LibreOffice est déjà fermé, supprimez ce fichier).")
+        raise FileRefused(f"Le classeur « {path.name} » est ouvert dans {program} (fichier {lock.name}). {advice}")
+    if not write:
+        return
+    mode = target.stat().st_mode
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise FileRefused(f"Le classeur est en lecture seule : « {path} ». Retirez la lecture seule (clic droit > "
+                          "Propriétés) ou enregistrez-en une copie, puis relancez. Rien n'a été modifié.")
+    longest = max(len(os.fsencode(temp_name(target).name)), len(os.fsencode(_backup_name(target, dt.datetime.now()))))
+    if longest > NAME_MAX:
+        raise FileRefused(f"Le nom du classeur est trop long ({len(os.fsencode(target.name))} octets) : « {path} ». "
+                          "ccc-xl ne pourrait pas écrire sa sauvegarde à côté ; raccourcissez-le à 200 caractères "
+                          "au plus, puis relancez. Rien n'a été modifié.")
+
+
+# --- Signals -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) raise KeyboardInterrupt, like Ctrl+C, so that `finally` blocks remove
+    temporary files; the previous handlers come back afterwards. Only the main thread can do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {}
+    try:
+        for name in names:
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, _interrupt)
+    except ValueError:  # not the main interpreter
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(number, frame):
+    raise KeyboardInterrupt(signal.Signals(number).name)
+
+
+# --- Opening -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
+    """Refuse lock files / read-only / missing; hold the inter-process lock (write=True) for the
+    whole read-modify-replace; read the bytes once; clean stale temp files; French OS errors."""
+    path = Path(path)
+    target = real_file(path)
+    with interruptible():
+        try:
+            _check_openable(path, target, write)
+        except OSError as error:
+            raise FileRefused(os_error_message(error)) from None
+        with _locked(path, target) if write else contextlib.nullcontext():
+            try:
+                opened = read(path)
+                removed = remove_stale_temp_files(target) if write else 0
+            except OSError as error:
+                raise FileRefused(os_error_message(error)) from None
+            if removed:
+                opened.notes.append(f"{removed} fichier(s) temporaire(s) laissé(s) par un calcul interrompu "
+                                    "supprimé(s) (ils contenaient une copie du classeur).")
+            yield opened
+
+
+def read(path: Path) -> OpenedFile:
+    """The workbook's bytes and fingerprint, read once (no lock: a read-only look)."""
+    path = Path(path)
+    target = real_file(path)
+    with open(target, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        data = handle.read()
+        after = os.fstat(handle.fileno())
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+        raise FileRefused(MODIFIED)
+    return OpenedFile(path, target, data, (after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest()))
+
+
+@contextlib.contextmanager
+def _locked(path: Path, target: Path) -> Iterator[None]:
+    import filelock
+
+    lock = filelock.FileLock(lock_path(target))
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            print(f"Un autre calcul ccc-xl est en cours sur « {path.name} » : attente de sa fin…",
+                  file=sys.stderr, flush=True)
+            lock.acquire(timeout=LOCK_WAIT)
+    except filelock.Timeout:
+        raise FileRefused(f"Un autre calcul ccc-xl travaille sur « {path.name} » depuis plus de {LOCK_WAIT // 60} "
+                          "minutes : rien n'a été écrit ; relancez quand il sera terminé.") from None
+    except OSError as error:
+        raise FileRefused(os_error_message(error, target.parent) + UNCHANGED) from None
+    try:
+        _hide(lock_path(target))
+        yield
+    finally:
+        lock.release()
+
+
+def remove_stale_temp_files(target: Path) -> int:
+    """Remove this workbook's temporary files older than now (called under the lock: no other run
+    of ccc-xl is writing them); returns how many were removed."""
+    started = time.time()
+    removed = 0
+    for temp in temp_files_of(target):
+        with contextlib.suppress(FileNotFoundError):
+            if temp.lstat().st_mtime <= started:
+                temp.unlink()
+                removed += 1
+    return removed
+
+
+# --- Replacing ---------------------------------------------------------------------------------------
+
+
+def fingerprint_of(target: Path) -> tuple:
+    with open(target, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return info.st_size, info.st_mtime_ns, digest
+
+
+def check_unchanged(opened: OpenedFile) -> None:
+    """Refuse when the file on disk is no longer the one that was read."""
+    try:
+        info = opened.target.stat()
+        if (info.st_size, info.st_mtime_ns) != opened.fingerprint[:2] or fingerprint_of(opened.target) != opened.fingerprint:
+            raise FileRefused(MODIFIED)
+    except FileNotFoundError:
+        raise FileRefused(MODIFIED) from None
+
+
+def replace(opened: OpenedFile, new_data: bytes, backup: bool = True) -> Path | None:
+    """Check the file on disk still has `opened.fingerprint` (else refuse: modified during the run),
+    write a verified backup, write `new_data` to a temp file beside the target (fsync), keep mode/
+    owner, os.replace it over the real target; remove the temp on any failure or signal.
+    Returns the backup path."""
+    target = opened.target
+    with interruptible():
+        check_unchanged(opened)
+        backup_path = write_backup(opened) if backup else None
+        info = target.stat()
+        temp = temp_name(target)
+        try:
+            try:
+                _write_synced(temp, new_data, info)
+            except OSError as error:
+                raise FileRefused(os_error_message(error, target.parent) + UNCHANGED) from None
+            check_unchanged(opened)
+            try:
+                os.replace(temp, target)
+            except OSError as error:
+                raise FileRefused(os_error_message(error, target) + UNCHANGED) from None
+            _sync_folder(target.parent)
+            _keep_windows_attributes(target, info)
+        finally:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+    if backup_path is not None:
+        rotate_backups(target)
+    return backup_path
+
+
+def write_new(path: Path, data: bytes) -> Path:
+    """Write a new file (or overwrite one the caller chose to replace) through a synced temporary
+    file and one rename; the temporary file never outlives an error or a signal."""
+    path = Path(path)
+    target = real_file(path)
+    temp = temp_name(target)
+    with interruptible():
+        try:
+            _write_synced(temp, data, target.stat() if target.exists() else None)
+            os.replace(temp, target)
+        except OSError as error:
+            raise FileRefused(os_error_message(error, target.parent)) from None
+        finally:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+    return path
+
+
+def _write_synced(temp: Path, data: bytes, original: os.stat_result | None) -> None:
+    """Write ``data`` to a new file ``temp``, flushed to the disk, with ``original``'s mode and owner."""
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if original is not None and os.name != "nt":
+            with contextlib.suppress(PermissionError):  # another owner: only root may give the file away
+                if (original.st_uid, original.st_gid) != (os.getuid(), os.getgid()):
+                    os.fchown(fd, original.st_uid, original.st_gid)
+            os.fchmod(fd, original.st_mode & 0o7777)
+        elif original is None and os.name != "nt":
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows has no directory handles for this."""
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _keep_windows_attributes(target: Path, original: os.stat_result) -> None:
+    """Give the new file the original's Windows attributes (hidden, archive…) where allowed."""
+    attributes = getattr(original, "st_file_attributes", None)
+    if os.name != "nt" or attributes is None:
+        return
+    import ctypes
+
+    with contextlib.suppress(Exception):  # best effort: the content is already safe
+        ctypes.windll.kernel32.SetFileAttributesW(str(target), attributes & 0x27)  # read-only, hidden, system, archive
+
+
+def _hide(path: Path) -> None:
+    """Windows shows dot files: mark ccc-xl's lock file hidden there."""
+    if os.name == "nt":
+        import ctypes
+
+        with contextlib.suppress(Exception):
+            ctypes.windll.kernel32.SetFileAttributesW(str(path), 0x02)
+
+
+# --- Backups -----------------------------------------------------------------------------------------
+
+
+def _backup_name(target: Path, when: dt.datetime) -> str:
+    return f"{target.stem} {when.strftime(STAMP_FORMAT)}{target.suffix}"
+
+
+def write_backup(opened: OpenedFile) -> Path:
+    """Copy what was read into « Sauvegardes ccc-xl »: temporary name, flushed, read back and
+    compared (size, SHA-256, a readable zip when the workbook is one), then renamed."""
+    folder = opened.target.parent / BACKUP_FOLDER
+    final = folder / _backup_name(opened.target, dt.datetime.now())
+    temp = folder / temp_name(opened.target).name
+    try:
+        try:
+            folder.mkdir(exist_ok=True)
+            if not folder.is_dir():
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
+            _write_synced(temp, opened.data, opened.target.stat())
+            written = temp.read_bytes()
+        except OSError as error:
+            raise FileRefused(os_error_message(error, folder) + UNCHANGED) from None
+        if len(written) != opened.fingerprint[0] or hashlib.sha256(written).hexdigest() != opened.fingerprint[2] \
+                or not _readable_package(written, opened.data):
+            raise FileRefused(f"La sauvegarde écrite dans « {folder} » ne correspond pas au classeur (disque "
+                              "défaillant ?) : elle a été supprimée." + UNCHANGED)
+        try:
+            os.replace(temp, final)
+        except OSError as error:
+            raise FileRefused(os_error_message(error, folder) + UNCHANGED) from None
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+    return final
+
+
+def _readable_package(written: bytes, source: bytes) -> bool:
+    if not source.startswith(b"PK"):
+        return True  # not a zip package (an encrypted workbook): size and hash are the check
+    try:
+        with zipfile.ZipFile(io.BytesIO(written)) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def rotate_backups(target: Path) -> list[Path]:
+    """Keep the newest BACKUPS_KEPT backups of this workbook; touch nothing else. Returns the removed."""
+    removed = backups_of(target)[:-BACKUPS_KEPT]
+    for old in removed:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return removed
