@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import click
 from rich.console import Console
 
 from . import __version__, clickfr
+from .progress import listening
 from .report import CommandError, Outcome, log_unexpected, os_error_message
 from .wording import count
 
@@ -53,13 +55,54 @@ def show_anomalies(console: Console, anomalies) -> None:
             console.print(f"  • {anomaly}", markup=False)
 
 
+class ProgressDisplay:
+    """Shows `progress.report` on standard error: a bar on a terminal; when it goes to a file or
+    another program, a plain line at each new step, each tenth of a loop, and every few seconds."""
+
+    PIPED_EVERY = 3.0  # seconds between two plain lines of the same step
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+        self.last: tuple[str, float, int | None] | None = None  # label, time, tenth of the loop
+
+    def __enter__(self):
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, step) -> None:
+        if self.bar is not None:
+            description = f"{step.label} — {step.detail}" if step.detail else step.label
+            if step.label not in self.tasks:
+                self.tasks[step.label] = self.bar.add_task(description, total=step.total)
+            self.bar.update(self.tasks[step.label], description=description, completed=step.done or 0, total=step.total)
+            return
+        now = time.monotonic()
+        tenth = (step.done or 0) * 10 // step.total if step.total else None
+        if (self.last is None or self.last[0] != step.label or self.last[2] != tenth
+                or now - self.last[1] >= self.PIPED_EVERY):
+            self.console.print(str(step), markup=False)
+            self.last = (step.label, now, tenth)
+
+
 def friendly(function):
     """Run a sub-command body, turning every failure into a French message and an exit status."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            outcome = function(*args, **kwargs)
+            with ProgressDisplay(err) as display, listening(display):
+                outcome = function(*args, **kwargs)
         except CommandError as error:
             err.print("✘ " + error.message, style="bold red", markup=False)
             show_anomalies(err, error.anomalies)
@@ -126,9 +169,7 @@ def demo_cmd(dossier):
     dont une en suivi, et la prochaine) et y exécuter toutes les étapes."""
     from .commands import demo
 
-    with out.status("Démonstration en cours…") as status:
-        outcome = demo(dossier, progress=lambda label: status.update(f"{label}…"))
-    return outcome
+    return demo(dossier)
 
 
 # --- Eligibility and selection of candidates (issue 3) ---
@@ -161,8 +202,7 @@ def rotations_cmd(classeur, session, verifier):
     """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
     from .commands import rotations, run_on_file
 
-    with out.status("Planification des entretiens…"):
-        return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
+    return run_on_file(classeur, "rotations", rotations, session=session, verifier=verifier)
 
 
 @main.group("addin", context_settings=CONTEXT, subcommand_metavar="COMMANDE",
@@ -229,9 +269,8 @@ def documents_cmd(classeur, session, types, pdf, dossier):
     visiteurs depuis les modèles Word, et les lister dans l'onglet « Documents »."""
     from .commands import documents, run_on_file
 
-    with out.status("Production des documents…"):
-        return run_on_file(classeur, "documents", documents, session=session, types=list(types) or None,
-                           pdf=pdf, out_dir=dossier)
+    return run_on_file(classeur, "documents", documents, session=session, types=list(types) or None,
+                       pdf=pdf, out_dir=dossier)
 
 
 @main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import contract as c
 from . import demo as demo_data
+from .progress import report as progress
 from .report import Anomaly, CommandError, Outcome
 from .wording import count
 from .sessions import participants as session_participants
@@ -125,11 +126,14 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     year = select_session(sessions, session)
     ids = set(session_rows(candidates, year)["id"])
     folder = documents_folder(book, out_dir)
+    cv_folder = word.cv_folder(folder, year)
+    with contextlib.suppress(OSError):  # made ready for the CVs; its absence is said in the anomalies
+        cv_folder.mkdir(parents=True, exist_ok=True)
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
         partners=book.read(c.PARTNERS), copil=book.read(c.COPIL), funding=book.read(c.FUNDING),
-        cvs=word.find_cvs(folder, year, ids),
+        cvs=word.find_cvs(folder, year, ids), cv_folder=str(cv_folder),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
     made = word.generate(planned, folder, year, types=types, pdf=pdf)
@@ -147,7 +151,9 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
         c.DOCUMENTS_SHEET.name, f"Documents de la session {year}",
         notes=[f"Dossier : {folder / str(year)}", "Cliquez sur un nom de document pour l'ouvrir."],
         blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Document": 60, "Emplacement": 70})]))
-    return Outcome("documents", f"{len(made)} document(s) produit(s) pour la session {year} dans « {folder} ».",
+    words = sum(1 for f in made if f.path.suffix == ".docx")
+    made_text = count(words, "document Word", "documents Word") + (f" et {count(len(made) - words, 'PDF', 'PDF')}" if pdf else "")
+    return Outcome("documents", f"{made_text} pour la session {year} dans « {folder} ».",
                    anomalies=anomalies, paths=[str(folder / f.path) for f in made])
 
 
@@ -164,6 +170,7 @@ def modeles_verifier(templates_dir=None) -> Outcome:
 
 
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
+DEMO_PROGRESS = "Démonstration"
 DEMO_FUNDERS_EXPORT = "export-financeurs-demo.xlsx"
 
 # Steps `ccc-xl demo` runs on the demo workbook once its data is in, in the year's order.
@@ -171,12 +178,13 @@ DEMO_FUNDERS_EXPORT = "export-financeurs-demo.xlsx"
 DEMO_STEPS: list[tuple[str, str, Command, dict]] = []  # filled at the end of this module
 
 
-def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] = lambda _: None) -> Outcome:
+def demo(folder, today: dt.date | None = None) -> Outcome:
     """Build the fictitious demo workbook in ``folder`` and run every available step on it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_WORKBOOK
-    progress("Création du classeur de démonstration")
+    steps = len(DEMO_STEPS) + 3  # the workbook, each step, the funders' export, the report (done = finished)
+    progress(DEMO_PROGRESS, 0, steps, "création du classeur")
     create_workbook(path, overwrite=True)
     data = demo_data.build(today)
     backend = FileBackend(path)
@@ -184,8 +192,8 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
         backend.fill_table(table, data.table_rows(table))
     backend.save(backup=False)  # a fresh demo needs no backup of itself
     outcome = Outcome("demo", f"Classeur de démonstration : {path}", paths=[str(path)])
-    for label, name, command, options in DEMO_STEPS:
-        progress(label)
+    for number, (label, name, command, options) in enumerate(DEMO_STEPS, start=1):
+        progress(DEMO_PROGRESS, number, steps, label)
         # Steps that depend on the date (follow-up alerts…) declare a "today" option: the demo's own.
         step = run_on_file(path, name, command, **{k: today if k == "today" else v for k, v in options.items()})
         outcome.lines.append(f"{label} : {step.summary}")
@@ -193,12 +201,13 @@ def demo(folder, today: dt.date | None = None, progress: Callable[[str], None] =
     # What leaves the Mission Locale: the funders' workbook and the report of the last year whose
     # one-year outcomes are known.
     today = today or dt.date.today()
-    progress("Export pour les financeurs")
+    progress(DEMO_PROGRESS, steps - 2, steps, "export pour les financeurs")
     export = export_financeurs([path], folder / DEMO_FUNDERS_EXPORT, today=today)
     closed = max(s["year"] for s in data.rows[c.SESSIONS.name] if s["coaching_start"].replace(year=s["coaching_start"].year + 1) <= today)
-    progress(f"Bilan {closed}")
+    progress(DEMO_PROGRESS, steps - 1, steps, f"bilan {closed}")
     with open_workbook(path, write=False) as book:
         report = bilan(book, year=closed, output=folder / f"Bilan 100 Chances {closed}.docx", today=today)
+    progress(DEMO_PROGRESS, steps, steps)
     for label, step in (("Export financeurs", export), (f"Bilan {closed}", report)):
         outcome.lines.append(f"{label} : {step.summary}")
         outcome.paths.extend(step.paths)

@@ -346,6 +346,7 @@ class SessionFrames:
     copil: pd.DataFrame = field(default_factory=lambda: _empty(COPIL.keys))
     funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING.keys))
     cvs: dict = field(default_factory=dict)  # participant ID -> CV file (Path) found in the CV folder
+    cv_folder: str = ""  # where advisers put the CVs, as the anomalies name it (full path)
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,7 @@ class _Session:
         self.interviews = _sorted_by_start(frames.interviews)
         self.grand_oral = frames.grand_oral
         self.partners, self.funding, self.cvs = frames.partners, _of_session(frames.funding, year), frames.cvs
+        self.cv_folder = frames.cv_folder or f"{year}/{CV_FOLDER}"
         self.copil = _of_session(frames.copil, year).sort_values("date", kind="stable") \
             if len(frames.copil) else frames.copil
         self.common = {
@@ -795,7 +797,7 @@ def _company_pack(s: _Session):
     people = s.participants.sort_values("id", kind="stable")
     cvs = {as_text(p["id"]): s.cvs.get(as_text(p["id"])) for _, p in people.iterrows()}
     anomalies = [Anomaly(CANDIDATES.sheet, int(row), CANDIDATES.column("id").header, as_text(p["id"]),
-                         f"CV absent du dossier « {s.year}/{CV_FOLDER} » ({as_text(p['id'])}.docx ou .pdf) : "
+                         f"CV absent du dossier « {s.cv_folder} » ({as_text(p['id'])}.docx ou .pdf) : "
                          "le dossier entreprises part sans ce CV.")
                  for row, p in people.iterrows() if cvs[as_text(p["id"])] is None]
     listed = [{"prenom": as_text(p["first_name"]), "projet": as_text(p.get("project")),

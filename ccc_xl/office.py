@@ -13,9 +13,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import Sequence
 
+from ccc_xl.progress import report
 from ccc_xl.report import CommandError
 
 MISSING = ("LibreOffice est introuvable sur cet ordinateur : installez-le (https://fr.libreoffice.org) "
@@ -63,15 +65,33 @@ def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[P
     with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
         command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
                    "--norestore", "--convert-to", fmt, "--outdir", str(outputs), *names]
-        try:
-            result = subprocess.run(command, cwd=inputs, capture_output=True, text=True,
-                                    timeout=120 + 10 * len(names))
-        except subprocess.TimeoutExpired:
-            raise CommandError("LibreOffice n'a pas terminé la conversion en PDF à temps.") from None
+        output = _run_counting(command, inputs, len(names), f"Conversion en {fmt.upper()}")
     produced = [outputs / f"{Path(n).stem}.{fmt}" for n in names]
     failed = [src.name for src, out in zip(sources, produced) if not out.is_file()]
     if failed:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+        detail = output.strip().splitlines()[-1:] or [""]
         raise CommandError(f"LibreOffice n'a pas converti {len(failed)} fichier(s) en {fmt.upper()} "
                            f"(dont « {failed[0]} »). {detail[0]}".strip())
     return produced
+
+
+def _run_counting(command: list[str], cwd: Path, total: int, label: str) -> str:
+    """Run soffice, reporting progress from the « convert … -> … » line it prints per file;
+    return everything it printed."""
+    timer = None
+    with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace") as process:
+        timer = threading.Timer(120 + 10 * total, process.kill)
+        timer.start()
+        lines, done = [], 0
+        report(label, 0, total)
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("convert "):
+                done += 1
+                report(label, done, total)
+        process.wait()
+    timer.cancel()
+    if process.returncode and process.returncode < 0:
+        raise CommandError("LibreOffice n'a pas terminé la conversion en PDF à temps.")
+    return "".join(lines)

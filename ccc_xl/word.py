@@ -29,7 +29,7 @@ from docx.oxml.ns import nsmap
 from docxtpl import DocxTemplate
 from pathvalidate import sanitize_filename
 
-from ccc_xl import office
+from ccc_xl import office, progress
 from ccc_xl.contract import CV_FOLDER
 from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
 from ccc_xl.report import CommandError
@@ -182,17 +182,24 @@ def _compose(composer, target: Path, appendices) -> None:
 
 
 def _render_all(documents, paths, root: Path, templates: TemplateSet) -> None:
-    for doc, relative in zip(documents, paths):
+    for done, (doc, relative) in enumerate(zip(documents, paths)):
+        progress.report("Documents Word", done, len(documents), relative.name)
         target = _inside(root, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         templates.render(doc, target)
         if doc.appendices:
             append_documents(target, doc.appendices)
+    progress.report("Documents Word", len(documents), len(documents))
+
+
+def cv_folder(out_dir: Path, session: int) -> Path:
+    """Where advisers put the session's CVs, named by participant ID."""
+    return out_dir / safe_name(str(session)) / CV_FOLDER
 
 
 def find_cvs(out_dir: Path, session: int, ids) -> dict[str, Path]:
     """The CVs advisers placed in ``<session>/CV/``, named by participant ID (.docx preferred to .pdf)."""
-    folder = out_dir / safe_name(str(session)) / CV_FOLDER
+    folder = cv_folder(out_dir, session)
     if not folder.is_dir():
         return {}
     files = {p.name.casefold(): p for p in folder.iterdir() if p.is_file()}

@@ -1,0 +1,59 @@
+"""Long work shows where it is: counts on a terminal or in plain lines when piped; counts that read right."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ccc_xl import progress
+from conftest import soffice_or_fail
+
+
+def run_piped(*args):
+    return subprocess.run([sys.executable, "-m", "ccc_xl", *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def test_piped_documents_with_pdf_print_progress_lines_with_counts(demo_copy):
+    soffice_or_fail()
+    result = run_piped("documents", demo_copy, "--type", "emargement", "--pdf")
+    assert result.returncode == 0, result.stderr
+    words = re.findall(r"^Documents Word : (\d+)/(\d+)", result.stderr, re.MULTILINE)
+    pdfs = re.findall(r"^Conversion en PDF : (\d+)/(\d+)", result.stderr, re.MULTILINE)
+    assert words and pdfs, result.stderr
+    total = int(words[-1][1])
+    assert words[-1] == (str(total), str(total)) and pdfs[-1] == (str(total), str(total))
+    assert f"✔ {total} documents Word et {total} PDF pour la session" in result.stdout
+    assert "(s)" not in result.stdout.splitlines()[0]
+    assert len(result.stderr.splitlines()) <= 40  # periodic lines, not one per file
+
+
+def test_piped_demo_names_each_step(tmp_path):
+    result = run_piped("demo", "--dossier", tmp_path / "démo")
+    assert result.returncode == 0, result.stderr
+    steps = re.findall(r"^Démonstration : (\d+)/(\d+) — (.+)$", result.stderr, re.MULTILINE)
+    assert [s[2] for s in steps][:2] == ["création du classeur", "Éligibilité des candidats"]
+    assert steps[-1][2].startswith("bilan ")
+
+
+def test_without_a_listener_reports_cost_nothing_and_listeners_nest():
+    seen, inner = [], []
+    progress.report("rien")  # no listener: nothing happens
+    with progress.listening(seen.append):
+        progress.report("A", 1, 2)
+        with progress.listening(inner.append):
+            progress.report("B")
+        progress.report("A", 2, 2, "fin")
+    assert [str(s) for s in seen] == ["A : 1/2", "A : 2/2 — fin"] and [str(s) for s in inner] == ["B…"]
+
+
+def test_missing_cvs_point_at_the_full_path_of_a_folder_that_now_exists(demo_copy):
+    from ccc_xl.commands import documents, run_on_file
+
+    outcome = run_on_file(demo_copy, "documents", documents, session=2027, types=["dossier-entreprises"])
+    folder = demo_copy.parent / "Documents 100 Chances" / "2027" / "CV"
+    assert folder.is_dir()
+    missing = [a for a in outcome.anomalies if "CV absent" in a.message]
+    assert missing and all(f"« {folder.resolve()} »" in a.message for a in missing)
