@@ -57,3 +57,28 @@ def test_missing_cvs_point_at_the_full_path_of_a_folder_that_now_exists(demo_cop
     assert folder.is_dir()
     missing = [a for a in outcome.anomalies if "CV absent" in a.message]
     assert missing and all(f"« {folder.resolve()} »" in a.message for a in missing)
+
+
+def test_excel_status_bar_shows_each_step_and_is_handed_back():
+    """The status-bar seam of the Excel buttons (Excel itself cannot run here: what reaches a real
+    `Application.StatusBar` is listed as unverified in the README's Windows notes)."""
+    from ccc_xl.excel.buttons import _status_bar
+
+    class App:  # only the one attribute the seam uses; xlwings' App.status_bar takes text or False
+        def __init__(self):
+            self.shown = []
+
+        @property
+        def status_bar(self):
+            return self.shown[-1] if self.shown else False
+
+        @status_bar.setter
+        def status_bar(self, value):
+            self.shown.append(value)
+
+    app = App()
+    with pytest.raises(RuntimeError):
+        with _status_bar(app):
+            progress.report("Documents Word", 3, 10, "Convocation")
+            raise RuntimeError("arrêt")
+    assert app.shown == ["100 Chances — Documents Word : 3/10 — Convocation", False]

@@ -9,9 +9,10 @@ this module stays cheap.
 from __future__ import annotations
 
 import importlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from .. import contract as c
+from ..progress import listening
 from ..report import CommandError, Outcome, os_error_message
 
 TITLE = "100 Chances"
@@ -106,7 +107,7 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
         function = resolve(target)
         if function is None:
             return f"La fonction « {command} » n'est pas encore disponible dans cette version de ccc-xl.", "Alerte"
-        with _frozen(xlbook.app):
+        with _frozen(xlbook.app), _status_bar(xlbook.app):
             outcome = run(book, command, function)  # the CLI's runner: same Journal lines
         return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
     except CommandError as error:
@@ -136,6 +137,23 @@ def _shorten(outcome: Outcome) -> str:
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES] + [f"… et {len(lines) - MAX_LINES} ligne(s) de plus : voir l'onglet Journal."]
     return "\n".join(lines)
+
+
+@contextmanager
+def _status_bar(app):
+    """Excel's status bar shows where long work is (`progress.report`: documents, PDF conversion,
+    solving), and is handed back to Excel at the end, even on error. Engines without a status bar
+    (xlwings' remote engine) simply show nothing."""
+    def show(step) -> None:
+        with suppress(NotImplementedError):
+            app.status_bar = f"100 Chances — {step}"
+
+    with listening(show):
+        try:
+            yield
+        finally:
+            with suppress(NotImplementedError):
+                app.status_bar = False
 
 
 @contextmanager

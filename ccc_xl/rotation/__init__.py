@@ -13,6 +13,7 @@ from typing import Mapping
 import pandas as pd
 
 from ccc_xl import contract
+from ccc_xl.progress import report
 from ccc_xl.wording import number
 
 from .baseline import cyclic_schedule
@@ -99,6 +100,7 @@ def plan_rotations(participants: pd.DataFrame, companies: pd.DataFrame,
                    session: Mapping | None = None, time_limit: float = 10.0) -> Rotation:
     """Form the binômes, schedule the interviews, order the Grand Oral; RotationError if impossible."""
     instance = build_instance(participants, companies, session)
+    report(f"Recherche du meilleur planning (au plus {number(time_limit)} s)")
     schedule = solve_schedule(instance, time_limit)
     return Rotation(instance, schedule, grand_oral_order(instance), schedule.baseline)
 
