@@ -11,6 +11,7 @@ import functools
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import click
@@ -101,7 +102,9 @@ def friendly(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            with ProgressDisplay(err) as display, listening(display):
+            with ProgressDisplay(err) as display, listening(display), warnings.catch_warnings():
+                # Library warnings (openpyxl, pandas) are English notes for developers, never for advisers.
+                warnings.simplefilter("ignore")
                 outcome = function(*args, **kwargs)
         except CommandError as error:
             err.print("✘ " + error.message, style="bold red", markup=False)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .wording import count
+
 
 @dataclass(frozen=True)
 class Anomaly:
@@ -52,7 +54,7 @@ class Outcome:
     def text(self) -> str:
         parts = [self.summary, *self.lines]
         if self.anomalies:
-            parts.append(f"{len(self.anomalies)} anomalie(s) :")
+            parts.append(f"{count(len(self.anomalies), 'anomalie')} :")
             parts.extend(f"  - {a}" for a in self.anomalies)
         return "\n".join(parts)
 

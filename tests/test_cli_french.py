@@ -128,3 +128,21 @@ def test_anomalies_after_an_error_come_under_a_heading(tmp_path):
     assert result.exit_code != 0
     assert "1 anomalie à vérifier :" in result.output
     assert result.output.index("anomalie à vérifier") < result.output.index("« peut-être »")
+
+
+def test_library_warnings_never_reach_the_adviser(capfd):
+    import warnings
+
+    from ccc_xl.cli import friendly
+    from ccc_xl.report import Outcome
+
+    @friendly
+    def noisy():
+        warnings.warn("Data Validation extension is not supported and will be removed", UserWarning)
+        warnings.warn("Downcasting object dtype arrays is deprecated", FutureWarning)
+        return Outcome("essai", "Terminé.")
+
+    noisy()
+    captured = capfd.readouterr()
+    assert "Terminé." in captured.out
+    assert "extension" not in captured.out + captured.err and "deprecated" not in captured.out + captured.err
