@@ -19,7 +19,7 @@ from rich.console import Console
 
 from . import __version__, clickfr
 from .progress import listening
-from .report import CommandError, Outcome, log_unexpected, os_error_message
+from .report import MAX_SHOWN, CommandError, Outcome, bounded, log_unexpected, os_error_message
 from .wording import count
 
 clickfr.install()
@@ -45,15 +45,19 @@ def show(outcome: Outcome) -> None:
     out.print(f"[bold green]✔[/] {outcome.summary}")
     for line in outcome.lines:
         out.print(f"  {line}")
-    show_anomalies(out, outcome.anomalies)
+    show_anomalies(out, outcome.anomalies, journaled=outcome.journaled)
 
 
-def show_anomalies(console: Console, anomalies) -> None:
-    """The anomalies found in the data, under a heading that counts them."""
+def show_anomalies(console: Console, anomalies, journaled: bool = True) -> None:
+    """The anomalies found in the data, under a heading that counts them; the first MAX_SHOWN only
+    (the Journal has them all), each cut to a bounded length."""
     if anomalies:
         console.print(f"[yellow]{count(len(anomalies), 'anomalie')} à vérifier :[/]")
-        for anomaly in anomalies:
-            console.print(f"  • {anomaly}", markup=False)
+        for anomaly in anomalies[:MAX_SHOWN]:
+            console.print(f"  • {bounded(anomaly)}", markup=False)
+        if len(anomalies) > MAX_SHOWN:
+            rest = count(len(anomalies) - MAX_SHOWN, "autre anomalie", "autres anomalies")
+            console.print(f"  … et {rest}" + (" : voir l'onglet Journal." if journaled else "."), markup=False)
 
 
 class ProgressDisplay:

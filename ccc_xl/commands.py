@@ -44,6 +44,7 @@ def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
     outcome.lines += book.backend.notes()
     level = "Alerte" if outcome.anomalies else "Info"
     book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies, details=outcome.lines)
+    outcome.journaled = True
     return outcome
 
 
@@ -136,7 +137,8 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
         cvs=word.find_cvs(folder, year, ids), cv_folder=str(cv_folder),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
-    made = word.generate(planned, folder, year, types=types, pdf=pdf)
+    generation = word.render_session(planned, folder, year, types=types, pdf=pdf)
+    made = generation.files
     listed = word.session_files(folder, year)
     # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
     links = ["/".join((folder.name, *f.path.parts)) if out_dir is None else str(folder / f.path)
@@ -153,8 +155,16 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
         blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Document": 60, "Emplacement": 70})]))
     words = sum(1 for f in made if f.path.suffix == ".docx")
     made_text = count(words, "document Word", "documents Word") + (f" et {count(len(made) - words, 'PDF', 'PDF')}" if pdf else "")
-    return Outcome("documents", f"{made_text} pour la session {year} dans « {folder} ».",
-                   anomalies=anomalies, paths=[str(folder / f.path) for f in made])
+    summary = f"{made_text} pour la session {year} dans « {folder} »."
+    if generation.kept:
+        summary += (f" {count(len(generation.kept), 'fichier qui aurait été remplacé est gardé', 'fichiers qui auraient été remplacés sont gardés')} "
+                    f"dans « {word.PREVIOUS_VERSIONS} » (voir le détail).")
+    lines = [f"« {k.was} » " + ("modifié à la main depuis sa production" if k.edited else "n'a pas été produit par ccc-xl")
+             + f" : gardé sous « {k.now} »." for k in generation.kept]
+    if generation.stale:
+        lines.append(f"{count(generation.stale, 'dossier temporaire laissé', 'dossiers temporaires laissés')} par un calcul "
+                     "interrompu supprimé(s).")
+    return Outcome("documents", summary, lines=lines, anomalies=anomalies, paths=[str(folder / f.path) for f in made])
 
 
 def modeles_verifier(templates_dir=None) -> Outcome:

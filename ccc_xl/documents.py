@@ -50,7 +50,7 @@ from ccc_xl.contract import (
     SESSION_DEFAULTS,
     SESSIONS,
 )
-from ccc_xl.report import Anomaly, CommandError
+from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
 
 LOCALE = "fr_FR"
@@ -396,12 +396,10 @@ def _distinct_ids(frame: pd.DataFrame, table) -> tuple[pd.DataFrame, list[Anomal
     shared = ids.ne("") & ids.duplicated(keep=False)
     header = table.column("id").header
     anomalies = [
-        Anomaly(table.sheet, int(row), header, ids[row],
-                f"l'ID « {ids[row]} » est aussi celui de la ligne "
-                + ", ".join(str(other) for other in ids.index[ids.eq(ids[row])] if other != row)
-                + " : aucun document pour ces lignes (leurs données se mélangeraient) ; donnez-leur "
-                  "un ID distinct.")
-        for row in ids.index[shared]]
+        Anomaly(table.sheet, int(rows[0]), header, value,
+                f"l'ID « {value} » est celui des lignes {rows_text(rows)} : aucun document pour ces lignes (leurs "
+                "données se mélangeraient) ; donnez-leur un ID distinct.")
+        for value, rows in ids[shared].groupby(ids[shared], sort=False).groups.items()]
     return frame[~shared], anomalies
 
 

@@ -37,7 +37,7 @@ from dateutil.relativedelta import relativedelta
 
 from . import contract as c
 from .parsing import normalise
-from .report import Anomaly
+from .report import Anomaly, rows_text
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
 COMPUTED = ("age_at_start", "eligibility", "reasons", "priority")
@@ -289,21 +289,24 @@ def _ranks(chosen: pd.DataFrame, assessments: dict[int, Assessment]) -> dict[int
 
 def _duplicates(table: pd.DataFrame, chosen: pd.DataFrame, key: str, canonical, label: str,
                 per_session: bool = False) -> list[Anomaly]:
-    """One anomaly per row of ``chosen`` whose value is shared with another row of ``table``."""
+    """One anomaly per group of rows of ``table`` sharing a value, for each group that holds a row of
+    ``chosen``: on the group's first chosen row, listing a handful of the group's rows (linear in
+    the number of rows, however many share one value)."""
     groups = defaultdict(list)
     for row, value, year in zip(table.index, table[key], table.session):
         if _known(value) and str(value).strip():
             groups[(year if per_session else None, canonical(str(value)))].append(row)
-    found = []
+    found, reported = [], set()
     for row, value, year in zip(chosen.index, chosen[key], chosen.session):
         if not (_known(value) and str(value).strip()):
             continue
-        others = [r for r in groups[(year if per_session else None, canonical(str(value)))] if r != row]
-        if others:
+        group_key = (year if per_session else None, canonical(str(value)))
+        group = groups[group_key]
+        if len(group) > 1 and group_key not in reported:
+            reported.add(group_key)
             where = f"de la session {year}" if per_session else "du tableau"
-            lines = ", ".join(str(r) for r in others)
             found.append(Anomaly(c.CANDIDATES.sheet, row, _header(key), value,
-                                 f"{label} « {value} » en double : aussi ligne(s) {lines} {where}."))
+                                 f"{label} « {value} » en double : lignes {rows_text(group)} {where}."))
     return found
 
 

@@ -31,6 +31,28 @@ class Anomaly:
         return f"{', '.join(where)} : {self.message}"
 
 
+SHOWN_ROWS = 5  # rows named in one message; the rest are counted
+
+
+def rows_text(rows) -> str:
+    """« 2, 3, 4, 5, 6 … et 5 995 autres »: a handful of row numbers, the others counted."""
+    from .wording import number
+
+    rows = list(rows)
+    shown = ", ".join(str(int(r)) for r in rows[:SHOWN_ROWS])
+    return shown + (f" … et {number(len(rows) - SHOWN_ROWS)} autres" if len(rows) > SHOWN_ROWS else "")
+
+
+MAX_TEXT = 1000  # characters of one Journal message or one printed anomaly
+MAX_SHOWN = 100  # anomalies printed by the CLI; the Journal keeps them all
+
+
+def bounded(text: str) -> str:
+    """``text`` cut to MAX_TEXT characters (an ellipsis says it was cut)."""
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
 class CommandError(Exception):
     """Stops a command with a French message for the adviser; nothing is written."""
 
@@ -50,6 +72,7 @@ class Outcome:
     anomalies: list[Anomaly] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+    journaled: bool = False  # written to the workbook's Journal (anomalies included)
 
     def text(self) -> str:
         parts = [self.summary, *self.lines]

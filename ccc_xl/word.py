@@ -7,17 +7,25 @@ touches files. Three promises to advisers:
   name silently corrupts the .docx, so rendering ALWAYS uses ``autoescape=True``;
 - file names are readable and safe on Windows (pathvalidate): no forbidden character, no reserved
   name, no traversal out of the output folder, bounded length, no two names differing only by case;
-- a run never leaves a mix of old and new files: the session folder is rebuilt in a temporary
-  folder next to it and swapped in at the end; if anything fails, the previous files stay as they were.
+- nothing the adviser owns is destroyed: each session folder has a manifest of the files ccc-xl
+  wrote (path, SHA-256, time); only those still unchanged are replaced; a file edited since, or not
+  written by ccc-xl, that stands where a new document goes is moved to « Versions précédentes »;
+  every other file stays where it is;
+- a run never leaves a mix of old and new files: documents are rendered in a staging folder first,
+  and the renames that put them in place are undone if one fails.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import hashlib
 import io
+import json
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -221,24 +229,140 @@ def _add_pdfs(root: Path, paths: list[PurePath], work_dir: Path) -> list[PurePat
     return [p.with_suffix(".pdf") for p in paths]
 
 
-def _swap(new: Path, current: Path, trash: Path) -> None:
-    """Put ``new`` in place of ``current`` (two renames; the old tree is restored on failure)."""
+MANIFEST = ".ccc-xl-documents.json"  # in each session folder: what ccc-xl wrote there
+PREVIOUS_VERSIONS = "Versions précédentes"
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """A file in the way of a new document (edited by hand since ccc-xl wrote it, or never written
+    by ccc-xl), moved aside instead of overwritten; paths relative to the output folder."""
+
+    was: PurePath
+    now: PurePath
+    edited: bool  # True: ccc-xl wrote it and the adviser changed it; False: not ccc-xl's file
+
+
+@dataclass
+class Generation:
+    """What one run of `render_session` did."""
+
+    files: list[GeneratedFile]
+    kept: list[KeptVersion]
+    stale: int = 0  # staging folders an interrupted run had left, removed
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(session_dir: Path) -> dict[str, dict]:
+    """The session folder's manifest: relative POSIX path -> {"sha256", "time"} of each file ccc-xl
+    wrote there. A missing or unreadable manifest is empty: then no file counts as ccc-xl's, so
+    none is replaced or removed (the safe side)."""
     try:
-        if current.exists():
-            os.replace(current, trash)
-        os.replace(new, current)
+        content = json.loads((session_dir / MANIFEST).read_text(encoding="utf-8"))
+        files = content["files"]
+        return {str(k): dict(v) for k, v in files.items() if isinstance(v, dict) and "sha256" in v}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_manifest(session_dir: Path, files: dict[str, dict]) -> None:
+    from ccc_xl.workbook import safety
+
+    text = json.dumps({"version": 1, "files": dict(sorted(files.items()))}, ensure_ascii=False, indent=1)
+    safety.write_new(session_dir / MANIFEST, text.encode("utf-8"))
+
+
+def _aside(path: Path, taken: set[Path]) -> Path:
+    """Where a file in the way goes: « Versions précédentes » beside it, named with its own date."""
+    when = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H-%M-%S")
+    folder = path.parent / PREVIOUS_VERSIONS
+    stem = f"{path.stem[:MAX_NAME]} (version du {when})"
+    candidate, number = folder / f"{stem}{path.suffix}", 1
+    while candidate in taken or candidate.exists():
+        number += 1
+        candidate = folder / f"{stem} ({number}){path.suffix}"
+    taken.add(candidate)
+    return candidate
+
+
+class _Moves:
+    """Renames done so far, undone in reverse order if a later one fails."""
+
+    def __init__(self):
+        self.done: list[tuple[Path, Path]] = []
+
+    def move(self, source: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        self.done.append((source, target))
+
+    def undo(self) -> None:
+        for source, target in reversed(self.done):
+            with contextlib.suppress(OSError):
+                source.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, source)
+
+
+def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerated: set[str],
+           staging: Path, out_dir: Path) -> list[KeptVersion]:
+    """Put the staged files in the session folder without destroying anything the adviser owns.
+
+    In the regenerated types' folders: a file that ccc-xl wrote and nobody changed since is replaced
+    (or removed when no longer produced); a file in the way of a new document that ccc-xl did not
+    write, or that was edited since, goes to « Versions précédentes »; every other file stays where
+    it is, untouched. All renames are undone if one fails; the manifest is written last."""
+    manifest = read_manifest(session_dir)
+    new_names = {p.as_posix() for p in produced}
+    moves, kept, taken = _Moves(), [], set()
+    old = staging / "old"
+    try:
+        for folder in sorted(regenerated):
+            root = session_dir / folder
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*")):
+                relative = path.relative_to(session_dir)
+                if not path.is_file() or path.is_symlink() or PREVIOUS_VERSIONS in relative.parts[:-1]:
+                    continue
+                key = relative.as_posix()
+                if key in manifest and _sha256(path) == manifest[key]["sha256"]:
+                    moves.move(path, old / relative)  # replaced below, or no longer produced
+                elif key in new_names:
+                    aside = _aside(path, taken)
+                    moves.move(path, aside)
+                    kept.append(KeptVersion(path.relative_to(out_dir), aside.relative_to(out_dir), key in manifest))
+        for relative in produced:
+            moves.move(staged / relative, session_dir / relative)
     except OSError:
-        if trash.exists() and not current.exists():
-            os.replace(trash, current)
-        raise CommandError(f"Impossible de remplacer le dossier « {current} » : un document est "
+        moves.undo()
+        raise CommandError(f"Impossible de remplacer les documents du dossier « {session_dir} » : un document est "
                            "peut-être ouvert (Word, PDF). Fermez-le puis relancez.") from None
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    entries = {k: v for k, v in manifest.items()
+               if k.split("/", 1)[0] not in regenerated and (session_dir / k).is_file()}
+    entries.update({p.as_posix(): {"sha256": _sha256(session_dir / p), "time": now} for p in produced})
+    _write_manifest(session_dir, entries)
+    return kept
 
 
 def generate(documents: list[PlannedDocument], out_dir: Path, session: int, types=None,
              pdf: bool = False, templates_dir: Path = TEMPLATES_DIR) -> list[GeneratedFile]:
-    """Render ``documents`` of one session into ``out_dir/<session>/``, replacing that session's
-    folders of the regenerated ``types`` (all types when None) in one swap; other types' folders
-    are kept. Returns every file produced (Word, then PDF)."""
+    """`render_session`'s files (Word, then PDF)."""
+    return render_session(documents, out_dir, session, types, pdf, templates_dir).files
+
+
+def render_session(documents: list[PlannedDocument], out_dir: Path, session: int, types=None,
+                   pdf: bool = False, templates_dir: Path = TEMPLATES_DIR) -> Generation:
+    """Render ``documents`` of one session into ``out_dir/<session>/``, in the folders of the
+    regenerated ``types`` (all types when None): everything is rendered in a staging folder first,
+    then placed by `_place`, which never destroys a file the adviser added or edited."""
     if pdf:
         office.require_soffice()
     problems = [line for report in verify_templates(templates_dir, {d.template for d in documents})
@@ -249,23 +373,44 @@ def generate(documents: list[PlannedDocument], out_dir: Path, session: int, type
     session_dir = _inside(out_dir, PurePath(safe_name(str(session))))
     regenerated = {safe_name(DOCUMENT_TYPES[t].folder, MAX_FOLDER) for t in (types or DOCUMENT_TYPES)}
     paths = output_paths(documents)
-    staging = Path(tempfile.mkdtemp(prefix=".ccc-xl-", dir=out_dir))
+    stale = remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     try:
         new = staging / "session"
         new.mkdir()
-        if session_dir.is_dir():
-            for kept in session_dir.iterdir():
-                if kept.name not in regenerated:
-                    (shutil.copytree if kept.is_dir() else shutil.copy2)(kept, new / kept.name)
         relative = [PurePath(*p.parts[1:]) for p in paths]  # inside the session folder
         _render_all(documents, relative, new, TemplateSet(templates_dir))
         pdfs = _add_pdfs(new, relative, staging / "pdf") if pdf and documents else []
-        _swap(new, session_dir, staging / "old")
+        session_dir.mkdir(exist_ok=True)
+        kept = _place(new, session_dir, relative + pdfs, regenerated, staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = [GeneratedFile(d.type, p) for d, p in zip(documents, paths)]
     files += [GeneratedFile(d.type, PurePath(session_dir.name, p)) for d, p in zip(documents, pdfs)]
-    return files
+    return Generation(files, kept, stale)
+
+
+STAGING_PREFIX = ".ccc-xl-"
+STALE_AFTER = 3600  # seconds: a staging folder untouched that long belongs to no running run
+
+
+def staging_folders(out_dir: Path) -> list[Path]:
+    """The staging folders of document runs in ``out_dir`` (running or interrupted): they hold
+    documents with personal data."""
+    with contextlib.suppress(OSError):
+        return sorted(p for p in Path(out_dir).iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir())
+    return []
+
+
+def remove_stale_staging(out_dir: Path) -> int:
+    """Remove the staging folders that an interrupted run left (untouched for an hour)."""
+    removed = 0
+    for folder in staging_folders(out_dir):
+        with contextlib.suppress(OSError):
+            if time.time() - folder.stat().st_mtime > STALE_AFTER:
+                shutil.rmtree(folder)
+                removed += 1
+    return removed
 
 
 def session_files(out_dir: Path, session: int) -> list[GeneratedFile]:
@@ -275,7 +420,7 @@ def session_files(out_dir: Path, session: int) -> list[GeneratedFile]:
     if not session_dir.is_dir():
         return []
     return [GeneratedFile(folder_types.get(p.parent.name, ""), PurePath(p.relative_to(out_dir)))
-            for p in sorted(session_dir.rglob("*")) if p.is_file()]
+            for p in sorted(session_dir.rglob("*")) if p.is_file() and not p.name.startswith((".", "~$"))]
 
 
 # ---------------------------------------------------------------------------------------------

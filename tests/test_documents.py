@@ -164,8 +164,8 @@ def test_two_participants_sharing_an_id_get_no_document_each_others_data(tmp_pat
     files, texts, anomalies = make(tmp_path, frames, types=["plan-action", "convocation-coaching"])
     assert len(texts["plan-action"]) == len(texts["convocation-coaching"]) == 1  # the third only
     shared = [a for a in anomalies if a.column == "ID"]
-    assert [(a.sheet, a.row) for a in shared] == [("Candidats", first), ("Candidats", second)]
-    assert f"aussi celui de la ligne {second}" in shared[0].message
+    assert [(a.sheet, a.row) for a in shared] == [("Candidats", first)]  # one anomaly for the pair
+    assert f"celui des lignes {first}, {second}" in shared[0].message
 
 
 def test_unknown_session_or_type_is_a_french_error():

@@ -182,9 +182,9 @@ def test_duplicates_and_selection_warnings(tmp_path):
                                                c.CANDIDATES: rows})
     outcome = run_on_file(path, "eligibilite", eligibilite, today=TODAY)
     messages = {(a.row, a.column): a.message for a in outcome.anomalies}
-    assert "N° d'écrou « 12345 » en double : aussi ligne(s) 3 de la session 2027" in messages[(2, "N° d'écrou")]
-    assert (3, "N° d'écrou") in messages and (6, "N° d'écrou") not in messages  # another year: not a duplicate
-    assert "aussi ligne(s) 4" in messages[(2, "ID")] and "aussi ligne(s) 2" in messages[(4, "ID")]
+    assert "N° d'écrou « 12345 » en double : lignes 2, 3 de la session 2027" in messages[(2, "N° d'écrou")]
+    assert (3, "N° d'écrou") not in messages and (6, "N° d'écrou") not in messages  # one per group; another year: not a duplicate
+    assert "lignes 2, 4 du tableau" in messages[(2, "ID")] and (4, "ID") not in messages
     assert "retenu alors que son éligibilité est « Non éligible »" in messages[(5, "Retenu")]
     assert messages[(None, "Retenu")] == "session 2027 : 4 candidats retenus pour 3 places."
 

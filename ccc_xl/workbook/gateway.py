@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..contract import JOURNAL, Column, Kind, Table
 from ..parsing import Unreadable, is_blank, normalise, parse_cell
-from ..report import Anomaly, CommandError
+from ..report import Anomaly, CommandError, bounded
 from ..wording import count
 from .content import SheetContent
 
@@ -292,11 +292,11 @@ class Workbook:
         again run after run: one line counts those still present and says since when."""
         stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
         first_seen = self._logged_anomalies()
-        new = [a for a in anomalies if _journal_key(a.sheet, a.row, a.column, a.message) not in first_seen]
-        repeated = [first_seen[_journal_key(a.sheet, a.row, a.column, a.message)] for a in anomalies if a not in new]
-        rows = [[stamp, command, level, None, None, None, message]]
-        rows += [[stamp, command, "Info", None, None, None, line] for line in details]
-        rows += [[stamp, command, a.level, a.sheet, a.row, a.column, a.message] for a in new]
+        new = [a for a in anomalies if _journal_key(a.sheet, a.row, a.column, bounded(a.message)) not in first_seen]
+        repeated = [first_seen[_journal_key(a.sheet, a.row, a.column, bounded(a.message))] for a in anomalies if a not in new]
+        rows = [[stamp, command, level, None, None, None, bounded(message)]]
+        rows += [[stamp, command, "Info", None, None, None, bounded(line)] for line in details]
+        rows += [[stamp, command, a.level, a.sheet, a.row, a.column, bounded(a.message)] for a in new]
         if repeated:
             since = min(repeated)[:10]
             rows.append([stamp, command, "Alerte", None, None, None, (
