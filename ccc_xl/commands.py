@@ -394,29 +394,49 @@ def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | No
 
 
 
+def _source(source) -> tuple[Path | None, str]:
+    """(file, name) of an export source: a workbook path, or an open `Workbook` (the Excel button's)."""
+    if isinstance(source, Workbook):
+        path = source.backend.path
+        return path, path.name if path else "classeur ouvert"
+    return Path(source), Path(source).name
+
+
+def check_export_target(sources, output) -> None:
+    """Refuse a source given twice, and an output that is a ccc-xl workbook (never overwritten)."""
+    output, seen = Path(output), set()
+    for source in sources:
+        path, name = _source(source)
+        if path is not None and path.resolve() in seen:
+            raise CommandError(f"« {name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
+        if path is not None:
+            seen.add(path.resolve())
+    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
+        raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
+
+
 def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
-    """Consolidate workbooks (read only) into a new anonymised workbook for funders."""
+    """Consolidate workbooks (read only) into a new anonymised workbook for funders. ``paths`` are
+    workbook files, or an open `Workbook` (the Excel button exports the workbook on screen)."""
     import dataclasses
 
     from . import funders
     from .workbook.export import write_new_workbook
 
-    paths, output = [Path(p) for p in paths], Path(output)
-    seen = set()
-    for path in paths:
-        if path.resolve() in seen:
-            raise CommandError(f"« {path.name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
-        seen.add(path.resolve())
-    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
-        raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
-    tables, anomalies = [], []
-    for path in paths:
-        with open_workbook(path, write=False) as book:
+    output = Path(output)
+    check_export_target(paths, output)
+    tables, anomalies, names = [], [], []
+    for source in paths:
+        path, name = _source(source)
+        names.append(name)
+        opened = open_workbook(path, write=False) if not isinstance(source, Workbook) else contextlib.nullcontext(source)
+        with opened as book:
             tables.append({t.name: book.read(t) for t in ind.TABLES})
-            anomalies += [dataclasses.replace(a, sheet=f"{path.name} › {a.sheet}") for a in book.anomalies]
-    consolidated = funders.consolidate(tables, [p.name for p in paths])
+            if book is not source:  # an open Workbook's own unreadable cells are reported by `run`
+                anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in book.anomalies]
+    consolidated = funders.consolidate(tables, names)
     written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
-    summary = f"Classeur pour les financeurs écrit : {written} ({len(paths)} classeur(s) consolidé(s), données pseudonymisées)."
+    summary = f"Classeur pour les financeurs écrit : {written} ({len(names)} classeur(s) consolidé(s), données pseudonymisées)."
     lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
 

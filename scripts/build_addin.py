@@ -2,11 +2,19 @@
 
 Usage: python scripts/build_addin.py [output.xlam]
 
-Why a base container: Excel validates far more of a VBA project than any public spec says. We
-start from ``quickstart_addin_ribbon.xlam``, which xlwings ships and Excel saved (project,
-references, document modules, the xlwings module and its Dictionary class), and change only:
+Why a base container: Excel validates more of a VBA project than the public specs say, so we start
+from a project that Excel is known to open: ``quickstart_addin_ribbon.xlam``, which xlwings ships
+(project, references, document modules, the xlwings module and its Dictionary class). Excel did not
+save that file: xlwings' release build (scripts/build_excel_files.py in the xlwings repository)
+loads it with Aspose.Cells, sets the xlwings module's code and saves it with Aspose, so the package
+and the VBA project are Aspose's output (its zip entries carry NTFS time stamps, ``_VBA_PROJECT``
+is already the bare 7-byte header while some module streams still hold cached bytes before their
+source, and the ribbon part is 2006/01 ``customUI`` under the Office 2010 relationship type).
+tests/test_addin.py checks those facts of the base instead of assuming Excel wrote it; only
+`ccc-xl diagnostic --excel` shows that Excel opens the result. We change only:
 
-- the ribbon (customUI/customUI.xml), from addin/customUI.xml;
+- the ribbon: addin/customUI.xml (Office 2010 ``customUI14`` markup) stored as
+  customUI/customUI14.xml, with the package relationship of that version;
 - the callback module: ``RibbonMyAddin`` becomes ``CccRibbon`` with the source of
   addin/CccRibbon.bas (dir, PROJECT and PROJECTwm streams renamed accordingly);
 - the xlwings module's ``PROJECT_NAME`` ("myaddin" -> "ccc_xl"), so its settings live in
@@ -45,6 +53,10 @@ BASE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
 PROJECT_NAME = "ccc_xl"
 BASE_PROJECT_NAME, BASE_CALLBACK, BASE_CONF_SHEET = "MyAddin", "RibbonMyAddin", "_myaddin.conf"
 CONF_SHEET = "_ccc_xl.conf"  # leading underscore: inactive until renamed, as in xlwings
+BASE_RIBBON_PART, RIBBON_PART = "customUI/customUI.xml", "customUI/customUI14.xml"
+# ECMA-376 Part 2 / [MS-CUSTOMUI2]: customUI14 parts are reached by this relationship type
+# (customUI 2006/01 parts by .../office/2006/relationships/ui/extensibility).
+RIBBON_RELATIONSHIP = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 XLWINGS_NAME_LINE = re.compile(rb'(Public Const PROJECT_NAME As String = )"myaddin"')
 VBA_PROJECT_HEADER = struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0001)
 CODEPAGE = "cp1252"  # PROJECTCODEPAGE of the base project (0x04E4)
@@ -146,11 +158,19 @@ def rename_project_stream(project: bytes, renames: dict[str, str]) -> bytes:
     return "\r\n".join(out).encode(CODEPAGE)
 
 
+def ribbon_relationship(rels: bytes) -> bytes:
+    """The package relationships with the ribbon's pointing at the customUI14 part, typed for it."""
+    rels, count = re.subn(
+        rb'<Relationship Id="(\w+)" Type="[^"]*/ui/extensibility" Target="/?' + re.escape(BASE_RIBBON_PART.encode()) + b'"',
+        lambda m: b'<Relationship Id="' + m[1] + b'" Type="' + RIBBON_RELATIONSHIP.encode() + b'" Target="'
+        + RIBBON_PART.encode() + b'"', rels)
+    if count != 1:
+        raise SystemExit("_rels/.rels: the ribbon relationship of the base add-in was not found")
+    return rels
+
+
 def build(output: Path = OUTPUT) -> Path:
     """Write the add-in to ``output`` from the base container and the sources in addin/."""
-    replacements = {
-        "customUI/customUI.xml": RIBBON_XML.read_bytes(),
-    }
     with zipfile.ZipFile(BASE) as base:
         members = [(info.filename, base.read(info.filename)) for info in base.infolist()]
     buffer = io.BytesIO()
@@ -160,7 +180,10 @@ def build(output: Path = OUTPUT) -> Path:
                 data = build_vba_project(data)
             elif filename == "xl/workbook.xml":
                 data = data.replace(f'name="{BASE_CONF_SHEET}"'.encode(), f'name="{CONF_SHEET}"'.encode())
-            data = replacements.get(filename, data)
+            elif filename == "_rels/.rels":
+                data = ribbon_relationship(data)
+            elif filename == BASE_RIBBON_PART:
+                filename, data = RIBBON_PART, RIBBON_XML.read_bytes()
             info = zipfile.ZipInfo(filename, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

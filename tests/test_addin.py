@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import zipfile
@@ -26,11 +27,19 @@ from ccc_xl.excel.addin import install, read_settings, remove, settings_file, st
 
 ADDIN = ROOT / "ccc_xl" / "data" / "ccc-xl.xlam"
 RED, BLACK = 0, 1  # MS-CFB 2.6.1 colour flags
-CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
+CUSTOM_UI14 = "http://schemas.microsoft.com/office/2009/07/customui"
+CUSTOM_UI = "{" + CUSTOM_UI14 + "}"
+UI_RELATIONSHIP_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+# Microsoft's customUI14 schema ([MS-CUSTOMUI2] 5.1; where the copy comes from: see its header).
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "customui14.xsd"
+
+
+def ribbon_xml() -> str:
+    return zipfile.ZipFile(ADDIN).read("customUI/customUI14.xml").decode("utf-8")
 
 
 def ribbon() -> ET.Element:
-    return ET.fromstring(zipfile.ZipFile(ADDIN).read("customUI/customUI.xml"))
+    return ET.fromstring(ribbon_xml())
 
 
 def vba_modules(path: Path) -> dict[str, str]:
@@ -74,8 +83,70 @@ def test_ribbon_labels_are_french_with_office_icons():
     assert tab.get("label") == "100 Chances"
     labels = {b.get("label") for b in tab.iter(f"{CUSTOM_UI}button")}
     assert {"Éligibilité", "Rotations", "Vérifier le planning", "Documents", "Suivi / alertes",
-            "Indicateurs", "Export financeurs", "Ouvrir le dossier des documents", "Aide"} == labels
+            "Indicateurs", "Export financeurs", "Ouvrir le dossier des documents", "Purge annuelle", "Aide"} == labels
     assert all(b.get("imageMso") for b in tab.iter(f"{CUSTOM_UI}button"))
+
+
+def test_ribbon_validates_against_microsofts_customui14_schema():
+    import xmlschema
+
+    schema = xmlschema.XMLSchema10(str(SCHEMA))
+    schema.validate(ribbon_xml())
+
+
+@pytest.mark.parametrize("change", [
+    ("2009/07/customui", "2006/01/customui"),             # the other version's namespace
+    ('size="large"', 'size="huge"'),                     # a value outside the schema's list
+    ('id="cccRotations"', 'id="cccEligibilite"'),        # two controls with one id
+    ('screentip="Aide"', 'screentip=""'),                # an empty string where one character is needed
+    ("<tabs>", "<tabs><onglet/>"),                       # an element the schema does not know
+])
+def test_the_schema_check_refuses_what_office_refuses(change):
+    import xmlschema
+
+    schema = xmlschema.XMLSchema10(str(SCHEMA))
+    assert change[0] in ribbon_xml()
+    assert not schema.is_valid(ribbon_xml().replace(*change, 1))
+
+
+def test_the_ribbon_part_and_its_relationship_are_the_same_office_version():
+    """customUI14 markup (2009/07) is reached by the Office 2010 relationship type, and only by it."""
+    with zipfile.ZipFile(ADDIN) as package:
+        rels = ET.fromstring(package.read("_rels/.rels"))
+        ui = [r for r in rels if r.get("Type", "").endswith("/ui/extensibility")]
+        assert [(r.get("Type"), r.get("Target")) for r in ui] == [(UI_RELATIONSHIP_2010, "customUI/customUI14.xml")]
+        assert ET.fromstring(package.read("customUI/customUI14.xml")).tag == CUSTOM_UI + "customUI"
+        assert "customUI/customUI.xml" not in package.namelist()
+
+
+def test_the_base_addin_is_what_the_build_assumes():
+    """xlwings' template is written by Aspose.Cells in xlwings' release build, not saved by Excel:
+    these are the facts of it that scripts/build_addin.py relies on, checked rather than assumed."""
+    with zipfile.ZipFile(build_addin.BASE) as base:
+        names = base.namelist()
+        rels = ET.fromstring(base.read("_rels/.rels"))
+        ui = [r for r in rels if r.get("Type", "").endswith("/ui/extensibility")]
+        # the mismatch the build corrects: a 2006/01 part under the Office 2010 relationship type
+        assert [(r.get("Type"), r.get("Target")) for r in ui] == [(UI_RELATIONSHIP_2010, build_addin.BASE_RIBBON_PART)]
+        assert ET.fromstring(base.read(build_addin.BASE_RIBBON_PART)).tag == "{http://schemas.microsoft.com/office/2006/01/customui}customUI"
+        ole = olefile.OleFileIO(base.read("xl/vbaProject.bin"))
+    assert "xl/vbaProject.bin" in names and f'name="{build_addin.BASE_CONF_SHEET}"'.encode() in zipfile.ZipFile(build_addin.BASE).read("xl/workbook.xml")
+    # Aspose's bare _VBA_PROJECT header (version 0xFFFF: Office ignores cached code), yet some module
+    # streams keep cached bytes before their source, which the build drops
+    assert ole.openstream("VBA/_VBA_PROJECT").read() == build_addin.VBA_PROJECT_HEADER
+    records = build_addin.read_records(bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read()))))
+    assert max(struct.unpack("<I", data)[0] for rid, data in records if rid == build_addin.MODULEOFFSET) > 0
+    codepage = next(data for rid, data in records if rid == 0x03)  # PROJECTCODEPAGE
+    assert struct.unpack("<H", codepage)[0] == 1252 and build_addin.CODEPAGE == "cp1252"
+    modules = [data.decode("cp1252") for rid, data in records if rid == build_addin.MODULENAME]
+    assert sorted(modules) == sorted(["ThisWorkbook", "Dictionary", build_addin.BASE_CALLBACK, "Sheet2", "xlwings"])
+
+
+def test_the_ribbon_callback_and_the_self_test_share_one_entry_point():
+    code = vba_modules(ADDIN)["CccRibbon"]
+    assert "Public Sub RunButton(controlId As String)" in code
+    on_button = code[code.index("Public Sub OnButton"):code.index("End Sub")]
+    assert "RunButton control.Id" in on_button and "RunPython" not in on_button
 
 
 def test_committed_addin_is_up_to_date_with_its_sources(tmp_path):

@@ -77,16 +77,18 @@ def journal_commands(xlbook) -> list[object]:
 
 
 @pytest.mark.parametrize("sheet", sorted(SHEET_BUTTONS))
-def test_run_main_runs_the_command_of_the_active_sheet(blank, sheet):
+def test_run_main_runs_the_command_of_the_active_sheet(blank, sheet, tmp_path):
+    from ccc_xl.excel.desktop import AutotestDesktop
+
     command = BUTTONS[SHEET_BUTTONS[sheet]].partition(":")[2]
     xlbook = xw.Book(json=payload(blank, active=sheet))
-    message, level = press_active_sheet(xlbook)
+    message, level = press_active_sheet(xlbook, AutotestDesktop(tmp_path))  # dialogs answered in tmp_path
     assert "Traceback" not in message
     # The command ran and left its Journal line, or is not written yet in this version and says so.
     assert command in journal_commands(xlbook) or f"« {command} » n'est pas encore disponible" in message
 
 
-@pytest.mark.parametrize("sheet", [c.HOME_SHEET, c.SESSIONS.sheet, c.JOURNAL.sheet])
+@pytest.mark.parametrize("sheet", [c.HOME_SHEET, c.PARTNERS.sheet, c.JOURNAL.sheet])
 def test_run_main_on_a_sheet_without_action_says_which_sheet_to_open(blank, sheet):
     xlbook = xw.Book(json=payload(blank, active=sheet))
     message, level = press_active_sheet(xlbook)

@@ -32,8 +32,11 @@ def _cell(value):
     return value
 
 
-def payload(path: Path, active: str | None = None) -> dict:
-    """The payload of ``path`` as Excel sends it, with sheet ``active`` shown (default: the first)."""
+def payload(path: Path, active: str | None = None, fullname: str | None = None) -> dict:
+    """The payload of ``path`` as Excel sends it, with sheet ``active`` shown (default: the first).
+
+    ``fullname``: what Excel gives as the workbook's full name (default: the bare file name of a
+    workbook never saved; a local path or a OneDrive ``https://`` address otherwise)."""
     wb = load_workbook(path)
     sheets = []
     for ws in wb.worksheets:
@@ -58,5 +61,63 @@ def payload(path: Path, active: str | None = None) -> dict:
               "scope_sheet_name": None, "scope_sheet_index": None, "refers_to": "=" + defined.attr_text}
              for name, defined in wb.defined_names.items()]
     return {"client": "Microsoft Office", "version": xw.__version__,
-            "book": {"name": Path(path).name, "active_sheet_index": wb.sheetnames.index(active) if active else 0, "selection": "A1"},
+            "book": {"name": fullname or Path(path).name, "active_sheet_index": wb.sheetnames.index(active) if active else 0, "selection": "A1"},
             "names": names, "sheets": sheets}
+
+
+def files_under(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file below ``folder`` (relative, "/"-separated) -> (size, mtime_ns)."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in Path(folder).rglob("*") if p.is_file()}
+
+
+def observe(sent: dict, xlbook, message: str, level: str, folder: Path, files_before: dict, dialogs: list[str]):
+    """What a click did, read from the actions the remote engine hands to Excel (`book.json()`),
+    as an `expectations.Observation` (the Windows self-test builds the same from Excel itself)."""
+    from ccc_xl import contract as c
+    from ccc_xl.excel.expectations import Observation, hyperlink_target
+
+    sheets = [s["name"] for s in sent["sheets"]]
+    tables = {s["name"]: list(s["tables"]) for s in sent["sheets"]}
+    by_name = {t.name: t for t in c.TABLES.values()}
+    changed, written, journal, links, active = set(), set(), [], [], None
+    for action in xlbook.json()["actions"]:
+        func, position = action["func"], action["sheet_position"]
+        if position is None or func == "alert":
+            continue
+        sheet = sheets[position]
+        if func == "activateSheet":
+            active = sheet
+            continue
+        changed.add(sheet)
+        if func == "sheetClear":
+            tables[sheet] = []
+        elif func == "addTable":
+            tables[sheet].append({"name": action["args"][3], "range_address": action["args"][0]})
+        elif func == "setFormula":
+            links += [hyperlink_target(v) for row in action["values"] for v in row if hyperlink_target(v)]
+        elif func == "setValues":
+            for table in tables[sheet]:
+                contract = by_name.get(table["name"])
+                if contract is None:
+                    continue
+                min_col, min_row, max_col, _ = range_boundaries(table["range_address"].replace("$", ""))
+                first, last = action["start_column"] + 1, action["start_column"] + action["column_count"]
+                header = sent["sheets"][position]["values"][min_row - 1] if min_row <= len(sent["sheets"][position]["values"]) else []
+                if action["start_row"] + 1 <= min_row:  # header row written: not an adviser table's data
+                    continue
+                for col in range(max(first, min_col), min(last, max_col) + 1):
+                    title = header[col - 1] if col - 1 < len(header) else None
+                    key = next((k for k, h in zip(contract.keys, contract.headers) if h == title), str(title))
+                    written.add((contract.name, key))
+                if contract is c.JOURNAL and not journal:
+                    row = action["values"][0]
+                    offset = min_col - 1 - action["start_column"]
+                    journal.append((row[offset + c.JOURNAL.keys.index("command")], row[offset + c.JOURNAL.keys.index("level")]))
+    after = files_under(folder)
+    new_files = sorted(f for f, stamp in after.items() if files_before.get(f) != stamp)
+    return Observation(message, level, journal, changed, written,
+                       {name: [s for s, ts in tables.items() for t in ts if t["name"] == name]
+                        for name in {t["name"] for ts in tables.values() for t in ts}},
+                       links, new_files, dialogs, active,
+                       unseen=["listes déroulantes et couleurs d'état (le moteur distant ne les montre pas)"])

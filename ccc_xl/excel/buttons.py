@@ -1,21 +1,22 @@
 """The ribbon's buttons: one table from button id to command, and the run around each command.
 
-The add-in's only VBA callback passes the clicked button's id to `run_button` through xlwings'
-RunPython. Commands are the same functions the CLI calls (`ccc_xl.commands`), looked up by name when
-clicked, so a button whose command is not written yet says so instead of failing, and importing
-this module stays cheap.
+The add-in's VBA entry point (`CccRibbon.RunButton`, which the ribbon callback calls) passes the
+clicked button's id to `run_button` through xlwings' RunPython. Commands are the same functions the
+CLI calls (`ccc_xl.commands`), looked up by name when clicked, so a button whose command is not
+written yet says so instead of failing, and importing this module stays cheap. A command that needs
+a dialog declares a ``desktop`` parameter and receives the `desktop` seam.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from contextlib import contextmanager, suppress
 
 from .. import contract as c
 from ..progress import listening
 from ..report import CommandError, Outcome, os_error_message
-
-TITLE = "100 Chances"
+from .desktop import desktop_for
 
 # Button id (addin/customUI.xml) -> "module:function" taking the gateway `Workbook`.
 BUTTONS: dict[str, str] = {
@@ -26,7 +27,8 @@ BUTTONS: dict[str, str] = {
     "cccOuvrirDossier": "ccc_xl.excel.actions:open_documents_folder",
     "cccSuiviAlertes": "ccc_xl.commands:suivi",
     "cccIndicateurs": "ccc_xl.commands:indicateurs",
-    "cccExportFinanceurs": "ccc_xl.commands:export_financeurs",
+    "cccExportFinanceurs": "ccc_xl.excel.actions:export_financeurs",
+    "cccPurger": "ccc_xl.excel.actions:purger",
     "cccAide": "ccc_xl.excel.actions:show_help",
 }
 
@@ -40,6 +42,8 @@ SHEET_BUTTONS: dict[str, str] = {
     **dict.fromkeys((c.FOLLOWUP.sheet, c.PATHWAYS.sheet, c.PLANS.sheet, c.DEBRIEFING.sheet, c.DASHBOARD_SHEET.name),
                     "cccSuiviAlertes"),
     c.INDICATORS_SHEET.name: "cccIndicateurs",
+    c.FUNDING.sheet: "cccExportFinanceurs",
+    c.SESSIONS.sheet: "cccPurger",  # the retention period is a Sessions column; a Yes/No question comes first
 }
 
 MAX_LINES = 20  # a message box taller than the screen hides its OK button
@@ -62,15 +66,11 @@ def run_button(control_id: str) -> None:
     import xlwings as xw
 
     xlbook = xw.Book.caller()
-    show(xlbook, *press(xlbook, control_id))
+    desktop = desktop_for(xlbook)
+    desktop.show(*press(xlbook, control_id, desktop))
 
 
-def show(xlbook, message: str, level: str) -> None:
-    """The run's message box in Excel."""
-    xlbook.app.alert(message, title=TITLE, mode="critical" if level == "Erreur" else "info")
-
-
-def press_active_sheet(xlbook) -> tuple[str, str]:
+def press_active_sheet(xlbook, desktop=None) -> tuple[str, str]:
     """Run the action of the sheet the adviser is on (SHEET_BUTTONS), like `press`; never raises."""
     sheet = xlbook.sheets.active.name
     control_id = SHEET_BUTTONS.get(sheet)
@@ -81,12 +81,13 @@ def press_active_sheet(xlbook) -> tuple[str, str]:
         choices = " ; ".join(f"{command} : {', '.join(names)}" for command, names in actions.items())
         return (f"La feuille « {sheet} » n'a pas d'action. Ouvrez la feuille de l'étape voulue puis cliquez de "
                 f"nouveau sur « Run main » ({choices})."), "Alerte"
-    return press(xlbook, control_id)
+    return press(xlbook, control_id, desktop)
 
 
-def press(xlbook, control_id: str) -> tuple[str, str]:
+def press(xlbook, control_id: str, desktop=None) -> tuple[str, str]:
     """Run a button on an xlwings Book; returns the French message to show and its level.
 
+    ``desktop`` answers the dialogs (`desktop.ExcelDesktop` of the book's Excel by default).
     Never raises: a refusal, a command's error or a bug all become a message (and, once the
     workbook is known to be a ccc-xl workbook, a Journal line).
     """
@@ -107,8 +108,11 @@ def press(xlbook, control_id: str) -> tuple[str, str]:
         function = resolve(target)
         if function is None:
             return f"La fonction « {command} » n'est pas encore disponible dans cette version de ccc-xl.", "Alerte"
+        options = {}
+        if "desktop" in inspect.signature(function).parameters:
+            options["desktop"] = desktop if desktop is not None else desktop_for(xlbook)
         with _frozen(xlbook.app), _status_bar(xlbook.app):
-            outcome = run(book, command, function)  # the CLI's runner: same Journal lines
+            outcome = run(book, command, function, **options)  # the CLI's runner: same Journal lines
         return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
     except CommandError as error:
         return _report(book, command, error.message, error.anomalies), "Erreur"

@@ -15,7 +15,8 @@ import keyword
 from pathlib import Path
 
 from ..report import CommandError
-from .buttons import press_active_sheet, show
+from .buttons import press_active_sheet
+from .desktop import desktop_for
 
 MODULE_TEXT = '''\
 # Module écrit par « ccc-xl nouveau --module-excel » pour le classeur « {workbook} ».
@@ -33,7 +34,8 @@ def main() -> None:
     import xlwings as xw
 
     xlbook = xw.Book.caller()
-    show(xlbook, *press_active_sheet(xlbook))
+    desktop = desktop_for(xlbook)
+    desktop.show(*press_active_sheet(xlbook, desktop))
 
 
 def module_path(workbook: Path, overwrite: bool = False) -> Path:
