@@ -125,6 +125,7 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
 
     sessions, candidates = book.read(c.SESSIONS), book.read(c.CANDIDATES)
     year = select_session(sessions, session)
+    book.concern_session(year)
     ids = set(session_rows(candidates, year)["id"])
     folder = documents_folder(book, out_dir)
     cv_folder = word.cv_folder(folder, year)
@@ -240,6 +241,7 @@ def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | 
 
     if session is not None:
         select_session(book.read(c.SESSIONS), session)  # a French error for a session that does not exist
+        book.concern_session(session)
     evaluation = eligibility.evaluate(book.read(c.CANDIDATES), book.read(c.SESSIONS),
                                       today=today or dt.date.today(), session=session)
     changed = book.write_computed(c.CANDIDATES, evaluation.computed)
@@ -260,6 +262,7 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
 
     sessions = book.read(c.SESSIONS)
     year = select_session(sessions, session)
+    book.concern_session(year)
     chosen = session_row(sessions, year)
     participants = session_participants(book.read(c.CANDIDATES), year)
     companies = session_rows(book.read(c.COMPANIES), year)

@@ -171,3 +171,20 @@ def test_running_a_command_twice_does_not_double_its_anomaly_lines(tmp_path):
     rows = [[cell.value for cell in row] for row in load_workbook(path)["Journal"].iter_rows(min_row=2)]
     assert sum(1 for r in rows if r[3]) == len(first.anomalies)
     assert rows[-1][6].startswith(f"{len(first.anomalies)} anomalie")
+
+
+def test_a_run_on_one_session_reports_that_session_s_unreadable_cells_only(tmp_path):
+    from ccc_xl.commands import eligibilite, run_on_file
+
+    rows = [{"id": "C2019-01", "session": 2019, "last_name": "Ancien", "first_name": "Léo", "birth_date": "31/02/1999"},
+            {"id": "C2027-01", "session": 2027, "last_name": "Aubert", "first_name": "Léa", "birth_date": "30/02/2004"},
+            {"id": "C????-01", "session": "vingt-sept", "last_name": "Sans", "first_name": "Année", "birth_date": "32/01/2004"}]
+    path = workbook_with(tmp_path / "w.xlsx", {
+        c.SESSIONS: [{"year": 2019, "coaching_start": dt.date(2019, 3, 1)}, {"year": 2027, "coaching_start": dt.date(2027, 3, 1)}],
+        c.CANDIDATES: rows})
+    of_2027 = run_on_file(path, "eligibilite", eligibilite, session=2027)
+    cells = {a.value for a in of_2027.anomalies if a.column == "Date de naissance"}
+    assert cells == {"30/02/2004", "32/01/2004"}  # 2027's row, and the row whose session is unreadable
+    assert any(a.column == "Session" for a in of_2027.anomalies)
+    everything = run_on_file(path, "eligibilite", eligibilite)
+    assert {a.value for a in everything.anomalies if a.column == "Date de naissance"} == {"31/02/1999", "30/02/2004", "32/01/2004"}

@@ -194,9 +194,28 @@ class Workbook:
 
     def __init__(self, backend: Backend):
         self.backend = backend
-        self.anomalies: list[Anomaly] = []
+        self._found: list[Anomaly] = []  # unreadable cells of every table read
+        self._sessions: dict[str, dict[int, object]] = {}  # sheet -> Excel row -> its session year
+        self._session: int | None = None
         self._raw: dict[str, RawTable] = {}
         self._frames: dict[str, pd.DataFrame] = {}
+
+    @property
+    def anomalies(self) -> list[Anomaly]:
+        """The unreadable cells met so far — of one session's rows only, after `concern_session`."""
+        return [a for a in self._found if self._concerns(a)]
+
+    def concern_session(self, year: int) -> None:
+        """This run works on session ``year`` alone: another session's unreadable cells are not its
+        business (they are reported by the runs on that session, or on the whole workbook). Rows
+        whose « Session » is blank or unreadable stay reported: they may belong to ``year``."""
+        self._session = year
+
+    def _concerns(self, anomaly: Anomaly) -> bool:
+        if self._session is None or anomaly.sheet not in self._sessions:
+            return True
+        session = self._sessions[anomaly.sheet].get(anomaly.row)
+        return session is None or session == self._session
 
     def check_is_ccc_workbook(self) -> None:
         if not self.backend.is_ccc_workbook():
@@ -212,7 +231,9 @@ class Workbook:
             frame, anomalies = frame_from_raw(raw)
             self._raw[table.name] = raw
             self._frames[table.name] = frame
-            self.anomalies.extend(anomalies)
+            self._found.extend(anomalies)
+            if "session" in frame.columns:
+                self._sessions[raw.sheet] = {row: None if pd.isna(v) else v for row, v in frame["session"].items()}
         return self._frames[table.name].copy()
 
     def require_columns(self, table: Table, columns: list[Column], why: str) -> None:
