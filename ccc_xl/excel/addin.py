@@ -4,7 +4,15 @@ Like `xlwings addin install`, the add-in is copied into Excel's user XLSTART fol
 opens at start-up and trusts by default (no macro warning). The add-in embeds xlwings' RunPython
 with its own settings name "ccc_xl": the interpreter it starts is read from
 ``%USERPROFILE%\\.ccc_xl\\ccc_xl.conf`` (macOS: Excel's sandbox folder), which `install` writes with
-the Python running ccc-xl, so there is nothing to set by hand in Excel.
+the Python running ccc-xl, and with the synced OneDrive/SharePoint folders it finds (xlwings'
+settings ONEDRIVE_CONSUMER_WIN, ONEDRIVE_COMMERCIAL_WIN, SHAREPOINT_WIN; see `cloud`), so there is
+nothing to set by hand in Excel.
+
+The file is written the way xlwings writes its own ``xlwings.conf`` (``open(path, "w")``: the
+locale's encoding, CRLF on Windows) because the embedded VBA reads it the same way: ``Open … For
+Input`` decodes bytes with the Windows ANSI code page. A path that code page cannot hold (a Greek or
+Cyrillic user name under cp1252) is refused at install with what to do, instead of becoming an
+unreadable interpreter path in Excel.
 """
 
 from __future__ import annotations
@@ -54,33 +62,105 @@ def interpreter_key(platform: str = sys.platform) -> str:
     return "INTERPRETER_MAC" if platform == "darwin" else "INTERPRETER_WIN"
 
 
-def read_settings(path: Path) -> dict[str, str]:
-    """xlwings' settings format: one ``"KEY","value"`` per line."""
+WESTERN_ANSI = "cp1252"  # the ANSI code page of French (and every Western European) Windows
+
+
+def settings_encoding(platform: str = sys.platform) -> str:
+    """How the embedded VBA decodes the settings file: the ANSI code page on Windows (xlwings writes
+    its own with the locale's encoding, which is that code page), UTF-8 on macOS."""
+    if not platform.startswith("win"):
+        return "utf-8"
+    if sys.platform.startswith("win"):
+        import ctypes
+
+        return f"cp{ctypes.windll.kernel32.GetACP()}"
+    return WESTERN_ANSI  # Windows described from another system (tests)
+
+
+def read_settings(path: Path, encoding: str | None = None) -> dict[str, str]:
+    """xlwings' settings format, one ``"KEY","value"`` per line, read as the VBA reads it."""
     settings = {}
     if path.exists():
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in path.read_bytes().decode(encoding or settings_encoding(), errors="replace").splitlines():
             key, sep, value = line.partition(",")
             if sep:
                 settings[key.strip().strip('"').upper()] = value.strip().strip('"')
     return settings
 
 
-def install(platform: str = sys.platform, env=os.environ, home: Path | None = None, python: str = sys.executable) -> list[str]:
-    """Copy the add-in into XLSTART and point its settings at this Python; French report lines."""
+def _previous_settings(path: Path, encoding: str) -> dict[str, str]:
+    """The settings an earlier install wrote: UTF-8 before ccc-xl wrote the ANSI code page."""
+    try:
+        path.read_bytes().decode("utf-8")
+        return read_settings(path, "utf-8")
+    except UnicodeDecodeError:
+        return read_settings(path, encoding)
+    except OSError:
+        return {}
+
+
+def settings_bytes(settings: dict[str, str], encoding: str, newline: str = "\r\n") -> bytes:
+    """The file as xlwings writes its own; CommandError naming the setting the code page cannot hold."""
+    lines = []
+    for key, value in settings.items():
+        try:
+            lines.append(f'"{key}","{value}"{newline}'.encode(encoding))
+        except UnicodeEncodeError as error:
+            raise UnencodableSetting(key, value, encoding, value[error.start:error.end]) from None
+    return b"".join(lines)
+
+
+class UnencodableSetting(CommandError):
+    def __init__(self, key: str, value: str, encoding: str, characters: str):
+        self.key = key
+        what = "Le chemin de Python" if key.startswith("INTERPRETER") else f"Le dossier du réglage {key}"
+        fix = ("Installez Python dans un dossier dont le chemin n'a que des lettres latines, par exemple "
+               "« C:\\Python311 » (installeur de python.org : « Customize installation », puis « Customize install "
+               "location »), installez-y ccc-xl (« C:\\Python311\\python.exe -m pip install ccc-xl »), puis relancez "
+               "« C:\\Python311\\Scripts\\ccc-xl addin install »." if key.startswith("INTERPRETER") else
+               "Ce réglage n'est pas écrit ; ouvrez le classeur depuis son dossier synchronisé.")
+        super().__init__(f"{what} « {value} » contient « {characters} », que les macros d'Excel ne savent pas lire sur "
+                         f"ce poste (page de code Windows {encoding}) : Excel ne trouverait pas ce dossier. {fix}")
+
+
+def install(platform: str = sys.platform, env=os.environ, home: Path | None = None, python: str = sys.executable,
+            mounts: dict[str, str] | None = None, encoding: str | None = None) -> list[str]:
+    """Copy the add-in into XLSTART and write its settings: this Python, and the synced OneDrive and
+    SharePoint folders found (``mounts``: SharePoint address -> local folder, from the OneDrive
+    client's registry keys by default). French report lines; nothing is written when the Python's
+    path cannot be written in the code page Excel's macros read."""
+    from .cloud import detect_folders, synced_libraries
+
+    encoding = encoding or settings_encoding(platform)
+    conf = settings_file(platform, env, home)
+    settings = _previous_settings(conf, encoding)
+    settings[interpreter_key(platform)] = python
+    lines_after = []
+    found = detect_folders(platform, env, home, synced_libraries() if mounts is None else mounts)
+    for key, folder in found.items():
+        try:
+            settings_bytes({key: folder}, encoding)
+        except UnencodableSetting as refused:
+            lines_after.append(refused.message)
+            continue
+        settings[key] = folder
+    data = settings_bytes(settings, encoding, "\r\n" if platform.startswith("win") else "\n")
     target = startup_folder(platform, env, home) / ADDIN_NAME
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(packaged_addin(), target)
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        temp = conf.with_name(conf.name + ".tmp")
+        temp.write_bytes(data)
+        os.replace(temp, conf)
     except PermissionError:
         raise CommandError(f"Impossible d'écrire « {target} » : fermez Excel puis relancez « ccc-xl addin install ».") from None
-    conf = settings_file(platform, env, home)
-    conf.parent.mkdir(parents=True, exist_ok=True)
-    settings = read_settings(conf)
-    settings[interpreter_key(platform)] = python
-    conf.write_text("".join(f'"{k}","{v}"\n' for k, v in settings.items()), encoding="utf-8")
     lines = [
         f"Complément installé : {target}",
         f"Python utilisé par les boutons : {python} (réglage enregistré dans {conf})",
+        *[f"Dossier synchronisé pour les classeurs ouverts depuis OneDrive ou SharePoint : {folder} ({key})"
+          for key, folder in found.items() if settings.get(key) == folder],
+        *lines_after,
         "Redémarrez Excel : l'onglet « 100 Chances » apparaît dans le ruban.",
     ]
     if platform == "darwin":
@@ -134,7 +214,7 @@ def diagnostic(platform: str = sys.platform, env=os.environ, home: Path | None =
     else:
         checks.append(Check(True, f"Complément installé et à jour : {target}"))
     conf = settings_file(platform, env, home)
-    interpreter = read_settings(conf).get(interpreter_key(platform))
+    interpreter = read_settings(conf, settings_encoding(platform)).get(interpreter_key(platform))
     if not interpreter:
         checks.append(Check(False, f"Aucun Python réglé pour les boutons ({conf})", "ccc-xl addin install"))
     elif not Path(interpreter).exists():

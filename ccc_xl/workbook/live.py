@@ -46,9 +46,11 @@ class LiveBackend(Backend):
 
     @property
     def path(self) -> Path | None:
-        """The workbook's file, or None when Excel has not saved it to a local folder yet."""
-        fullname = Path(self.xlbook.fullname)
-        return fullname if fullname.is_absolute() else None
+        """The workbook's file (the synced copy of a workbook opened from OneDrive or SharePoint),
+        or None when Excel has not saved it yet."""
+        from ..excel.cloud import full_name, local_path
+
+        return local_path(full_name(self.xlbook))
 
     def is_ccc_workbook(self) -> bool:
         return any(name.name == MARKER_NAME for name in self.xlbook.names)
