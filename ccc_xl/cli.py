@@ -153,6 +153,29 @@ def main():
     """
 
 
+def _set_passwords(ctx, param, value):
+    """Configure where this run takes the password of an encrypted workbook (before any opening)."""
+    from .workbook import safety
+
+    if param.name == "mot_de_passe_stdin":
+        at_terminal = sys.stdin is not None and sys.stdin.isatty()
+        prompt = (lambda label: click.prompt(label, hide_input=True, err=True)) if at_terminal and not value else None
+        safety.PASSWORDS.reset(from_stdin=value, remember=safety.PASSWORDS.remember, prompt=prompt)
+    else:
+        safety.PASSWORDS.remember = value
+
+
+def password_options(function):
+    """The options of a command on a workbook that may be encrypted with a password."""
+    function = click.option("--retenir-mot-de-passe", is_flag=True, expose_value=False, callback=_set_passwords,
+                            help="Retenir le mot de passe du classeur chiffré dans le trousseau du système "
+                                 "(il ne sera plus demandé sur cet ordinateur).")(function)
+    return click.option("--mot-de-passe-stdin", is_flag=True, expose_value=False, callback=_set_passwords,
+                        is_eager=True,
+                        help="Lire le mot de passe du classeur chiffré sur l'entrée standard (scripts), "
+                             "au lieu de le demander.")(function)
+
+
 @main.command("nouveau", short_help="Créer un classeur vierge.")
 @click.argument("chemin", type=WORKBOOK)
 @click.option("--ecraser", is_flag=True, help="Remplacer le fichier s'il existe déjà.")
@@ -186,6 +209,7 @@ def demo_cmd(dossier):
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--session", type=int, metavar="ANNÉE", default=None,
               help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
+@password_options
 @friendly
 def eligibilite_cmd(classeur, session):
     """Calculer l'âge à l'action, l'éligibilité, les motifs et la priorité des candidats du
@@ -204,6 +228,7 @@ def session_option(function):
 @click.argument("classeur", type=WORKBOOK)
 @session_option
 @click.option("--verifier", is_flag=True, help="Vérifier le planning existant (même modifié à la main) sans le recalculer.")
+@password_options
 @friendly
 def rotations_cmd(classeur, session, verifier):
     """Former les binômes, planifier les entretiens et l'ordre du Grand Oral."""
@@ -270,6 +295,7 @@ def diagnostic_cmd():
 @click.option("--pdf", is_flag=True, help="Produire aussi les PDF (LibreOffice requis).")
 @click.option("--dossier", type=click.Path(file_okay=False, path_type=Path),
               help="Dossier de sortie (par défaut « Documents 100 Chances » à côté du classeur).")
+@password_options
 @friendly
 def documents_cmd(classeur, session, types, pdf, dossier):
     """Produire les convocations, plannings, plans d'action, feuilles d'émargement et la liste des
@@ -300,6 +326,7 @@ def modeles_verifier_cmd(dossier):
 @main.command("suivi", short_help="Étape 6 : alertes du suivi mensuel.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
+@password_options
 @friendly
 def suivi_cmd(classeur, au):
     """Mettre à jour le Tableau de bord du suivi de CLASSEUR : entretiens mensuels, relais, actions
@@ -319,6 +346,7 @@ def suivi_cmd(classeur, au):
 @click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
               help="Pseudonymiser les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
 @click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+@password_options
 @friendly
 def purger_cmd(classeur, avant, oui):
     """Pseudonymiser les données des détenus des sessions anciennes (noms, écrou, date de naissance,
@@ -348,6 +376,7 @@ DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
 @click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (les taux en fraction de 1, pour un autre programme).")
 @click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
 @click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@password_options
 @friendly
 def indicateurs_cmd(classeur, as_json, until, today):
     """Recalculer les indicateurs annuels et cumulés dans l'onglet « Indicateurs » de CLASSEUR."""
@@ -369,6 +398,7 @@ def indicateurs_cmd(classeur, as_json, until, today):
               help="Classeur à produire (nouveau fichier, sans macro).")
 @click.option("--annee", type=int, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
 @click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@password_options
 @friendly
 def export_financeurs_cmd(classeurs, sortie, annee, today):
     """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur anonymisé pour les
@@ -384,6 +414,7 @@ def export_financeurs_cmd(classeurs, sortie, annee, today):
 @click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
               help="Document à produire (par défaut « Bilan ANNÉE.docx » à côté du classeur).")
 @click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@password_options
 @friendly
 def bilan_cmd(classeur, annee, sortie, today):
     """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions."""

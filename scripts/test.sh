@@ -11,4 +11,10 @@ if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then
     libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils \
     || echo "LibreOffice n'a pas pu être installé : les tests qui en ont besoin seront ignorés (hors CI)."
 fi
+if ! /usr/bin/python3 -c "import uno" 2>/dev/null; then
+  echo "Installation du pont Python de LibreOffice (python3-uno, apt-get)…"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-uno \
+    || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-uno; } \
+    || echo "python3-uno n'a pas pu être installé : le test LibreOffice du classeur chiffré sera ignoré (hors CI)."
+fi
 .venv/bin/python -m pytest "$@"

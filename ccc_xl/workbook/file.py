@@ -31,8 +31,8 @@ def check_package(path: Path, data: bytes) -> None:
     """Refuse, in French, what openpyxl cannot or must not open."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise CommandError(
-            f"« {path.name} » est un ancien classeur .xls ou un classeur protégé par mot de passe : "
-            "enregistrez-le au format .xlsx sans mot de passe d'ouverture."
+            f"« {path.name} » est un ancien classeur Excel (.xls) : ouvrez-le dans Excel et enregistrez-le au "
+            "format .xlsx (Fichier > Enregistrer sous > Classeur Excel)."
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise CommandError(f"« {path.name} » n'est pas un classeur Excel .xlsx lisible (fichier vide, tronqué ou d'un autre format).")

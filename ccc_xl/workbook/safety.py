@@ -35,7 +35,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..report import CommandError, os_error_message
 
@@ -59,9 +59,16 @@ class FileRefused(CommandError):
 class OpenedFile:
     path: Path  # the path the adviser gave
     target: Path  # the real file (symlinks resolved) that will be replaced
-    data: bytes  # the whole package as read, once, under the lock
-    fingerprint: tuple  # (size, mtime_ns, sha256) of `data` at read time
+    data: bytes  # the whole package as read, once, under the lock (decrypted in memory if encrypted)
+    fingerprint: tuple  # (size, mtime_ns, sha256) of the file on disk at read time (= of `data` unless encrypted)
     notes: list[str] = field(default_factory=list)  # what the opening did, for the Journal (French)
+    disk: bytes | None = field(default=None, repr=False)  # the encrypted bytes on disk, when encrypted
+    password: str | None = field(default=None, repr=False)  # kept in memory only, to encrypt the result
+
+    @property
+    def on_disk(self) -> bytes:
+        """The bytes of the file on disk as read (what a backup keeps)."""
+        return self.disk if self.disk is not None else self.data
 
 
 # --- Names ------------------------------------------------------------------------------------------
@@ -214,6 +221,8 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
     with interruptible():
         try:
             _check_openable(path, target, write)
+            if write and _starts_as_ole(target):
+                read(path)  # an encrypted workbook: its password is asked before taking the lock
         except OSError as error:
             raise FileRefused(os_error_message(error)) from None
         with _locked(path, target) if write else contextlib.nullcontext():
@@ -229,7 +238,8 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
 
 
 def read(path: Path) -> OpenedFile:
-    """The workbook's bytes and fingerprint, read once (no lock: a read-only look)."""
+    """The workbook's bytes and fingerprint, read once (no lock: a read-only look); an encrypted
+    workbook is decrypted in memory with its password (see `Passwords`)."""
     path = Path(path)
     target = real_file(path)
     with open(target, "rb") as handle:
@@ -238,7 +248,11 @@ def read(path: Path) -> OpenedFile:
         after = os.fstat(handle.fileno())
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
         raise FileRefused(MODIFIED)
-    return OpenedFile(path, target, data, (after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest()))
+    opened = OpenedFile(path, target, data, (after.st_size, after.st_mtime_ns, hashlib.sha256(data).hexdigest()))
+    if is_encrypted(data):
+        opened.disk = data
+        opened.data, opened.password = unlock(path, target, data, opened.notes)
+    return opened
 
 
 @contextlib.contextmanager
@@ -306,6 +320,8 @@ def replace(opened: OpenedFile, new_data: bytes, backup: bool = True) -> Path | 
     target = opened.target
     with interruptible():
         check_unchanged(opened)
+        if opened.password is not None:
+            new_data = encrypt(new_data, opened.password)
         backup_path = write_backup(opened) if backup else None
         info = target.stat()
         temp = temp_name(target)
@@ -419,12 +435,12 @@ def write_backup(opened: OpenedFile) -> Path:
             folder.mkdir(exist_ok=True)
             if not folder.is_dir():
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
-            _write_synced(temp, opened.data, opened.target.stat())
+            _write_synced(temp, opened.on_disk, opened.target.stat())
             written = temp.read_bytes()
         except OSError as error:
             raise FileRefused(os_error_message(error, folder) + UNCHANGED) from None
         if len(written) != opened.fingerprint[0] or hashlib.sha256(written).hexdigest() != opened.fingerprint[2] \
-                or not _readable_package(written, opened.data):
+                or not _readable_package(written, opened.on_disk):
             raise FileRefused(f"La sauvegarde écrite dans « {folder} » ne correspond pas au classeur (disque "
                               "défaillant ?) : elle a été supprimée." + UNCHANGED)
         try:
@@ -454,3 +470,145 @@ def rotate_backups(target: Path) -> list[Path]:
         with contextlib.suppress(OSError):
             old.unlink()
     return removed
+
+
+# --- Encrypted workbooks ------------------------------------------------------------------------------
+#
+# Excel's « Chiffrer avec mot de passe » stores the package inside an OLE container (ECMA-376
+# encryption). msoffcrypto-tool decrypts it in memory (no plaintext file ever touches the disk) and
+# encrypts the result again with the same password (agile encryption: AES-256, SHA-512), so the
+# workbook, and its backup, stay encrypted. The password comes from, in order: this run's memory
+# (a run may open the workbook twice), the OS keyring when the adviser asked to remember it, standard
+# input (`--mot-de-passe-stdin`), a no-echo prompt at a terminal (three tries). It is never written
+# to disk by ccc-xl (except into the OS keyring on request), never shown, never logged.
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PASSWORD_TRIES = 3
+KEYRING_SERVICE = "ccc-xl"
+
+
+@dataclass
+class Passwords:
+    """Where this run takes passwords from; the CLI sets it from its options."""
+
+    from_stdin: bool = False  # read one line from standard input
+    remember: bool = False  # store a password that worked in the OS keyring
+    prompt: Callable[[str], str] | None = None  # no-echo prompt, when a person is at a terminal
+    known: dict[str, str] = field(default_factory=dict, repr=False)  # real path -> password that worked
+    stdin_line: str | None = field(default=None, repr=False)
+
+    def reset(self, from_stdin: bool = False, remember: bool = False, prompt=None) -> None:
+        self.from_stdin, self.remember, self.prompt = from_stdin, remember, prompt
+        self.known.clear()
+        self.stdin_line = None
+
+
+PASSWORDS = Passwords()
+
+
+def is_encrypted(data: bytes) -> bool:
+    """Whether ``data`` is an Office file encrypted with a password (an OLE container holding an
+    EncryptedPackage), as opposed to an old .xls or any other file."""
+    if not data.startswith(OLE_MAGIC):
+        return False
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage")
+    except Exception:  # noqa: BLE001 - a damaged container (olefile raises OSError, ValueError…): not ours to open
+        return False
+
+
+def _starts_as_ole(target: Path) -> bool:
+    with open(target, "rb") as handle:
+        return handle.read(len(OLE_MAGIC)) == OLE_MAGIC
+
+
+def decrypt(data: bytes, password: str) -> bytes | None:
+    """The decrypted package, or None when the password is wrong."""
+    import msoffcrypto
+    from msoffcrypto import exceptions
+
+    office = msoffcrypto.OfficeFile(io.BytesIO(data))
+    try:
+        office.load_key(password=password, verify_password=True)
+        plain = io.BytesIO()
+        office.decrypt(plain)
+    except exceptions.InvalidKeyError:
+        return None
+    return plain.getvalue()
+
+
+def encrypt(data: bytes, password: str) -> bytes:
+    """``data`` (an OOXML package) encrypted with ``password``: agile encryption, AES-256 / SHA-512."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, encrypted)
+    return encrypted.getvalue()
+
+
+def unlock(path: Path, target: Path, data: bytes, notes: list[str]) -> tuple[bytes, str]:
+    """Decrypt an encrypted workbook with the first password that works; French refusals."""
+    name = path.name
+    try:
+        for password, source in _passwords(path, target):
+            plain = decrypt(data, password)
+            if plain is not None:
+                PASSWORDS.known[str(target)] = password
+                if PASSWORDS.remember and source != "keyring":
+                    notes.append(_remember(target, password))
+                return plain, password
+            if source == "stdin":
+                raise FileRefused(f"Mot de passe incorrect pour « {name} » : rien n'a été ouvert ni modifié.")
+            if source == "prompt":
+                print("Mot de passe incorrect.", file=sys.stderr, flush=True)
+    except FileRefused:
+        raise
+    except Exception as problem:  # noqa: BLE001 - a damaged container fails in many ways
+        raise FileRefused(f"« {name} » est chiffré mais n'a pas pu être déchiffré : il est peut-être endommagé "
+                          f"({type(problem).__name__}). Reprenez la dernière sauvegarde.") from None
+    if PASSWORDS.prompt is not None:
+        raise FileRefused(f"Mot de passe incorrect pour « {name} » ({PASSWORD_TRIES} essais) : rien n'a été ouvert ni modifié.")
+    raise FileRefused(f"« {name} » est protégé par un mot de passe : lancez la commande dans un terminal pour le saisir, "
+                      "ou donnez-le sur l'entrée standard avec l'option --mot-de-passe-stdin.")
+
+
+def _passwords(path: Path, target: Path) -> Iterator[tuple[str, str]]:
+    """Candidate passwords with their source, in order of preference."""
+    if str(target) in PASSWORDS.known:
+        yield PASSWORDS.known[str(target)], "memory"
+    stored = _keyring_get(target)
+    if stored:
+        yield stored, "keyring"
+    if PASSWORDS.from_stdin:
+        if PASSWORDS.stdin_line is None:
+            line = sys.stdin.readline()
+            if not line:
+                raise FileRefused("Aucun mot de passe reçu sur l'entrée standard (--mot-de-passe-stdin) : rien n'a été modifié.")
+            PASSWORDS.stdin_line = line.rstrip("\r\n")
+        yield PASSWORDS.stdin_line, "stdin"
+        return
+    if PASSWORDS.prompt is not None:
+        for _ in range(PASSWORD_TRIES):
+            yield PASSWORDS.prompt(f"Mot de passe du classeur « {path.name} »"), "prompt"
+
+
+def _keyring_get(target: Path) -> str | None:
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, str(target))
+    except Exception:  # noqa: BLE001 - no keyring on this computer: ask instead
+        return None
+
+
+def _remember(target: Path, password: str) -> str:
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, str(target), password)
+    except Exception:  # noqa: BLE001 - the run goes on; the adviser is told
+        return "Le mot de passe n'a pas pu être retenu : aucun trousseau du système n'est disponible."
+    return "Mot de passe retenu dans le trousseau du système pour ce classeur."
