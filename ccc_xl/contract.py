@@ -816,23 +816,28 @@ HOME_TEXT: tuple[tuple[str, str], ...] = (
     ("title", "100 Chances 100 Emplois en milieu carcéral — Vienne"),
     ("p", "Classeur commun des trois Missions Locales de la Vienne et du SPIP pour l'action menée "
           "au Centre Pénitentiaire de Poitiers-Vivonne. Les onglets suivent l'année de l'action."),
-    ("h", "L'année, étape par étape"),
+    ("h", "L'année, étape par étape (onglet « 100 Chances » du ruban Excel)"),
     ("p", "1. Sessions, Partenaires, COPIL, Financements : créer la session de l'année, son calendrier "
-          "et ses paramètres ; réunir le comité de pilotage."),
+          "et ses paramètres ; réunir le comité de pilotage. Pas de bouton : saisie seulement."),
     ("p", "2. Entreprises : inscrire la douzaine d'entreprises bénévoles (entreprises privées, agences "
-          "d'intérim, organismes de formation, structures d'insertion) et leur sensibilisation."),
+          "d'intérim, organismes de formation, structures d'insertion) et leur sensibilisation. "
+          "Pas de bouton : saisie seulement."),
     ("p", "3. Réunions d'information, Candidats : saisir les détenus repérés puis rencontrés en entretien "
-          "individuel ; le bouton « Éligibilité » calcule l'âge, l'éligibilité, les motifs et la priorité. "
+          "individuel. Bouton « Éligibilité » : âge, éligibilité, motifs et priorité. "
           "La colonne « Retenu » reste la décision de l'équipe."),
-    ("p", "4. Rotations : le bouton « Rotations » forme les binômes d'entreprises, planifie les entretiens "
-          "(au moins trois binômes par participant) et l'ordre du Grand Oral (onglets Binômes, "
-          "Entretiens, Planning, Grand Oral)."),
-    ("p", "5. Documents : convocations, plannings individuels, feuilles d'émargement, liste des "
-          "visiteurs, plans d'action, produits en un clic depuis les modèles Word."),
+    ("p", "4. Binômes, Entretiens, Planning, Grand Oral : bouton « Rotations » pour former les binômes "
+          "d'entreprises, planifier les entretiens (au moins trois binômes par participant) et l'ordre du "
+          "Grand Oral ; bouton « Vérifier le planning » après une modification à la main."),
+    ("p", "5. Documents : bouton « Documents » pour les convocations, plannings individuels, feuilles "
+          "d'émargement, liste des visiteurs et plans d'action ; bouton « Ouvrir le dossier des "
+          "documents » pour les retrouver."),
     ("p", "6. Débriefing, Plans d'action, Suivi, Parcours : propositions des entreprises, plan d'action "
           "individuel, rencontre au moins une fois par mois, relais extérieur, situation à 6 mois et 1 an. "
-          "Le bouton « Suivi » met à jour le Tableau de bord des alertes."),
-    ("p", "7. Indicateurs : chiffres annuels et cumulés ; l'export pour les financeurs est anonymisé."),
+          "Bouton « Suivi / alertes » : met à jour le Tableau de bord."),
+    ("p", "7. Indicateurs : bouton « Indicateurs » pour les chiffres annuels et cumulés ; bouton « Export "
+          "financeurs » pour le classeur agrégé destiné au SPIP et au FIPD."),
+    ("p", "Chaque année, après la durée de conservation : bouton « Purge annuelle » pour pseudonymiser "
+          "les sessions anciennes. En cas de doute : bouton « Aide »."),
     ("h", "Bon à savoir"),
     ("p", "Les colonnes à en-tête gris foncé sont calculées par ccc-xl : ne les saisissez pas, elles sont "
           "réécrites à chaque calcul. Les onglets Binômes, Entretiens, Planning, Grand Oral, Indicateurs, "
@@ -840,7 +845,7 @@ HOME_TEXT: tuple[tuple[str, str], ...] = (
     ("p", "Dates au format jj/mm/aaaa ; Oui/Non dans les listes déroulantes. Le Journal garde la trace de "
           "chaque exécution et de chaque anomalie (feuille, ligne, colonne)."),
     ("p", "Données sensibles (art. 10 RGPD) : ne transmettez jamais ce classeur hors de la Mission Locale ; "
-          "pour les financeurs, utilisez l'export anonymisé."),
+          "pour les financeurs, utilisez l'export financeurs, agrégé."),
 )
 
 

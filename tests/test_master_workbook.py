@@ -92,3 +92,21 @@ def test_no_validation_or_rule_formula_starts_with_an_equals_sign(tmp_path, demo
         if path != workbooks[-1]:  # the funders' export has no drop-down
             assert any(name == "formula1" and text.startswith("lst_") for _, name, text in formulas), path
         assert not [f for f in formulas if f[2].lstrip().startswith("=")], path
+
+
+def test_accueil_names_for_each_step_a_button_that_is_on_the_ribbon():
+    import re
+    from xml.etree import ElementTree
+
+    from ccc_xl.contract import HOME_TEXT
+
+    ribbon = ElementTree.parse(MASTER.parent.parent / "addin" / "customUI.xml").getroot()
+    labels = {element.get("label") for element in ribbon.iter() if element.tag.endswith("button")}
+    steps = [text for style, text in HOME_TEXT if style == "p" and text[:1].isdigit()]
+    assert [int(s.split(".")[0]) for s in steps] == list(range(1, 8))
+    named = set()
+    for text in HOME_TEXT:
+        named |= set(re.findall(r"[Bb]outon « ([^»]+) »", text[1]))
+    assert named and named <= labels, named - labels
+    for step in steps:
+        assert "bouton" in step.lower()  # a button to press, or « Pas de bouton »
