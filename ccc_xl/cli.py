@@ -248,12 +248,14 @@ def _print_lines(lines):
 
 
 @addin_group.command("install")
+@click.option("--signe", "signed", type=click.Path(dir_okay=False, exists=True, path_type=Path), metavar="FICHIER.xlam",
+              help="Installer la copie du complément signée par le service informatique.")
 @friendly
-def addin_install():
+def addin_install(signed):
     """Copier le complément dans le dossier de démarrage d'Excel et régler le Python des boutons."""
     from .excel.addin import install
 
-    return _print_lines(install())
+    return _print_lines(install(signed=signed))
 
 
 @addin_group.command("remove")
@@ -275,10 +277,19 @@ def addin_status():
 
 
 @main.command("diagnostic", short_help="Vérifier l'installation et dire quoi corriger.")
-def diagnostic_cmd():
+@click.option("--excel", "in_excel", is_flag=True,
+              help="Essayer aussi chaque bouton du ruban dans Excel (Windows) sur une copie du classeur de "
+                   "démonstration, et écrire un rapport à envoyer au support.")
+@click.option("--rapport", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.txt",
+              help="Avec --excel : où écrire le rapport (par défaut dans votre dossier personnel).")
+def diagnostic_cmd(in_excel, rapport):
     """Vérifier Python, xlwings, le complément et le réglage du Python des boutons ; dire quoi corriger."""
     from .excel.addin import diagnostic
 
+    if in_excel:
+        from .excel.selftest import run as selftest
+
+        sys.exit(selftest(rapport, say=lambda line: out.print(line, markup=False, highlight=False)))
     checks = diagnostic()
     for check in checks:
         out.print(("✔ " if check.ok else "✘ ") + check.label, style=None if check.ok else "red", markup=False)

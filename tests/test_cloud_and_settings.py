@@ -170,3 +170,46 @@ def test_install_on_mac_finds_the_cloudstorage_folders(tmp_path):
     written = read_settings(settings_file("darwin", {}, tmp_path), "utf-8")
     assert written["ONEDRIVE_CONSUMER_MAC"].endswith("OneDrive-Personal")
     assert written["ONEDRIVE_COMMERCIAL_MAC"].endswith("OneDrive-MLVienne")
+
+
+# --- a copy of the add-in signed by the IT department --------------------------------------------
+
+def resaved(tmp_path, name: str, signature: bool = True, ribbon: bytes | None = None):
+    """The add-in as Excel saves it after signing: every part rewritten, a signature part added."""
+    import zipfile
+
+    source, target = addin.packaged_addin(), tmp_path / name
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "customUI/customUI14.xml":
+                data = ribbon if ribbon is not None else data.replace(b"  ", b" ")  # Excel may re-indent
+            new.writestr(item.filename, data)
+        if signature:
+            new.writestr("xl/vbaProjectSignature.bin", b"\x01\x02 signature")
+    return target
+
+
+def test_a_signed_copy_is_installed_and_recognised_until_the_next_version(tmp_path, monkeypatch):
+    signed = resaved(tmp_path, "ccc-xl signé.xlam")
+    args = windows(tmp_path)
+    lines = install(python="C:\\Python311\\python.exe", mounts={}, encoding="cp1252", signed=signed, **args)
+    installed = startup_folder(**args) / addin.ADDIN_NAME
+    assert installed.read_bytes() == signed.read_bytes() and "copie signée" in lines[0]
+    assert "copie signée" in addin.status(**args)[0]
+    monkeypatch.setattr("ccc_xl.__version__", "99.0")  # ccc-xl updated: the signed copy is last version's
+    assert "ANCIEN" in addin.status(**args)[0]
+    install(python="C:\\Python311\\python.exe", mounts={}, encoding="cp1252", **args)  # back to the unsigned one
+    assert "à jour" in addin.status(**args)[0] and addin.SIGNED_KEY not in read_settings(settings_file(**args), "cp1252")
+
+
+@pytest.mark.parametrize("signature, ribbon, refusal", [
+    (False, None, "n'est pas signé"),
+    (True, b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui"/>', "pas le complément de cette version"),
+])
+def test_a_copy_that_is_not_this_add_in_signed_is_refused(tmp_path, signature, ribbon, refusal):
+    copy = resaved(tmp_path, "copie.xlam", signature, ribbon)
+    with pytest.raises(CommandError) as refused:
+        install(python="C:\\Python311\\python.exe", mounts={}, encoding="cp1252", signed=copy, **windows(tmp_path))
+    assert refusal in refused.value.message
+    assert not (startup_folder(**windows(tmp_path)) / addin.ADDIN_NAME).exists()

@@ -13,6 +13,8 @@ import xlwings as xw
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from ccc_xl.excel.expectations import files_under  # noqa: F401 - the tests take it from here
+
 
 def _absolute(ref: str) -> str:
     min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -65,17 +67,11 @@ def payload(path: Path, active: str | None = None, fullname: str | None = None) 
             "names": names, "sheets": sheets}
 
 
-def files_under(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file below ``folder`` (relative, "/"-separated) -> (size, mtime_ns)."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in Path(folder).rglob("*") if p.is_file()}
-
-
 def observe(sent: dict, xlbook, message: str, level: str, folder: Path, files_before: dict, dialogs: list[str]):
     """What a click did, read from the actions the remote engine hands to Excel (`book.json()`),
     as an `expectations.Observation` (the Windows self-test builds the same from Excel itself)."""
     from ccc_xl import contract as c
-    from ccc_xl.excel.expectations import Observation, hyperlink_target
+    from ccc_xl.excel.expectations import Observation, files_under, hyperlink_target
 
     sheets = [s["name"] for s in sent["sheets"]]
     tables = {s["name"]: list(s["tables"]) for s in sent["sheets"]}

@@ -123,18 +123,54 @@ class UnencodableSetting(CommandError):
                          f"ce poste (page de code Windows {encoding}) : Excel ne trouverait pas ce dossier. {fix}")
 
 
+SIGNED_KEY = "CCC_XL_SIGNED_ADDIN"  # "<ccc-xl version>|<sha256>" of a copy signed by the IT department
+SIGNATURE_PARTS = ("xl/vbaProjectSignature.bin", "xl/vbaProjectSignatureAgile.bin", "xl/vbaProjectSignatureV3.bin")
+RIBBON_PART = "customUI/customUI14.xml"
+
+
+def check_signed_copy(path: Path) -> None:
+    """Refuse a file that is not this version's add-in signed in Excel: same ribbon, a VBA signature."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    def ribbon(package: Path) -> bytes:
+        with zipfile.ZipFile(package) as z:
+            return ET.canonicalize(z.read(RIBBON_PART).decode("utf-8"), strip_text=True).encode()
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            signed = any(part in z.namelist() for part in SIGNATURE_PARTS)
+        same = ribbon(path) == ribbon(packaged_addin())
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError):
+        raise CommandError(f"« {path} » n'est pas le complément ccc-xl (fichier illisible ou sans ruban 100 Chances).") from None
+    if not same:
+        raise CommandError(f"« {path} » n'est pas le complément de cette version de ccc-xl : signez celui que donne "
+                           "« ccc-xl addin install » (voir la section du README pour le service informatique).")
+    if not signed:
+        raise CommandError(f"« {path} » n'est pas signé : ouvrez-le dans Excel, signez son projet VBA (Outils > Signature "
+                           "électronique dans l'éditeur VBA) et enregistrez-le.")
+
+
 def install(platform: str = sys.platform, env=os.environ, home: Path | None = None, python: str = sys.executable,
-            mounts: dict[str, str] | None = None, encoding: str | None = None) -> list[str]:
+            mounts: dict[str, str] | None = None, encoding: str | None = None, signed: Path | None = None) -> list[str]:
     """Copy the add-in into XLSTART and write its settings: this Python, and the synced OneDrive and
     SharePoint folders found (``mounts``: SharePoint address -> local folder, from the OneDrive
-    client's registry keys by default). French report lines; nothing is written when the Python's
-    path cannot be written in the code page Excel's macros read."""
+    client's registry keys by default). ``signed``: a copy of the add-in the IT department signed,
+    installed instead of the packaged one and recognised by `status` and `diagnostic`. French report
+    lines; nothing is written when the Python's path cannot be written in the code page Excel's
+    macros read."""
+    from .. import __version__
     from .cloud import detect_folders, synced_libraries
 
+    if signed is not None:
+        check_signed_copy(Path(signed))
     encoding = encoding or settings_encoding(platform)
     conf = settings_file(platform, env, home)
     settings = _previous_settings(conf, encoding)
     settings[interpreter_key(platform)] = python
+    settings.pop(SIGNED_KEY, None)
+    if signed is not None:
+        settings[SIGNED_KEY] = f"{__version__}|{_digest(Path(signed))}"
     lines_after = []
     found = detect_folders(platform, env, home, synced_libraries() if mounts is None else mounts)
     for key, folder in found.items():
@@ -148,7 +184,7 @@ def install(platform: str = sys.platform, env=os.environ, home: Path | None = No
     target = startup_folder(platform, env, home) / ADDIN_NAME
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(packaged_addin(), target)
+        shutil.copyfile(signed or packaged_addin(), target)
         conf.parent.mkdir(parents=True, exist_ok=True)
         temp = conf.with_name(conf.name + ".tmp")
         temp.write_bytes(data)
@@ -156,7 +192,7 @@ def install(platform: str = sys.platform, env=os.environ, home: Path | None = No
     except PermissionError:
         raise CommandError(f"Impossible d'écrire « {target} » : fermez Excel puis relancez « ccc-xl addin install ».") from None
     lines = [
-        f"Complément installé : {target}",
+        f"Complément installé : {target}" + (" (copie signée)" if signed is not None else ""),
         f"Python utilisé par les boutons : {python} (réglage enregistré dans {conf})",
         *[f"Dossier synchronisé pour les classeurs ouverts depuis OneDrive ou SharePoint : {folder} ({key})"
           for key, folder in found.items() if settings.get(key) == folder],
@@ -183,8 +219,19 @@ def status(platform: str = sys.platform, env=os.environ, home: Path | None = Non
     target = startup_folder(platform, env, home) / ADDIN_NAME
     if not target.exists():
         return [f"Le complément n'est pas installé. « ccc-xl addin install » le copiera dans {target.parent}."]
-    state = "à jour" if _digest(target) == _digest(packaged_addin()) else "ANCIEN : relancez « ccc-xl addin install »"
+    state = _up_to_date(target, platform, env, home) or "ANCIEN : relancez « ccc-xl addin install »"
     return [f"Complément installé : {target} ({state})."]
+
+
+def _up_to_date(target: Path, platform: str, env, home: Path | None) -> str | None:
+    """How the installed add-in is current (this version's, or its signed copy), None when it is not."""
+    from .. import __version__
+
+    digest = _digest(target)
+    if digest == _digest(packaged_addin()):
+        return "à jour"
+    recorded = read_settings(settings_file(platform, env, home), settings_encoding(platform)).get(SIGNED_KEY)
+    return "à jour, copie signée" if recorded == f"{__version__}|{digest}" else None
 
 
 @dataclass
@@ -209,10 +256,10 @@ def diagnostic(platform: str = sys.platform, env=os.environ, home: Path | None =
         return [*checks, Check(False, no_excel.message)]
     if not target.exists():
         checks.append(Check(False, f"Complément absent de {target.parent}", "ccc-xl addin install"))
-    elif _digest(target) != _digest(packaged_addin()):
+    elif not (state := _up_to_date(target, platform, env, home)):
         checks.append(Check(False, f"Complément {target} plus ancien que ce ccc-xl", "ccc-xl addin install"))
     else:
-        checks.append(Check(True, f"Complément installé et à jour : {target}"))
+        checks.append(Check(True, f"Complément installé ({state}) : {target}"))
     conf = settings_file(platform, env, home)
     interpreter = read_settings(conf, settings_encoding(platform)).get(interpreter_key(platform))
     if not interpreter:

@@ -143,6 +143,15 @@ def _rules(expected: Expectation, seen: Observation, unseen: list[str]) -> list[
     return problems
 
 
+def files_under(folder) -> dict[str, tuple[int, int]]:
+    """Every file below ``folder`` (relative, "/"-separated) -> (size, mtime_ns): what a click wrote
+    is what differs between two of these."""
+    from pathlib import Path
+
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in Path(folder).rglob("*") if p.is_file()}
+
+
 HYPERLINK = re.compile(r'^=HYPERLINK\("((?:[^"]|"")*)"', re.IGNORECASE)
 
 
