@@ -186,10 +186,26 @@ FOLLOWUP_TYPES = (
     "Autre",
 )
 # Suivi rows that count as the monthly meeting with the Mission Locale; once a participant is released
-# outside the Vienne, a "Contact relais" counts too (the relay there carries the follow-up).
+# outside the Vienne, a "Contact relais" counts too (the relay there carries the follow-up). The
+# dashboard's alerts and the monthly follow-up indicator both use this one definition.
 MEETING_TYPES = ("Entretien ML", "Entretien ML + SPIP")
 RELAY_CONTACT_TYPE = "Contact relais"
 REINCARCERATION = "Réincarcération"  # a Suivi type and a situation: follow-up stops there
+MEETING_RULE = (
+    "Rencontre : ligne de l'onglet Suivi de type " + " ou ".join(f"« {t} »" for t in MEETING_TYPES)
+    + f" ; après une libération hors de la Vienne, un « {RELAY_CONTACT_TYPE} » daté de la libération ou après "
+    "compte aussi. Les autres types (" + ", ".join(t for t in FOLLOWUP_TYPES if t not in (*MEETING_TYPES, RELAY_CONTACT_TYPE))
+    + ") ne sont pas des rencontres."
+)
+# The programme's « au moins une fois par mois », counted in follow-up months (no partial month):
+# the dashboard's meeting alerts and the indicator « Mois avec au moins une rencontre » use it.
+FOLLOWUP_MONTHS = 12
+MONTHLY_RULE = (
+    "Suivi mensuel : au moins une rencontre par mois de suivi. Les mois de suivi se comptent de date à date "
+    "à partir du dernier jour de la phase collective (le plus tardif de « Fin du coaching » et « Date du Grand "
+    "Oral », à défaut « Début du coaching » + 4 jours), pendant 12 mois : phase collective finie le 27/03, "
+    "1er mois du 27/03 au 26/04, 2e mois du 27/04 au 26/05, et ainsi de suite."
+)
 
 LOG_LEVELS = ("Info", "Alerte", "Erreur")
 

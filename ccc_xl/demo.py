@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
+from .followup import month_starts
 
 FIRST_NAMES = (
     "Adam", "Bilal", "Cédric", "Dylan", "Enzo", "Farid", "Gaël", "Hugo", "Ilyès", "Jordan", "Kévin",
@@ -333,12 +334,12 @@ def _followed_year(rng, people, rows, year, start, today) -> None:
     """Eight participants in follow-up on ``today``, each showing one case of the follow-up rules."""
     companies, participants = _year(rng, people, rows, year, start, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23], 8, True)
     end = start + dt.timedelta(days=4)  # Grand Oral: the collective phase's last day
-    this_month = today.replace(day=1)
+    this_month = max(d for d in month_starts(end) if d <= today)  # the follow-up month in progress
     away = "Mission Locale du Niortais (fictif)"
     # (release date or None if still detained, relay, territory, situation at 6 months, Suivi until)
     cases = [
-        (None, None, None, None, today - dt.timedelta(days=45)),  # not met for 45 days
-        (None, None, None, None, this_month - dt.timedelta(days=1)),  # not yet met this month
+        (None, None, None, None, today - dt.timedelta(days=75)),  # a follow-up month passed without meeting
+        (None, None, None, None, this_month - dt.timedelta(days=1)),  # not yet met this follow-up month
         (None, None, None, "Toujours en détention", today),  # release in 30 days, no relay yet
         (today - dt.timedelta(days=70), "ML référente", "86", "Emploi de moins de 6 mois", today),  # released early
         (today - dt.timedelta(days=100), away, "79", "Formation", today),  # released outside the Vienne
@@ -380,13 +381,9 @@ def _plan(rng, rows, cand, proposal, end, today, overdue) -> None:
 
 
 def _meetings(rng, rows, cand, end, until, release, outside) -> None:
-    """A meeting in each month after the collective phase, the last one on ``until``; after a
-    release outside the Vienne, the relay's contact instead; the release itself as an event."""
-    month = (end + relativedelta(months=1)).replace(day=1)
-    days = []
-    while month < until.replace(day=1):
-        days.append(month + dt.timedelta(days=rng.randint(2, 24)))
-        month += relativedelta(months=1)
+    """A meeting in each follow-up month after the collective phase, the last one on ``until``; after
+    a release outside the Vienne, the relay's contact instead; the release itself as an event."""
+    days = [day for month in month_starts(end) if (day := month + dt.timedelta(days=rng.randint(2, 24))) < until]
     for day in (*days, until):
         relayed = outside and release is not None and day >= release
         rows[c.FOLLOWUP.name].append({"participant": cand["id"], "date": day,

@@ -8,13 +8,17 @@ from the Débriefing, Plans d'action, Suivi and Parcours tables as of a given da
 reproducible; the command writes the result on the Tableau de bord.
 
 Rules (all dates inclusive, "A" = last day of the collective phase: the later of « Fin du coaching »
-and « Date du Grand Oral » of the session):
+and « Date du Grand Oral » of the session, else « Début du coaching » + 4 days):
 - followed from A to A + 1 year, unless re-incarcerated (a Suivi « Réincarcération » row or a
   situation « Réincarcération »): then only the situations remain due;
-- a meeting is a Suivi « Entretien ML » or « Entretien ML + SPIP »; once released with a relay
-  outside the Vienne, a « Contact relais » counts too;
-- more than 31 days since the last meeting (or since A) -> "Entretien en retard", due last + 31 days;
-  otherwise no meeting yet in the current month -> "Entretien du mois", due at the end of the month;
+- a meeting (« rencontre ») is `contract.MEETING_RULE`: a Suivi « Entretien ML » or « Entretien ML +
+  SPIP »; once released with a relay outside the Vienne, a « Contact relais » counts too;
+- the monthly rule is `contract.MONTHLY_RULE`: at least one meeting per follow-up month, months
+  counted from date to date from A (month k runs from A + k months to the day before A + k + 1
+  months). A follow-up month that ended without a meeting -> "Entretien en retard", due the last day
+  of the first such month since the last meeting; otherwise no meeting yet in the current follow-up
+  month -> "Entretien du mois", due its last day. The indicator « Mois avec au moins une rencontre »
+  counts the same months with the same meetings (`kept_months`);
 - release (Parcours « Date de libération », else the candidate's « Date de sortie prévisible ») at
   most 60 days ahead, or past, and no « Relais extérieur » -> "Relais à trouver", due at release;
 - an action whose « Échéance » is before the day and whose status is neither « Réalisée » nor
@@ -25,6 +29,7 @@ and « Date du Grand Oral » of the session):
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -36,7 +41,7 @@ from .report import Anomaly
 from .workbook.content import Block, SheetContent
 from .wording import count
 
-MEETING_GAP_DAYS = 31
+COLLECTIVE_PHASE_DAYS = 4  # the coaching lasts three and a half days: used when no end date is given
 RELAY_NOTICE_DAYS = 60
 CLOSED_STATUSES = ("Réalisée", "Abandonnée")
 VIENNE = ("86", "vienne")
@@ -63,10 +68,53 @@ def positive_exits(pathways: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(values, dtype="boolean"), index=pathways.index, name="positive_exit")
 
 
-def end_of_collective_phase(session: pd.Series) -> dt.date | None:
-    """A: the later of the end of coaching and the Grand Oral (the collective phase's last day)."""
+def end_of_collective_phase(session) -> dt.date | None:
+    """A: the later of the end of coaching and the Grand Oral (the collective phase's last day), else
+    the first day of coaching + 4 days; None when the session has none of these dates."""
     days = [d for d in (_day(session.get("coaching_end")), _day(session.get("grand_oral_date"))) if d]
-    return max(days) if days else None
+    if days:
+        return max(days)
+    start = _day(session.get("coaching_start"))
+    return start + dt.timedelta(days=COLLECTIVE_PHASE_DAYS) if start else None
+
+
+def month_starts(end: dt.date) -> list[dt.date]:
+    """First day of each follow-up month from A, then the day after the last one (13 dates)."""
+    return [end + relativedelta(months=k) for k in range(c.FOLLOWUP_MONTHS + 1)]
+
+
+def month_of(starts: list[dt.date], day: dt.date) -> int | None:
+    """The follow-up month (0 = first) holding ``day``; None outside the year of follow-up."""
+    k = bisect_right(starts, day) - 1
+    return k if 0 <= k < c.FOLLOWUP_MONTHS else None
+
+
+def _last_day(starts: list[dt.date], k: int) -> dt.date:
+    return starts[k + 1] - dt.timedelta(days=1)
+
+
+def is_meeting(types: pd.Series, dates: pd.Series, away: dt.date | None) -> pd.Series:
+    """Suivi rows that are a « rencontre » (`contract.MEETING_RULE`). ``away``: the release date of a
+    participant released outside the Vienne (None otherwise), from which a relay contact counts."""
+    counted = types.isin(c.MEETING_TYPES)
+    if away is not None:
+        counted |= (types == c.RELAY_CONTACT_TYPE) & (dates.dt.date >= away)
+    return counted.fillna(False).astype(bool)
+
+
+def away_since(release, expected_release, territory) -> dt.date | None:
+    """The release date (Parcours « Date de libération », else « Date de sortie prévisible ») when the
+    relay territory is outside the Vienne, else None; takes the cells as read."""
+    day = _day(release) or _day(expected_release)
+    return day if day is not None and not in_vienne(_text(territory)) else None
+
+
+def kept_months(end: dt.date, au: dt.date, events: pd.DataFrame, away: dt.date | None) -> tuple[int, int]:
+    """(follow-up months over by ``au`` with at least one meeting, follow-up months over by ``au``)."""
+    starts = month_starts(end)
+    over = bisect_right(starts[1:], au)
+    met = {month_of(starts, d.date()) for d in events.date[is_meeting(events.type, events.date, away)]}
+    return len({k for k in met if k is not None and k < over}), over
 
 
 def in_vienne(territory: str | None) -> bool:
@@ -103,8 +151,7 @@ class _Participant:
             self.field("situation_6m"), self.field("situation_1y"))
 
     def release(self) -> dt.date | None:
-        actual = None if self.pathway is None else _day(self.pathway.get("release_date"))
-        return actual or _day(self.row.expected_release)
+        return _day(None if self.pathway is None else self.pathway.get("release_date")) or _day(self.row.expected_release)
 
 
 def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.date | None = None) -> FollowUp:
@@ -120,7 +167,7 @@ def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.d
         year = int(cand.session) if pd.notna(cand.session) else None
         end = ends.get(year)
         if end is None:
-            problem = ("n'a ni « Fin du coaching » ni « Date du Grand Oral »" if year in ends
+            problem = ("n'a ni « Début du coaching », ni « Fin du coaching », ni « Date du Grand Oral »" if year in ends
                        else f"est absente de la feuille « {c.SESSIONS.sheet} »")
             anomalies.append(Anomaly(c.CANDIDATES.sheet, excel_row, c.CANDIDATES.column("session").header, cand.session,
                                      f"la session {year or '(vide)'} {problem} : le suivi de ce participant n'est pas calculé."))
@@ -149,24 +196,27 @@ def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.d
 
 
 def _meeting(person: _Participant, au: dt.date):
-    release = person.release()
-    released_away = release is not None and release <= au and not in_vienne(person.field("relay_territory"))
-    counted = person.events.type.isin(c.MEETING_TYPES)
-    if released_away:
-        counted |= (person.events.type == c.RELAY_CONTACT_TYPE) & (person.events.date.dt.date >= release)
-    met = [d.date() for d in person.events.date[counted]]
-    last = max([person.end, *met])
-    since = "la fin de la phase collective" if last == person.end and person.end not in met else "le dernier entretien"
-    if (au - last).days > MEETING_GAP_DAYS:
-        due = last + dt.timedelta(days=MEETING_GAP_DAYS)
+    """At most one meeting alert: a follow-up month over without a meeting, else none yet this month."""
+    pathway = person.pathway if person.pathway is not None else {}
+    away = away_since(pathway.get("release_date"), person.row.expected_release, pathway.get("relay_territory"))
+    events = person.events
+    met = sorted(d.date() for d in events.date[is_meeting(events.type, events.date, away)])
+    starts = month_starts(person.end)
+    current = min(bisect_right(starts, au) - 1, c.FOLLOWUP_MONTHS)
+    met_months = {month_of(starts, d) for d in met} - {None}
+    last = f"dernière rencontre le {_fr(met[-1])}" if met else "aucune rencontre depuis la fin de la phase collective"
+    missed = [k for k in range(current) if k not in met_months and all(m < k for m in met_months)]
+    if missed:
+        first = missed[0]
+        due = _last_day(starts, first)
         yield c.ALERT_LATE_MEETING, due, (
-            f"Aucune rencontre depuis {since} ({_fr(last)}), soit {(au - last).days} jours : "
-            "à rencontrer au plus vite (au moins une fois par mois).")
-    elif (last.year, last.month) != (au.year, au.month):
-        month_end = (au.replace(day=1) + relativedelta(months=1)) - dt.timedelta(days=1)
-        due = min(month_end, last + dt.timedelta(days=MEETING_GAP_DAYS))
+            f"Mois de suivi du {_fr(starts[first])} au {_fr(due)} passé sans rencontre ({last}) : "
+            "à rencontrer au plus vite (au moins une rencontre par mois de suivi).")
+    elif current < c.FOLLOWUP_MONTHS and current not in met_months:
+        due = _last_day(starts, current)
         yield c.ALERT_MONTH_MEETING, due, (
-            f"Pas encore rencontré ce mois-ci (depuis {since} : {_fr(last)}) : à rencontrer avant le {_fr(due)}.")
+            f"Pas encore rencontré pendant le mois de suivi en cours, du {_fr(starts[current])} au {_fr(due)} "
+            f"({last}) : à rencontrer au plus tard le {_fr(due)}.")
 
 
 def _relay(person: _Participant, au: dt.date):
@@ -211,6 +261,10 @@ def _check_references(candidates, debriefing, plans, followup, pathways) -> list
             found.append(Anomaly(table.sheet, excel_row, header, value,
                                  f"« {value} » n'est pas un candidat retenu (feuille « {c.CANDIDATES.sheet} ») : "
                                  "ligne ignorée par le suivi."))
+    untyped = followup[followup.type.isna() & followup.participant.isin(retained)]
+    for excel_row, value in untyped.participant.items():
+        found.append(Anomaly(c.FOLLOWUP.sheet, excel_row, c.FOLLOWUP.column("type").header, None,
+                             f"ligne de « {value} » sans type : elle ne compte pas comme rencontre ({c.MEETING_RULE})"))
     for excel_row, value in plans.proposal.dropna().items():
         if value not in proposals:
             found.append(Anomaly(c.PLANS.sheet, excel_row, c.PLANS.column("proposal").header, value,
@@ -237,10 +291,11 @@ def dashboard(result: FollowUp) -> SheetContent:
     by_kind = ", ".join(f"{n} « {k} »" for k, n in alerts_frame.kind.value_counts().reindex(c.ALERT_KINDS, fill_value=0).items() if n)
     notes = [
         f"Situation au {_fr(result.au)} : {headline(result)}{' — ' + by_kind if by_kind else ''}.",
-        "Suivi de la fin de la phase collective jusqu'à un an après l'action : au moins un entretien par mois "
-        f"(alerte après {MEETING_GAP_DAYS} jours sans entretien), relais extérieur à trouver "
-        f"{RELAY_NOTICE_DAYS} jours avant la libération, actions échues non réalisées, "
-        "situations à 6 mois et 1 an à renseigner.",
+        "Suivi de la fin de la phase collective jusqu'à un an après : rencontres mensuelles, relais extérieur à "
+        f"trouver {RELAY_NOTICE_DAYS} jours avant la libération, actions échues non réalisées, situations à 6 mois "
+        "et 1 an à renseigner.",
+        c.MONTHLY_RULE,
+        c.MEETING_RULE,
         "Retard (jours) négatif : jours restant avant l'échéance. " + c.POSITIVE_EXIT_RULE,
         "Feuille régénérée par le bouton « Suivi » (ccc-xl suivi) : ne pas saisir ici.",
     ]

@@ -24,8 +24,6 @@ from . import contract as c
 TABLES = (c.SESSIONS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FOLLOWUP, c.PATHWAYS, c.FUNDING)
 
 COUNT, RATE, MONEY = "count", "rate", "money"
-FOLLOWUP_MONTHS = 12
-COLLECTIVE_PHASE_DAYS = 4  # coaching lasts a week: used when "Fin du coaching" is blank
 
 
 def slug(text: str) -> str:
@@ -128,20 +126,28 @@ def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
 
 
 def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date) -> tuple[int, int]:
-    """(participant-months with at least one meeting, participant-months elapsed).
+    """(participant-months with at least one meeting, participant-months over by ``today``).
 
-    Months run from the end of the collective phase for one year; for a session in progress only
-    the months fully elapsed by ``today`` count.
+    The follow-up dashboard's definitions (`followup`): the end of the collective phase, the
+    follow-up months counted from it (`contract.MONTHLY_RULE`) and what a meeting is
+    (`contract.MEETING_RULE`).
     """
+    from . import followup as fu
+
     if people.empty:
         return 0, 0
-    phase_end = people.coaching_end.fillna(people.coaching_start + pd.Timedelta(days=COLLECTIVE_PHASE_DAYS))
-    elapsed = months_between(phase_end, pd.Series(pd.Timestamp(today), index=people.index)).clip(0, FOLLOWUP_MONTHS)
-    starts = pd.DataFrame({"participant": people.id, "phase_end": phase_end, "elapsed": elapsed})
-    meetings = followup[["participant", "date"]].dropna().merge(starts, on="participant")
-    month = months_between(meetings.phase_end, meetings.date)
-    kept = meetings[(month >= 0) & (month < meetings.elapsed)].assign(month=month)
-    return int(len(kept.drop_duplicates(["participant", "month"]))), int(elapsed.sum())
+    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
+    by_person = dict(tuple(events.groupby("participant")))
+    none = events.iloc[0:0]
+    kept = over = 0
+    for person in people.to_dict("records"):
+        end = fu.end_of_collective_phase(person)
+        if end is None:
+            continue
+        away = fu.away_since(person.get("release_date"), person.get("expected_release"), person.get("relay_territory"))
+        met, months = fu.kept_months(end, today, by_person.get(person["id"], none), away)
+        kept, over = kept + met, over + months
+    return kept, over
 
 
 def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, object]:
@@ -151,8 +157,8 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
     institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
     candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
     participants = candidates[candidates.retained.fillna(False).astype(bool)]
-    dates = sessions[["source", "year", "coaching_start", "coaching_end", "interviews_per_participant"]]
-    people = participants[["id", "source", "session"]].merge(
+    dates = sessions[["source", "year", "coaching_start", "coaching_end", "grand_oral_date", "interviews_per_participant"]]
+    people = participants[["id", "source", "session", "expected_release"]].merge(
         dates, left_on=["source", "session"], right_on=["source", "year"], how="left"
     )
     pathways = src[c.PATHWAYS].drop_duplicates("participant")
@@ -250,8 +256,8 @@ def catalogue(funders: list[str]) -> list[Indicator]:
         Indicator("situation_1an_inconnue", "Situation à 1 an inconnue", "Participants sans « Situation à 1 an » (pas encore d'un an, ou non saisie) : exclus du taux de sorties positives.", section=EXITS),
         Indicator("liberes", "Participants libérés", "Participants dont la « Date de libération » est passée à la date de calcul.", section=EXITS),
         Indicator("relais_avant_liberation", "Relais extérieur trouvé avant la libération", "Libérés ayant un « Relais extérieur » et une date « Contact relais » au plus tard le jour de la libération.", section=EXITS),
-        Indicator("mois_suivi", "Mois de suivi écoulés", f"Mois entiers écoulés, pour chaque participant, entre la fin du coaching (à défaut début + {COLLECTIVE_PHASE_DAYS} jours) et un an après ; pour une session en cours, jusqu'à la date de calcul.", section=EXITS),
-        Indicator("mois_suivi_tenus", "Mois avec au moins une rencontre", "Parmi ces mois, ceux où l'onglet Suivi a au moins une ligne pour le participant.", section=EXITS),
+        Indicator("mois_suivi", "Mois de suivi écoulés", f"Mois de suivi terminés à la date de calcul, additionnés sur les participants (12 par participant au plus). {c.MONTHLY_RULE}", section=EXITS),
+        Indicator("mois_suivi_tenus", "Mois avec au moins une rencontre", f"Parmi ces mois de suivi, ceux où le participant a eu au moins une rencontre. {c.MEETING_RULE}", section=EXITS),
         Indicator("taux_amenagements", "Taux d'aménagement de peine", "Aménagements accordés / participants.", RATE, RATES),
         Indicator("taux_sorties_positives_1an", "Taux de sorties positives à 1 an", "Sorties positives à 1 an / participants dont la situation à 1 an est connue (le nombre d'inconnues est donné à part).", RATE, RATES),
         Indicator("part_formation", "Part formation des sorties positives", "Sorties en formation / sorties positives à 1 an.", RATE, RATES),

@@ -51,40 +51,78 @@ def kinds(au, **world):
     return {row.kind: row for row in run(au, **world).alerts.itertuples()}
 
 
-# --- Monthly meetings -------------------------------------------------------------------------
+# --- Monthly meetings: one rule (contract.MONTHLY_RULE), one definition of a meeting ------------------
+# END = 27/03/2026: follow-up month 0 runs 27/03-26/04, month 6 27/09-26/10, month 7 27/10-26/11…
 
-def test_more_than_31_days_without_meeting_is_late_31_days_is_not():
-    met = [{"date": D(2026, 10, 20)}]
-    on_day_31 = kinds(D(2026, 11, 20), events=met)
-    assert c.ALERT_LATE_MEETING not in on_day_31
-    assert on_day_31[c.ALERT_MONTH_MEETING].overdue == 0  # not met in November: due today
-    on_day_32 = kinds(D(2026, 11, 21), events=met)
-    late = on_day_32[c.ALERT_LATE_MEETING]
-    assert (late.due, late.overdue) == (D(2026, 11, 20), 1) and "20/10/2026" in late.message
-    assert c.ALERT_MONTH_MEETING not in on_day_32
-
-
-@settings(max_examples=60, deadline=None)
-@given(last=st.dates(D(2026, 3, 27), D(2027, 1, 31)), gap=st.integers(0, 80))
-def test_one_meeting_alert_at_most_following_the_monthly_rule(last, gap):
-    au = last + dt.timedelta(days=gap)
-    found = kinds(au, events=[{"date": last}], pathway={"situation_6m": "Formation", "situation_1y": "Formation", "relay": "ML"})
-    meeting = {k for k in found if k in (c.ALERT_LATE_MEETING, c.ALERT_MONTH_MEETING)}
-    if au > END.replace(year=2027):
-        assert meeting == set()  # follow-up over one year after the action
-    elif gap > 31:
-        assert meeting == {c.ALERT_LATE_MEETING}
-    elif (last.year, last.month) != (au.year, au.month):
-        assert meeting == {c.ALERT_MONTH_MEETING} and found[c.ALERT_MONTH_MEETING].due >= au
-    else:
-        assert meeting == set()
+MONTHLY_CASES = [
+    # (case, day, meetings, expected alert or None, its due date)
+    ("mois-en-cours-non-rencontre", D(2026, 11, 26), [D(2026, 10, 20)], c.ALERT_MONTH_MEETING, D(2026, 11, 26)),
+    ("mois-precedent-passe-sans-rencontre", D(2026, 11, 27), [D(2026, 10, 20)], c.ALERT_LATE_MEETING, D(2026, 11, 26)),
+    ("rencontre-dans-le-mois-precedent", D(2026, 11, 27), [D(2026, 10, 20), D(2026, 10, 27)], c.ALERT_MONTH_MEETING, D(2026, 12, 26)),
+    ("deja-rencontre-ce-mois", D(2026, 11, 20), [D(2026, 10, 20), D(2026, 11, 2)], None, None),
+    # 31 days after the last meeting but still in the next follow-up month: not late (no 31-day rule).
+    ("32-jours-meme-regle", D(2026, 11, 22), [D(2026, 10, 21)], c.ALERT_MONTH_MEETING, D(2026, 11, 26)),
+    ("premier-mois", D(2026, 4, 15), [], c.ALERT_MONTH_MEETING, D(2026, 4, 26)),
+    ("premier-mois-passe", D(2026, 4, 27), [], c.ALERT_LATE_MEETING, D(2026, 4, 26)),
+    ("le-jour-du-grand-oral-compte", D(2026, 4, 27), [END], c.ALERT_MONTH_MEETING, D(2026, 5, 26)),
+    # Three months missed: due at the end of the first one since the last meeting.
+    ("plusieurs-mois-manques", D(2026, 8, 1), [D(2026, 4, 1)], c.ALERT_LATE_MEETING, D(2026, 5, 26)),
+    ("dernier-mois-de-suivi", D(2027, 3, 27), [D(2027, 2, 1)], c.ALERT_LATE_MEETING, D(2027, 3, 26)),
+    ("suivi-termine", D(2027, 3, 28), [D(2027, 2, 1)], None, None),
+]
 
 
-def test_only_meetings_with_the_mission_locale_up_to_the_day_count():
-    events = [{"date": D(2026, 11, 10), "type": "Rencontre employeur"}, {"date": D(2026, 11, 30), "type": "Entretien ML + SPIP"},
-              {"date": D(2026, 10, 1), "type": "Entretien ML + SPIP"}]
-    late = kinds(D(2026, 11, 26), events=events)[c.ALERT_LATE_MEETING]
-    assert late.due == D(2026, 11, 1) and "01/10/2026" in late.message
+@pytest.mark.parametrize("day, met, kind, due", [case[1:] for case in MONTHLY_CASES], ids=[case[0] for case in MONTHLY_CASES])
+def test_one_monthly_rule_in_follow_up_months(day, met, kind, due):
+    found = kinds(day, events=[{"date": d} for d in met], pathway={"relay": "ML", "situation_6m": "Formation", "situation_1y": "Formation"})
+    meeting = {k: row for k, row in found.items() if k in (c.ALERT_LATE_MEETING, c.ALERT_MONTH_MEETING)}
+    assert set(meeting) == ({kind} if kind else set())
+    if kind:
+        assert (meeting[kind].due, meeting[kind].overdue) == (due, (day - due).days)
+        assert "mois de suivi" in meeting[kind].message
+
+
+def test_months_are_counted_from_date_to_date_even_from_the_31st():
+    """A collective phase ending on 31/01: month 1 starts on 28/02 (no 31/02), month 2 on 31/03."""
+    session_end = {"coaching_end": D(2027, 1, 31), "grand_oral_date": None, "coaching_start": D(2027, 1, 27)}
+    result = alerts(typed(c.SESSIONS, [{"year": 2027, **session_end}]),
+                    typed(c.CANDIDATES, [{"id": "P1", "session": 2027, "last_name": "A", "first_name": "B", "retained": True,
+                                          "adviser": "X"}]),
+                    typed(c.DEBRIEFING, []), typed(c.PLANS, []),
+                    typed(c.FOLLOWUP, [{"participant": "P1", "date": D(2027, 2, 27), "type": "Entretien ML"}]),
+                    typed(c.PATHWAYS, [{"participant": "P1", "relay": "ML"}]), au=D(2027, 3, 1))
+    (alert,) = result.alerts.itertuples()
+    assert (alert.kind, alert.due) == (c.ALERT_MONTH_MEETING, D(2027, 3, 30))
+
+
+NOT_MEETINGS = [t for t in c.FOLLOWUP_TYPES if t not in c.MEETING_TYPES]
+
+
+@pytest.mark.parametrize("kind", [*c.MEETING_TYPES, *NOT_MEETINGS, None])
+def test_only_the_contract_meeting_types_count_on_the_dashboard(kind):
+    """The last follow-up month's only Suivi row is of ``kind``: only a meeting type keeps it kept."""
+    events = [{"date": D(2026, 9, 30)}, {"date": D(2026, 11, 10), "type": kind}]
+    found = kinds(D(2026, 11, 27), events=events)
+    if kind == c.REINCARCERATION:
+        assert not {c.ALERT_LATE_MEETING, c.ALERT_MONTH_MEETING} & set(found)  # no longer chased at all
+        return
+    assert (c.ALERT_LATE_MEETING not in found) is (kind in c.MEETING_TYPES)
+
+
+def test_a_suivi_row_without_type_is_reported():
+    result = run(D(2026, 11, 27), events=[{"date": D(2026, 11, 10), "type": None}])
+    (anomaly,) = result.anomalies
+    assert (anomaly.sheet, anomaly.row, anomaly.column) == ("Suivi", 2, "Type")
+    assert "ne compte pas comme rencontre" in anomaly.message
+
+
+def test_dashboard_states_the_monthly_rule_and_the_meeting_types():
+    from ccc_xl.followup import dashboard
+
+    notes = dashboard(run(D(2026, 11, 26), events=[{"date": D(2026, 10, 20)}])).notes
+    assert c.MONTHLY_RULE in notes and c.MEETING_RULE in notes
+    for kind in c.MEETING_TYPES:
+        assert f"« {kind} »" in c.MEETING_RULE
 
 
 def test_follow_up_starts_at_the_end_of_the_collective_phase_and_lasts_one_year():

@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -49,11 +51,14 @@ def small_rows():
             {"session": 2025, "participant": "E", "company": "Z", "type": "Parrainage"},
         ],
         c.FOLLOWUP: [
-            {"participant": "A", "date": D(2024, 3, 20)}, {"participant": "A", "date": D(2024, 4, 10)},  # both month 0
-            {"participant": "A", "date": D(2024, 6, 20)},  # month 3
-            {"participant": "A", "date": D(2025, 5, 1)},  # after the year of follow-up
-            {"participant": "E", "date": D(2025, 4, 20)},  # month 1
-            {"participant": "E", "date": D(2025, 6, 20)},  # month 3, not over on TODAY
+            {"participant": "A", "date": D(2024, 3, 20), "type": "Entretien ML"},  # month 0
+            {"participant": "A", "date": D(2024, 4, 10), "type": "Entretien ML + SPIP"},  # month 0 too
+            {"participant": "A", "date": D(2024, 5, 20), "type": "Réincarcération"},  # month 2: not a meeting
+            {"participant": "B", "date": D(2024, 5, 20), "type": "Libération"},  # not a meeting either
+            {"participant": "A", "date": D(2024, 6, 20), "type": "Entretien ML"},  # month 3
+            {"participant": "A", "date": D(2025, 5, 1), "type": "Entretien ML"},  # after the year of follow-up
+            {"participant": "E", "date": D(2025, 4, 20), "type": "Entretien ML"},  # month 1
+            {"participant": "E", "date": D(2025, 6, 20), "type": "Entretien ML"},  # month 3, not over on TODAY
         ],
         c.PATHWAYS: [
             {"participant": "A", "adjustment_granted": True, "adjustment_type": "Semi-liberté", "release_date": D(2024, 9, 1),
@@ -147,11 +152,11 @@ def frames_for(assignments):
     years = sorted({a[0] for a in assignments})
     sessions = pd.DataFrame({"year": pd.array(years, dtype="Int64"), "institution": None,
                              "coaching_start": pd.to_datetime([D(y, 3, 1) for y in years]),
-                             "coaching_end": pd.to_datetime([D(y, 3, 5) for y in years]),
+                             "coaching_end": pd.to_datetime([D(y, 3, 5) for y in years]), "grand_oral_date": pd.NaT,
                              "interviews_per_participant": pd.array([None] * len(years), dtype="Int64")})
     ids = [f"P{i}" for i in range(len(assignments))]
     candidates = pd.DataFrame({"id": ids, "session": pd.array([a[0] for a in assignments], dtype="Int64"),
-                               "retained": pd.array([a[1] for a in assignments], dtype="boolean")})
+                               "retained": pd.array([a[1] for a in assignments], dtype="boolean"), "expected_release": pd.NaT})
     pathways = pd.DataFrame({"participant": ids, "adjustment_granted": pd.array([None] * len(ids), dtype="boolean"),
                              "adjustment_type": None, "release_date": pd.NaT, "relay": None, "relay_contact_date": pd.NaT,
                              "situation_6m": None, "situation_1y": [a[2] for a in assignments]})
@@ -199,3 +204,85 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
     assert len(doc.inline_shapes) == 1
     text = "\n".join(p.text for p in doc.paragraphs)
     assert c.POSITIVE_EXIT_RULE in text and "Coût par participant : Budget total / participants." in text
+
+
+# --- One definition of a meeting and of the monthly rule, shared with the dashboard ----------------
+
+def _one_participant(events, pathway=None):
+    """One participant of a session whose collective phase ended on 27/03/2026 (Grand Oral)."""
+    return {
+        c.SESSIONS: [{"year": 2026, "coaching_start": D(2026, 3, 23), "coaching_end": D(2026, 3, 26), "grand_oral_date": D(2026, 3, 27)}],
+        c.CANDIDATES: [{"id": "P1", "session": 2026, "last_name": "A", "first_name": "B", "retained": True, "adviser": "X"}],
+        c.FOLLOWUP: [{"participant": "P1", **e} for e in events],
+        c.PATHWAYS: [{"participant": "P1", "relay": "ML", **(pathway or {})}],
+    }
+
+
+def _both(tmp_path, rows, day):
+    """(months kept, months over) of the indicator and the dashboard's meeting alerts, on ``day``."""
+    from ccc_xl.commands import suivi
+
+    path = workbook_with(tmp_path / "w.xlsx", rows)
+    values = compute(path, today=day).values["2026"]
+    outcome = run_on_file(path, "suivi", suivi, today=day)
+    alerts = set(outcome.data["alerts"].kind) & {c.ALERT_LATE_MEETING, c.ALERT_MONTH_MEETING}
+    return (values["mois_suivi_tenus"], values["mois_suivi"]), alerts
+
+
+# Month 7 runs 27/10-26/11/2026; on 27/11 it is over. Its only row is of each Suivi type in turn.
+@pytest.mark.parametrize("kind", [t for t in c.FOLLOWUP_TYPES if t != c.REINCARCERATION] + [None])
+def test_indicator_and_dashboard_count_the_same_meetings(tmp_path, kind):
+    events = [{"date": D(2026, 3, 27) + relativedelta(months=m, days=3), "type": "Entretien ML"} for m in range(7)]
+    events.append({"date": D(2026, 11, 10), "type": kind})
+    (kept, over), alerts = _both(tmp_path, _one_participant(events), D(2026, 11, 27))
+    meeting = kind in c.MEETING_TYPES
+    assert over == 8 and kept == (8 if meeting else 7)
+    assert (c.ALERT_LATE_MEETING in alerts) is not meeting
+
+
+@pytest.mark.parametrize("territory, counts", [("79", True), ("Deux-Sèvres", True), ("86", False), ("86000", False)])
+def test_a_relay_contact_counts_for_both_only_after_a_release_outside_the_vienne(tmp_path, territory, counts):
+    events = [{"date": D(2026, 3, 27) + relativedelta(months=m, days=3), "type": "Entretien ML"} for m in range(7)]
+    events.append({"date": D(2026, 11, 10), "type": c.RELAY_CONTACT_TYPE})
+    rows = _one_participant(events, {"release_date": D(2026, 11, 1), "relay_territory": territory})
+    (kept, over), alerts = _both(tmp_path, rows, D(2026, 11, 27))
+    assert kept == (8 if counts else 7)
+    assert (c.ALERT_LATE_MEETING in alerts) is not counts
+
+
+@settings(max_examples=25, deadline=None)
+@given(met=st.lists(st.dates(D(2026, 3, 27), D(2027, 3, 26)), max_size=8),
+       day=st.dates(D(2026, 3, 28), D(2027, 3, 27)))
+def test_indicator_and_dashboard_agree_on_the_monthly_rule(tmp_path_factory, met, day):
+    """Every month over kept: no late alert; the last month over and the current one without a meeting:
+    a late alert."""
+    from ccc_xl.followup import alerts as follow, month_of, month_starts
+    from ccc_xl.indicators import Sources
+
+    rows = _one_participant([{"date": d, "type": "Entretien ML"} for d in met])
+    frames = {t.name: typed_frame(t, rows.get(t, [])) for t in ind.TABLES}
+    values = ind.compute(Sources.single(frames), day).values["2026"]
+    found = follow(*(frames[t.name] for t in (c.SESSIONS, c.CANDIDATES, c.DEBRIEFING)), typed_frame(c.PLANS, []),
+                   frames[c.FOLLOWUP.name], frames[c.PATHWAYS.name], au=day)
+    late = c.ALERT_LATE_MEETING in set(found.alerts.kind)
+    starts = month_starts(D(2026, 3, 27))
+    met_months = {month_of(starts, d) for d in met if d <= day}
+    over = values["mois_suivi"]
+    assert values["mois_suivi_tenus"] == len({k for k in met_months if k is not None and k < over})
+    if over and (over - 1) not in met_months and over not in met_months:
+        assert late
+    if values["mois_suivi_tenus"] == over:
+        assert not late
+
+
+def typed_frame(table, rows):
+    from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
+
+    raw = RawTable(table, table.sheet, table.headers, [[excel_value(col, r.get(col.key)) for col in table.columns] for r in rows], 2, 1)
+    return frame_from_raw(raw)[0]
+
+
+def test_definitions_state_the_monthly_rule_and_the_meeting_types(tmp_path):
+    results = compute(workbook_with(tmp_path / "w.xlsx", small_rows()))
+    definitions = {i.key: i.definition for i in results.indicators}
+    assert c.MONTHLY_RULE in definitions["mois_suivi"] and c.MEETING_RULE in definitions["mois_suivi_tenus"]
