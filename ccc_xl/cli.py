@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 
 from . import __version__, clickfr
+from .contract import BILAN_FILE
 from .progress import listening
 from .report import MAX_SHOWN, CommandError, Outcome, bounded, log_unexpected, os_error_message
 from .wording import count
@@ -43,8 +44,8 @@ WORKBOOK = click.Path(dir_okay=False, path_type=Path)
 def show(outcome: Outcome) -> None:
     """Print an outcome: summary, details, anomalies with where they are."""
     out.print(f"[bold green]✔[/] {outcome.summary}")
-    for line in outcome.lines:
-        out.print(f"  {line}")
+    for line in (*outcome.lines, *outcome.table):
+        out.print(f"  {line}", markup=False)
     show_anomalies(out, outcome.anomalies, journaled=outcome.journaled)
 
 
@@ -423,16 +424,17 @@ def export_financeurs_cmd(classeurs, sortie, annee, today):
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
 @click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
-              help="Document à produire (par défaut « Bilan ANNÉE.docx » à côté du classeur).")
+              help=f"Document à produire (par défaut « {BILAN_FILE.format(year='ANNÉE')} » à côté du classeur).")
 @click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
 @password_options
 @friendly
 def bilan_cmd(classeur, annee, sortie, today):
-    """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions."""
+    """Produire le bilan annuel Word d'une session : chiffres, graphique et définitions. Le classeur est
+    seulement lu : ni modifié, ni sauvegardé, rien n'est ajouté au Journal."""
     from .commands import bilan
     from .workbook.file import open_workbook
 
-    output = sortie or classeur.with_name(f"Bilan 100 Chances {annee}.docx")
+    output = sortie or classeur.with_name(BILAN_FILE.format(year=annee))
     if output.suffix.lower() != ".docx":
         raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
     with open_workbook(classeur, write=False) as book:

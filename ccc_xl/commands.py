@@ -217,7 +217,7 @@ def demo(folder, today: dt.date | None = None) -> Outcome:
     closed = max(s["year"] for s in data.rows[c.SESSIONS.name] if s["coaching_start"].replace(year=s["coaching_start"].year + 1) <= today)
     progress(DEMO_PROGRESS, steps - 1, steps, f"bilan {closed}")
     with open_workbook(path, write=False) as book:
-        report = bilan(book, year=closed, output=folder / f"Bilan 100 Chances {closed}.docx", today=today)
+        report = bilan(book, year=closed, output=folder / c.BILAN_FILE.format(year=closed), today=today)
     progress(DEMO_PROGRESS, steps, steps)
     for label, step in (("Export financeurs", export), (f"Bilan {closed}", report)):
         outcome.lines.append(f"{label} : {step.summary}")
@@ -242,8 +242,8 @@ def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | 
     if session is not None:
         select_session(book.read(c.SESSIONS), session)  # a French error for a session that does not exist
         book.concern_session(session)
-    evaluation = eligibility.evaluate(book.read(c.CANDIDATES), book.read(c.SESSIONS),
-                                      today=today or dt.date.today(), session=session)
+    evaluation = eligibility.evaluate(book.read(c.CANDIDATES), book.read(c.SESSIONS), today=today or dt.date.today(),
+                                      session=session, unreadable=eligibility.unreadable_cells(book.anomalies))
     changed = book.write_computed(c.CANDIDATES, evaluation.computed)
     found = len(_unique(book.anomalies + evaluation.anomalies))
     summary, lines = eligibility.summary(evaluation, found)
@@ -382,19 +382,25 @@ def read_sources(book: Workbook) -> ind.Sources:
 
 
 def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:
-    """Recompute the yearly and cumulative indicators and replace the Indicateurs sheet."""
-    results = ind.compute(read_sources(book), today or dt.date.today(), until)
+    """Recompute the yearly and cumulative indicators and replace the Indicateurs sheet.
+
+    One Journal line per run: the figures live in the sheet (and are printed by the CLI)."""
+    today = today or dt.date.today()
+    sources = read_sources(book)
+    results = ind.compute(sources, today, until)
     book.replace_sheet(ind.sheet_content(results))
     total = results.values[results.cumulative]
-    rate = ind.formatted(ind.Indicator("", "", "", ind.RATE), total["taux_sorties_positives_1an"])
+    where = f"(onglet « {c.INDICATORS_SHEET.name} »)"
     summary = (
-        f"Indicateurs recalculés ({results.cumulative}) : {total['sessions']} sessions, {total['participants']} participants, "
-        f"{total['entreprises']} entreprises, {rate} de sorties positives à 1 an."
-        if results.years else "Indicateurs recalculés : aucune session tenue à cette date."
+        f"Indicateurs recalculés {where}, {results.cumulative} : {total['sessions']} sessions, {total['participants']} "
+        f"participants, {total['entreprises']} entreprises, {ind.rate_text(total['taux_sorties_positives_1an'])} de "
+        "sorties positives à 1 an."
+        if results.years else f"Indicateurs recalculés {where} : aucune session tenue au {today:%d/%m/%Y}."
     )
-    return Outcome("indicateurs", summary, lines=ind.text_lines(results), data=ind.as_json(results))
-
-
+    waiting = ind.waiting_sessions(sources[c.SESSIONS], today, until)
+    if waiting is not None and (not results.years or until is not None):
+        summary += " " + waiting
+    return Outcome("indicateurs", summary, table=ind.text_lines(results), data=ind.as_json(results))
 
 
 def _source(source) -> tuple[Path | None, str]:
@@ -445,15 +451,23 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
 
 
 def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:
-    """Render the yearly Word report for ``year`` (figures up to that year) to ``output``."""
+    """Render the yearly Word report for ``year`` (figures up to that year) to ``output``.
+
+    Read-only: the figures are computed in memory; the workbook, its Indicateurs sheet and its
+    Journal are left as they are (no save, no backup)."""
     from . import bilan as report
 
+    today = today or dt.date.today()
     sources = read_sources(book)
-    results = ind.compute(sources, today or dt.date.today(), until=year)
+    why = ind.not_held(sources[c.SESSIONS], year, today)
+    if why:
+        raise CommandError(f"Pas de bilan {year} : {why}", anomalies=list(book.anomalies))
+    results = ind.compute(sources, today, until=year)
     institutions = sources[c.SESSIONS].institution.dropna().unique()
     written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
-    return Outcome("bilan", f"Bilan {year} écrit : {written}", anomalies=list(book.anomalies), paths=[str(written)])
+    return Outcome("bilan", f"Bilan {year} écrit : {written} (classeur lu sans être modifié).",
+                   anomalies=list(book.anomalies), paths=[str(written)])
 
 
 # --- The demo runs every step, in the order of the year -------------------------------------

@@ -770,6 +770,8 @@ GENERATED_SHEETS: tuple[GeneratedSheet, ...] = (
 HOME_SHEET = "Accueil"
 # Folder beside the workbook where generated documents go (opened by the ribbon's button).
 DOCUMENTS_FOLDER = "Documents 100 Chances"
+# The yearly report `ccc-xl bilan` writes beside the workbook when no file is given.
+BILAN_FILE = "Bilan 100 Chances {year}.docx"
 # Sub-folder of a session's documents where advisers put the CVs, named by participant ID
 # (« Documents 100 Chances/2027/CV/C2027-03.docx » or .pdf), for the pack sent to companies.
 CV_FOLDER = "CV"

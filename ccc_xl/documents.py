@@ -386,8 +386,9 @@ def _sorted_by_start(frame: pd.DataFrame) -> pd.DataFrame:
                         ).sort_values("_t", kind="stable")
 
 
-def _distinct_ids(frame: pd.DataFrame, table) -> tuple[pd.DataFrame, list[Anomaly]]:
-    """Rows of ``frame`` whose ID no other row shares, and an anomaly for each row left out.
+def _distinct_ids(frame: pd.DataFrame, table, need_id: bool = False) -> tuple[pd.DataFrame, list[Anomaly]]:
+    """Rows of ``frame`` whose ID no other row shares (and, with ``need_id``, that have an ID), and an
+    anomaly for each row left out.
 
     Documents find a person's interviews, plan and Grand Oral slot by ID: two rows with one ID would
     each receive the other's data, so neither gets documents until the adviser tells them apart.
@@ -400,7 +401,10 @@ def _distinct_ids(frame: pd.DataFrame, table) -> tuple[pd.DataFrame, list[Anomal
                 f"l'ID « {value} » est celui des lignes {rows_text(rows)} : aucun document pour ces lignes (leurs "
                 "données se mélangeraient) ; donnez-leur un ID distinct.")
         for value, rows in ids[shared].groupby(ids[shared], sort=False).groups.items()]
-    return frame[~shared], anomalies
+    missing = ids.eq("") & need_id
+    anomalies += [Anomaly(table.sheet, int(row), header, None, "participant retenu sans ID : aucun document pour lui ; saisissez son ID.")
+                  for row in ids.index[missing]]
+    return frame[~shared & ~missing], anomalies
 
 
 class _Session:
@@ -415,7 +419,7 @@ class _Session:
             if len(frames.candidates) else pd.Series(dtype=bool)
         participants = _of_session(frames.candidates, year)
         participants = participants[retained.reindex(participants.index, fill_value=False).astype(bool)]
-        participants, self.problems = _distinct_ids(participants, CANDIDATES)
+        participants, self.problems = _distinct_ids(participants, CANDIDATES, need_id=True)
         self.participants = participants.sort_values(["last_name", "first_name"], kind="stable")
         companies, problems = _distinct_ids(_of_session(frames.companies, year), COMPANIES)
         self.problems += problems

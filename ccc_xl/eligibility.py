@@ -36,7 +36,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
-from .parsing import normalise
+from .parsing import normalise, parse_text
 from .report import Anomaly, rows_text
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
@@ -76,9 +76,26 @@ class Criteria:
     priority_department: str
     capacity: int
     release_limit: dt.date | None  # first day too late for the expected release (excluded)
+    start_problem: str = "manquante"  # why ``start`` is None: "manquante" or "illisible (…)"
 
 
-def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[Anomaly]]:
+Unreadable = dict[tuple[str, int, str], object]  # (sheet, Excel row, header) -> the cell as typed
+
+
+def unreadable_cells(anomalies: list[Anomaly]) -> Unreadable:
+    """The cells the gateway could not read, from its anomalies: motifs quote what was typed."""
+    return {(a.sheet, a.row, a.column): a.value for a in anomalies if a.row is not None and a.column}
+
+
+def _blank_or_unreadable(unreadable: Unreadable, table: c.Table, row: int, key: str) -> str:
+    """« manquante » for a blank cell, « illisible (31/02/2003) » for one typed but unreadable."""
+    where = (table.sheet, row, table.column(key).header)
+    if where not in unreadable:
+        return "manquante"
+    return f"illisible ({parse_text(unreadable[where])})"
+
+
+def session_criteria(sessions: pd.DataFrame, unreadable: Unreadable | None = None) -> tuple[dict[int, Criteria], list[Anomaly]]:
     """Criteria per session year; a year entered twice keeps its first row and is reported."""
     found: dict[int, Criteria] = {}
     anomalies = []
@@ -93,14 +110,15 @@ def session_criteria(sessions: pd.DataFrame) -> tuple[dict[int, Criteria], list[
         setting = {key: session[key] if _known(session[key]) else default
                    for key, default in c.SESSION_DEFAULTS.items() if key in sessions.columns}
         start = session.coaching_start.date() if _known(session.coaching_start) else None
+        problem = _blank_or_unreadable(unreadable or {}, c.SESSIONS, row, "coaching_start")
         if start is None:
             anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("coaching_start").header, None,
-                                     f"session {year} sans date de début du coaching : l'âge et la sortie de ses candidats ne peuvent pas être évalués."))
+                                     f"session {year} : date de début du coaching {problem} : l'âge et la sortie de ses candidats ne peuvent pas être évalués."))
         months = int(setting["release_horizon_months"])
         found[year] = Criteria(
             year, start, str(setting["institution"]), int(setting["min_age"]), int(setting["max_age"]),
             months, str(setting["priority_department"]), int(setting["capacity"]),
-            start + relativedelta(months=months) if start else None,
+            start + relativedelta(months=months) if start else None, problem,
         )
     return found, anomalies
 
@@ -132,15 +150,11 @@ class Assessment:
     anomalies: list[Anomaly] = field(default_factory=list)
 
 
-def _yes_no(value, failed: list, missing: list, no: str, blank: str) -> None:
-    if not _known(value):
-        missing.append(blank)
-    elif not value:
-        failed.append(no)
+def assess(row: int, candidate, criteria: Criteria | None, today: dt.date, unreadable: Unreadable | None = None) -> Assessment:
+    """Check one candidate (a row of the Candidats frame) against its session's criteria.
 
-
-def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> Assessment:
-    """Check one candidate (a row of the Candidats frame) against its session's criteria."""
+    ``unreadable``: the cells the gateway could not read (`unreadable_cells`), so that a motif says
+    « illisible (31/02/2003) » rather than « manquante » for a date typed but impossible."""
     failed: list[str] = []
     missing: list[str] = []
     notes: list[str] = []
@@ -149,14 +163,33 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> As
     def anomaly(key, value, message):
         anomalies.append(Anomaly(c.CANDIDATES.sheet, row, _header(key), value, message))
 
+    def blank(key: str) -> str:
+        return _blank_or_unreadable(unreadable or {}, c.CANDIDATES, row, key)
+
+    def unknown(key: str, blank_text: str) -> str:
+        """``blank_text`` for a blank cell, « « Header » illisible (what was typed) » otherwise."""
+        problem = blank(key)
+        return blank_text if problem == "manquante" else f"« {_header(key)} » {problem}"
+
+    def yes_no(key: str, no: str, blank_text: str) -> None:
+        value = getattr(candidate, key)
+        if not _known(value):
+            missing.append(unknown(key, blank_text))
+        elif not value:
+            failed.append(no)
+
+    if not _has_id(candidate.id):
+        missing.append(f"« {_header('id')} » manquant (sans ID, ni planning, ni document, ni suivi)")
+
     if criteria is None:
         year = candidate.session
-        text = f"session {year} absente de l'onglet Sessions" if _known(year) else "session non renseignée"
+        text = (f"session {year} absente de l'onglet Sessions" if _known(year)
+                else "session non renseignée" if blank("session") == "manquante" else f"session {blank('session')}")
         anomaly("session", year if _known(year) else None, f"{text} : éligibilité non évaluée.")
         return Assessment(TO_COMPLETE, f"À compléter : {text}.", anomalies=anomalies)
     start = criteria.start
     if start is None:
-        missing.append("date de début du coaching de la session manquante (onglet Sessions)")
+        missing.append(f"date de début du coaching de la session {criteria.start_problem} (onglet Sessions)")
 
     # Institution
     if not _known(candidate.institution):
@@ -168,7 +201,7 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> As
     age = None
     birth = candidate.birth_date.date() if _known(candidate.birth_date) else None
     if birth is None:
-        missing.append("date de naissance manquante")
+        missing.append(f"date de naissance {blank('birth_date')}")
     elif birth > today or (start and birth > start):
         when = "dans le futur" if birth > today else "postérieure au début de l'action"
         missing.append(f"date de naissance {_day(birth)} {when}, à corriger")
@@ -180,15 +213,15 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> As
         elif age > criteria.max_age:
             failed.append(f"{age} ans au {_day(start)} ({criteria.max_age} ans au plus)")
 
-    _yes_no(candidate.project_defined, failed, missing, "projet professionnel non défini", "« Projet défini » non renseigné")
-    _yes_no(candidate.motivated, failed, missing, "motivation insuffisante (entretien individuel)",
-            "motivation non renseignée (entretien individuel)")
-    _yes_no(candidate.behaviour_ok, failed, missing, "codes comportementaux non acquis (avis du SPIP)",
-            "codes comportementaux non renseignés (avis du SPIP)")
+    yes_no("project_defined", "projet professionnel non défini", "« Projet défini » non renseigné")
+    yes_no("motivated", "motivation insuffisante (entretien individuel)", "motivation non renseignée (entretien individuel)")
+    yes_no("behaviour_ok", "codes comportementaux non acquis (avis du SPIP)",
+           "codes comportementaux non renseignés (avis du SPIP)")
 
     # Sentence adjustment or release soon enough
     release = candidate.expected_release.date() if _known(candidate.expected_release) else None
     adjustment = candidate.adjustment_possible
+    adjustment_text = unknown("adjustment_possible", "aménagement de peine possible non renseigné")
     months = criteria.release_horizon_months
     if release and start and release < start:
         missing.append(f"sortie prévisible le {_day(release)}, avant le début de l'action : à vérifier")
@@ -202,10 +235,11 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date) -> As
         if _known(adjustment):
             failed.append(f"ni aménagement de peine possible, ni sortie prévisible à moins de {months} mois {when}")
         else:
-            missing.append(f"aménagement de peine possible non renseigné, et sortie prévisible à {months} mois ou plus {when}")
+            missing.append(f"{adjustment_text}, et sortie prévisible à {months} mois ou plus {when}")
     elif start:
-        missing.append("aménagement de peine possible non renseigné et date de sortie prévisible manquante"
-                       if not _known(adjustment) else "date de sortie prévisible manquante (aménagement de peine non possible)")
+        release_text = f"date de sortie prévisible {blank('expected_release')}"
+        missing.append(f"{adjustment_text} et {release_text}" if not _known(adjustment)
+                       else f"{release_text} (aménagement de peine non possible)")
 
     # Priority department: never an exclusion
     department = candidate.project_department
@@ -247,11 +281,13 @@ class Evaluation:
 
 
 def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date,
-             session: int | None = None) -> Evaluation:
-    """Assess every candidate (or those of one session), rank the eligible, list the anomalies."""
-    criteria, anomalies = session_criteria(sessions)
+             session: int | None = None, unreadable: Unreadable | None = None) -> Evaluation:
+    """Assess every candidate (or those of one session), rank the eligible, list the anomalies.
+
+    ``unreadable``: the cells the gateway could not read (`unreadable_cells` of its anomalies)."""
+    criteria, anomalies = session_criteria(sessions, unreadable)
     chosen = candidates if session is None else candidates[candidates.session.eq(session).fillna(False)]
-    assessments = {row: assess(row, cand, criteria.get(_session_year(cand.session)), today)
+    assessments = {row: assess(row, cand, criteria.get(_session_year(cand.session)), today, unreadable)
                    for row, cand in zip(chosen.index, chosen.itertuples(index=False))}
     ranks = _ranks(chosen, assessments)
     computed = pd.DataFrame(
@@ -272,6 +308,14 @@ def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date
     for year, status in zip(chosen.session, computed.eligibility):
         counts[_session_year(year)][status] += 1
     return Evaluation(computed, anomalies, dict(counts))
+
+
+NO_ID = ("candidat retenu sans ID : ni planning, ni document, ni suivi ne seront produits pour lui tant que "
+         "son ID n'est pas saisi.")
+
+
+def _has_id(value) -> bool:
+    return _known(value) and bool(str(value).strip())
 
 
 def _session_year(value) -> int | None:
@@ -316,7 +360,9 @@ def _selection_warnings(chosen: pd.DataFrame, computed: pd.DataFrame, criteria: 
     retained = chosen.retained.fillna(False).astype(bool)
     for row in chosen.index[retained]:
         status = computed.at[row, "eligibility"]
-        if status != ELIGIBLE:
+        if not _has_id(chosen.at[row, "id"]):
+            warnings.append(Anomaly(c.CANDIDATES.sheet, row, _header("id"), None, NO_ID))
+        elif status != ELIGIBLE:
             warnings.append(Anomaly(c.CANDIDATES.sheet, row, _header("retained"), "Oui",
                                     f"candidat retenu alors que son éligibilité est « {status} »."))
     for year, count in chosen.session[retained].value_counts().items():

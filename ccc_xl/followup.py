@@ -38,6 +38,7 @@ from dateutil.relativedelta import relativedelta
 from . import contract as c
 from .parsing import normalise
 from .report import Anomaly
+from .sessions import has_id
 from .workbook.content import Block, SheetContent
 from .wording import count
 
@@ -159,7 +160,11 @@ def alerts(sessions, candidates, debriefing, plans, followup, pathways, au: dt.d
     au = au or dt.date.today()
     anomalies = _check_references(candidates, debriefing, plans, followup, pathways)
     ends = {int(s.year): end_of_collective_phase(s) for _, s in sessions.iterrows() if pd.notna(s.year)}
-    retained = candidates[candidates.retained.fillna(False).astype(bool)].drop_duplicates("id")
+    retained = candidates[candidates.retained.fillna(False).astype(bool)]
+    for excel_row in retained.index[~has_id(retained.id)]:
+        anomalies.append(Anomaly(c.CANDIDATES.sheet, excel_row, c.CANDIDATES.column("id").header, None,
+                                 "participant retenu sans ID : pas de suivi calculé pour lui tant que son ID n'est pas saisi."))
+    retained = retained[has_id(retained.id)].drop_duplicates("id")
     first_pathway = pathways.drop_duplicates("participant").set_index("participant")
     found: list[dict] = []
     followed = 0

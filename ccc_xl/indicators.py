@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -100,6 +101,32 @@ def held_sessions(sessions: pd.DataFrame, today: dt.date, until: int | None = No
     if until is not None:
         held = held[held.year <= until]
     return held.drop_duplicates(["source", "year"])
+
+
+def not_held(sessions: pd.DataFrame, year: int, today: dt.date) -> str | None:
+    """Why the session ``year`` is not a held session on ``today`` (French, with the date option that
+    would count it), or None when it is held. ``sessions``: the Sessions table (one workbook)."""
+    rows = sessions[sessions.year == year]
+    if rows.empty:
+        known = ", ".join(str(int(y)) for y in sorted(sessions.year.dropna().unique())) or "aucune"
+        return f"La session {year} n'existe pas dans l'onglet « {c.SESSIONS.sheet} » (sessions : {known})."
+    start = rows.coaching_start.dropna()
+    header = c.SESSIONS.column("coaching_start").header
+    if start.empty:
+        return (f"La session {year} n'a pas de « {header} » (onglet « {c.SESSIONS.sheet} ») : une session compte "
+                "à partir de son premier jour de coaching ; renseignez-le.")
+    first = start.min().date()
+    if first <= today:
+        return None
+    return (f"La session {year} n'est pas encore tenue : son coaching commence le {first:%d/%m/%Y} (« {header} »), "
+            f"et le calcul est fait au {today:%d/%m/%Y}. Pour la compter dès maintenant, calculez à cette date : "
+            f"option --date {first:%d/%m/%Y} (ou une date postérieure).")
+
+
+def waiting_sessions(sessions: pd.DataFrame, today: dt.date, until: int | None = None) -> str | None:
+    """`not_held` for the first session (up to ``until``) that is not held on ``today``, else None."""
+    years = sorted({int(y) for y in sessions.year.dropna() if until is None or y <= until})
+    return next((why for why in (not_held(sessions, year, today) for year in years) if why), None)
 
 
 def in_sessions(frame: pd.DataFrame, keys: pd.MultiIndex, year_column: str = "session") -> pd.Series:
@@ -311,14 +338,53 @@ def as_json(results: Results) -> dict:
     }
 
 
+ROUNDING_RULE = (
+    "Arrondi : les taux sont affichés en pour cent entiers et les montants en euros entiers, arrondis "
+    "au plus proche, la moitié vers le haut (5/8 = 62,5 % s'affiche 63 %), partout : onglet Indicateurs, "
+    "ligne de commande, bilan et export pour les financeurs."
+)
+
+
+def half_up(value: float, digits: int = 0) -> float:
+    """``value`` rounded to ``digits`` decimals, a half going up (62.5 -> 63), as French usage and
+    Excel's own display do; Python's round() would give 62 (round half to even). The decimal text of
+    the float is rounded, so 0.285 (stored as 0.28499…) gives 0.29 as Excel shows it."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def percent(fraction) -> int | None:
+    """A rate as whole percent under the one rounding rule (`ROUNDING_RULE`): 5/8 -> 63."""
+    if fraction is None or pd.isna(fraction):
+        return None
+    return int(half_up(float(Decimal(repr(float(fraction))) * 100)))
+
+
+def displayed(indicator: Indicator, value):
+    """The number shown for ``value``: a rate as its rounded fraction (0.63 for 5/8), an amount in whole
+    euros, a count as it is. Sheets store this number, so any viewer shows what the CLI prints."""
+    if value is None or pd.isna(value):
+        return None
+    if indicator.kind == RATE:
+        return percent(value) / 100
+    if indicator.kind == MONEY:
+        return half_up(value)
+    return value
+
+
+def rate_text(fraction) -> str:
+    """« 63 % », « — » when unknown."""
+    rounded = percent(fraction)
+    return "—" if rounded is None else f"{rounded} %"
+
+
 def formatted(indicator: Indicator, value) -> str:
     """A value as French text: "60 %", "14 554 €", "30"."""
     if value is None:
         return "—"
     if indicator.kind == RATE:
-        return f"{round(100 * value)} %"
+        return rate_text(value)
     if indicator.kind == MONEY:
-        return f"{value:,.0f} €".replace(",", "\u202f")
+        return f"{half_up(value):,.0f} €".replace(",", "\u202f")
     return str(value)
 
 
@@ -340,7 +406,7 @@ def section_frames(results: Results) -> list[tuple[str, pd.DataFrame, str]]:
     sections = []
     for section in SECTIONS:
         lines = [i for i in results.indicators if i.section == section]
-        rows = [[i.label, *(results.value(col, i.key) for col in results.columns), i.definition] for i in lines]
+        rows = [[i.label, *(displayed(i, results.value(col, i.key)) for col in results.columns), i.definition] for i in lines]
         frame = pd.DataFrame(rows, columns=[LABEL, *results.columns, DEFINITION])
         sections.append((section, frame, lines[0].kind if lines else COUNT))
     return sections
@@ -349,7 +415,7 @@ def section_frames(results: Results) -> list[tuple[str, pd.DataFrame, str]]:
 def chart_frame(results: Results) -> pd.DataFrame:
     """Participants and positive exits at one year, one row per year (the chart's data)."""
     return pd.DataFrame(
-        [[str(y), results.value(str(y), "participants"), results.value(str(y), "sorties_positives_1an")] for y in results.years],
+        [[y, results.value(str(y), "participants"), results.value(str(y), "sorties_positives_1an")] for y in results.years],
         columns=[YEAR, *CHART_SERIES],
     )
 
@@ -373,7 +439,7 @@ def sheet_content(results: Results, sheet: str = c.INDICATORS_SHEET.name):
     ]
     blocks.append(Block(chart_frame(results), title="Participants et sorties positives par année"))
     chart = Chart("Participants et sorties positives à 1 an", len(blocks) - 1, YEAR, CHART_SERIES, "Personnes")
-    notes = [computed_on(results), c.POSITIVE_EXIT_RULE]
+    notes = [computed_on(results), c.POSITIVE_EXIT_RULE, ROUNDING_RULE]
     return SheetContent(sheet, "Indicateurs — 100 Chances 100 Emplois", notes=notes, blocks=blocks, landscape=True, charts=[chart])
 
 

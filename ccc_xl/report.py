@@ -73,6 +73,9 @@ class Outcome:
     paths: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     journaled: bool = False  # written to the workbook's Journal (anomalies included)
+    # Shown in the terminal after the lines, never written to the Journal nor to Excel's message box:
+    # a table of figures that the command also writes to a sheet (the sheet is their record).
+    table: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         parts = [self.summary, *self.lines]

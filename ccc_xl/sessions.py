@@ -40,7 +40,13 @@ def session_rows(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[frame["session"] == year]
 
 
+def has_id(ids: pd.Series) -> pd.Series:
+    """Rows whose ID is filled in: a retained row without ID gets no planning, document nor alert
+    (everything about a participant is found by ID; eligibility reports the row)."""
+    return ids.map(lambda v: v is not None and not pd.isna(v) and bool(str(v).strip())).astype(bool)
+
+
 def participants(candidates: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The retained candidates of a session: its participants."""
+    """The retained candidates of a session that have an ID: its participants."""
     of_year = session_rows(candidates, year)
-    return of_year[of_year["retained"].fillna(False).astype(bool)]
+    return of_year[of_year["retained"].fillna(False).astype(bool) & has_id(of_year["id"])]

@@ -402,3 +402,85 @@ def test_excel_button_runs_the_same_command_on_the_open_workbook(fresh_demo):
     expected = run_on_file(fresh_demo, "eligibilite", eligibilite, today=dt.date.today())
     assert level == "Info" and message.startswith(expected.summary)
     assert xlbook.json()["actions"]  # the computed cells (and the Journal) were written
+
+
+# --- A date (or an answer) typed but unreadable is « illisible (what was typed) », never « manquante » ----
+
+UNREADABLE = [
+    # (case, candidate changes, session changes, words expected in Motifs)
+    ("31-fevrier", {"birth_date": "31/02/2003"}, {}, ["date de naissance illisible (31/02/2003)"]),
+    ("30-fevrier", {"birth_date": "30/02/2001"}, {}, ["date de naissance illisible (30/02/2001)"]),
+    ("mois-13", {"birth_date": "2003-13-01"}, {}, ["date de naissance illisible (2003-13-01)"]),
+    ("naissance-1850", {"birth_date": "01/01/1850"}, {}, ["date de naissance illisible (01/01/1850)"]),
+    ("naissance-texte", {"birth_date": "vers 2001"}, {}, ["date de naissance illisible (vers 2001)"]),
+    ("sortie-31-avril", {"expected_release": "31/04/2027"}, {},
+     ["date de sortie prévisible illisible (31/04/2027) (aménagement de peine non possible)"]),
+    ("sortie-29-fevrier-amenagement-vide", {"expected_release": "29/02/2027", "adjustment_possible": None}, {},
+     ["aménagement de peine possible non renseigné et date de sortie prévisible illisible (29/02/2027)"]),
+    ("debut-session-impossible", {}, {"coaching_start": "31/02/2027"},
+     ["date de début du coaching de la session illisible (31/02/2027) (onglet Sessions)"]),
+    ("motivation-illisible", {"motivated": "peut-être"}, {}, ["« Motivation » illisible (peut-être)"]),
+    ("amenagement-illisible", {"adjustment_possible": "bof", "expected_release": dt.date(2029, 1, 1)}, {},
+     ["« Aménagement de peine possible » illisible (bof), et sortie prévisible à 12 mois ou plus"]),
+    ("session-illisible", {"session": "deux mille"}, {}, ["session illisible (deux mille)"]),
+]
+
+
+@pytest.mark.parametrize("changes, session_changes, words", [case[1:] for case in UNREADABLE], ids=[case[0] for case in UNREADABLE])
+def test_unreadable_cells_are_named_with_what_was_typed(tmp_path, changes, session_changes, words):
+    path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: [{**session(), **session_changes}],
+                                               c.CANDIDATES: [candidate("x", **changes)]})
+    outcome = run_on_file(path, "eligibilite", eligibilite, today=TODAY)
+    with open_workbook(path, write=False) as book:
+        found = book.read(c.CANDIDATES).iloc[0]
+    assert found.eligibility == "À compléter"
+    for word in words:
+        assert word in found.reasons
+    assert "manquante" not in found.reasons
+    assert outcome.anomalies  # the Journal names the cell too
+
+
+# --- A retained row without ID: flagged, and nothing produced for it anywhere ----------------------
+
+@pytest.mark.parametrize("blank_id", [None, "   "])
+@pytest.mark.parametrize("retained", [True, False])
+def test_a_row_without_id_is_to_complete_and_a_retained_one_is_reported(tmp_path, blank_id, retained):
+    rows = [candidate("ok", retained=True), candidate(blank_id, retained=retained)]
+    path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: [session()], c.CANDIDATES: rows})
+    outcome = run_on_file(path, "eligibilite", eligibilite, today=TODAY)
+    with open_workbook(path, write=False) as book:
+        frame = book.read(c.CANDIDATES)
+    assert frame.eligibility.tolist() == ["Éligible", "À compléter"]
+    assert "« ID » manquant" in frame.reasons.iloc[1]
+    said = [a for a in outcome.anomalies if (a.row, a.column) == (3, "ID")]
+    assert bool(said) is retained
+    if retained:
+        assert "ni planning, ni document, ni suivi" in said[0].message
+
+
+def test_a_retained_row_without_id_gets_no_document_no_planning_and_no_alert(demo_copy, tmp_path):
+    from ccc_xl.commands import documents, rotations, suivi
+
+    wb = load_workbook(demo_copy)
+    ws = wb["Candidats"]
+    headers = [cell.value for cell in ws[1]]
+    column = {h: headers.index(h) + 1 for h in headers if h}
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, column["Session"]).value in (2026, 2027)
+            and ws.cell(r, column["Retenu"]).value == "Oui"]
+    blanked = {}
+    for r in [next(r for r in rows if ws.cell(r, column["Session"]).value == year) for year in (2026, 2027)]:
+        blanked[ws.cell(r, column["Session"]).value] = (r, ws.cell(r, column["Prénom"]).value, ws.cell(r, column["Nom"]).value)
+        ws.cell(r, column["ID"]).value = None
+    wb.save(demo_copy)
+    planned = run_on_file(demo_copy, "rotations", rotations, session=2027)
+    made = run_on_file(demo_copy, "documents", documents, session=2027, types=["convocation-coaching"], today=DEMO_TODAY)
+    row, first, last = blanked[2027]
+    assert not [p for p in made.paths if first in Path(p).name or "Identifiant" in Path(p).name or Path(p).name.endswith(" .docx")]
+    assert [a for a in made.anomalies if a.row == row and "sans ID" in a.message]
+    with open_workbook(demo_copy, write=False) as book:
+        interviews = book.read(c.INTERVIEWS)
+    assert first not in set(interviews.first_name) and "Grand Oral de 9 participants" in planned.summary
+    followed = run_on_file(demo_copy, "suivi", suivi, today=DEMO_TODAY)
+    row, first, _ = blanked[2026]
+    assert first not in set(followed.data["alerts"].first_name)
+    assert [a for a in followed.anomalies if a.row == row and "sans ID" in a.message]

@@ -143,7 +143,7 @@ def test_the_sheet_holds_numbers_definitions_and_a_chart(tmp_path):
     assert rows["Taux de sorties positives à 1 an"][1:4] == (0.5, None, 0.5)
     assert len(ws._charts) == 1
     assert any("30/06/2025" in str(cell.value) for cell in ws["A"][:4])  # date of computation
-    printed = "\n".join(outcome.lines)
+    printed = "\n".join(outcome.table)
     assert "Participants" in printed and "50 %" in printed
 
 
@@ -286,3 +286,160 @@ def test_definitions_state_the_monthly_rule_and_the_meeting_types(tmp_path):
     results = compute(workbook_with(tmp_path / "w.xlsx", small_rows()))
     definitions = {i.key: i.definition for i in results.indicators}
     assert c.MONTHLY_RULE in definitions["mois_suivi"] and c.MEETING_RULE in definitions["mois_suivi_tenus"]
+
+
+# --- One rounding rule for every displayed rate ---------------------------------------------------
+
+ROUNDING = [(5, 8, 63), (1, 8, 13), (3, 8, 38), (7, 8, 88), (1, 2, 50), (1, 3, 33), (2, 3, 67), (57, 200, 29),
+            (1, 40, 3), (0, 5, 0), (5, 5, 100), (29, 200, 15)]
+
+
+@pytest.mark.parametrize("numerator, denominator, shown", ROUNDING)
+def test_rates_round_half_up(numerator, denominator, shown):
+    rate = ind.Indicator("x", "x", "x", ind.RATE)
+    assert ind.percent(numerator / denominator) == shown
+    assert ind.formatted(rate, numerator / denominator) == f"{shown} %"
+    assert ind.displayed(rate, numerator / denominator) == shown / 100
+
+
+@pytest.mark.parametrize("amount, shown", [(2.5, "3 €"), (3.5, "4 €"), (14554.5, "14\u202f555 €"), (1000 / 3, "333 €")])
+def test_amounts_round_half_up_too(amount, shown):
+    assert ind.formatted(ind.Indicator("x", "x", "x", ind.MONEY), amount) == shown
+
+
+def five_positive_of_eight():
+    """Eight participants of 2024 whose one-year situation is known, five of them positive (5/8)."""
+    situations = ["Formation", "Formation", "Emploi de plus de 6 mois", "Emploi de plus de 6 mois", "Formation",
+                  "Sans nouvelles", "Recherche d'emploi", "Réincarcération"]
+    return {
+        c.SESSIONS: [session(2024, D(2024, 3, 11), D(2024, 3, 15))],
+        c.CANDIDATES: [{"id": f"P{i}", "session": 2024, "last_name": "N", "first_name": "P", "retained": True} for i in range(8)],
+        c.PATHWAYS: [{"participant": f"P{i}", "situation_1y": s} for i, s in enumerate(situations)],
+        c.FUNDING: [{"session": 2024, "funder": "SPIP", "amount": 1000.5}],
+    }
+
+
+def test_five_out_of_eight_is_63_percent_in_the_sheet_the_cli_the_bilan_and_the_export(tmp_path):
+    from docx import Document
+
+    from ccc_xl.commands import bilan, export_financeurs
+    from conftest import libreoffice_sheets
+
+    path = workbook_with(tmp_path / "w.xlsx", five_positive_of_eight())
+    cli = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(path), "--date", "30/06/2025"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert "63 % de sorties positives" in cli.stdout and "62 %" not in cli.stdout
+    printed = next(line for line in cli.stdout.splitlines() if "Taux de sorties positives" in line)
+    assert printed.split()[-4:] == ["63", "%", "63", "%"]  # the year and the cumulative column
+    rows = {row[0]: row for row in load_workbook(path)[c.INDICATORS_SHEET.name].iter_rows(values_only=True) if row[0]}
+    assert rows["Taux de sorties positives à 1 an"][1] == 0.63
+    shown = libreoffice_sheets(path, tmp_path / "lo", names=[c.INDICATORS_SHEET.name])[c.INDICATORS_SHEET.name]
+    line = next(r for r in shown if r and r[0] == "Taux de sorties positives à 1 an")
+    assert [v.replace(" ", "").replace("\u00a0", "") for v in line[1:3]] == ["63%", "63%"]
+    with open_workbook(path, write=False) as book:
+        report = bilan(book, year=2024, output=tmp_path / "bilan.docx", today=TODAY)
+    cells = {row.cells[0].text: [cell.text for cell in row.cells] for row in Document(report.paths[0]).tables[0].rows}
+    assert cells["Taux de sorties positives à 1 an"][1:] == ["63 %", "63 %"]
+    assert cells["Part formation des sorties positives"][1] == "60 %"
+    export = export_financeurs([path], tmp_path / "export.xlsx", today=TODAY).paths[0]
+    synthesis = {row[0]: row for row in load_workbook(export)["Synthèse"].iter_rows(values_only=True) if row[0]}
+    assert synthesis["Taux de sorties positives à 1 an"][1] == 0.63
+
+
+# --- One Journal line per run; the figures live in the sheet ----------------------------------------
+
+def journal_rows(path):
+    return [row for row in load_workbook(path)[c.JOURNAL.sheet].iter_rows(min_row=2, values_only=True) if any(row)]
+
+
+@pytest.mark.parametrize("runs", [1, 3, 5])
+def test_indicateurs_writes_one_journal_line_per_run(tmp_path, runs):
+    path = workbook_with(tmp_path / "w.xlsx", small_rows())
+    for _ in range(runs):
+        outcome = run_on_file(path, "indicateurs", indicateurs, today=TODAY)
+    rows = journal_rows(path)
+    assert len(rows) == runs and all(r[1] == "indicateurs" and r[2] == "Info" for r in rows)
+    assert rows[-1][6] == outcome.summary and "onglet « Indicateurs »" in outcome.summary
+    assert outcome.lines == [] and any("Participants" in line for line in outcome.table)  # printed, not journaled
+
+
+def test_indicateurs_journals_anomalies_but_no_figures(tmp_path):
+    rows = small_rows()
+    rows[c.PATHWAYS][0]["release_date"] = "31/02/2024"
+    path = workbook_with(tmp_path / "w.xlsx", rows)
+    run_on_file(path, "indicateurs", indicateurs, today=TODAY)
+    found = journal_rows(path)
+    assert [r[2] for r in found] == ["Alerte", "Alerte"] and found[1][3] == "Parcours"
+    assert not any("Sessions tenues" in (r[6] or "") for r in found)
+
+
+# --- The date option that would count a session not held yet ---------------------------------------
+
+NOT_YET = [
+    # (sessions, options, words expected in the message)
+    ([session(2027, D(2027, 3, 15))], [], ["aucune session tenue au 30/06/2025", "15/03/2027", "--date 15/03/2027"]),
+    ([session(2027, D(2027, 3, 15)), session(2028, D(2028, 2, 1))], [], ["--date 15/03/2027"]),
+    ([session(2024, D(2024, 3, 11)), session(2027, D(2027, 3, 15))], ["--jusqu-a", "2027"], ["--date 15/03/2027"]),
+    ([session(2027, None)], [], ["n'a pas de « Début du coaching »"]),
+]
+
+
+@pytest.mark.parametrize("sessions, options, words", NOT_YET)
+def test_indicateurs_before_a_session_is_held_names_the_date_option(tmp_path, sessions, options, words):
+    path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: sessions})
+    done = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(path), "--date", "30/06/2025", *options],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for word in words:
+        assert word in done.stdout
+
+
+BILAN_NOT_YET = [
+    (2027, ["n'est pas encore tenue", "15/03/2027", "--date 15/03/2027"]),
+    (2028, ["n'a pas de « Début du coaching »"]),
+    (2031, ["La session 2031 n'existe pas", "2024, 2027, 2028"]),
+]
+
+
+@pytest.mark.parametrize("year, words", BILAN_NOT_YET)
+def test_bilan_of_a_session_not_held_says_what_would_help(tmp_path, year, words):
+    path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: [session(2024, D(2024, 3, 11)), session(2027, D(2027, 3, 15)),
+                                                            session(2028, None)]})
+    done = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", str(year), "--date", "30/06/2025"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    for word in words:
+        assert word in done.stderr
+    later = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", "2027", "--date", "15/03/2027"],
+                           capture_output=True, text=True)
+    assert later.returncode == 0, later.stderr
+
+
+# --- bilan reads the workbook and writes only its document -----------------------------------------
+
+def test_bilan_leaves_the_workbook_untouched_and_writes_the_file_its_help_names(tmp_path):
+    import hashlib
+    import re
+
+    path = workbook_with(tmp_path / "w.xlsx", small_rows())
+    run_on_file(path, "indicateurs", indicateurs, today=D(2024, 6, 1))  # an older Indicateurs sheet stays as it is
+    before = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns, sorted(p.name for p in tmp_path.iterdir())
+    help_text = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", "--help"], capture_output=True, text=True).stdout
+    default = re.search(r"« (Bilan[^»]*ANNÉE[^»]*\.docx) »", " ".join(help_text.split())).group(1)
+    done = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", "2024", "--date", "30/06/2025"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / default.replace("ANNÉE", "2024")
+    assert written.exists() and str(written.name) in done.stdout and "sans être modifié" in done.stdout
+    after = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns, sorted(p.name for p in tmp_path.iterdir() if p != written)
+    assert after == before  # same bytes, same time, no backup folder, no other file
+
+
+def test_the_chart_years_are_numbers(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", small_rows())
+    run_on_file(path, "indicateurs", indicateurs, today=TODAY)
+    ws = load_workbook(path)[c.INDICATORS_SHEET.name]
+    header = next(row for row in ws.iter_rows() if row[0].value == ind.YEAR)
+    years = [ws.cell(header[0].row + k, 1).value for k in (1, 2)]
+    assert years == [2024, 2025]
