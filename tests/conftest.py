@@ -1,4 +1,10 @@
-"""Shared fixtures: fresh workbooks, the demo workbook, and LibreOffice as an independent reader."""
+"""Shared fixtures: fresh workbooks, the demo workbook, and LibreOffice as an independent reader.
+
+The suite runs in parallel (pytest-xdist, `scripts/test.sh` passes ``-n auto``). What is costly and
+read-only — the demo workbook, the hostile corpus — is built once per run by whichever worker asks
+first, in a folder shared by the run's workers (`built_once`); every test still works on its own
+copy in its own temporary folder.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import pytest
+from filelock import FileLock
 
 # xlwings registers its remote engine (the stand-in for Excel in the live-backend tests) at import
 # time, only when a licence key is set: set it before any test module imports xlwings.
@@ -40,11 +48,44 @@ def workbook_with(path: Path, rows: dict) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_workbook(tmp_path_factory) -> Path:
-    """The demo built once per test session; tests copy it before changing it."""
-    folder = tmp_path_factory.mktemp("demo")
-    demo(folder, today=DEMO_TODAY)
-    return folder / "100-chances-demo.xlsx"
+def built_once(tmp_path_factory):
+    """``built_once(name, build)``: the folder ``build(folder)`` filled, built once per test run.
+
+    The folder lives in the run's base temporary folder, shared by every xdist worker of the run
+    (each worker's own base folder is a child of it) and by no other run; a file lock makes the
+    first worker build while the others wait, and a marker written last tells a finished build
+    from one interrupted half-way. Tests must copy what they change.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "built-once"
+    shared.mkdir(exist_ok=True)
+
+    def get(name: str, build: Callable[[Path], object]) -> Path:
+        folder, done = shared / name, shared / f"{name}.done"
+        with FileLock(shared / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                build(folder)
+                done.touch()
+        return folder
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def demo_workbook(built_once) -> Path:
+    """The demo built once per test run; tests copy it before changing it."""
+    return built_once("demo", lambda folder: demo(folder, today=DEMO_TODAY)) / "100-chances-demo.xlsx"
+
+
+@pytest.fixture(scope="session")
+def corpus(built_once) -> Path:
+    """The hostile corpus (scripts/build_corpus.py), built once per test run, not in tests/corpus
+    (which a developer may be reading while the suite runs)."""
+    from hostile import load_script
+
+    return built_once("corpus", load_script("build_corpus").build_corpus)
 
 
 @pytest.fixture

@@ -28,11 +28,6 @@ WORKBOOK = corpus_script.WORKBOOK
 
 
 @pytest.fixture(scope="session")
-def corpus():
-    return corpus_script.build_corpus(ROOT / "tests" / "corpus")
-
-
-@pytest.fixture(scope="session")
 def before(corpus):
     """Snapshot and Journal of a case as built, computed once, only for cases a command changed."""
     cache = {}
