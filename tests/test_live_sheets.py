@@ -196,3 +196,30 @@ def test_the_journal_table_grows_to_take_the_new_lines(tmp_path, k):
     assert on(values, header_row + k + 1, first_col, rows=4, cols=width)  # right under the last line
     assert [row[c.JOURNAL.keys.index("message")] for row in values["values"]] == ["Terminé"] + ["Date impossible"] * 3
     assert resize["args"] == [0, address(header_row, first_col, header_row + k + 4, first_col + width - 1)]
+
+
+@pytest.mark.parametrize("client", ["Office.js", "Microsoft Office"])
+@pytest.mark.parametrize("n", [0, 3, 400])
+def test_a_generated_table_gets_its_drop_downs_and_status_colours(blank_book, client, n):
+    """As in a file (`layout.add_rules`): over the rows and the rows an adviser may add, whatever n."""
+    from ccc_xl.workbook.layout import FORMATTED_ROWS, list_name
+
+    sent = copy.deepcopy(blank_book)
+    sent["client"] = client
+    xlbook = xw.Book(json=sent)
+    Workbook(LiveBackend(xlbook)).replace_sheet(
+        SheetContent(c.INTERVIEWS_SHEET.name, "Entretiens", blocks=[Block(interviews(n), table=c.INTERVIEWS)]))
+    actions = xlbook.json()["actions"]
+    header_row = 3
+    column = c.INTERVIEWS.keys.index("domain_match") + 1
+    status = [a for a in actions if a["func"] == "addConditionalFormat"]
+    assert [a["args"][0]["formula1"] for a in status] == [f'"{v}"' for v, _ in c.INTERVIEWS.status_colours]
+    assert all(on(a, header_row + 1, column, rows=FORMATTED_ROWS) for a in status)
+    lists = [a for a in actions if a["func"] == "setDataValidationList"]
+    expected = [(col, list_name(col.choices)) for col in c.INTERVIEWS.columns if col.choices and not col.computed]
+    if client == "Office.js":
+        assert [(a["start_column"] + 1, a["args"][0]["name"]) for a in lists] == [
+            (c.INTERVIEWS.columns.index(col) + 1, name) for col, name in expected]
+        assert all(a["row_count"] == FORMATTED_ROWS for a in lists)
+    else:  # this remote client takes no validation: skipped without stopping the run
+        assert lists == []

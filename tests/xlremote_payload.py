@@ -59,9 +59,15 @@ def payload(path: Path, active: str | None = None, fullname: str | None = None) 
             })
         sheets.append({"name": ws.title, "values": grid, "pictures": [], "shapes": [], "charts": [],
                        "notes": [], "print_area": None, "tables": tables})
-    names = [{"name": name, "sheet_index": None, "address": None, "book_scope": True,
-              "scope_sheet_name": None, "scope_sheet_index": None, "refers_to": "=" + defined.attr_text}
-             for name, defined in wb.defined_names.items()]
+    names = []
+    for name, defined in wb.defined_names.items():
+        # a name on one range carries its sheet and address, as Excel's client sends it
+        sheet, _, address = defined.attr_text.rpartition("!")
+        sheet = sheet.strip("'").replace("''", "'")
+        on_range = sheet in wb.sheetnames and address.replace("$", "").replace(":", "").isalnum()
+        names.append({"name": name, "sheet_index": wb.sheetnames.index(sheet) if on_range else None,
+                      "address": address if on_range else None, "book_scope": True,
+                      "scope_sheet_name": None, "scope_sheet_index": None, "refers_to": "=" + defined.attr_text})
     return {"client": "Microsoft Office", "version": xw.__version__,
             "book": {"name": fullname or Path(path).name, "active_sheet_index": wb.sheetnames.index(active) if active else 0, "selection": "A1"},
             "names": names, "sheets": sheets}
@@ -75,8 +81,9 @@ def observe(sent: dict, xlbook, message: str, level: str, folder: Path, files_be
 
     sheets = [s["name"] for s in sent["sheets"]]
     tables = {s["name"]: list(s["tables"]) for s in sent["sheets"]}
-    by_name = {t.name: t for t in c.TABLES.values()}
+    by_name = {t.name: t for t in (*c.TABLES.values(), *c.ROTATION_TABLES)}
     changed, written, journal, links, active = set(), set(), [], [], None
+    dropdowns, status_rules, added = None, {}, {}  # added: (sheet, data row 0-based, column) -> (table, key)
     for action in xlbook.json()["actions"]:
         func, position = action["func"], action["sheet_position"]
         if position is None or func == "alert":
@@ -90,6 +97,17 @@ def observe(sent: dict, xlbook, message: str, level: str, folder: Path, files_be
             tables[sheet] = []
         elif func == "addTable":
             tables[sheet].append({"name": action["args"][3], "range_address": action["args"][0]})
+            min_col, min_row, _, _ = range_boundaries(action["args"][0].replace("$", ""))
+            contract = by_name.get(action["args"][3])
+            for i, column in enumerate(contract.columns if contract else ()):
+                added[(sheet, min_row, min_col - 1 + i)] = (contract.name, column.key)
+        elif func in ("setDataValidationList", "addConditionalFormat"):
+            table, key = added.get((sheet, action["start_row"], action["start_column"]), (None, None))
+            if func == "setDataValidationList" and table:
+                dropdowns = dropdowns or {}
+                dropdowns[(table, key)] = action["args"][0].get("name")
+            elif table and by_name[table].status_column == key:
+                status_rules[table] = status_rules.get(table, 0) + 1
         elif func == "setFormula":
             links += [hyperlink_target(v) for row in action["values"] for v in row if hyperlink_target(v)]
         elif func == "setValues":
@@ -115,5 +133,6 @@ def observe(sent: dict, xlbook, message: str, level: str, folder: Path, files_be
     return Observation(message, level, journal, changed, written,
                        {name: [s for s, ts in tables.items() for t in ts if t["name"] == name]
                         for name in {t["name"] for ts in tables.values() for t in ts}},
-                       links, new_files, dialogs, active,
-                       unseen=["listes déroulantes et couleurs d'état (le moteur distant ne les montre pas)"])
+                       links, new_files, dialogs, active, dropdowns=dropdowns, status_rules=status_rules,
+                       unseen=[] if dropdowns is not None else
+                       ["listes déroulantes (le moteur distant ne les prend que d'un client Office.js)"])

@@ -11,6 +11,8 @@ text prefix (an apostrophe), so adviser data is never executed.
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from contextlib import suppress
 from pathlib import Path
 
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -93,7 +95,9 @@ class LiveBackend(Backend):
             sheet = self.xlbook.sheets[content.sheet]
             for chart in reversed(list(sheet.charts)):  # clearing the cells leaves charts in place
                 chart.delete()
-            sheet.clear()  # values, formats and the sheet's Tables
+            for table in list(sheet.tables):  # the new Table takes the old one's name
+                _delete_table(table)
+            sheet.clear()  # values, formats, drop-downs
         else:
             sheet = self.xlbook.sheets.add(content.sheet, after=self.xlbook.sheets[_previous(names, content.sheet)])
         lines = [[content.title], *[[note] for note in content.notes], [None]]
@@ -110,7 +114,7 @@ class LiveBackend(Backend):
                 _style(sheet.range((row, 1)), font=layout.BLOCK_TITLE_FONT)
                 row += 1
             anchors.append((row, len(block.frame)))
-            _write_block(sheet, row, block, widths)
+            _write_block(self.xlbook, sheet, row, block, widths)
             row += len(block.frame) + 2
         for index, width in widths.items():
             sheet.range((1, index)).column_width = width
@@ -146,7 +150,7 @@ def _previous(existing: list[str], name: str) -> str:
     return before[-1] if before else existing[-1]
 
 
-def _write_block(sheet, header_row: int, block: Block, widths: dict[int, float]) -> None:
+def _write_block(xlbook, sheet, header_row: int, block: Block, widths: dict[int, float]) -> None:
     """One block: values in one call, then header style, formats, wrapping and links column by column."""
     headers = [str(h) for h in block.frame.columns]
     rows = list(block.frame.itertuples(index=False))
@@ -178,6 +182,32 @@ def _write_block(sheet, header_row: int, block: Block, widths: dict[int, float])
     if block.table is not None:
         sheet.tables.add(source=sheet.range((header_row, 1), (max(last, header_row + 1), len(headers))),
                          name=block.table.name, has_headers=True, table_style_name=layout.TABLE_STYLE)
+        _add_rules(xlbook, sheet, block.table, header_row, headers)
+
+
+def _add_rules(xlbook, sheet, table: Table, header_row: int, headers: list[str]) -> None:
+    """Drop-downs and status colours of a generated table, over its rows and the rows an adviser may
+    add below, as `layout.add_rules` writes them in a file: one call per column, whatever the rows."""
+    end = header_row + layout.FORMATTED_ROWS
+    for column in table.columns:
+        if column.header not in headers:
+            continue
+        index = headers.index(column.header) + 1
+        cells = sheet.range((header_row + 1, index), (end, index))
+        if column.choices and not column.computed:
+            with suppress(NotImplementedError):  # xlwings' remote engine takes them from Office.js clients only
+                cells.data_validation.set_list(xlbook.names[layout.list_name(column.choices)])
+        if table.status_column == column.key:
+            for value, colour in table.status_colours:
+                cells.conditional_formats.add_cell_value("equal_to", _literal(value), fill_color="#" + colour[-6:])
+
+
+def _delete_table(table) -> None:
+    """Remove a Table before its sheet is rewritten, so no stale Table keeps the name the new one
+    needs. Excel's own ListObject.Delete on Windows; elsewhere clearing the sheet is left to do it
+    (xlwings has no call for it), which `ccc-xl diagnostic --excel` checks."""
+    if sys.platform.startswith("win") and not isinstance(table.api, dict):
+        table.api.Delete()
 
 
 def _style(rng, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None) -> None:
