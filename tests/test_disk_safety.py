@@ -348,12 +348,16 @@ def test_a_read_only_file_system_is_named(workbook, tmp_path):
 def test_a_name_too_long_for_the_backup_is_refused_before_anything_is_written(tmp_path):
     name = "é" * 119 + ".xlsx"  # 243 bytes
     assert len(os.fsencode(name)) == 243
-    path = create_workbook(tmp_path / name)
+    refused = ccc_xl("nouveau", tmp_path / name)  # not even created: it could never be backed up
+    assert refused.returncode == 1 and "trop long" in assert_french(refused) and not list(tmp_path.iterdir())
+    path = tmp_path / name
+    path.write_bytes(create_workbook(tmp_path / "court.xlsx").read_bytes())
     original = path.read_bytes()
     done = ccc_xl("suivi", path)
     output = assert_french(done)
     assert done.returncode == 1 and "trop long" in output, output
     assert path.read_bytes() == original and not (tmp_path / BACKUP_FOLDER).exists() and not leftovers(tmp_path)
+    assert str(path) in output
 
 
 BUG = """

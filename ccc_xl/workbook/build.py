@@ -69,6 +69,7 @@ def create_workbook(path, overwrite: bool = False) -> Path:
         raise CommandError(f"« {path.name} » : le classeur doit avoir l'extension .xlsx.")
     if path.exists() and not overwrite:
         raise CommandError(f"« {path} » existe déjà : choisissez un autre nom, rien n'a été écrasé.")
+    safety.check_name_fits(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     safety.write_new(path, workbook_bytes(blank_workbook()))
     return path

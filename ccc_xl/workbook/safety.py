@@ -173,6 +173,12 @@ def _check_openable(path: Path, target: Path, write: bool) -> None:
     if not mode & 0o222 or not os.access(target, os.W_OK):
         raise FileRefused(f"Le classeur est en lecture seule : « {path} ». Retirez la lecture seule (clic droit > "
                           "Propriétés) ou enregistrez-en une copie, puis relancez. Rien n'a été modifié.")
+    check_name_fits(path)
+
+
+def check_name_fits(path: Path) -> None:
+    """Refuse a workbook name too long for its backup's name (the name plus a timestamp)."""
+    target = real_file(Path(path))
     longest = max(len(os.fsencode(temp_name(target).name)), len(os.fsencode(_backup_name(target, dt.datetime.now()))))
     if longest > NAME_MAX:
         raise FileRefused(f"Le nom du classeur est trop long ({len(os.fsencode(target.name))} octets) : « {path} ». "
