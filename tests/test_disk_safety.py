@@ -439,3 +439,18 @@ def test_the_fingerprint_is_of_the_bytes_read(workbook):
         assert opened.fingerprint == (len(opened.data), workbook.stat().st_mtime_ns,
                                       hashlib.sha256(workbook.read_bytes()).hexdigest())
         assert opened.target == workbook.resolve()
+
+
+def test_an_os_error_behind_an_excel_button_is_a_french_message(demo_copy):
+    """Excel's path: the same sentence as the command line, in the dialog and the Journal."""
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    from ccc_xl.excel import press
+    from xlremote_payload import payload
+
+    (demo_copy.parent / c.DOCUMENTS_FOLDER).write_text("un fichier, pas un dossier")
+    xlbook = xw.Book(json=payload(demo_copy, fullname=str(demo_copy)))
+    message, level = press(xlbook, "cccDocumentsProduire")
+    assert level == "Erreur" and "Erreur inattendue" not in message, message
+    assert c.DOCUMENTS_FOLDER in message and "dossier" in message, message
