@@ -227,8 +227,8 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
     with interruptible():
         try:
             _check_openable(path, target, write)
-            if write and _starts_as_ole(target):
-                read(path)  # an encrypted workbook: its password is asked before taking the lock
+            # An encrypted workbook: its password is asked before taking the lock.
+            asked = read(path).notes if write and _starts_as_ole(target) else []
         except OSError as error:
             raise FileRefused(os_error_message(error)) from None
         with _locked(path, target) if write else contextlib.nullcontext():
@@ -237,6 +237,7 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
                 removed = remove_stale_temp_files(target) if write else 0
             except OSError as error:
                 raise FileRefused(os_error_message(error)) from None
+            opened.notes[:0] = asked
             if removed:
                 opened.notes.append(f"{removed} fichier(s) temporaire(s) laissé(s) par un calcul interrompu "
                                     "supprimé(s) (ils contenaient une copie du classeur).")
@@ -563,7 +564,7 @@ def unlock(path: Path, target: Path, data: bytes, notes: list[str]) -> tuple[byt
             plain = decrypt(data, password)
             if plain is not None:
                 PASSWORDS.known[str(target)] = password
-                if PASSWORDS.remember and source != "keyring":
+                if PASSWORDS.remember and source in ("stdin", "prompt"):
                     notes.append(_remember(target, password))
                 return plain, password
             if source == "stdin":
