@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Callable
 
 
 class Kind(str, Enum):
@@ -144,6 +145,11 @@ PARTNER_ROLES = (
 
 ELIGIBILITY_STATUSES = ("Éligible", "Non éligible", "À compléter")
 
+# The programme's establishment (seed, "Public"): the default of every session and the suggestion of the
+# « Établissement » drop-downs; other spellings are recognised by `establishments.match`.
+INSTITUTION = "Centre Pénitentiaire de Poitiers-Vivonne"
+INSTITUTIONS = (INSTITUTION,)
+
 PROPOSAL_TYPES = (
     "Parrainage",
     "Conseil",
@@ -212,10 +218,21 @@ LOG_LEVELS = ("Info", "Alerte", "Erreur")
 
 @dataclass(frozen=True)
 class ClosedList:
-    """A drop-down list: its name on the Listes sheet and its values."""
+    """A drop-down list: its name on the Listes sheet and its values (or the function giving them,
+    for a list read from a reference package only when a workbook is built)."""
 
     name: str
-    values: tuple[str, ...]
+    source: tuple[str, ...] | Callable[[], tuple[str, ...]]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.source() if callable(self.source) else self.source
+
+
+def _departments() -> tuple[str, ...]:
+    from .departments import labels
+
+    return labels()
 
 
 LISTS: dict[str, ClosedList] = {
@@ -238,6 +255,10 @@ LISTS: dict[str, ClosedList] = {
         ClosedList("TypesSuivi", FOLLOWUP_TYPES),
         ClosedList("IssuesEntretien", INTERVIEW_OUTCOMES),
         ClosedList("Niveaux", LOG_LEVELS),
+        # Every French département (« 86 - Vienne »), from the official list: a suggestion only, the
+        # columns using it accept a number, a postal code or a name (`departments.resolve`).
+        ClosedList("Departements", _departments),
+        ClosedList("Etablissements", INSTITUTIONS),
     )
 }
 
@@ -358,8 +379,9 @@ SESSIONS = Table(
     "Sessions",
     (
         integer("year", "Année", required=True, help="Année de la session (ex. 2023) : sert d'identifiant."),
-        text("institution", "Établissement", width=28,
-             help="Établissement pénitentiaire où se déroule l'action."),
+        text("institution", "Établissement", width=28, choices="Etablissements",
+             help="Établissement pénitentiaire où se déroule l'action (vide : Centre Pénitentiaire de "
+                  "Poitiers-Vivonne)."),
         text("place", "Lieu", help="Salle ou lieu de l'action dans l'établissement."),
         text("coach", "Coach", help="Coach certifié 100 Chances 100 Emplois."),
         integer("capacity", "Places", help="Nombre de participants prévus (10 par défaut)."),
@@ -377,8 +399,8 @@ SESSIONS = Table(
         integer("max_age", "Âge maximum", help="Critère d'âge (30 par défaut, inclus)."),
         integer("release_horizon_months", "Sortie prévisible max (mois)",
                 help="Délai maximal entre le début de l'action et la sortie prévisible (12 par défaut)."),
-        text("priority_department", "Département prioritaire", width=12,
-             help="Projets d'insertion prioritaires dans ce département (86 par défaut)."),
+        text("priority_department", "Département prioritaire", width=12, choices="Departements",
+             help="Projets d'insertion prioritaires dans ce département (86 par défaut) : numéro ou nom."),
         integer("interviews_per_participant", "Entretiens par participant",
                 help="Nombre minimal de binômes rencontrés par chaque participant (3 par défaut)."),
         integer("interview_minutes", "Durée d'un entretien (min)"),
@@ -466,7 +488,9 @@ CANDIDATES = Table(
         text("first_name", "Prénom", required=True, identifying=True),
         date("birth_date", "Date de naissance", identifying=True),
         text("ecrou", "N° d'écrou", width=12, identifying=True),
-        text("institution", "Établissement", width=28),
+        text("institution", "Établissement", width=28, choices="Etablissements",
+             help="Établissement où le candidat est détenu : celui de la session (liste), ou tel qu'il "
+                  "s'écrit (CP Poitiers-Vivonne, Vivonne…)."),
         choice("referrer", "Orienté par", "Orienteurs"),
         date("application_date", "Date de candidature"),
         integer("info_meeting", "Réunion d'information",
@@ -484,7 +508,9 @@ CANDIDATES = Table(
         yes_no("behaviour_ok", "Codes comportementaux", help="Appréciation du SPIP."),
         yes_no("adjustment_possible", "Aménagement de peine possible"),
         date("expected_release", "Date de sortie prévisible", identifying=True),
-        text("project_department", "Département du projet", width=12),
+        text("project_department", "Département du projet", width=16, choices="Departements",
+             help="Département où le candidat veut s'insérer : numéro (86), code postal (86000) ou nom "
+                  "(Vienne), ou un choix de la liste."),
         choice("mission_locale", "ML référente", "MissionsLocales"),
         text("adviser", "Conseiller", identifying=True),
         text("unavailability", "Indisponibilités", width=24,
@@ -589,9 +615,9 @@ PATHWAYS = Table(
         date("adjustment_date", "Date d'aménagement"),
         date("release_date", "Date de libération", identifying=True),
         text("relay", "Relais extérieur", width=26),
-        text("relay_territory", "Territoire du relais", width=18,
-             help="Département (86, 79…) ou code postal du lieu de sortie. Hors Vienne, un « Contact relais » "
-                  "du Suivi compte comme rencontre mensuelle après la libération."),
+        text("relay_territory", "Territoire du relais", width=18, choices="Departements",
+             help="Département (86, 79, Deux-Sèvres…) ou code postal du lieu de sortie. Hors Vienne, un « Contact "
+                  "relais » du Suivi compte comme rencontre mensuelle après la libération."),
         date("relay_contact_date", "Contact relais"),
         choice("situation_6m", "Situation à 6 mois", "Situations", width=24),
         choice("situation_1y", "Situation à 1 an", "Situations", width=24),
@@ -809,7 +835,7 @@ CONTRACT_VERSION = 1
 # Defaults from the programme's public criteria (seed, "Public"), used when a session leaves a
 # parameter blank.
 SESSION_DEFAULTS = {
-    "institution": "Centre Pénitentiaire de Poitiers-Vivonne",
+    "institution": INSTITUTION,
     "capacity": 10,
     "min_age": 18,
     "max_age": 30,

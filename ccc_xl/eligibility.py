@@ -3,7 +3,9 @@
 The criteria come from the seed's "Public" section, each one configurable per session in the
 Sessions table (blank cells fall back to `contract.SESSION_DEFAULTS`):
 
-- detained at the session's institution (``institution``);
+- detained at the session's institution (``institution``), however it is spelt
+  (`establishments.match`: « CP Poitiers-Vivonne », « C.P. de Vivonne », « Vivonne »…); only a
+  recognised *other* establishment fails the criterion, an unrecognised one is « À compléter »;
 - aged ``min_age`` to ``max_age`` inclusive (18 to 30) on the **reference date**, which is the first
   day of the action: the session's ``coaching_start``. Age is counted in whole years, birthday
   included: the 18th birthday on that day counts as 18, a 31st birthday the day before counts as 31.
@@ -13,7 +15,9 @@ Sessions table (blank cells fall back to `contract.SESSION_DEFAULTS`):
   ``release_horizon_months`` (12) months after the reference date, as the seed says ("< à un an"):
   a release exactly one year after the first day (same day, next year) does not meet it;
 - a project in ``priority_department`` (86) gives priority; outside it the candidate is still
-  eligible, with a flag: a relay must be sought in the destination territory.
+  eligible, with a flag: a relay must be sought in the destination territory. Both départements are
+  read by `departments.resolve` (number, postal code or name, against the official list); a project
+  département that designates no département, or several, is « À compléter », never « hors 86 ».
 
 A candidate is "Non éligible" when a criterion is known to fail, "À compléter" when none fails but
 at least one cannot be judged (blank or unreadable cell, unknown session, doubtful date), otherwise
@@ -36,7 +40,9 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
-from .parsing import normalise, parse_text
+from . import departments, establishments
+from .departments import Department
+from .parsing import parse_text
 from .report import Anomaly, rows_text
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
@@ -73,10 +79,11 @@ class Criteria:
     min_age: int
     max_age: int
     release_horizon_months: int
-    priority_department: str
+    priority_department: str  # as typed in Sessions (or the default)
     capacity: int
     release_limit: dt.date | None  # first day too late for the expected release (excluded)
     start_problem: str = "manquante"  # why ``start`` is None: "manquante" or "illisible (…)"
+    priority: Department | None = None  # ``priority_department`` resolved; None when it cannot be
 
 
 Unreadable = dict[tuple[str, int, str], object]  # (sheet, Excel row, header) -> the cell as typed
@@ -115,10 +122,18 @@ def session_criteria(sessions: pd.DataFrame, unreadable: Unreadable | None = Non
             anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("coaching_start").header, None,
                                      f"session {year} : date de début du coaching {problem} : l'âge et la sortie de ses candidats ne peuvent pas être évalués."))
         months = int(setting["release_horizon_months"])
+        try:
+            priority = departments.resolve(str(setting["priority_department"]))
+        except departments.Unresolved as why:
+            priority = None
+            anomalies.append(Anomaly(c.SESSIONS.sheet, row, c.SESSIONS.column("priority_department").header,
+                                     setting["priority_department"],
+                                     f"« {setting['priority_department']} » {why} : la priorité départementale de la "
+                                     f"session {year} n'est pas appliquée."))
         found[year] = Criteria(
             year, start, str(setting["institution"]), int(setting["min_age"]), int(setting["max_age"]),
             months, str(setting["priority_department"]), int(setting["capacity"]),
-            start + relativedelta(months=months) if start else None, problem,
+            start + relativedelta(months=months) if start else None, problem, priority,
         )
     return found, anomalies
 
@@ -127,16 +142,6 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     """Whole years lived on ``day``, the birthday itself included (born 29 February: 1 March in
     common years)."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def _department_code(text: str) -> str:
-    """Department code first typed by the adviser: "86", "86 - Vienne" and "86000" all give "86"."""
-    token = re.match(r"\s*([0-9][0-9AB]|\w+)", text)
-    return normalise(token.group(1)) if token else normalise(text)
-
-
-def in_department(project_department: str, department: str) -> bool:
-    return normalise(project_department) == normalise(department) or _department_code(project_department) == _department_code(department)
 
 
 @dataclass
@@ -191,11 +196,16 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date, unrea
     if start is None:
         missing.append(f"date de début du coaching de la session {criteria.start_problem} (onglet Sessions)")
 
-    # Institution
-    if not _known(candidate.institution):
+    # Institution, however it is spelt (establishments.match): only another recognised one excludes
+    institution = candidate.institution
+    found = establishments.match(institution, criteria.institution) if _known(institution) else None
+    if not _known(institution):
         missing.append("établissement non renseigné")
-    elif normalise(candidate.institution) != normalise(criteria.institution):
-        failed.append(f"détenu à « {candidate.institution} », pas au {criteria.institution}")
+    elif found == establishments.OTHER:
+        failed.append(f"détenu à « {institution} », pas au {criteria.institution}")
+    elif found == establishments.UNKNOWN:
+        missing.append(f"établissement « {institution} » non reconnu : indiquer « {criteria.institution} » si le "
+                       "candidat y est détenu, sinon le nom complet de son établissement")
 
     # Age on the first day of the action
     age = None
@@ -244,12 +254,23 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date, unrea
     # Priority department: never an exclusion
     department = candidate.project_department
     outside = True
-    if not _known(department):
-        notes.append(f"département du projet non renseigné (priorité {criteria.priority_department} non appliquée)")
-    elif in_department(department, criteria.priority_department):
-        outside = False
+    priority = criteria.priority
+    if priority is None:
+        notes.append(f"département prioritaire de la session « {criteria.priority_department} » non reconnu "
+                     "(onglet Sessions) : priorité non appliquée")
+    elif not _known(department):
+        notes.append(f"département du projet non renseigné (priorité {priority.label} non appliquée)")
     else:
-        notes.append(f"projet hors du {criteria.priority_department} ({department}) : relais à rechercher dans le territoire de destination")
+        try:
+            project = departments.resolve(department)
+        except departments.Unresolved as problem:
+            missing.append(f"département du projet « {department} » {problem}")
+            anomaly("project_department", department, f"« {department} » {problem}.")
+        else:
+            outside = project != priority
+            if outside:
+                notes.append(f"projet en {project.label}, hors du {priority.label} : relais à rechercher dans "
+                             "le territoire de destination")
 
     status = NOT_ELIGIBLE if failed else TO_COMPLETE if missing else ELIGIBLE
     sentences = []

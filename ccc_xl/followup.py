@@ -36,7 +36,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from . import contract as c
-from .parsing import normalise
+from . import departments
 from .report import Anomaly
 from .sessions import has_id
 from .workbook.content import Block, SheetContent
@@ -45,7 +45,7 @@ from .wording import count
 COLLECTIVE_PHASE_DAYS = 4  # the coaching lasts three and a half days: used when no end date is given
 RELAY_NOTICE_DAYS = 60
 CLOSED_STATUSES = ("Réalisée", "Abandonnée")
-VIENNE = ("86", "vienne")
+VIENNE = "86"  # the programme's département: a relay contact counts as a meeting outside it
 NO_ADVISER = "(sans conseiller)"
 
 
@@ -119,11 +119,15 @@ def kept_months(end: dt.date, au: dt.date, events: pd.DataFrame, away: dt.date |
 
 
 def in_vienne(territory: str | None) -> bool:
-    """Whether a relay territory is in the Vienne: "86", a 86xxx postcode or "Vienne" (not Haute-Vienne)."""
+    """Whether a relay territory is in the Vienne, read by `departments.resolve` (« 86 », « 86000 »,
+    « Vienne », « Vienne (86) »; not « Haute-Vienne »). Blank or unresolvable: taken as in the Vienne
+    (a relay contact then does not replace the Mission Locale's meeting); `alerts` reports the latter."""
     if territory is None:
         return True
-    name = normalise(territory)
-    return name.startswith(VIENNE[0]) or name == VIENNE[1]
+    try:
+        return departments.resolve(territory).code == VIENNE
+    except departments.Unresolved:
+        return True
 
 
 @dataclass
@@ -270,6 +274,13 @@ def _check_references(candidates, debriefing, plans, followup, pathways) -> list
     for excel_row, value in untyped.participant.items():
         found.append(Anomaly(c.FOLLOWUP.sheet, excel_row, c.FOLLOWUP.column("type").header, None,
                              f"ligne de « {value} » sans type : elle ne compte pas comme rencontre ({c.MEETING_RULE})"))
+    for excel_row, value in pathways.relay_territory.dropna().items():
+        try:
+            departments.resolve(value)
+        except departments.Unresolved as problem:
+            found.append(Anomaly(c.PATHWAYS.sheet, excel_row, c.PATHWAYS.column("relay_territory").header, value,
+                                 f"« {value} » {problem} : territoire pris comme dans la Vienne (un « {c.RELAY_CONTACT_TYPE} » "
+                                 "n'y compte pas comme rencontre)."))
     for excel_row, value in plans.proposal.dropna().items():
         if value not in proposals:
             found.append(Anomaly(c.PLANS.sheet, excel_row, c.PLANS.column("proposal").header, value,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import contract as c
 
-TABLES = (c.SESSIONS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FOLLOWUP, c.PATHWAYS, c.FUNDING)
+TABLES = (c.SESSIONS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FOLLOWUP, c.PATHWAYS, c.FUNDING, c.INFO_MEETINGS)
 
 COUNT, RATE, MONEY = "count", "rate", "money"
 
@@ -177,6 +177,33 @@ def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date)
     return kept, over
 
 
+# The recruitment funnel's steps (`recruitment.FUNNEL_STEPS`) under their indicator keys.
+FUNNEL_KEYS = {"informed": "detenus_informes", "volunteers": "volontaires", "interviewed": "entretiens_individuels",
+               "retained": "retenus"}
+
+
+def _funnel(src: Sources, keys: pd.MultiIndex) -> dict[str, int]:
+    """The recruitment funnel of the sessions ``keys``, summed over sessions (and workbooks)."""
+    from .recruitment import funnel
+
+    total = dict.fromkeys(FUNNEL_KEYS.values(), 0)
+    candidates, meetings = src[c.CANDIDATES], src[c.INFO_MEETINGS]
+    for source, year in dict.fromkeys(keys):
+        counts = funnel(candidates[candidates.source == source], meetings[meetings.source == source], [int(year)])
+        for step, key in FUNNEL_KEYS.items():
+            total[key] += int(counts.at[int(year), step])
+    return total
+
+
+def funnel_frame(results: "Results") -> pd.DataFrame:
+    """The recruitment funnel as a table: one row per session year and a cumulative row, one column per
+    step (French labels of `recruitment.FUNNEL_STEPS`), counts."""
+    from .recruitment import FUNNEL_STEPS
+
+    rows = [[column, *(results.value(column, FUNNEL_KEYS[step]) for step, _ in FUNNEL_STEPS)] for column in results.columns]
+    return pd.DataFrame(rows, columns=["Session", *(label for _, label in FUNNEL_STEPS)])
+
+
 def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, object]:
     """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`."""
     sessions = src[c.SESSIONS]
@@ -197,6 +224,7 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
         "participants": n,
         "entreprises": int(src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)].id.dropna().nunique()),
     }
+    out.update(_funnel(src, keys))
     per_participant = people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"])
     out["entretiens"] = int(per_participant.sum())
 
@@ -256,13 +284,15 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
 # Labels and definitions
 # ------------------------------------------------------------------------------------------------
 
-ACTIVITY, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET = (
-    "Activité", "Aménagements de peine", "Sorties à un an", "Taux", "Situation à 6 mois", "Budget",
+ACTIVITY, RECRUITMENT, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET = (
+    "Activité", "Recrutement", "Aménagements de peine", "Sorties à un an", "Taux", "Situation à 6 mois", "Budget",
 )
 
 
 def catalogue(funders: list[str]) -> list[Indicator]:
     """Every indicator, in the order shown, for the funders found in the data."""
+    from .recruitment import FUNNEL_STEPS, STEP_DEFINITIONS
+
     held = "sessions tenues (coaching commencé à la date de calcul)"
     lines = [
         Indicator("sessions", "Sessions tenues", f"Nombre de {held} ; une même session saisie dans plusieurs classeurs compte une fois."),
@@ -273,6 +303,7 @@ def catalogue(funders: list[str]) -> list[Indicator]:
         Indicator("propositions", "Propositions des entreprises", "Lignes de l'onglet Débriefing (propositions faites aux participants)."),
     ]
     lines += [Indicator(f"propositions_{slug(k)}", f"  dont {k}", f"Propositions de type « {k} ».") for k in c.PROPOSAL_TYPES]
+    lines += [Indicator(FUNNEL_KEYS[step], label, STEP_DEFINITIONS[step], section=RECRUITMENT) for step, label in FUNNEL_STEPS]
     lines += [Indicator("amenagements", "Aménagements de peine accordés", "Participants dont « Aménagement accordé » vaut Oui (onglet Parcours).", section=ADJUST)]
     lines += [Indicator(f"amenagements_{slug(k)}", f"  dont {k}", f"Aménagements accordés de type « {k} ».", section=ADJUST) for k in c.ADJUSTMENT_TYPES]
     lines += [
@@ -305,7 +336,7 @@ def catalogue(funders: list[str]) -> list[Indicator]:
     return lines
 
 
-SECTIONS = (ACTIVITY, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET)
+SECTIONS = (ACTIVITY, RECRUITMENT, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET)
 
 
 def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:

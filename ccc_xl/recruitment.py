@@ -1,5 +1,8 @@
 """The recruitment funnel of each session: detainees informed → volunteers → interviewed → retained.
 
+`indicators` shows it as the « Recrutement » section of the Indicateurs sheet (per session and
+cumulated), and so the funders' synthesis too; `funnel` gives it per session as a table.
+
 Information meetings are recorded twice on purpose, at two levels of detail. The Réunions
 d'information sheet keeps the day's head counts (« Détenus présents », « Volontaires »): detainees
 who only listened are never named, to collect no more than needed. Everyone who goes further gets a
@@ -20,6 +23,15 @@ FUNNEL_STEPS = (
     ("interviewed", "Entretiens individuels"),
     ("retained", "Retenus"),
 )
+# What each step counts (the Indicateurs sheet shows these beside the figures).
+STEP_DEFINITIONS = {
+    "informed": "Détenus présents aux réunions d'information : nombre noté à chaque réunion (onglet Réunions "
+                "d'information), à défaut candidats rattachés à la réunion.",
+    "volunteers": "Volontaires à l'issue des réunions : nombre noté à chaque réunion, à défaut candidats de la "
+                  "réunion dont « Volontaire » vaut Oui.",
+    "interviewed": "Candidats rencontrés en entretien individuel (colonne « Entretien individuel » renseignée).",
+    "retained": "Candidats dont « Retenu » vaut Oui : les participants.",
+}
 FUNNEL_DEFINITION = (
     "Informés et volontaires : nombres notés à chaque réunion d'information (à défaut, candidats "
     "rattachés à la réunion, volontaires pour le second) ; entretiens individuels : candidats ayant "

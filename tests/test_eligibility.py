@@ -89,9 +89,9 @@ CASES = [
                       "À compléter : motivation non renseignée", "relais à rechercher dans le territoire de destination",
                       "Référence : 15/03/2027, premier jour de l'action"], 37),
     ("hors-vienne", {"project_department": "79"}, "Éligible",
-     ["Projet hors du 86 (79) : relais à rechercher dans le territoire de destination"], 26),
+     ["Projet en 79 - Deux-Sèvres, hors du 86 - Vienne : relais à rechercher dans le territoire de destination"], 26),
     ("vienne-en-toutes-lettres", {"project_department": "86 - Vienne"}, "Éligible", [], 26),
-    ("sans-departement", {"project_department": None}, "Éligible", ["Département du projet non renseigné (priorité 86 non appliquée)"], 26),
+    ("sans-departement", {"project_department": None}, "Éligible", ["Département du projet non renseigné (priorité 86 - Vienne non appliquée)"], 26),
     ("session-inconnue", {"session": 2031}, "À compléter", ["session 2031 absente de l'onglet Sessions"], None),
     # What advisers type: text dates, "oui ", "X", "NON", a number stored as text.
     ("saisie-libre", {"birth_date": "14/03/1996", "project_defined": "oui ", "motivated": "X", "behaviour_ok": "NON",
@@ -103,7 +103,7 @@ CASES = [
     ("niort-trop-age", {"session": 2028, "institution": "Maison d'arrêt de Niort", "birth_date": dt.date(2002, 1, 1),
                         "expected_release": dt.date(2028, 8, 1), "project_department": "86"}, "Non éligible",
      ["26 ans au 01/02/2028 (25 ans au plus)", "moins de 6 mois", "il faudrait avant le 01/08/2028",
-      "Projet hors du 79 (86)"], 26),
+      "Projet en 86 - Vienne, hors du 79 - Deux-Sèvres"], 26),
     ("defauts", {"session": 2029, "birth_date": dt.date(1998, 4, 1), "expected_release": dt.date(2030, 4, 2)},
      "Non éligible", ["31 ans au 02/04/2029 (30 ans au plus)", "moins de 12 mois"], 31),
 ]
@@ -484,3 +484,127 @@ def test_a_retained_row_without_id_gets_no_document_no_planning_and_no_alert(dem
     row, first, _ = blanked[2026]
     assert first not in set(followed.data["alerts"].first_name)
     assert [a for a in followed.anomalies if a.row == row and "sans ID" in a.message]
+
+
+# --- Département du projet: every way an adviser writes one, against the official list --------------
+
+DEPARTMENTS = [
+    # (typed, département it designates or None when it cannot be resolved)
+    ("Vienne", "86"), ("vienne", "86"), ("VIENNE", "86"), ("la Vienne", "86"), ("Département de la Vienne", "86"),
+    ("86 - Vienne", "86"), ("Vienne (86)", "86"), ("86000", "86"), ("86", "86"), (86, "86"), ("086", "86"),
+    ("Poitiers (86)", "86"), ("86 Vienne", "86"),
+    ("Deux-Sèvres", "79"), ("deux sevres", "79"), ("DEUX-SEVRES", "79"), ("Deux Sèvres (79)", "79"), ("79000", "79"),
+    ("Haute-Vienne", "87"), ("haute vienne", "87"), ("87 - Haute-Vienne", "87"), ("Charente-Maritime", "17"),
+    ("2A", "2A"), ("2b", "2B"), ("Corse-du-Sud", "2A"), ("20200", "2B"), ("20000", "2A"),
+    ("971", "971"), ("Guadeloupe", "971"), ("97400", "974"), ("La Réunion", "974"), ("Guyane", "973"),
+    ("Seine-St-Denis", "93"), ("Côtes d'Armor", "22"), ("1000", "01"), ("6", "06"), ("Paris", "75"),
+    ("Poitiers", None), ("hors 86", None), ("Corse", None), ("20", None), ("Haute-Vienne (86)", None), ("99", None),
+    ("975", None), ("Deux Sevre", None), ("Vienne ou Charente", None), ("86 ou 79", None), ("?", None),
+]
+
+
+@pytest.mark.parametrize("written, code", DEPARTMENTS, ids=[str(t) for t, _ in DEPARTMENTS])
+def test_project_department_written_any_way(written, code):
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", project_department=written)]), typed(c.SESSIONS, [session()]),
+                     today=TODAY)
+    status, reasons = found.computed.eligibility.iloc[0], found.computed.reasons.iloc[0]
+    if code is None:
+        assert status == "À compléter" and f"département du projet « {written} »" in reasons
+        assert [a for a in found.anomalies if a.column == "Département du projet"]
+    elif code == "86":
+        assert status == "Éligible" and "hors du" not in reasons
+    else:
+        assert status == "Éligible" and f"Projet en {code} - " in reasons and "hors du 86 - Vienne" in reasons
+
+
+def test_an_unknown_name_gets_the_closest_names_as_a_suggestion():
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", project_department="Deux Sevre")]),
+                     typed(c.SESSIONS, [session()]), today=TODAY)
+    assert "vouliez-vous dire « 79 - Deux-Sèvres »" in found.computed.reasons.iloc[0]
+
+
+@pytest.mark.parametrize("vienne", ["Vienne", "Vienne (86)", "86000", "la vienne"])
+def test_a_vienne_project_written_as_a_name_ranks_before_a_79_project(vienne):
+    rows = [candidate("deux-sevres", project_department="79", expected_release=dt.date(2027, 4, 1)),
+            candidate("vienne", project_department=vienne, expected_release=dt.date(2028, 1, 1))]
+    found = evaluate(typed(c.CANDIDATES, rows), typed(c.SESSIONS, [session()]), today=TODAY)
+    assert found.computed.priority.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("priority, project, outside", [("Vienne", "86", False), ("86 - Vienne", "Vienne", False),
+                                                         ("Deux-Sèvres", "79000", False), ("79", "Vienne", True)])
+def test_the_session_priority_department_is_read_the_same_way(priority, project, outside):
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", project_department=project)]),
+                     typed(c.SESSIONS, [session(priority_department=priority)]), today=TODAY)
+    assert ("hors du" in found.computed.reasons.iloc[0]) is outside
+
+
+def test_an_unreadable_session_priority_department_is_reported_not_guessed():
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", project_department="79")]),
+                     typed(c.SESSIONS, [session(priority_department="Poitou")]), today=TODAY)
+    assert "Département prioritaire de la session « Poitou » non reconnu" in found.computed.reasons.iloc[0]
+    assert [(a.sheet, a.column) for a in found.anomalies] == [("Sessions", "Département prioritaire")]
+
+
+def test_the_departement_columns_offer_the_official_list():
+    wb = load_workbook(Path(__file__).resolve().parent.parent / "workbooks" / "100-chances-vienne.xlsx")
+    listed = [row[0] for row in wb["Listes"].iter_rows(values_only=True)]
+    headers = [cell.value for cell in wb["Listes"][1]]
+    column = headers.index("Departements")
+    values = [row[column] for row in wb["Listes"].iter_rows(min_row=2, values_only=True) if row[column]]
+    assert len(values) == 101 and values[0] == "01 - Ain" and "86 - Vienne" in values and "2A - Corse-du-Sud" in values
+    assert values[-1] == "976 - Mayotte" and "975" not in " ".join(values) and listed
+    for sheet, header in (("Candidats", "Département du projet"), ("Sessions", "Département prioritaire"),
+                          ("Parcours", "Territoire du relais")):
+        ws = wb[sheet]
+        letter = ws.cell(1, [cell.value for cell in ws[1]].index(header) + 1).column_letter
+        formulas = {dv.formula1.lstrip("=") for dv in ws.data_validations.dataValidation
+                    if str(dv.sqref).split(":")[0].rstrip("0123456789") == letter}
+        assert formulas == {"lst_Departements"}, sheet
+
+
+# --- Établissement: the usual spellings of the session's establishment -------------------------------
+
+ESTABLISHMENTS = [
+    # (typed, status)
+    ("CP Poitiers-Vivonne", "Éligible"), ("C.P. Poitiers-Vivonne", "Éligible"), ("C.P. de Poitiers Vivonne", "Éligible"),
+    ("Centre pénitentiaire Poitiers-Vivonne", "Éligible"), ("centre penitentiaire de vivonne", "Éligible"),
+    ("Vivonne", "Éligible"), ("CP Vivonne", "Éligible"), ("CP de Poitiers", "Éligible"), ("Poitiers-Vivonne", "Éligible"),
+    ("CP Poitiers Vivone", "Éligible"), ("QMA Vivonne", "Éligible"), ("Centre de détention de Vivonne", "Éligible"),
+    ("Maison d'arrêt de Niort", "Non éligible"), ("MA Niort", "Non éligible"), ("CD de Bédenac", "Non éligible"),
+    ("Maison centrale de Saint-Martin-de-Ré", "Non éligible"), ("CP de Châteauroux", "Non éligible"),
+    ("CP", "À compléter"), ("Centre pénitentiaire", "À compléter"), ("Niort", "À compléter"), ("Prison", "À compléter"),
+    ("CP de la Vienne", "À compléter"), ("Vivonne / Niort", "À compléter"),
+]
+
+
+@pytest.mark.parametrize("written, status", ESTABLISHMENTS, ids=[t for t, _ in ESTABLISHMENTS])
+def test_establishment_written_any_way(written, status):
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", institution=written)]), typed(c.SESSIONS, [session()]), today=TODAY)
+    assert found.computed.eligibility.iloc[0] == status
+    reasons = found.computed.reasons.iloc[0]
+    if status == "Non éligible":
+        assert f"détenu à « {written} », pas au Centre Pénitentiaire de Poitiers-Vivonne" in reasons
+    if status == "À compléter":
+        assert f"établissement « {written} » non reconnu : indiquer « Centre Pénitentiaire de Poitiers-Vivonne »" in reasons
+
+
+@pytest.mark.parametrize("written, status", [("MA Niort", "Éligible"), ("Niort", "Éligible"), ("M.A. de Niort", "Éligible"),
+                                             ("CP Poitiers-Vivonne", "Non éligible"), ("Vivonne", "À compléter")])
+def test_establishment_of_a_session_held_elsewhere(written, status):
+    found = evaluate(typed(c.CANDIDATES, [candidate("x", institution=written)]),
+                     typed(c.SESSIONS, [session(institution="Maison d'arrêt de Niort")]), today=TODAY)
+    assert found.computed.eligibility.iloc[0] == status
+
+
+def test_the_establishment_columns_offer_the_session_establishment():
+    wb = load_workbook(Path(__file__).resolve().parent.parent / "workbooks" / "100-chances-vienne.xlsx")
+    headers = [cell.value for cell in wb["Listes"][1]]
+    column = headers.index("Etablissements")
+    values = [row[column] for row in wb["Listes"].iter_rows(min_row=2, values_only=True) if row[column]]
+    assert values == [c.SESSION_DEFAULTS["institution"]]
+    for sheet in ("Candidats", "Sessions"):
+        ws = wb[sheet]
+        letter = ws.cell(1, [cell.value for cell in ws[1]].index("Établissement") + 1).column_letter
+        assert {dv.formula1.lstrip("=") for dv in ws.data_validations.dataValidation
+                if str(dv.sqref).split(":")[0].rstrip("0123456789") == letter} == {"lst_Etablissements"}

@@ -197,14 +197,26 @@ def test_reincarcerated_participant_is_no_longer_chased_but_outcomes_are_still_d
     assert run(D(2026, 11, 26), **recorded).alerts.empty
 
 
-@pytest.mark.parametrize("territory, chased", [("79", False), ("Deux-Sèvres", False), ("Haute-Vienne", False),
-                                               ("86", True), ("86000", True), ("Vienne", True)])
+@pytest.mark.parametrize("territory, chased", [("79", False), ("Deux-Sèvres", False), ("deux sevres", False),
+                                               ("Haute-Vienne", False), ("87000", False), ("Charente (16)", False),
+                                               ("2A", False), ("974", False), ("86", True), ("86000", True),
+                                               ("Vienne", True), ("Vienne (86)", True), ("86 - Vienne", True),
+                                               ("la vienne", True), ("Poitiers (86)", True)])
 def test_released_outside_the_vienne_the_relay_contact_is_the_monthly_meeting(territory, chased):
     world = {"pathway": {"release_date": D(2026, 8, 1), "relay": "ML du territoire", "relay_territory": territory,
                          "situation_6m": "Formation"},
              "events": [{"date": D(2026, 7, 20)}] + [{"date": D(2026, m, 5), "type": "Contact relais"} for m in (8, 9, 10, 11)]}
     assert (c.ALERT_LATE_MEETING in kinds(D(2026, 11, 26), **world)) is chased
     assert in_vienne(territory) is chased
+
+
+@pytest.mark.parametrize("territory", ["Poitou", "hors 86", "Haute-Vienne (86)"])
+def test_an_unresolvable_relay_territory_is_reported_and_not_taken_as_outside(territory):
+    world = {"pathway": {"release_date": D(2026, 8, 1), "relay": "ML", "relay_territory": territory},
+             "events": [{"date": D(2026, 7, 20)}] + [{"date": D(2026, m, 5), "type": "Contact relais"} for m in (8, 9, 10, 11)]}
+    result = run(D(2026, 11, 26), **world)
+    assert c.ALERT_LATE_MEETING in set(result.alerts.kind)
+    assert [(a.sheet, a.column) for a in result.anomalies] == [("Parcours", "Territoire du relais")]
 
 
 def test_contact_relais_before_release_does_not_count():

@@ -161,7 +161,9 @@ def frames_for(assignments):
                              "adjustment_type": None, "release_date": pd.NaT, "relay": None, "relay_contact_date": pd.NaT,
                              "situation_6m": None, "situation_1y": [a[2] for a in assignments]})
     companies = pd.DataFrame({"id": [a[3] for a in assignments], "session": pd.array([a[0] for a in assignments], dtype="Int64")})
-    empty = {t: pd.DataFrame(columns=t.keys) for t in (c.DEBRIEFING, c.FOLLOWUP, c.FUNDING)}
+    candidates = candidates.assign(info_meeting=pd.array([None] * len(ids), dtype="Int64"), interview_date=pd.NaT,
+                                   volunteer=pd.array([None] * len(ids), dtype="boolean"))
+    empty = {t: pd.DataFrame(columns=t.keys) for t in (c.DEBRIEFING, c.FOLLOWUP, c.FUNDING, c.INFO_MEETINGS)}
     empty[c.FOLLOWUP]["date"] = pd.to_datetime(empty[c.FOLLOWUP]["date"])
     frames = {c.SESSIONS.name: sessions, c.CANDIDATES.name: candidates, c.PATHWAYS.name: pathways,
               c.COMPANIES.name: companies, **{t.name: f for t, f in empty.items()}}
@@ -443,3 +445,69 @@ def test_the_chart_years_are_numbers(tmp_path):
     header = next(row for row in ws.iter_rows() if row[0].value == ind.YEAR)
     years = [ws.cell(header[0].row + k, 1).value for k in (1, 2)]
     assert years == [2024, 2025]
+
+
+# --- The recruitment funnel, per session and cumulated --------------------------------------------
+
+def funnel_rows():
+    """2024: two meetings with typed counts (14 and 9 present, 6 and 4 volunteers); 2025: one meeting
+    with blank counts (its candidates count) and a candidate attached to a meeting the sheet does not
+    list; 2027 in preparation (not counted on TODAY)."""
+    def cand(id, year, meeting=None, volunteer=None, interview=None, retained=False):
+        return {"id": id, "session": year, "last_name": "N", "first_name": "P", "info_meeting": meeting,
+                "volunteer": volunteer, "interview_date": interview, "retained": retained}
+    rows = small_rows()
+    rows[c.INFO_MEETINGS] = [
+        {"session": 2024, "date": D(2024, 1, 10), "number": 1, "attendees": 14, "volunteers": 6},
+        {"session": 2024, "date": D(2024, 1, 24), "number": 2, "attendees": 9, "volunteers": 4},
+        {"session": 2025, "date": D(2025, 1, 15), "number": 1},
+        {"session": 2027, "date": D(2027, 1, 15), "number": 1, "attendees": 30, "volunteers": 20},
+    ]
+    rows[c.CANDIDATES] = [
+        cand("A", 2024, 1, True, D(2024, 2, 1), True), cand("B", 2024, 1, True, D(2024, 2, 1), True),
+        cand("C", 2024, 2, True, D(2024, 2, 2), True), cand("D", 2024, 2, True, D(2024, 2, 2)),
+        cand("G", 2024, None, None, D(2024, 2, 3)),  # referred without attending a meeting
+        cand("E", 2025, 1, True, D(2025, 2, 1), True), cand("H", 2025, 1, False), cand("I", 2025, 1, True, D(2025, 2, 1)),
+        cand("J", 2025, 3, True),  # meeting 3 is not on the Réunions sheet: still informed and volunteer
+        cand("F", 2027, 1, True, D(2027, 2, 1), True),
+    ]
+    return rows
+
+
+def test_the_recruitment_funnel_per_session_and_cumulated(tmp_path):
+    path = workbook_with(tmp_path / "w.xlsx", funnel_rows())
+    results = compute(path)
+    funnel = ind.funnel_frame(results).set_index("Session")
+    assert funnel.loc["2024"].tolist() == [23, 10, 5, 3]
+    assert funnel.loc["2025"].tolist() == [4, 3, 2, 1]
+    assert funnel.loc[results.cumulative].tolist() == [27, 13, 7, 4]  # 2027 has not started
+    assert list(funnel.columns) == ["Détenus informés", "Volontaires", "Entretiens individuels", "Retenus"]
+    run_on_file(path, "indicateurs", indicateurs, today=TODAY)
+    ws = load_workbook(path)[c.INDICATORS_SHEET.name]
+    cells = [row for row in ws.iter_rows(values_only=True)]
+    section = next(i for i, row in enumerate(cells) if row[0] == "Recrutement")
+    shown = {row[0]: row[1:4] for row in cells[section + 2: section + 6]}
+    assert shown == {"Détenus informés": (23, 4, 27), "Volontaires": (10, 3, 13), "Entretiens individuels": (5, 2, 7),
+                     "Retenus": (3, 1, 4)}
+    assert all(row[4] for row in cells[section + 2: section + 6])  # each step has its definition
+
+
+def test_the_funnel_reaches_the_funders_synthesis(tmp_path):
+    from ccc_xl.commands import export_financeurs
+
+    path = workbook_with(tmp_path / "w.xlsx", funnel_rows())
+    export = export_financeurs([path], tmp_path / "export.xlsx", today=TODAY).paths[0]
+    rows = {row[0]: row for row in load_workbook(export)["Synthèse"].iter_rows(values_only=True) if row[0]}
+    assert rows["Détenus informés"][1:4] == (23, 4, 27) and rows["Retenus"][1:4] == (3, 1, 4)
+
+
+def test_the_demo_funnel_matches_the_recruitment_tables(demo_copy):
+    from ccc_xl.recruitment import funnel
+
+    with open_workbook(demo_copy, write=False) as book:
+        expected = funnel(book.read(c.CANDIDATES), book.read(c.INFO_MEETINGS))
+        results = ind.compute(read_sources(book), DEMO_TODAY)
+    shown = ind.funnel_frame(results).set_index("Session")
+    for year in results.years:
+        assert shown.loc[str(year)].tolist() == expected.loc[year].tolist()
+    assert shown.loc[results.cumulative].tolist() == expected.loc[results.years].sum().tolist()
