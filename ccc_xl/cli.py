@@ -356,13 +356,14 @@ def suivi_cmd(classeur, au):
 @main.command("purger", short_help="Pseudonymiser les sessions anciennes.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
-              help="Pseudonymiser les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
+              help="Purger les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
 @click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
 @password_options
 @friendly
 def purger_cmd(classeur, avant, oui):
-    """Pseudonymiser les données des détenus des sessions anciennes (noms, écrou, date de naissance,
-    contacts, observations), en gardant tout ce qu'il faut aux indicateurs."""
+    """Purger les données des détenus des sessions anciennes : lignes pseudonymisées (noms, écrou,
+    date de naissance, contacts, observations), documents et sauvegardes supprimés, puis contrôle
+    qu'il ne reste rien ; tout ce qu'il faut aux indicateurs est gardé."""
     from .commands import purger, run_on_file
     from .workbook.file import open_workbook
 
@@ -372,10 +373,16 @@ def purger_cmd(classeur, avant, oui):
         show(preview)
         if not preview.data.get("plan"):
             return None
-        if not click.confirm("Pseudonymiser définitivement ces données ? (y = oui, n = non)", default=False):
+        if not click.confirm("Purger définitivement ces données ? (y = oui, n = non)", default=False):
             out.print("Abandon : le classeur n'a pas été modifié.")
             return None
-    return run_on_file(classeur, "purger", purger, before=avant, confirm=True)
+    outcome = run_on_file(classeur, "purger", purger, before=avant, confirm=True)
+    residues = outcome.data.get("residues")
+    if residues:
+        show(outcome)
+        raise CommandError(f"Contrôle après la purge : {len(residues)} élément(s) citent encore un détenu purgé. "
+                           "Effacez-les à la main (voir la liste) :\n" + "\n".join(f"  • {r}" for r in residues))
+    return outcome
 
 
 # --- Indicators and funders' reports (issue 7) -----------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +24,7 @@ from .wording import count
 from .sessions import participants as session_participants
 from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
-from .workbook.file import FileBackend, open_workbook
+from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
 from .workbook.gateway import Workbook
 from .workbook.safety import FileRefused
 
@@ -331,14 +332,17 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
 def _purge_plan(book: Workbook, before: int, today: dt.date):
     from . import retention
 
-    frames = {}
+    frames, extras = {}, {}
     for table in (*retention.PURGED_TABLES, c.JOURNAL):
         try:
             frames[table.name] = book.read(table)
         except CommandError:
             if table in c.INPUT_TABLES or table is c.JOURNAL:
                 raise
-    plan = retention.plan_purge(frames, before, today)
+            continue
+        if table in c.INPUT_TABLES:
+            extras[table.name] = book.extra_columns(table)
+    plan = retention.plan_purge(frames, before, today, extras)
     for change in plan.changes:  # a renamed column would keep its names: refuse rather than half-purge
         book.require_columns(change.table, retention.rewritten_columns(change.table),
                              "ccc-xl ne pourrait pas y effacer les noms des détenus : rien n'a été pseudonymisé.")
@@ -346,27 +350,119 @@ def _purge_plan(book: Workbook, before: int, today: dt.date):
 
 
 def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date | None = None) -> Outcome:
-    """Pseudonymise the detainees' data of the sessions before ``before`` whose retention period is
-    over. Without ``confirm``, only say what would be done (nothing is written)."""
+    """Purge the detainees' data of the sessions before ``before`` whose retention period is over.
+
+    Without ``confirm`` nothing is written: the outcome says what would be done (its lines, also as
+    one text in ``data["preview"]`` for a Yes/No box, and the plan in ``data["plan"]``).
+
+    With ``confirm``, the rows of the purged sessions are rewritten (`retention`). In file mode,
+    once `open_workbook` has saved the workbook, `_finish_purge` cleans the rest of the package,
+    deletes the sessions' document folders and every copy of the workbook, and checks that no purged
+    identity is left; what is left goes to ``data["residues"]`` (the CLI then exits with an error).
+    In Excel (live backend) the package cannot be rewritten while Excel holds it: the purge goes on
+    only when the workbook's last saved version cites no purged detainee outside the rows it rewrites
+    (else it refuses and names the places), deletes the folders and copies, and asks to save.
+    """
+    from .workbook import safety, surroundings
+
     plan = _purge_plan(book, before, today or dt.date.today())
     lines = plan.lines()
     if not plan.purged:
         return Outcome("purger", f"Aucune session antérieure à {before} n'a dépassé sa durée de conservation : "
                                  "rien à pseudonymiser.", lines=lines)
     years = ", ".join(map(str, plan.purged))
+    path = book.backend.path if getattr(book.backend, "path", None) else None
+    folders = surroundings.session_folders(documents_folder(book), plan.purged) if path else []
+    copies = safety.copies_of(path) if path else []
+    lines += [f"Dossier « {c.DOCUMENTS_FOLDER}/{f.year} » supprimé avec ses {f.files} fichier(s) (documents produits, "
+              "CV et tout fichier ajouté)." for f in folders]
+    if copies:
+        lines.append(f"{len(copies)} copie(s) du classeur d'avant la purge supprimée(s) (dossier « {BACKUP_FOLDER} » et "
+                     "copies temporaires d'enregistrements interrompus).")
+    live = not isinstance(book.backend, FileBackend)
+    outside = _outside_tables(Path(path), plan) if path and (live or not confirm) else []
     if not confirm:
-        return Outcome("purger", f"Sessions à pseudonymiser : {years}.", lines=lines, data={"plan": plan})
+        lines += outside
+        if not live:
+            lines.append("La copie de sécurité faite en enregistrant est supprimée dès que le classeur purgé est vérifié.")
+        summary = f"Sessions à pseudonymiser : {years}."
+        return Outcome("purger", summary, lines=lines, data={"plan": plan, "preview": "\n".join([summary, *lines])})
+    if live and outside:
+        raise CommandError("Ce classeur cite aussi ces détenus hors des lignes à pseudonymiser, là où Excel ne laisse pas "
+                           "ccc-xl écrire : " + " ; ".join(outside) + " Pour une purge complète et contrôlée, "
+                           "enregistrez et fermez le classeur, puis lancez « ccc-xl purger » sur le fichier. "
+                           "Rien n'a été modifié.")
     cells = 0
     for change in plan.changes:
         cells += book.rewrite_input(change.table, change.inputs, list(change.inputs.columns))
         if change.computed is not None:
             cells += book.write_computed(change.table, change.computed)
+        if change.extra_headers:
+            cells += book.clear_extra(change.table, list(change.inputs.index), change.extra_headers)
     if plan.journal is not None and len(plan.journal):
         cells += book.rewrite_input(c.JOURNAL, plan.journal, ["message"])
-    lines.append("Les sauvegardes antérieures (dossier « Sauvegardes ccc-xl ») contiennent encore les données "
-                 "d'origine : supprimez-les si elles ne sont plus utiles.")
-    return Outcome("purger", f"Sessions {years} pseudonymisées ({cells} cellule(s) modifiée(s)) ; "
-                             "les indicateurs sont inchangés.", lines=lines)
+    outcome = Outcome("purger", f"Sessions {years} pseudonymisées ({cells} cellule(s) modifiée(s)) ; "
+                                "les indicateurs sont inchangés.", lines=lines)
+    if not live:
+        book.after_save.append(lambda: _finish_purge(Path(path), plan, [f.path for f in folders], outcome))
+        return outcome
+    outcome.lines += surroundings.delete([f.path for f in folders] + copies)
+    outcome.lines.append("Enregistrez maintenant le classeur (Ctrl+S) : jusque-là, le fichier sur le disque contient "
+                         "encore les données d'avant la purge.")
+    return outcome
+
+
+def _outside_tables(path: Path, plan) -> list[str]:
+    """What the purge cleans beyond the rows it rewrites: a dry run of the package clean-up on the
+    workbook as last saved (other sheets, notes, names, pivot caches…)."""
+    from .workbook import safety, scrub
+
+    _, changes = scrub.scrub(safety.read(path).data, plan.identities, plan.rows_by_sheet)
+    return changes.lines(plan.rows_by_sheet)
+
+
+def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> None:
+    """After the purged workbook is saved: clean the package beyond the tables, check the saved
+    file, delete the session folders and every copy of the workbook, then look for what is left."""
+    from .workbook import integrity, safety, scrub, surroundings
+
+    opened = safety.read(path)
+    cleaned, changes = scrub.scrub(opened.data, plan.identities, plan.rows_by_sheet)
+    if cleaned is not opened.data:
+        lost = integrity.losses(integrity.inventory(io.BytesIO(opened.data)), integrity.inventory(io.BytesIO(cleaned)))
+        lost = [item for item in lost if not item.startswith("le nom défini")] if changes.renamed else lost
+        if lost:
+            outcome.lines.append("Nettoyage hors des tableaux annulé : le classeur aurait perdu " + "; ".join(lost) + ".")
+        else:
+            safety.replace(opened, cleaned, backup=False)
+            outcome.lines += changes.lines(plan.rows_by_sheet)
+    failures = surroundings.delete(folders)
+    if _purged_rows_hold_no_name(path, plan):
+        failures += surroundings.delete(safety.copies_of(path))
+    else:
+        outcome.lines.append("Le classeur enregistré n'a pas pu être vérifié : ses sauvegardes sont gardées.")
+    outcome.lines += failures
+    documents = path.parent / c.DOCUMENTS_FOLDER
+    residues = (scrub.scan(safety.read(path).data, plan.identities)
+                + surroundings.leftovers(path, folders, plan.identities, documents))
+    outcome.data["residues"] = residues
+    if not residues:
+        outcome.lines.append("Contrôle : plus aucun nom, numéro d'écrou ni date de naissance des détenus purgés dans le "
+                             "classeur (cellules, notes, noms, tableaux croisés, graphiques…), ses dossiers de "
+                             "documents et ses sauvegardes.")
+
+
+def _purged_rows_hold_no_name(path: Path, plan) -> bool:
+    """The saved workbook opens and its purged candidates carry the pseudonymous surname."""
+    from .retention import PSEUDONYMOUS_SURNAME
+
+    rows = next((set(ch.inputs.index) for ch in plan.changes if ch.table is c.CANDIDATES), set())
+    try:
+        with open_workbook(path, write=False) as book:
+            candidates = book.read(c.CANDIDATES)
+    except CommandError:
+        return False
+    return not rows or (candidates.loc[candidates.index.isin(rows), "last_name"] == PSEUDONYMOUS_SURNAME).all()
 
 
 

@@ -13,7 +13,12 @@ the action, outcomes, sentence adjustments, follow-up dates, funding):
   later in the same month, so that "released" and "relay found before release" stay as they were;
 - every other identifying value (écrou, expected release, advisers, contacts, notes) → blank;
 - the participant's names and écrou typed in other free text of their rows, or in the Journal,
-  are replaced by the ID.
+  are replaced by the ID;
+- the columns advisers added inside a table are emptied on these rows (whatever they hold: the row
+  belongs to a person whose retention period is over).
+
+The plan also carries the purged people's `identities.Identities`, which the purge uses beyond the
+tables (notes, pivot caches, the adviser's own sheets…) and to check that nothing is left.
 
 Nothing here touches a file: `plan_purge` returns the new values, `commands.purger` writes them.
 """
@@ -27,7 +32,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import contract as c
+from .parsing import is_blank
 from .eligibility import age_on
+from .identities import Identities, Person
 
 PSEUDONYMOUS_SURNAME = "Anonymisé"
 # Tables whose rows belong to a session or a participant, in the workbook's order.
@@ -71,6 +78,7 @@ class TableChange:
     inputs: pd.DataFrame  # index = Excel rows, columns = identifying (and scrubbed) keys
     computed: pd.DataFrame | None = None
     rows_by_session: dict[int, int] = field(default_factory=dict)
+    extra_headers: list[str] = field(default_factory=list)  # the adviser's own columns emptied on these rows
 
 
 @dataclass
@@ -81,6 +89,12 @@ class PurgePlan:
     kept: list[tuple[int, int]]  # (session, kept until) for sessions before the limit still kept
     changes: list[TableChange]
     journal: pd.DataFrame | None = None  # new « Message » values of Journal rows to scrub
+    identities: Identities = field(default_factory=lambda: Identities([]))
+
+    @property
+    def rows_by_sheet(self) -> dict[str, set[int]]:
+        """Excel rows of the purged sessions, by sheet (their notes are erased whole)."""
+        return {change.table.sheet: set(change.inputs.index) for change in self.changes}
 
     def lines(self) -> list[str]:
         """French lines: counts per table and session, never a value."""
@@ -89,6 +103,9 @@ class PurgePlan:
         for change in self.changes:
             for year, count in sorted(change.rows_by_session.items()):
                 lines.append(f"Session {year} — {change.table.sheet} : {count} ligne(s) pseudonymisée(s).")
+            if change.extra_headers:
+                names = ", ".join(f"« {self.identities.replace(h)} »" for h in change.extra_headers)
+                lines.append(f"{change.table.sheet} : colonne(s) ajoutée(s) au tableau, vidée(s) aussi sur ces lignes : {names}.")
         if self.journal is not None and len(self.journal):
             lines.append(f"Journal : {len(self.journal)} ligne(s) dont le message citait un détenu, rendues anonymes.")
         return lines
@@ -168,10 +185,13 @@ def rewritten_columns(table: c.Table) -> list[c.Column]:
     return identifying_columns(table) + free_text_columns(table)
 
 
-def _table_change(table, frame, owner, detainees, session_of, starts) -> TableChange | None:
+def _table_change(table, frame, owner, detainees, session_of, starts, extra=None) -> TableChange | None:
     rows = frame[owner.notna()]
     if rows.empty:
         return None
+    extra_headers = [] if extra is None else [
+        header for header in extra.columns
+        if extra.loc[extra.index.intersection(rows.index), header].map(lambda v: not is_blank(v)).any()]
     identifying, free_text = identifying_columns(table), free_text_columns(table)
     records = list(zip(rows.index, rows.to_dict("records")))
     inputs = pd.DataFrame(index=rows.index)
@@ -190,7 +210,7 @@ def _table_change(table, frame, owner, detainees, session_of, starts) -> TableCh
         }, index=rows.index)
     sessions = [session_of.get(owner[i]) if owner[i] else row.get("session") for i, row in records]
     counts = pd.Series(sessions).dropna().astype(int).value_counts().to_dict()
-    return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()})
+    return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()}, extra_headers)
 
 
 def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee]) -> pd.DataFrame:
@@ -208,8 +228,41 @@ def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee]) -> pd.DataFr
     return pd.DataFrame({"message": pd.Series(changed, dtype=object)})
 
 
-def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date) -> PurgePlan:
-    """What purging the sessions before ``before`` does, given every table (by table name) as read.
+def _identities(people: pd.DataFrame, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series]) -> Identities:
+    """The purged people's identity tokens, minus what the rows that stay still use."""
+    purged = [Person(str(pid), *(_text(p.get(k)) for k in ("first_name", "last_name", "ecrou")),
+                     p["birth_date"].date() if pd.notna(p.get("birth_date")) else None)
+              for pid, p in people.iterrows()]
+    kept, kept_dates = [], set()
+    tables = {t.name: t for t in PURGED_TABLES}
+    for name, frame in frames.items():
+        table = tables.get(name)
+        if table is None or frame.empty:
+            continue
+        rows = frame[owners[name].isna()] if name in owners else frame
+        # Names, contacts and dates of the rows that stay; not their observations, which may cite a
+        # purged detainee (they are cleaned, not kept).
+        for col in (col for col in table.columns if col.identifying and col.key in rows.columns and col.key != "notes"):
+            if col.key == "birth_date":
+                kept_dates |= {d.date() for d in rows[col.key].dropna()}
+            elif col.kind is not c.Kind.DATE:
+                kept += [_text(v) for v in rows[col.key].dropna()]
+        if table is c.CANDIDATES:
+            kept += [f"{_text(f)} {_text(l)}" for f, l in zip(rows["first_name"], rows["last_name"])]
+            kept += [f"{_text(l)} {_text(f)}" for f, l in zip(rows["first_name"], rows["last_name"])]
+    vocabulary = [PSEUDONYMOUS_SURNAME, *(col.header for t in c.TABLES.values() for col in t.columns),
+                  *(v for closed in c.LISTS.values() for v in closed.values)]
+    return Identities(purged, kept, vocabulary, kept_dates)
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()
+
+
+def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date,
+               extras: dict[str, pd.DataFrame] | None = None) -> PurgePlan:
+    """What purging the sessions before ``before`` does, given every table (by table name) as read,
+    and the adviser's own columns of each table (`Workbook.extra_columns`, by table name).
 
     Only sessions whose retention period is over (`retention_limit` < today's year) are purged; the
     others before ``before`` are listed as kept.
@@ -224,15 +277,15 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date) -> 
     session_of = people["session"].astype(int).to_dict()
     detainees = {pid: Detainee.of(pid, person) for pid, person in people.iterrows()}
     starts = sessions.drop_duplicates("year").set_index("year")["coaching_start"].to_dict()
-    changes = []
+    changes, owners = [], {}
     for table in PURGED_TABLES:
         frame = frames.get(table.name)
         if frame is None or frame.empty:
             continue
-        owner = _owner(table, frame, years, set(people.index))
-        change = _table_change(table, frame, owner, detainees, session_of, starts)
+        owners[table.name] = owner = _owner(table, frame, years, set(people.index))
+        change = _table_change(table, frame, owner, detainees, session_of, starts, (extras or {}).get(table.name))
         if change is not None:
             changes.append(change)
     journal = frames.get(c.JOURNAL.name)
     journal_change = _journal(journal, detainees) if journal is not None and detainees else None
-    return PurgePlan(sorted(years), kept, changes, journal_change)
+    return PurgePlan(sorted(years), kept, changes, journal_change, _identities(people, frames, owners))

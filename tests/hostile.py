@@ -36,7 +36,8 @@ class CommandRow:
     reads: frozenset = frozenset({c.SESSIONS, c.CANDIDATES, c.COMPANIES})
     modules: tuple[str, ...] = ()  # what the command imports beyond the CLI (scripts/bench.py)
     # The purge rewrites adviser cells by design: identifying values and free text that may quote a
-    # name (Journal messages included). Every other value, and every style, must stay as it was.
+    # name (Journal messages included), and the columns advisers added inside a table (emptied on
+    # purged rows). Every other value, and every style, must stay as it was.
     pseudonymises: bool = False
 
 
@@ -74,8 +75,9 @@ def snapshot(path, generated: bool = False, pseudonymised: bool = False) -> dict
 
     Computed columns of contract tables (found by their header in row 1) are left out: commands
     write them. With ``generated``, generated sheets are included too (a failed run changes none).
-    With ``pseudonymised``, the values (not the styles) of identifying and free-text columns are
-    left out: the purge rewrites them. The Journal is never included: see `journal`.
+    With ``pseudonymised``, the values (not the styles) of identifying and free-text columns, and of
+    the columns advisers added to a contract sheet, are left out: the purge rewrites them. The
+    Journal is never included: see `journal`.
     """
     wb = load_workbook(path, read_only=True)
     cells = {}
@@ -86,6 +88,7 @@ def snapshot(path, generated: bool = False, pseudonymised: bool = False) -> dict
         computed = {normalise(col.header) for col in table.computed_columns} if table else set()
         rewritten = {normalise(col.header) for col in table.columns
                      if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
+        known = {normalise(col.header) for col in table.columns} if table else set()
         skipped: set[int] = set()
         blind: set[int] = set()
         for row in ws.iter_rows():
@@ -95,6 +98,8 @@ def snapshot(path, generated: bool = False, pseudonymised: bool = False) -> dict
                 if cell.row == 1 and isinstance(cell.value, str) and normalise(cell.value) in computed:
                     skipped.add(cell.column)
                 if cell.row == 1 and isinstance(cell.value, str) and normalise(cell.value) in rewritten:
+                    blind.add(cell.column)
+                if cell.row == 1 and table and pseudonymised and cell.value and normalise(str(cell.value)) not in known:
                     blind.add(cell.column)
                 if cell.column in skipped and cell.row > 1:
                     continue

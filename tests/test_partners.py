@@ -201,7 +201,7 @@ def test_purge_keeps_the_figures_and_leaves_no_identifying_value(demo_copy):
     before = published_figures(demo_copy)
     people = people_of(demo_copy, past)
     outcome = run_on_file(demo_copy, "purger", purger, before=2024, confirm=True, today=dt.date(2031, 1, 1))
-    assert "2019, 2021, 2022, 2023 pseudonymisées" in outcome.summary
+    assert "2019, 2021, 2022, 2023 pseudonymisées" in outcome.summary and outcome.data["residues"] == []
     assert published_figures(demo_copy) == before
 
     cells = every_cell(demo_copy)
@@ -265,4 +265,5 @@ def test_cli_purge_shows_the_plan_and_asks_before_writing(demo_copy):
     done = subprocess.run([*command, "--oui"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Session 2019 — Candidats" in done.stdout and "pseudonymisées" in done.stdout
+    assert "Contrôle : plus aucun" in " ".join(done.stdout.split())
     assert (people_of(demo_copy, [2019]).last_name == "Anonymisé").all()

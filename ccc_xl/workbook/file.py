@@ -186,3 +186,5 @@ def open_workbook(path, write: bool = True):
         yield book
         if write:
             backend.save()
+            for task in book.after_save:  # still under the lock: no other run writes in between
+                task()

@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 
@@ -199,6 +200,9 @@ class Workbook:
         self._session: int | None = None
         self._raw: dict[str, RawTable] = {}
         self._frames: dict[str, pd.DataFrame] = {}
+        # Work a command leaves for once the workbook is saved (file mode: `open_workbook` runs it
+        # after replacing the file, e.g. the purge's check of the saved package).
+        self.after_save: list[Callable[[], None]] = []
 
     @property
     def anomalies(self) -> list[Anomaly]:
@@ -273,6 +277,37 @@ class Workbook:
             raise ValueError("rewrite_input writes adviser columns only; use write_computed")
         return self._write(table, frame, [col for col in chosen if col.key in present])
 
+    def extra_columns(self, table: Table) -> pd.DataFrame:
+        """The adviser's own columns inside a table (headers the contract does not know), values as
+        the backend read them; index = Excel rows (every row of the table), columns = headers."""
+        if table.name not in self._raw:
+            self.read(table)
+        raw = self._raw[table.name]
+        known = set(_header_map(raw).values())
+        index = range(raw.first_row, raw.first_row + len(raw.rows))
+        return pd.DataFrame({header: [row[i] if i < len(row) else None for row in raw.rows]
+                             for i, header in enumerate(raw.header) if i not in known and header},
+                            index=index, dtype=object)
+
+    def clear_extra(self, table: Table, rows: list[int], headers: list[str]) -> int:
+        """Empty the adviser's own columns ``headers`` on the Excel ``rows`` of a table; other cells
+        keep their values. Only `ccc-xl purger` uses this: a purged row keeps nothing of its person.
+        Returns the number of cells emptied."""
+        if table.name not in self._raw:
+            self.read(table)
+        raw = self._raw[table.name]
+        targets = {row - raw.first_row for row in rows}
+        columns, changed = {}, 0
+        for header in headers:
+            position = raw.header.index(header)
+            old = [row[position] if position < len(row) else None for row in raw.rows]
+            new = [None if i in targets else value for i, value in enumerate(old)]
+            changed += sum(1 for a, b in zip(old, new) if not _same_cell(a, b))
+            columns[header] = new
+        if changed:
+            self._commit(table, columns, {header: None for header in columns})
+        return changed
+
     def _write(self, table: Table, frame: pd.DataFrame, chosen: list[Column], clear_blank_rows: bool = False) -> int:
         """Write whole columns: ``frame``'s values on its rows, the cells as read elsewhere
         (emptied on blank rows with ``clear_blank_rows``)."""
@@ -294,14 +329,19 @@ class Workbook:
             columns[raw.header[position]] = values
             formats[raw.header[position]] = col.excel_format
         if changed:
-            self.backend.write_columns(raw, columns, formats)
-            for header, values in columns.items():
-                position = raw.header.index(header)
-                for row, value in zip(raw.rows, values):
-                    row.extend([None] * (position + 1 - len(row)))
-                    row[position] = value
-            self._frames.pop(table.name, None)
+            self._commit(table, columns, formats)
         return changed
+
+    def _commit(self, table: Table, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
+        """Write whole columns through the backend and keep the table as read in step with them."""
+        raw = self._raw[table.name]
+        self.backend.write_columns(raw, columns, formats)
+        for header, values in columns.items():
+            position = raw.header.index(header)
+            for row, value in zip(raw.rows, values):
+                row.extend([None] * (position + 1 - len(row)))
+                row[position] = value
+        self._frames.pop(table.name, None)
 
     def replace_sheet(self, content: SheetContent) -> None:
         self.backend.replace_sheet(content)

@@ -1,0 +1,633 @@
+"""Purged identities in every part of an .xlsx package: find them (the self-check) and remove them.
+
+The gateway rewrites the rows of contract tables. A workbook holds a person's identity in many more
+places, which a purge must reach too: the adviser's own sheets and columns, cell notes and threaded
+comments, defined names (« Contact_Texier »), pivot caches (a snapshot of the source rows, records
+included), chart caches, drawings' text boxes, headers and footers, custom XML, document properties.
+This module works on the package bytes, part by part, with lxml (which keeps every namespace prefix
+as written), and rewrites only the parts it changes: every other part is copied as it was.
+
+What it does, for each kind of place:
+
+- any text (cell, shared string, note, comment, drawing, chart label, header/footer, custom XML,
+  properties, relationship target): a name or an écrou becomes the person's ID, a birth date
+  « (date effacée) »; in defined names and formulas the ID is written with « _ » instead of
+  « - » (« Contact_Texier » → « Contact_C2019_03 », and so do the formulas that use the name);
+- a number cell with a date format holding a purged birth date, or a plain number cell holding a
+  purged écrou: emptied (value and formula);
+- a note or threaded comment on a row of a purged session: its whole text is replaced by
+  « Note effacée lors de la purge. » (the row belongs to a person whose retention period is over,
+  whatever the note says);
+- pivot caches: records holding a purged identity are dropped, shared items holding one become
+  blank items (their positions, which the pivot table refers to, are kept), and the cache is marked
+  to refresh when the workbook is opened, so Excel rebuilds it from the purged source;
+- a sheet's name holding an identity is only reported: renaming a sheet would break the formulas
+  and links of other workbooks that point to it.
+
+`scan` lists every remaining occurrence with where it is (the purge's self-check); `scrub` returns the
+new package and what it changed. Both describe places in French, with identities replaced by IDs,
+so their text can be shown and logged without bringing a name back.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..identities import BIRTH_DATE, ECROU, Hit, Identities, safe_name
+
+M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NOTE_ERASED = "Note effacée lors de la purge."
+BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+PLAIN_NUMBER_FORMATS = {0, 1, 49}  # General, "0", "@"
+# Values that are structure, not content: cell references, plain numbers (indexes, sizes, counts),
+# row spans, namespaces, booleans. Numbers that are content (a cell's value, a pivot item) are
+# looked at where they are content.
+_STRUCTURAL = re.compile(r"^\$?[A-Z]{1,3}\$?\d+(:\$?[A-Z]{1,3}\$?\d+)?$|^-?\d+(\.\d+)?(E[+-]?\d+)?$|^\d+:\d+$"
+                         r"|^https?://|^urn:|^(true|false)$", re.IGNORECASE)
+_XML_PARTS = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+# Elements whose text is one piece even when split into formatted runs: a shared or inline string,
+# a note's or comment's text, a paragraph of a drawing or chart.
+_RUN_CONTAINERS = {(M, "si"), (M, "is"), (M, "text"), (A, "p")}
+_TEXT_NODES = (f"{{{M}}}t", f"{{{A}}}t")
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname
+
+
+@dataclass(frozen=True)
+class Residue:
+    """One remaining occurrence of a purged identity: where, and what (whose, by ID)."""
+
+    place: str
+    what: str
+    sheet: str | None = None  # for a worksheet cell: its sheet and row
+    row: int | None = None
+
+    @classmethod
+    def of(cls, place: str, hit: Hit, cell: tuple[str, int] | None = None) -> "Residue":
+        return cls(place, f"{hit.kind} de {hit.owner}", *(cell or (None, None)))
+
+    def __str__(self) -> str:
+        return f"{self.place} : {self.what}"
+
+
+_DETAIL = re.compile(r", (?:(cellule|note de la cellule|commentaire de la cellule) [A-Z]+\d+|(enregistrement) \d+|(champ) « .* »)$")
+_NOUNS = {"cellule": "cellule(s)", "note de la cellule": "note(s)", "commentaire de la cellule": "commentaire(s)",
+          "enregistrement": "enregistrement(s)", "champ": "champ(s)"}
+
+
+def grouped(places) -> list[str]:
+    """Places summed up for people: « feuille « Mes notes » : 3 cellule(s) » rather than 3 lines."""
+    groups: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for place in places:
+        match = _DETAIL.search(place)
+        head = place[:match.start()] if match else place
+        noun = next((g for g in match.groups() if g), "") if match else ""
+        groups[head][noun].add(place)
+    lines = []
+    for head, nouns in groups.items():
+        counts = [f"{len(found)} {_NOUNS[noun]}" for noun, found in nouns.items() if noun]
+        lines.append(f"{head} : {', '.join(counts)}" if counts else head)
+    return lines
+
+
+@dataclass
+class Changes:
+    """What `scrub` did (places, identities replaced by IDs), for the purge's preview and summary."""
+
+    found: list[Residue] = field(default_factory=list)  # each identity replaced or value erased
+    refreshed: list[str] = field(default_factory=list)  # pivot caches marked to refresh on open
+    renamed: int = 0  # defined names whose name held an identity
+
+    def lines(self, rewritten: dict[str, set[int]] | None = None) -> list[str]:
+        """French lines; cells of the ``rewritten`` rows (sheet -> rows), which the tables' own
+        purge handles, are left out."""
+        rewritten = rewritten or {}
+        places = [r.place for r in self.found if r.sheet is None or r.row not in rewritten.get(r.sheet, ())]
+        lines = [f"Hors des lignes purgées : {line}." for line in grouped(places)]
+        lines += [f"{pivot} ; il sera actualisé à l'ouverture du classeur." for pivot in self.refreshed]
+        if self.renamed:
+            lines.append(f"{self.renamed} nom(s) défini(s) renommé(s) avec l'ID du participant (et les formules qui les utilisent).")
+        return lines
+
+    def __bool__(self) -> bool:
+        return bool(self.found or self.refreshed or self.renamed)
+
+
+class Package:
+    """An .xlsx package as parts, with the workbook's map: which sheet each part belongs to."""
+
+    def __init__(self, data: bytes):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.infos = archive.infolist()
+            self.parts = {info.filename: archive.read(info) for info in self.infos}
+        self.trees: dict[str, etree._Element] = {}
+        self.changed: set[str] = set()
+        self.workbook_part = self._office_document()
+        self.sheets: dict[str, str] = {}  # part -> sheet name
+        self.owner: dict[str, str] = {}  # any part reachable from a sheet -> its sheet name
+        self.pivot_names: dict[str, str] = {}  # pivot cache definition part -> "tableau croisé « X »"
+        self.date_styles: set[int] = set()
+        self.plain_styles: set[int] = {0}
+        if self.workbook_part:
+            self._map()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def tree(self, part: str):
+        """The part's parsed XML (None when it is not well-formed XML)."""
+        if part not in self.trees:
+            try:
+                parser = etree.XMLParser(resolve_entities=False, huge_tree=True, remove_blank_text=False)
+                self.trees[part] = etree.fromstring(self.parts[part], parser)
+            except etree.XMLSyntaxError:
+                self.trees[part] = None
+        return self.trees[part]
+
+    def rels(self, part: str) -> dict[str, str]:
+        folder, _, name = part.rpartition("/")
+        rels_part = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        if rels_part not in self.parts or self.tree(rels_part) is None:
+            return {}
+        targets = {}
+        for rel in self.tree(rels_part).iter(f"{{{REL}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                continue
+            targets[rel.get("Id")] = _join(folder, target)
+        return targets
+
+    def _office_document(self) -> str | None:
+        root = self.tree("_rels/.rels") if "_rels/.rels" in self.parts else None
+        for rel in root if root is not None else ():
+            if rel.get("Type", "").endswith("/officeDocument"):
+                return rel.get("Target", "").lstrip("/")
+        return "xl/workbook.xml" if "xl/workbook.xml" in self.parts else None
+
+    def _map(self) -> None:
+        workbook = self.tree(self.workbook_part)
+        if workbook is None:
+            return
+        targets = self.rels(self.workbook_part)
+        for sheet in workbook.iter(f"{{{M}}}sheet"):
+            part = targets.get(sheet.get(f"{{{R}}}id"))
+            if part in self.parts:
+                self.sheets[part] = sheet.get("name")
+                self._own(part, sheet.get("name"), depth=3)
+        caches = {cache.get("cacheId"): targets.get(cache.get(f"{{{R}}}id"))
+                  for cache in workbook.iter(f"{{{M}}}pivotCache")}
+        for part, sheet in list(self.owner.items()):
+            if "pivotTable" in part and self.tree(part) is not None:
+                root = self.tree(part)
+                definition = caches.get(root.get("cacheId"))
+                if definition:
+                    self.pivot_names[definition] = f"tableau croisé « {root.get('name')} » (feuille « {sheet} »)"
+        for definition in caches.values():
+            if definition:
+                self.pivot_names.setdefault(definition, f"tableau croisé ({definition})")
+                for records in self.rels(definition).values():
+                    self.pivot_names.setdefault(records, self.pivot_names[definition])
+        styles = next((t for t in targets.values() if t.endswith("styles.xml")), None)
+        if styles in self.parts:
+            self._styles(styles)
+
+    def _own(self, part: str, sheet: str, depth: int) -> None:
+        for target in self.rels(part).values():
+            if target in self.parts and target not in self.owner and target not in self.sheets:
+                self.owner[target] = sheet
+                if depth > 1:
+                    self._own(target, sheet, depth - 1)
+
+    def _styles(self, part: str) -> None:
+        root = self.tree(part)
+        if root is None:
+            return
+        custom = {int(f.get("numFmtId")): f.get("formatCode", "") for f in root.iter(f"{{{M}}}numFmt")}
+        xfs = root.find(f"{{{M}}}cellXfs")
+        for index, xf in enumerate(xfs if xfs is not None else ()):
+            number_format = int(xf.get("numFmtId", "0"))
+            if number_format in BUILTIN_DATE_FORMATS or (number_format in custom and is_date_format(custom[number_format])):
+                self.date_styles.add(index)
+            elif number_format in PLAIN_NUMBER_FORMATS:
+                self.plain_styles.add(index)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def data(self) -> bytes:
+        """The package with the changed parts re-serialised, every other part as it was read."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in self.infos:
+                data = self.parts[info.filename]
+                if info.filename in self.changed:
+                    root = self.trees[info.filename]
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                archive.writestr(info, data)
+        return out.getvalue()
+
+
+def _join(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = (folder.split("/") if folder else []) + target.split("/")
+    out: list[str] = []
+    for piece in parts:
+        if piece == "..":
+            if out:
+                out.pop()
+        elif piece not in ("", "."):
+            out.append(piece)
+    return "/".join(out)
+
+
+def is_date_format(code: str) -> bool:
+    """Whether an Excel number format shows a date (d, m with y, or y outside quotes and brackets)."""
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code).lower()
+    return bool(re.search(r"[dy]", bare)) or ("m" in bare and "h" not in bare and "s" not in bare and bare.strip("m") == "")
+
+
+# --- The walk: one visit of every value, used both to list and to remove -----------------------
+
+
+class _Walk:
+    def __init__(self, package: Package, identities: Identities, purged_rows: dict[str, set[int]], fix: bool):
+        self.pkg, self.ids, self.fix = package, identities, fix
+        self.purged_rows = purged_rows
+        self.residues: list[Residue] = []
+        self.changes = Changes()
+        self.shared_cells: dict[int, list[tuple[str, tuple]]] = defaultdict(list)  # shared string -> (place, cell)
+        self.cell: tuple[str, int] | None = None  # the worksheet cell being visited
+
+    # Reporting and replacing ------------------------------------------------------------------
+
+    def found(self, place: str, hits, part: str | None = None) -> None:
+        if self.fix:
+            if part is not None:
+                self.pkg.changed.add(part)
+            self.changes.found += [Residue.of(self.safe(place), h, self.cell) for h in hits]
+        else:
+            self.residues += [Residue.of(self.safe(place), h, self.cell) for h in hits]
+
+    def safe(self, text: str) -> str:
+        """Text for people: identities replaced by IDs (a place may be a name holding one)."""
+        return self.ids.replace(text)
+
+    def text(self, place: str, part: str, get, put, formula: bool = False) -> None:
+        """Look at one text value (``get()``); with ``fix``, write it back without identities."""
+        value = get()
+        if not value or _STRUCTURAL.match(value):
+            return
+        hits = self.ids.find(value)
+        if hits:
+            self.found(place, hits, part)
+            if self.fix:
+                put(self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None))
+
+    # Parts ----------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        pkg = self.pkg
+        ordered = sorted(pkg.parts, key=lambda p: (p != pkg.workbook_part, p not in pkg.sheets, "sharedStrings" in p, p))
+        for part in ordered:
+            if not _XML_PARTS.search(part):
+                continue
+            root = pkg.tree(part)
+            if root is None:
+                self.raw(part)
+            elif part == pkg.workbook_part:
+                self.workbook(part, root)
+            elif part in pkg.sheets:
+                self.sheet(part, root, pkg.sheets[part])
+            elif _local(root) == "sst":
+                self.shared_strings(part, root)
+            elif _local(root) == "comments":
+                self.comments(part, root)
+            elif _local(root) == "ThreadedComments":
+                self.threaded(part, root)
+            elif _local(root) == "pivotCacheDefinition":
+                self.pivot_definition(part, root)
+            elif _local(root) == "pivotCacheRecords":
+                pass  # visited with its definition
+            else:
+                self.generic(part, root, self.place_of(part))
+
+    def place_of(self, part: str) -> str:
+        pkg = self.pkg
+        if part in pkg.pivot_names:
+            return f"{pkg.pivot_names[part]}"
+        sheet = pkg.owner.get(part)
+        kind = ("graphique" if "/charts/" in part else "dessin" if "/drawings/" in part
+                else "tableau croisé" if "pivotTable" in part else "tableau" if "/tables/" in part else "partie")
+        if part.startswith("customXml/"):
+            return f"données XML personnalisées ({part})"
+        if part.startswith("docProps/"):
+            return f"propriétés du document ({part})"
+        return f"feuille « {sheet} », {kind} ({part})" if sheet else f"{kind} {part}"
+
+    def raw(self, part: str) -> None:
+        """A part that is not well-formed XML (some VML): looked at as text, reported, never edited."""
+        text = self.pkg.parts[part].decode("utf-8", "replace")
+        text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+        hits = self.ids.find(text)
+        if hits:
+            self.residues += [Residue.of(self.safe(self.place_of(part)), h) for h in hits]
+
+    def generic(self, part: str, root, place: str, formula: bool = False) -> None:
+        """Every text and attribute of a part; runs of one paragraph or string read as one text."""
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            qname = etree.QName(element)
+            if (qname.namespace, qname.localname) in _RUN_CONTAINERS:
+                self.runs(place, part, element)
+                continue
+            if _in_container(element):
+                continue
+            if qname.namespace == C and qname.localname == "numCache":
+                self.chart_numbers(place, part, element)
+            self.element(place, part, element, formula)
+
+    def element(self, place: str, part: str, element, formula: bool = False) -> None:
+        self.text(place, part, lambda: element.text, lambda v: setattr(element, "text", v), formula)
+        for name, value in element.attrib.items():
+            self.text(place, part, lambda v=value: v, lambda new, n=name: element.set(n, new), formula)
+
+    def runs(self, place: str, part: str, container) -> None:
+        """A string made of formatted runs: a name split over two runs is still found."""
+        nodes = list(container.iter(*_TEXT_NODES)) or [container]
+        whole = "".join(n.text or "" for n in nodes)
+        hits = self.ids.find(whole)
+        if not hits:
+            return
+        self.found(place, hits, part)
+        if not self.fix:
+            return
+        self.set_runs(nodes, self.ids.replace(whole))
+
+    def chart_numbers(self, place: str, part: str, cache) -> None:
+        """A chart's cached numbers shown as dates: a purged birth date is dropped from the cache
+        (Excel reads the series again from the sheet)."""
+        code = cache.find(f"{{{C}}}formatCode")
+        if code is None or not is_date_format(code.text or ""):
+            return
+        for point in cache.findall(f"{{{C}}}pt"):
+            value = point.find(f"{{{C}}}v")
+            owner = self.ids.serial_owner(value.text) if value is not None else None
+            if owner:
+                self.found(place, [Hit(0, 0, owner, BIRTH_DATE)], part)
+                if self.fix:
+                    cache.remove(point)
+
+    @staticmethod
+    def set_runs(nodes, text: str) -> None:
+        nodes[0].text = text
+        for node in nodes[1:]:
+            node.text = ""
+
+    # The workbook part ---------------------------------------------------------------------
+
+    def workbook(self, part: str, root) -> None:
+        for sheet in root.iter(f"{{{M}}}sheet"):
+            hits = self.ids.find(sheet.get("name", ""))
+            if hits:  # reported even when fixing: renaming a sheet breaks what points to it
+                self.residues += [Residue.of(f"nom de la feuille « {self.safe(sheet.get('name'))} » (renommez la feuille)", h)
+                                  for h in hits]
+        for name in root.iter(f"{{{M}}}definedName"):
+            place = f"nom défini « {self.safe(name.get('name', ''))} »"
+            if self.ids.find(name.get("name", "")) and self.fix:
+                self.changes.renamed += 1
+            self.text(place, part, lambda n=name: n.get("name"), lambda v, n=name: n.set("name", v), formula=True)
+            self.text(place, part, lambda n=name: n.text, lambda v, n=name: setattr(n, "text", v), formula=True)
+
+    # Worksheets ------------------------------------------------------------------------------
+
+    def sheet(self, part: str, root, sheet: str) -> None:
+        pkg = self.pkg
+        for cell in root.iter(f"{{{M}}}c"):
+            ref = cell.get("r", "")
+            place = f"feuille « {sheet} », cellule {ref}"
+            self.cell = (sheet, int(re.sub(r"\D", "", ref) or 0))
+            kind, style = cell.get("t", "n"), int(cell.get("s", "0"))
+            value = cell.find(f"{{{M}}}v")
+            formula = cell.find(f"{{{M}}}f")
+            if formula is not None:
+                self.text(place, part, lambda f=formula: f.text, lambda v, f=formula: setattr(f, "text", v), formula=True)
+            if kind == "s" and value is not None and (value.text or "").isdigit():
+                self.shared_cells[int(value.text)].append((place, self.cell))
+            elif kind == "inlineStr":
+                inline = cell.find(f"{{{M}}}is")
+                if inline is not None:
+                    self.runs(place, part, inline)
+            elif kind == "n" and value is not None:
+                owner = (self.ids.serial_owner(value.text) if style in pkg.date_styles
+                         else self.ids.number_owner(value.text) if style in pkg.plain_styles else None)
+                if owner:
+                    what = BIRTH_DATE if style in pkg.date_styles else ECROU
+                    self.found(place, [Hit(0, 0, owner, what)], part)
+                    if self.fix:
+                        for child in (value, formula):
+                            if child is not None:
+                                cell.remove(child)
+            elif value is not None:
+                self.text(place, part, lambda v=value: v.text, lambda new, v=value: setattr(v, "text", new))
+        self.cell = None
+        elements = (e for child in root if child.tag != f"{{{M}}}sheetData" for e in child.iter())
+        for element in elements:
+            if not isinstance(element.tag, str):
+                continue
+            where = "en-tête ou pied de page" if _local(element) in ("oddHeader", "oddFooter", "evenHeader",
+                                                                        "evenFooter", "firstHeader", "firstFooter") \
+                else "lien hypertexte" if _local(element) == "hyperlink" else "mise en page"
+            self.element(f"feuille « {sheet} », {where}", part, element)
+
+    def shared_strings(self, part: str, root) -> None:
+        for index, item in enumerate(root.iter(f"{{{M}}}si")):
+            nodes = [t for t in item.iter(f"{{{M}}}t")] or [item]
+            whole = "".join(n.text or "" for n in nodes)
+            hits = self.ids.find(whole)
+            if not hits:
+                continue
+            places = self.shared_cells.get(index) or [(f"chaîne partagée n° {index} (inutilisée)", None)]
+            if self.fix:
+                self.pkg.changed.add(part)
+                for place, cell in places:
+                    self.changes.found += [Residue.of(self.safe(place), h, cell) for h in hits]
+                self.set_runs(nodes, self.ids.replace(whole))
+            else:
+                for place, cell in places:
+                    self.residues += [Residue.of(self.safe(place), h, cell) for h in hits]
+
+    # Notes and comments ----------------------------------------------------------------------
+
+    def _note(self, part: str, note, text_element, label: str) -> None:
+        sheet = self.pkg.owner.get(part, "?")
+        ref = note.get("ref", "")
+        place = f"feuille « {sheet} », {label} de la cellule {ref}"
+        row = int(re.sub(r"\D", "", ref) or 0)
+        if self.fix and row in self.purged_rows.get(sheet, ()) and text_element is not None:
+            nodes = [t for t in text_element.iter() if isinstance(t.tag, str) and _local(t) == "t"] or [text_element]
+            if "".join(n.text or "" for n in nodes) != NOTE_ERASED:
+                self.set_runs(nodes, NOTE_ERASED)
+                self.pkg.changed.add(part)
+                self.changes.found.append(Residue(self.safe(place), "note d'une ligne purgée"))
+            return
+        if text_element is not None:
+            self.runs(place, part, text_element)
+
+    def comments(self, part: str, root) -> None:
+        for note in root.iter(f"{{{M}}}comment"):
+            self._note(part, note, note.find(f"{{{M}}}text"), "note")
+        for author in root.iter(f"{{{M}}}author"):
+            self.element(f"feuille « {self.pkg.owner.get(part, '?')} », auteurs des notes", part, author)
+
+    def threaded(self, part: str, root) -> None:
+        for comment in root:
+            if isinstance(comment.tag, str) and _local(comment) == "threadedComment":
+                text = next((t for t in comment if isinstance(t.tag, str) and _local(t) == "text"), None)
+                self._note(part, comment, text, "commentaire")
+
+    # Pivot caches ------------------------------------------------------------------------------
+
+    def pivot_definition(self, part: str, root) -> None:
+        pkg = self.pkg
+        name = pkg.pivot_names.get(part, f"tableau croisé ({part})")
+        hit_items: set[tuple[int, int]] = set()
+        changed = False
+        fields = [f for f in root.iter(f"{{{M}}}cacheField")]
+        for position, cache_field in enumerate(fields):
+            place = f"cache du {name}, champ « {cache_field.get('name')} »"
+            self.text(place, part, lambda f=cache_field: f.get("name"), lambda v, f=cache_field: f.set("name", v))
+            items = cache_field.find(f"{{{M}}}sharedItems")
+            if items is None:
+                continue
+            date_field = _is_date_number_format(cache_field.get("numFmtId"))
+            for index, item in enumerate(list(items)):
+                hits = self._item_hits(item, date_field)
+                if not hits:
+                    continue
+                hit_items.add((position, index))
+                self.found(place, hits, part)
+                if self.fix:
+                    changed = True
+                    if _local(item) == "s":
+                        item.set("v", self.ids.replace(item.get("v", "")))
+                    else:
+                        blank = etree.Element(f"{{{M}}}m")
+                        blank.tail = item.tail
+                        items.replace(item, blank)
+                        items.set("containsBlank", "1")
+            for attribute in ("minDate", "maxDate", "minValue", "maxValue"):
+                # Bounds of the items: dropped when one is a purged value (Excel recomputes them).
+                hits = self._item_hits(etree.Element("d" if "Date" in attribute else "n", v=items.get(attribute, "")),
+                                       date_field)
+                if hits:
+                    self.found(place, hits, part)
+                    if self.fix:
+                        del items.attrib[attribute]
+                        changed = True
+        dropped = 0
+        for records_part in pkg.rels(part).values():
+            records = pkg.tree(records_part) if records_part in pkg.parts else None
+            if records is None or _local(records) != "pivotCacheRecords":
+                continue
+            kept = 0
+            for number, record in enumerate(list(records.iter(f"{{{M}}}r")), start=1):
+                hits = []
+                for position, value in enumerate(v for v in record if isinstance(v.tag, str)):
+                    if _local(value) == "x":
+                        if (position, int(value.get("v", "-1"))) in hit_items:
+                            hits.append(Hit(0, 0, "?", "valeur"))
+                    else:
+                        hits += self._item_hits(value, position < len(fields) and
+                                                _is_date_number_format(fields[position].get("numFmtId")))
+                if not hits:
+                    kept += 1
+                    continue
+                owners = [h for h in hits if h.owner != "?"]
+                if not self.fix:
+                    place = self.safe(f"cache du {name}, enregistrement {number}")
+                    self.residues += [Residue.of(place, h) for h in owners] or [Residue(place, "valeur d'un détenu purgé")]
+                else:
+                    records.remove(record)
+                    dropped += 1
+            if self.fix and dropped:
+                records.set("count", str(kept))
+                pkg.changed.add(records_part)
+        if self.fix and (changed or dropped):
+            root.set("refreshOnLoad", "1")
+            pkg.changed.add(part)
+            self.changes.refreshed.append(f"Cache du {self.safe(name)} : {dropped} enregistrement(s) retiré(s), "
+                                          "valeurs des détenus purgés effacées")
+        # The rest of the definition (source range, formulas of calculated fields…).
+        for element in root.iter():
+            if isinstance(element.tag, str) and not _in_shared_items(element) and _local(element) != "cacheField":
+                self.element(f"cache du {name}", part, element)
+
+    def _item_hits(self, item, date_field: bool) -> list[Hit]:
+        """Identities in one pivot item: text and dates as text, numbers as an écrou or a date serial."""
+        kind, value = _local(item), item.get("v", "")
+        if kind in ("s", "d"):
+            return self.ids.find(value)
+        if kind == "n":
+            owner = self.ids.serial_owner(value) if date_field else self.ids.number_owner(value)
+            return [Hit(0, 0, owner, BIRTH_DATE if date_field else ECROU)] if owner else []
+        return []
+
+
+def _is_date_number_format(number_format: str | None) -> bool:
+    return number_format is not None and number_format.isdigit() and int(number_format) in BUILTIN_DATE_FORMATS
+
+
+def _in_container(element) -> bool:
+    parent = element.getparent()
+    while parent is not None:
+        qname = etree.QName(parent)
+        if (qname.namespace, qname.localname) in _RUN_CONTAINERS:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _in_shared_items(element) -> bool:
+    parent = element
+    while parent is not None:
+        if isinstance(parent.tag, str) and _local(parent) in ("sharedItems", "cacheField"):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def scan(data: bytes, identities: Identities) -> list[Residue]:
+    """Every occurrence of a purged identity left anywhere in the package (the self-check)."""
+    if not identities:
+        return []
+    walk = _Walk(Package(data), identities, {}, fix=False)
+    walk.run()
+    return walk.residues
+
+
+def scrub(data: bytes, identities: Identities, purged_rows: dict[str, set[int]] | None = None) -> tuple[bytes, Changes]:
+    """The package without the purged identities (see the module's docstring), and what changed.
+
+    ``purged_rows``: sheet name -> Excel rows of the purged sessions, whose notes are erased whole.
+    The package is returned as it was (same bytes) when nothing needed a change.
+    """
+    if not identities:
+        return data, Changes()
+    package = Package(data)
+    walk = _Walk(package, identities, purged_rows or {}, fix=True)
+    walk.run()
+    if not package.changed:
+        return data, walk.changes
+    return package.data(), walk.changes

@@ -1,0 +1,440 @@
+"""The purge reaches every place a detainee's identity lies, then proves it by a self-check.
+
+A demo workbook gets the 2019 documents, then identities planted everywhere advisers and Excel put
+them (tests/planted.py): a column inserted inside tblCandidats, cell notes, the adviser's own sheet,
+a defined name, a pivot table whose cache holds every candidate, a backup and the temporary copy of
+an interrupted save. After `purger --avant 2020 --oui`, an independent scan of every XML part (not
+the product's own scanner) finds none of the 2019 names, écrou numbers or birth dates; what the
+purge cannot remove is listed by place with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from openpyxl import load_workbook
+
+from ccc_xl import contract as c
+from ccc_xl.cli import main
+from ccc_xl.commands import documents, purger, run_on_file
+from ccc_xl.identities import BIRTH_DATE, ECROU, LAST_NAME, NAME, Identities, Person, fold
+from ccc_xl.workbook import scrub
+from ccc_xl.workbook.file import BACKUP_FOLDER, open_workbook
+
+from conftest import DEMO_TODAY, libreoffice_sheets
+from planted import ADVISER_COLUMN, ADVISER_SHEET, PIVOT_SHEET, Someone, plant
+
+# Two 2019 candidates get surnames no one else in the demo has, so their surname alone identifies them
+# (the demo's other surnames are shared with kept candidates or company representatives).
+UNIQUE = {"C2019-01": "Quiroga-Texeira", "C2019-08": "O'Malley & <Fils>"}
+PURGE = ["purger", "--avant", "2020", "--oui"]
+
+
+def people(path, years) -> list[Someone]:
+    with open_workbook(path, write=False) as book:
+        candidates = book.read(c.CANDIDATES)
+    rows = candidates[candidates.session.isin(years)]
+    return [Someone(r.Index, r.id, r.first_name, r.last_name, r.ecrou, r.birth_date.date(), int(r.session))
+            for r in rows.itertuples()]
+
+
+@pytest.fixture(scope="module")
+def planted_folder(demo_workbook, tmp_path_factory) -> Path:
+    """A folder with the demo workbook, its 2019 and 2027 documents, planted identities, a backup
+    and an interrupted save's temporary copy."""
+    folder = tmp_path_factory.mktemp("purge") / "classeur"
+    folder.mkdir()
+    path = folder / demo_workbook.name
+    shutil.copy2(demo_workbook, path)
+    wb = load_workbook(path)
+    ws = wb[c.CANDIDATES.sheet]
+    last_name = 1 + c.CANDIDATES.keys.index("last_name")
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value in UNIQUE:
+            ws.cell(row, last_name).value = UNIQUE[ws.cell(row, 1).value]
+    wb.save(path)
+    for year in (2019, 2027):
+        run_on_file(path, "documents", documents, session=year, today=DEMO_TODAY)
+    purged, kept = people(path, [2019]), people(path, [2023])[:3]
+    owner = next(p for p in purged if p.id == "C2019-01")
+    plant(path, purged, kept, owner)
+    (folder / "Documents 100 Chances" / "2019" / f"Notes sur {owner.last_name}.txt").write_text(
+        f"{owner.full_name}, écrou {owner.ecrou}", encoding="utf-8")
+    (folder / BACKUP_FOLDER).mkdir(exist_ok=True)
+    shutil.copy2(path, folder / BACKUP_FOLDER / f"{path.stem} 2026-01-05 10-00-00-000000{path.suffix}")
+    shutil.copy2(path, folder / f".{path.stem}.ccc-xl-4242.tmp{path.suffix}")
+    return folder
+
+
+@pytest.fixture
+def planted(planted_folder, tmp_path) -> Path:
+    folder = tmp_path / "classeur"
+    shutil.copytree(planted_folder, folder)
+    return folder / "100-chances-demo.xlsx"
+
+
+def kept_values(path, purged_years=(2019,)) -> set[str]:
+    """Names and contacts of the rows a purge keeps (casefolded): a company representative of 2023
+    may be a namesake of a 2019 detainee, and keeps his name."""
+    found = set()
+    with open_workbook(path, write=False) as book:
+        candidates = book.read(c.CANDIDATES)
+        purged_ids = set(candidates[candidates.session.isin(purged_years)].id)
+        for table in c.INPUT_TABLES:
+            rows = book.read(table)
+            if "session" in rows.columns:
+                rows = rows[~rows.session.isin(purged_years)]
+            if "participant" in rows.columns:
+                rows = rows[~rows.participant.isin(purged_ids)]
+            for column in table.columns:
+                if column.identifying and column.kind is c.Kind.TEXT and column.key != "notes":
+                    found |= {str(v).casefold() for v in rows[column.key].dropna()}
+    return found
+
+
+def secrets_of(person: Someone, kept: set[str] = frozenset()) -> list[re.Pattern]:
+    """What identifies a person, as an independent reader would look for it in text (a name that a
+    kept row holds too is that row's, not the purged person's)."""
+    texts = [f"{person.first_name} {person.last_name}", f"{person.last_name} {person.first_name}",
+             f"{person.birth_date:%d/%m/%Y}", f"{person.birth_date:%Y-%m-%d}"]
+    if person.last_name in UNIQUE.values():
+        texts.append(person.last_name)
+    texts = [t for t in texts if t.casefold() not in kept]
+    patterns = [re.compile(r"(?<![^\W_])" + re.escape(t) + r"(?![^\W_])", re.IGNORECASE) for t in texts]
+    return patterns + [re.compile(r"(?<!\d)" + re.escape(person.ecrou) + r"(?!\d)")]
+
+
+def texts_of(package: bytes) -> dict[str, list[str]]:
+    """Every text and attribute value of every XML part (entities decoded), by part; numbers in
+    cells are left out (a date is a number: 43649 is the 4th of July 2019, not an écrou)."""
+    found = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            try:
+                root = etree.fromstring(data)
+            except etree.XMLSyntaxError:
+                found[name] = [html.unescape(data.decode("utf-8", "replace"))]
+                continue
+            values = []
+            for element in root.iter():
+                if isinstance(element.tag, str):
+                    number = element.tag.endswith("}v") and (element.text or "").replace(".", "", 1).isdigit()
+                    values += [element.text or "" if not number else "", *element.attrib.values()]
+            found[name] = values
+    return found
+
+
+def leaks(path: Path, persons: list[Someone], kept: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(part, ID) for every identity of ``persons`` still in the package."""
+    patterns = {person.id: secrets_of(person, kept) for person in persons}
+    return [(part, pid) for part, values in texts_of(path.read_bytes()).items() for value in values
+            for pid, found in patterns.items() if any(p.search(value) for p in found)]
+
+
+def test_purge_removes_every_planted_identity_and_proves_it(planted):
+    folder = planted.parent
+    purged, kept = people(planted, [2019]), people(planted, [2023])[:3]
+    homonyms = kept_values(planted)
+    assert leaks(planted, purged, homonyms)  # the planted identities are there before, found by this very scan
+    kept_before = leaks(planted, kept)
+    assert any(part.startswith("xl/pivotCache") for part, _ in leaks(planted, purged, homonyms))
+
+    result = CliRunner().invoke(main, [PURGE[0], str(planted), *PURGE[1:]])
+
+    assert result.exit_code == 0, result.output
+    assert "Contrôle : plus aucun nom" in result.output
+    for person in purged:  # the command's own output never prints a purged identity
+        assert not any(p.search(result.output) for p in secrets_of(person)), person.id
+    assert leaks(planted, purged, homonyms) == []
+    assert leaks(planted, kept) == kept_before  # kept people keep their data everywhere
+
+    wb = load_workbook(planted)
+    candidates = wb[c.CANDIDATES.sheet]
+    header = [cell.value for cell in candidates[1]]
+    column = header.index(ADVISER_COLUMN) + 1
+    assert all(candidates.cell(p.row, column).value is None for p in purged)
+    assert all(candidates.cell(p.row, column).value for p in kept)
+    assert candidates.cell(purged[0].row, 2).comment.text == scrub.NOTE_ERASED
+    assert purged[1].id in candidates.cell(kept[0].row, 2).comment.text
+    assert candidates.cell(kept[1].row, 2).comment.text == "Très motivé."
+    notes = wb[ADVISER_SHEET]
+    assert notes["A1"].value.startswith("C2019-01 ") and notes["A2"].value is None and notes["A4"].value is None
+    assert notes["A3"].value == f"Rappeler {kept[0].full_name} lundi"
+    assert "Contact_C2019_01" in wb.defined_names and wb.defined_names["Contact_C2019_01"].attr_text == f"'{ADVISER_SHEET}'!$A$1"
+
+    with zipfile.ZipFile(planted) as archive:
+        definition = etree.fromstring(archive.read("xl/pivotCache/pivotCacheDefinition1.xml"))
+        records = etree.fromstring(archive.read("xl/pivotCache/pivotCacheRecords1.xml"))
+    assert definition.get("refreshOnLoad") == "1"
+    assert int(records.get("count")) == len(records) == len(kept)
+
+    documents = folder / c.DOCUMENTS_FOLDER
+    assert not (documents / "2019").exists() and any((documents / "2027").rglob("*.docx"))
+    assert not list((folder / BACKUP_FOLDER).glob("*")) and not list(folder.glob(".*.tmp.xlsx"))
+
+    # Independent readers open the result: LibreOffice shows the pivot's sheet without a 2019 name.
+    shown = libreoffice_sheets(planted, folder.parent / "csv", names=(PIVOT_SHEET, ADVISER_SHEET))
+    flat = "\n".join(",".join(row) for row in shown[PIVOT_SHEET])
+    assert UNIQUE["C2019-01"] not in flat and UNIQUE["C2019-08"] not in flat
+    assert any(f"Rappeler {kept[0].full_name}" in cell for row in shown[ADVISER_SHEET] for cell in row)
+
+
+def test_what_cannot_be_removed_is_listed_by_place_with_an_error(planted):
+    """A sheet named after a detainee (renaming it would break links) and a file named after one in
+    another session's folder stay: the command names each place and exits with an error."""
+    owner = next(p for p in people(planted, [2019]) if p.id == "C2019-01")
+    wb = load_workbook(planted)
+    wb.create_sheet(f"Suivi {owner.first_name} {owner.last_name}"[:31])
+    wb.save(planted)
+    other = planted.parent / c.DOCUMENTS_FOLDER / "2021"
+    other.mkdir(parents=True)
+    (other / f"{owner.last_name} courrier.txt").write_text("courrier", encoding="utf-8")
+
+    result = CliRunner().invoke(main, [PURGE[0], str(planted), *PURGE[1:]])
+
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "Contrôle après la purge : 2 élément(s)" in output
+    assert "nom de la feuille « Suivi C2019-01 »" in output
+    assert "fichier « Documents 100 Chances/2021/C2019-01 courrier.txt » (nom du fichier)" in output
+    assert owner.last_name not in result.output and owner.ecrou not in result.output
+    assert "Traceback" not in result.output
+    # Everything else was done: the rows, the other places, the folders and the copies.
+    assert people(planted, [2019])[0].last_name == "Anonymisé"
+    assert not (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
+    assert not list((planted.parent / BACKUP_FOLDER).glob("*"))
+
+
+def test_the_preview_names_what_will_go_and_changes_nothing(planted):
+    before = planted.read_bytes()
+    files = sum(1 for p in (planted.parent / c.DOCUMENTS_FOLDER / "2019").rglob("*") if p.is_file())
+
+    result = CliRunner().invoke(main, ["purger", str(planted), "--avant", "2020"], input="n\n")
+
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert f"« {ADVISER_COLUMN} »" in output
+    assert f"Dossier « Documents 100 Chances/2019 » supprimé avec ses {files} fichier(s)" in output
+    copies = len(list((planted.parent / BACKUP_FOLDER).glob("*.xlsx"))) + 1  # and the interrupted save's
+    assert f"{copies} copie(s) du classeur d'avant la purge" in output
+    assert f"feuille « {ADVISER_SHEET} » : 3 cellule(s)" in output and "note(s)" in output
+    assert "tableau croisé « TCD_Candidats »" in output and "nom(s) défini(s) renommé(s)" in output
+    assert "Abandon" in output and planted.read_bytes() == before
+    assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
+    for person in people(planted, [2019]):
+        assert not any(p.search(result.output) for p in secrets_of(person)), person.id
+
+
+def test_the_purge_in_excel_pseudonymises_when_nothing_lies_outside_the_tables(demo_workbook, tmp_path):
+    import xlwings as xw
+
+    from ccc_xl.workbook.gateway import Workbook
+    from ccc_xl.workbook.live import LiveBackend
+    from xlremote_payload import payload
+
+    path = shutil.copy2(demo_workbook, tmp_path / demo_workbook.name)
+    (tmp_path / BACKUP_FOLDER).mkdir()
+    backup = shutil.copy2(path, tmp_path / BACKUP_FOLDER / f"{path.stem} 2026-01-05 10-00-00-000000{path.suffix}")
+    xlbook = xw.Book(json=payload(path, fullname=str(path)))
+    book = Workbook(LiveBackend(xlbook))
+    preview = purger(book, before=2020, today=DEMO_TODAY)
+    assert preview.data["preview"].startswith("Sessions à pseudonymiser : 2019.")
+    assert "Session 2019 — Candidats : 10 ligne(s)" in preview.data["preview"]
+    assert xlbook.json()["actions"] == [] and backup.exists()
+    done = purger(book, before=2020, confirm=True, today=DEMO_TODAY)
+    assert "Sessions 2019 pseudonymisées" in done.summary and any("Ctrl+S" in line for line in done.lines)
+    assert xlbook.json()["actions"] and not backup.exists()
+
+
+def test_the_purge_in_excel_refuses_when_notes_or_pivots_cite_a_detainee(planted):
+    import xlwings as xw
+
+    from ccc_xl.report import CommandError
+    from ccc_xl.workbook.gateway import Workbook
+    from ccc_xl.workbook.live import LiveBackend
+    from xlremote_payload import payload
+
+    xlbook = xw.Book(json=payload(planted, fullname=str(planted)))
+    with pytest.raises(CommandError, match="fermez le classeur") as refused:
+        purger(Workbook(LiveBackend(xlbook)), before=2020, confirm=True, today=DEMO_TODAY)
+    assert "tableau croisé « TCD_Candidats »" in refused.value.message and "note(s)" in refused.value.message
+    assert xlbook.json()["actions"] == []
+    assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
+
+
+# --- The package scrubber on parts openpyxl does not keep -------------------------------------
+
+THREADED = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def with_parts(path: Path, person: Someone) -> bytes:
+    """The workbook's package plus a header, a threaded comment, custom XML, a chart cache and a
+    drawing's text box split over two runs, each holding ``person``'s identity."""
+    wb = load_workbook(path)
+    wb[c.PARTNERS.sheet].oddHeader.center.text = person.full_name
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    parts = {name: source.read(name) for name in source.namelist()}
+    sheets = scrub.Package(buffer.getvalue()).sheets
+    candidates = next(part for part, name in sheets.items() if name == c.CANDIDATES.sheet)
+    folder, name = candidates.rsplit("/", 1)
+    threaded = (f'<ThreadedComments xmlns="{THREADED}"><threadedComment ref="B3" id="{{1}}" personId="{{2}}">'
+                f"<text>Voir {html.escape(person.full_name)} (écrou {person.ecrou})</text></threadedComment></ThreadedComments>")
+    parts["xl/threadedComments/threadedComment1.xml"] = threaded.encode()
+    rels = parts[f"{folder}/_rels/{name}.rels"].decode()
+    parts[f"{folder}/_rels/{name}.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdTc" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" '
+        'Target="/xl/threadedComments/threadedComment1.xml"/></Relationships>')).encode()
+    parts["customXml/item1.xml"] = (f"<dossier><nom>{html.escape(person.last_name)}</nom>"
+                                    f"<naissance>{person.birth_date:%d.%m.%Y}</naissance></dossier>").encode()
+
+    chart = etree.fromstring(parts["xl/charts/chart1.xml"])
+    series = chart.find(f".//{{{CHART}}}ser")
+    names = etree.SubElement(series.find(f"{{{CHART}}}tx/{{{CHART}}}strRef"), f"{{{CHART}}}strCache")
+    etree.SubElement(names, f"{{{CHART}}}ptCount", val="1")
+    etree.SubElement(etree.SubElement(names, f"{{{CHART}}}pt", idx="0"), f"{{{CHART}}}v").text = person.full_name
+    dates = etree.SubElement(series.find(f"{{{CHART}}}cat/{{{CHART}}}numRef"), f"{{{CHART}}}numCache")
+    etree.SubElement(dates, f"{{{CHART}}}formatCode").text = "dd/mm/yyyy"
+    etree.SubElement(dates, f"{{{CHART}}}ptCount", val="1")
+    serial = (person.birth_date - dt.date(1899, 12, 30)).days
+    etree.SubElement(etree.SubElement(dates, f"{{{CHART}}}pt", idx="0"), f"{{{CHART}}}v").text = str(serial)
+    parts["xl/charts/chart1.xml"] = etree.tostring(chart)
+
+    drawing = etree.fromstring(parts["xl/drawings/drawing1.xml"])
+    anchor = etree.SubElement(drawing, f"{{{DRAWING}}}oneCellAnchor")
+    start = etree.SubElement(anchor, f"{{{DRAWING}}}from")
+    for tag in ("col", "colOff", "row", "rowOff"):
+        etree.SubElement(start, f"{{{DRAWING}}}{tag}").text = "0"
+    etree.SubElement(anchor, f"{{{DRAWING}}}ext", cx="100", cy="100")
+    shape = etree.SubElement(anchor, f"{{{DRAWING}}}sp")
+    properties = etree.SubElement(shape, f"{{{DRAWING}}}nvSpPr")
+    etree.SubElement(properties, f"{{{DRAWING}}}cNvPr", id="99", name="Zone de texte")
+    etree.SubElement(properties, f"{{{DRAWING}}}cNvSpPr", txBox="1")
+    etree.SubElement(shape, f"{{{DRAWING}}}spPr")
+    body = etree.SubElement(shape, f"{{{DRAWING}}}txBody")
+    etree.SubElement(body, f"{{{DML}}}bodyPr")
+    paragraph = etree.SubElement(body, f"{{{DML}}}p")
+    for text in (f"{person.first_name} ", person.last_name):  # two runs: the name is split
+        etree.SubElement(etree.SubElement(paragraph, f"{{{DML}}}r"), f"{{{DML}}}t").text = text
+    etree.SubElement(anchor, f"{{{DRAWING}}}clientData")
+    parts["xl/drawings/drawing1.xml"] = etree.tostring(drawing)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    return out.getvalue()
+
+
+def test_the_scrubber_reaches_comments_custom_xml_headers_charts_and_drawings(demo_workbook, tmp_path):
+    person = Someone(0, "C2019-05", "Zoé", "Wolfsohn-Ézéchiel", "E-998877", dt.date(2001, 7, 14), 2019)
+    identities = Identities([Person(person.id, person.first_name, person.last_name, person.ecrou, person.birth_date)])
+    package = with_parts(demo_workbook, person)
+    places = {r.place.split(" (")[0] for r in scrub.scan(package, identities)}
+    assert {"feuille « Candidats », commentaire de la cellule B3", "données XML personnalisées",
+            "feuille « Partenaires », en-tête ou pied de page"} <= places, places
+    assert any(p.startswith("feuille « Indicateurs », graphique") for p in places), places
+    assert any(p.startswith("feuille « Indicateurs », dessin") for p in places), places
+    whats = {r.what for r in scrub.scan(package, identities)}
+    assert {f"{NAME} de C2019-05", f"{ECROU} de C2019-05", f"{BIRTH_DATE} de C2019-05"} <= whats
+
+    cleaned, changes = scrub.scrub(package, identities)
+    assert changes and scrub.scan(cleaned, identities) == []
+    assert [p for p, _ in leaks_in(cleaned, person)] == []
+    # Only the parts that held an identity were rewritten; the others are the same bytes.
+    before, after = zipfile.ZipFile(io.BytesIO(package)), zipfile.ZipFile(io.BytesIO(cleaned))
+    rewritten = {n for n in before.namelist() if before.read(n) != after.read(n)}
+    partners = next(part for part, name in scrub.Package(package).sheets.items() if name == c.PARTNERS.sheet)
+    assert rewritten == {"xl/threadedComments/threadedComment1.xml", "customXml/item1.xml", partners,
+                         "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"}
+    (tmp_path / "nettoye.xlsx").write_bytes(cleaned)
+    assert load_workbook(tmp_path / "nettoye.xlsx").sheetnames == load_workbook(demo_workbook).sheetnames
+
+
+def leaks_in(package: bytes, person: Someone):
+    return [(part, v) for part, values in texts_of(package).items() for v in values
+            if any(p.search(v) for p in secrets_of(person))]
+
+
+def test_a_package_without_purged_identities_is_returned_as_it_was(demo_workbook):
+    nobody = Identities([Person("C1900-01", "Personne", "Inconnue-Ailleurs", "ZZ-000001", dt.date(1950, 1, 2))])
+    data = demo_workbook.read_bytes()
+    assert scrub.scrub(data, nobody)[0] is data and scrub.scan(data, nobody) == []
+
+
+# --- Identity tokens --------------------------------------------------------------------------
+
+NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=3, max_size=12)
+FILLER = st.text(alphabet=st.sampled_from(list("abc xyz,;:()[]-_/'\"\n12")), max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=NAMES, last=NAMES, before=FILLER, after=FILLER, separator=st.sampled_from([" ", "  ", "_", "-", ", "]),
+       upper=st.booleans())
+def test_a_full_name_is_found_whatever_its_case_and_separator(first, last, before, after, separator, upper):
+    if fold(first) == fold(last) or any(fold(n.upper()) != fold(n) for n in (first, last)):
+        return  # the same word twice, or a letter whose capital is another word (ß → SS)
+    identities = Identities([Person("C2019-01", first, last)], kept=[last])  # surname alone not looked for
+    name = f"{last}{separator}{first}".upper() if upper else f"{first}{separator}{last}"
+    text = f"{before} {name} {after}"
+    hits = [h for h in identities.find(text) if h.kind == NAME]
+    assert hits and text[hits[0].start:hits[0].end].casefold() == name.casefold()
+    assert identities.replace(text).count("C2019-01") >= 1
+    assert not [h for h in identities.find(f"x{first}{last}y") if h.kind == NAME]  # inside a longer word
+
+
+@settings(max_examples=100, deadline=None)
+@given(day=st.dates(min_value=dt.date(1960, 1, 1), max_value=dt.date(2010, 12, 31)))
+def test_a_birth_date_is_found_in_every_common_form(day):
+    identities = Identities([Person("C2019-02", "Léa", "Dupont-Aignan", "", day)])
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+    for text in (f"{day:%d/%m/%Y}", f"{day.day}/{day.month}/{day:%y}", f"{day:%Y-%m-%d}T00:00:00", f"{day:%d.%m.%Y}",
+                 f"{day:%d-%m-%Y}", f"né le {day.day} {months[day.month - 1]} {day.year}"):
+        assert [h.kind for h in identities.find(text)] == [BIRTH_DATE], text
+    serial = (day - dt.date(1899, 12, 30)).days
+    assert identities.serial_owner(serial) == identities.serial_owner(f"{serial}.25") == "C2019-02"
+    assert identities.find(f"{day:%d/%m/%Y}1") == []
+
+
+def test_names_still_used_by_kept_rows_are_not_looked_for_alone():
+    identities = Identities([Person("C2019-03", "Jean", "Martin", "45123"), Person("C2019-04", "Lina", "Zerrouki")],
+                            kept=["Paul Martin"], ignored=["Formation"])
+    assert [h.kind for h in identities.find("Rappeler Martin")] == []  # Paul Martin is kept: not this person's
+    assert [h.kind for h in identities.find("Jean MARTIN, écrou 45123")] == [NAME, ECROU]
+    assert [(h.owner, h.kind) for h in identities.find("Mme Zerrouki")] == [("C2019-04", LAST_NAME)]
+    assert identities.number_owner("45123.0") == "C2019-03" and identities.number_owner("45123.5") is None
+    same_person = Identities([Person("C2019-05", "Noé", "Vidal", "77", dt.date(2000, 1, 2))],
+                             kept=["Noé Vidal"], kept_dates=[dt.date(2000, 1, 2)])
+    assert same_person.find("Noé Vidal, né le 02/01/2000") == []  # came back in a kept session
+
+
+def test_identities_in_the_journal_and_free_text_of_kept_rows_are_scrubbed_too(demo_copy):
+    """A kept row's observation citing a purged detainee loses the name (the package pass)."""
+    purged = people(demo_copy, [2019])[0]
+    with open_workbook(demo_copy) as book:
+        candidates = book.read(c.CANDIDATES)
+        kept_row = candidates[candidates.session == 2023].iloc[[0]]
+        book.rewrite_input(c.CANDIDATES, kept_row.assign(notes=f"Ancien codétenu de {purged.full_name}"), ["notes"])
+    outcome = run_on_file(demo_copy, "purger", purger, before=2020, confirm=True, today=DEMO_TODAY)
+    assert outcome.data["residues"] == []
+    with open_workbook(demo_copy, write=False) as book:
+        after = book.read(c.CANDIDATES)
+    assert after.loc[kept_row.index[0], "notes"] == f"Ancien codétenu de {purged.id}"
+    assert after.loc[kept_row.index[0], "last_name"] == kept_row.last_name.iloc[0]
+    assert after.groupby("session").size().equals(candidates.groupby("session").size())
