@@ -158,6 +158,19 @@ def test_an_anomaly_still_present_is_counted_not_written_again(tmp_path, blank):
     ]
 
 
+def test_an_anomaly_about_a_whole_sheet_is_recognised_the_next_run(blank):
+    """An anomaly with no row (« rien de planifié… » on Entretiens) reads back from the Journal as a
+    blank row; the next run counts it instead of stopping on it."""
+    from ccc_xl.report import Anomaly
+
+    whole_sheet = Anomaly("Entretiens", None, None, None, "rien de planifié pour la session 2019.")
+    for day in (5, 6):
+        with open_workbook(blank) as book:
+            book.log("documents", "résumé", anomalies=[whole_sheet], now=dt.datetime(2026, 1, day, 9))
+    messages = [row[6] for row in load_workbook(blank)["Journal"].iter_rows(min_row=2, values_only=True)]
+    assert messages.count(whole_sheet.message) == 1 and messages[-1].startswith("1 anomalie déjà signalée")
+
+
 def test_running_a_command_twice_does_not_double_its_anomaly_lines(tmp_path):
     from ccc_xl.commands import eligibilite, run_on_file
 

@@ -380,8 +380,8 @@ class Workbook:
 
 
 def _journal_key(sheet, row, column, message) -> tuple:
-    """An anomaly as the Journal stores it (blank cells read back as None, rows as numbers)."""
-    return (sheet or None, None if is_blank(row) else int(row), column or None, message or None)
+    """An anomaly as the Journal stores it (blank cells read back as None or NA, rows as numbers)."""
+    return (sheet or None, None if is_blank(row) or pd.isna(row) else int(row), column or None, message or None)
 
 
 def _same_cell(old: object, new: object) -> bool:
