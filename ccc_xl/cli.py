@@ -353,7 +353,7 @@ def suivi_cmd(classeur, au):
     return run_on_file(classeur, "suivi", suivi, today=day)
 
 
-@main.command("purger", short_help="Pseudonymiser les sessions anciennes.")
+@main.command("purger", short_help="Purger les sessions anciennes, puis le contrôler.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
               help="Purger les sessions antérieures à cette année (si leur durée de conservation est dépassée).")

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..identities import BIRTH_DATE, ECROU, Hit, Identities, safe_name
+from .package import part_rels_name, resolve_target
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -156,17 +157,12 @@ class Package:
         return self.trees[part]
 
     def rels(self, part: str) -> dict[str, str]:
-        folder, _, name = part.rpartition("/")
-        rels_part = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        """Relationship id -> target part, for the package's own parts (external links left out)."""
+        rels_part = part_rels_name(part)
         if rels_part not in self.parts or self.tree(rels_part) is None:
             return {}
-        targets = {}
-        for rel in self.tree(rels_part).iter(f"{{{REL}}}Relationship"):
-            target = rel.get("Target", "")
-            if rel.get("TargetMode") == "External":
-                continue
-            targets[rel.get("Id")] = _join(folder, target)
-        return targets
+        return {rel.get("Id"): resolve_target(part, rel.get("Target", ""))
+                for rel in self.tree(rels_part).iter(f"{{{REL}}}Relationship") if rel.get("TargetMode") != "External"}
 
     def _office_document(self) -> str | None:
         root = self.tree("_rels/.rels") if "_rels/.rels" in self.parts else None
@@ -235,20 +231,6 @@ class Package:
                     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                 archive.writestr(info, data)
         return out.getvalue()
-
-
-def _join(folder: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = (folder.split("/") if folder else []) + target.split("/")
-    out: list[str] = []
-    for piece in parts:
-        if piece == "..":
-            if out:
-                out.pop()
-        elif piece not in ("", "."):
-            out.append(piece)
-    return "/".join(out)
 
 
 def is_date_format(code: str) -> bool:
