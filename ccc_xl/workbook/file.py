@@ -1,4 +1,4 @@
-"""The file backend: a closed .xlsx read and written with openpyxl (CLI, tests, Linux).
+"""The file backend: a closed .xlsx read with python-calamine and written with openpyxl (CLI, tests, Linux).
 
 A run never writes the adviser's file directly. `open_workbook` opens it through `safety` (lock,
 refusals, bytes read once), loads it, lets the command work in memory, saves the new package to
@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
-from . import integrity, safety
+from . import integrity, reader, safety
 from .content import SheetContent
 from .gateway import Backend, RawTable, Workbook, excel_value, missing_table
 from .layout import put, render_sheet, style_data_cell
@@ -39,23 +39,33 @@ def check_package(path: Path, data: bytes) -> None:
 
 
 class FileBackend(Backend):
-    """openpyxl on a closed workbook; cached formula results are read when input cells hold formulas."""
+    """A closed workbook: tables read by the fast reader (`reader.Package`, python-calamine) from the
+    bytes `safety` read; openpyxl loads the workbook only when a command writes into it."""
 
     def __init__(self, path: Path, opened: safety.OpenedFile | None = None):
         self.path = Path(path)
         self.opened = opened or safety.read(self.path)
         check_package(self.path, self.opened.data)
         try:
-            self.wb = load_workbook(io.BytesIO(self.opened.data))
-        except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
-            raise CommandError(f"« {self.path.name} » n'a pas pu être lu comme un classeur Excel : il est endommagé "
-                               f"({type(problem).__name__}). Reprenez la dernière sauvegarde.") from None
-        self._values_wb = None
+            self.package = reader.Package(self.opened.data)
+        except reader.Unreadable as problem:
+            raise _damaged(self.path, problem) from None
+        self._wb = None
         self.replaced: set[str] = set()
         self.dirty = False
 
+    @property
+    def wb(self):
+        """The openpyxl workbook, loaded from the bytes read at opening when first written to."""
+        if self._wb is None:
+            try:
+                self._wb = load_workbook(io.BytesIO(self.opened.data))
+            except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
+                raise _damaged(self.path, problem) from None
+        return self._wb
+
     def is_ccc_workbook(self) -> bool:
-        return MARKER_NAME in self.wb.defined_names
+        return MARKER_NAME in self.package.defined_names
 
     def _find(self, table: Table):
         for ws in self.wb.worksheets:
@@ -63,27 +73,11 @@ class FileBackend(Backend):
                 return ws, ws.tables[table.name]
         raise missing_table(table, self.wb.sheetnames)
 
-    def _values(self, ws):
-        """The sheet to read values from: cached results when the adviser typed formulas."""
-        if self._values_wb is None:
-            self._values_wb = load_workbook(io.BytesIO(self.opened.data), data_only=True)
-        return self._values_wb[ws.title]
-
     def read_table(self, table: Table) -> RawTable:
-        ws, xl_table = self._find(table)
-        min_col, min_row, max_col, table_end = range_boundaries(xl_table.ref)
-        max_row = _last_filled_row(ws, min_col, min_row, max_col, table_end)
-        cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col))
-        if any(c.data_type == "f" for row in cells[1:] for c in row):
-            values_ws = self._values(ws)
-            grid = [list(r) for r in values_ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
-        else:
-            grid = [[c.value for c in row] for row in cells]
-        if ws.merged_cells.ranges and any(
-            range_boundaries(str(m))[1] <= table_end and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
-        ):
-            raise CommandError(f"La feuille « {ws.title} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
-        return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col)
+        try:
+            return self.package.read_table(table)
+        except reader.Unreadable as problem:
+            raise _damaged(self.path, problem) from None
 
     def write_columns(self, raw: RawTable, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
         ws = self.wb[raw.sheet]
@@ -151,12 +145,10 @@ class FileBackend(Backend):
         return list(self.opened.notes)
 
 
-def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:
-    """The table's last row holding a value: rows below it that only carry formats (a whole column
-    formatted by hand, 50 000 empty rows) are not read, which would create a cell object for each."""
-    filled = [row for (row, column), cell in ws._cells.items()  # openpyxl's existing cells only
-              if min_row < row <= max_row and min_col <= column <= max_col and cell.value is not None]
-    return max(filled, default=min_row + 1) if max_row > min_row else max_row
+def _damaged(path: Path, problem: Exception) -> CommandError:
+    what = problem if isinstance(problem, reader.Unreadable) else type(problem).__name__
+    return CommandError(f"« {path.name} » n'a pas pu être lu comme un classeur Excel : il est endommagé ({what}). "
+                        "Reprenez la dernière sauvegarde.")
 
 
 def _planned_index(existing: list[str], name: str) -> int:

@@ -231,7 +231,9 @@ class Workbook:
     def read(self, table: Table) -> pd.DataFrame:
         """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised."""
         if table.name not in self._frames:
-            raw = self.backend.read_table(table)
+            # A table this run wrote into is typed again from the cells as written (`_write` keeps
+            # them): the file backend reads the package as it was opened.
+            raw = self._raw.get(table.name) or self.backend.read_table(table)
             frame, anomalies = frame_from_raw(raw)
             self._raw[table.name] = raw
             self._frames[table.name] = frame

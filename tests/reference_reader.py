@@ -1,0 +1,55 @@
+"""The file backend's former read path, kept as the reference the fast reader is compared with.
+
+openpyxl loads the whole workbook twice (formulas, then their cached results): slow, but it is
+what ccc-xl has always read, so `ccc_xl.workbook.reader` must give exactly the same tables.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+from ccc_xl.contract import Table
+from ccc_xl.report import CommandError
+from ccc_xl.workbook.gateway import RawTable, missing_table
+
+
+class ReferenceReader:
+    def __init__(self, data: bytes):
+        self.data = data
+        self.wb = load_workbook(io.BytesIO(data))
+        self._values_wb = None
+
+    def _values(self, ws):
+        if self._values_wb is None:
+            self._values_wb = load_workbook(io.BytesIO(self.data), data_only=True)
+        return self._values_wb[ws.title]
+
+    def read_table(self, table: Table) -> RawTable:
+        for ws in self.wb.worksheets:
+            if table.name in ws.tables:
+                xl_table = ws.tables[table.name]
+                break
+        else:
+            raise missing_table(table, self.wb.sheetnames)
+        min_col, min_row, max_col, table_end = range_boundaries(xl_table.ref)
+        max_row = _last_filled_row(ws, min_col, min_row, max_col, table_end)
+        cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col))
+        if any(c.data_type == "f" for row in cells[1:] for c in row):
+            values_ws = self._values(ws)
+            grid = [list(r) for r in values_ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
+        else:
+            grid = [[c.value for c in row] for row in cells]
+        if ws.merged_cells.ranges and any(
+            range_boundaries(str(m))[1] <= table_end and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
+        ):
+            raise CommandError(f"La feuille « {ws.title} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
+        return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col)
+
+
+def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:
+    filled = [row for (row, column), cell in ws._cells.items()
+              if min_row < row <= max_row and min_col <= column <= max_col and cell.value is not None]
+    return max(filled, default=min_row + 1) if max_row > min_row else max_row
