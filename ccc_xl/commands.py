@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -531,19 +532,68 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
     output = Path(output)
     check_export_target(paths, output)
     tables, anomalies, names = [], [], []
-    for source in paths:
+    for source, (read, unreadable) in zip(paths, _read_for_export(paths)):
         path, name = _source(source)
         names.append(name)
-        opened = open_workbook(path, write=False) if not isinstance(source, Workbook) else contextlib.nullcontext(source)
-        with opened as book:
-            tables.append({t.name: book.read(t) for t in ind.TABLES})
-            if book is not source:  # an open Workbook's own unreadable cells are reported by `run`
-                anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in book.anomalies]
+        tables.append(read)
+        anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
     consolidated = funders.consolidate(tables, names)
     written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
     summary = f"Classeur pour les financeurs écrit : {written} ({len(names)} classeur(s) consolidé(s), données pseudonymisées)."
     lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
+
+
+# From this many workbook files, the export reads them in worker processes, one per core: reading
+# is the export's main cost, and below this the workers' start-up (a fresh interpreter importing
+# pandas on Windows) costs more than it saves.
+PARALLEL_FROM = 16
+READERS_MAX = 8  # worker processes at most, whatever the cores: each holds one workbook at a time
+
+
+def _read_for_export(sources) -> Iterator[tuple[dict, list]]:
+    """(tables by name, anomalies) of each export source, in order, with « Classeurs lus : 37/200 »
+    progress. Workbook files are read in parallel processes when there are many; an open `Workbook`
+    (the Excel button's) and encrypted workbooks (their password may have to be asked) are read here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = [Path(s) for s in sources if not isinstance(s, Workbook) and not _maybe_encrypted(Path(s))]
+    workers = min(os.cpu_count() or 1, READERS_MAX, len(files))
+    with contextlib.ExitStack() as stack:
+        in_workers = set()
+        if len(files) >= PARALLEL_FROM and workers > 1:
+            pool = ProcessPoolExecutor(max_workers=workers)
+            # On a refusal, the workbooks not started yet are not read for nothing.
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            # Results come back in the order of `files`, each as soon as it and those before it are read.
+            results = pool.map(_export_tables, files, chunksize=max(1, len(files) // (workers * 8)))
+            in_workers = set(files)
+        for done, source in enumerate(sources):
+            progress("Classeurs lus", done, len(sources), _source(source)[1])
+            if isinstance(source, Workbook):  # its own unreadable cells are reported by `run`
+                yield {t.name: source.read(t) for t in ind.TABLES}, []
+                continue
+            result = next(results) if Path(source) in in_workers else _export_tables(Path(source))
+            if isinstance(result, CommandError):
+                raise result
+            yield result
+        progress("Classeurs lus", len(sources), len(sources))
+
+
+def _export_tables(path: Path) -> tuple[dict, list] | CommandError:
+    """What the export reads from one workbook file (in a worker process when there are many); a
+    refusal is returned, not raised, so that its anomalies survive the way back from a worker."""
+    try:
+        with open_workbook(path, write=False) as book:
+            return {t.name: book.read(t) for t in ind.TABLES}, list(book.anomalies)
+    except CommandError as refusal:
+        return refusal
+
+
+def _maybe_encrypted(path: Path) -> bool:
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        return handle.read(4) == b"\xd0\xcf\x11\xe0"
+    return False
 
 
 def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:

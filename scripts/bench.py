@@ -1,5 +1,9 @@
 """One table for every workbook command: time, memory and import share at 1, 10 and 100 sessions.
 
+The figure tracked is the ratio of a command's whole process (interpreter start-up included) to a
+fresh process that only imports what the command needs (pandas, openpyxl, python-calamine, click,
+rich, the CLI and the command's own modules): what the command's work costs beyond its imports.
+
 Each run is a fresh `python` process (what an adviser's click or a CLI call costs): it imports the
 CLI and the command's modules (timed: the import share), runs the command on a fresh copy of a
 scaled demo workbook, and reports its wall time and peak memory (VmHWM on Linux: ru_maxrss
@@ -20,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -95,9 +100,26 @@ def one_run(command, workbook: Path, scratch: Path) -> dict:
     copy_path = work / workbook.name
     shutil.copy2(workbook, copy_path)
     args = command.args(copy_path, work / "sortie")
+    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), ",".join(command.modules)],
                           capture_output=True, text=True, cwd=work, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return json.loads(done.stderr.strip().splitlines()[-1])
+    return {**json.loads(done.stderr.strip().splitlines()[-1]), "process": time.perf_counter() - started}
+
+
+BARE = ("pandas", "openpyxl", "python_calamine", "click", "rich", "ccc_xl.cli")
+
+
+def bare_imports(command, runs: int) -> float:
+    """Median wall time of a fresh process that only imports what ``command`` needs: the reference
+    its whole run is compared with (the issue's « python -c "import pandas, openpyxl, click, rich,
+    ccc_xl.cli" »)."""
+    code = "import " + ", ".join((*BARE, *command.modules))
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def importtime(module: str) -> tuple[float, int]:
@@ -127,15 +149,18 @@ def main():
             path.parent.mkdir()
             workbooks[n] = corpus.write_rows(path, scaled_rows(n))
             run_on_file(path, "rotations", rotations)  # planned, as mid-year: the verifier has work
-        print(f"{'commande':<20} {'sessions':>8} {'médiane (s)':>12} {'mémoire (Mo)':>13} {'imports':>8} {'travail':>8}")
+        print(f"{'commande':<20} {'sessions':>8} {'processus (s)':>13} {'imports seuls (s)':>17} {'ratio':>6} "
+              f"{'mémoire (Mo)':>13} {'imports':>8} {'travail':>8}")
         for command in commands:
+            bare = bare_imports(command, options.runs)
             for n in scales:
                 runs = [one_run(command, workbooks[n], scratch) for _ in range(options.runs)]
+                process = statistics.median(r["process"] for r in runs)
                 total = statistics.median(r["total"] for r in runs)
                 imports = statistics.median(r["import"] for r in runs)
                 rss = max(r["rss"] for r in runs) / 1024
-                print(f"{command.name:<20} {n:>8} {total:>12.2f} {rss:>13.0f} {imports / total:>8.0%} {1 - imports / total:>8.0%}",
-                      flush=True)
+                print(f"{command.name:<20} {n:>8} {process:>13.2f} {bare:>17.2f} {process / bare:>6.2f} "
+                      f"{rss:>13.0f} {imports / total:>8.0%} {1 - imports / total:>8.0%}", flush=True)
     for module in ("ccc_xl.excel.buttons", "ccc_xl.excel", "ccc_xl.cli"):
         ms, count = importtime(module)
         print(f"python -X importtime : import {module} = {ms:.0f} ms cumulés, {count} modules")
