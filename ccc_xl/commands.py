@@ -529,11 +529,11 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
     from . import funders
     from .workbook.export import write_new_workbook
 
-    output = Path(output)
+    paths, output = list(paths), Path(output)
     check_export_target(paths, output)
     tables, anomalies, names = [], [], []
-    for source, (read, unreadable) in zip(paths, _read_for_export(paths)):
-        path, name = _source(source)
+    for index, (read, unreadable) in enumerate(_read_for_export(paths)):
+        path, name = _source(paths[index])
         names.append(name)
         tables.append(read)
         anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
