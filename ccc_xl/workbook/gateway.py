@@ -156,14 +156,24 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
     for col in raw.table.columns:
         position = positions.get(col.key)
         values: list[object] = []
+        # A column repeats its values (Oui/Non, list values, dates, a participant's ID on every
+        # follow-up line): each distinct cell is parsed once. The type is part of the key, since
+        # True, 1 and 1.0 are equal but do not read the same.
+        parsed: dict[tuple[type, object], tuple[object, Unreadable | None]] = {}
         for excel_row, row in kept:
             cell = row[position] if position is not None and position < len(row) else None
-            try:
-                values.append(parse_cell(col, cell))
-            except Unreadable as problem:
-                values.append(None)
-                if not col.computed:
-                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problem}."))
+            key = (type(cell), cell)
+            found = parsed.get(key)
+            if found is None:
+                try:
+                    found = (parse_cell(col, cell), None)
+                except Unreadable as problem:
+                    found = (None, problem)
+                parsed[key] = found
+            value, problem = found
+            values.append(value)
+            if problem is not None and not col.computed:
+                anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problem}."))
         series.append(_typed_series(col, values, index))
     frame = pd.concat(series, axis=1) if series else pd.DataFrame(index=index)
     frame.index.name = "ligne"
