@@ -149,7 +149,8 @@ def parse_time(value: object) -> dt.time:
     if isinstance(value, dt.datetime):
         return value.time().replace(second=0, microsecond=0)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1:
-        minutes = round(value * 24 * 60)
+        # To the nearest minute, but never 24:00: 23:59:40 is still that day's last minute.
+        minutes = min(round(value * 24 * 60), 24 * 60 - 1)
         return dt.time(minutes // 60, minutes % 60)
     match = _TIME_TEXT.match(str(value).strip())
     if match:

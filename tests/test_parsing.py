@@ -88,6 +88,13 @@ def test_times(typed, expected):
     assert parse_time(typed) == expected
 
 
+@given(st.floats(min_value=0, max_value=1, exclude_max=True))
+def test_any_excel_time_of_day_reads_as_a_time(fraction):
+    """An Excel time is a fraction of a day; one in the last half-minute (0.99999…) is 23:59, not a crash."""
+    found = parse_time(fraction)
+    assert found == dt.time(23, 59) or abs(found.hour * 60 + found.minute - fraction * 24 * 60) <= 0.5
+
+
 @pytest.mark.parametrize(
     "typed, expected",
     [("F", c.ROME_DOMAINS[5]), ("f - construction, bâtiment et travaux publics", c.ROME_DOMAINS[5]),
