@@ -380,7 +380,7 @@ def purger_cmd(classeur, avant, oui):
     residues = outcome.data.get("residues")
     if residues:
         show(outcome)
-        raise CommandError(f"Contrôle après la purge : {len(residues)} élément(s) citent encore un détenu purgé. "
+        raise CommandError(f"Contrôle après la purge : {count(len(residues), 'élément cite', 'éléments citent')} encore un détenu purgé. "
                            "Effacez-les à la main (voir la liste) :\n" + "\n".join(f"  • {r}" for r in residues))
     return outcome
 

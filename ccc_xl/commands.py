@@ -178,7 +178,7 @@ def modeles_verifier(templates_dir=None) -> Outcome:
     lines = [f"{r.template} : {', '.join(r.fields) or 'aucun champ'}" for r in reports]
     problems = [p for r in reports for p in r.problems]
     if problems:
-        raise CommandError(f"{len(problems)} problème(s) dans les modèles : " + " ; ".join(problems))
+        raise CommandError(f"{count(len(problems), 'problème')} dans les modèles : " + " ; ".join(problems))
     return Outcome("modeles", f"{len(reports)} modèles vérifiés : tous leurs champs sont fournis.", lines=lines)
 
 
@@ -249,7 +249,7 @@ def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | 
     changed = book.write_computed(c.CANDIDATES, evaluation.computed)
     found = len(_unique(book.anomalies + evaluation.anomalies))
     summary, lines = eligibility.summary(evaluation, found)
-    lines += [eligibility.PRIORITY_RULE, f"{changed} cellule(s) calculée(s) mise(s) à jour."]
+    lines += [eligibility.PRIORITY_RULE, f"{count(changed, 'cellule calculée mise à jour', 'cellules calculées mises à jour')}."]
     return Outcome("eligibilite", summary, lines=lines, anomalies=evaluation.anomalies,
                    data={"counts": evaluation.counts, "changed": changed})
 

@@ -44,6 +44,7 @@ from . import departments, establishments
 from .departments import Department
 from .parsing import parse_text
 from .report import Anomaly, rows_text
+from .wording import count
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
 COMPUTED = ("age_at_start", "eligibility", "reasons", "priority")
@@ -403,8 +404,8 @@ def summary(evaluation: Evaluation, anomalies: int) -> tuple[str, list[str]]:
         counts = evaluation.counts[year]
         total.update(counts)
         lines.append(f"Session {year if year is not None else '(non renseignée)'} : {_counts(counts)}.")
-    head = (f"Éligibilité de {sum(total.values())} candidat(s) : {_counts(total)} ; "
-            f"{anomalies} anomalie(s). {REFERENCE_RULE}")
+    head = (f"Éligibilité de {count(sum(total.values()), 'candidat')} : {_counts(total)} ; "
+            f"{count(anomalies, 'anomalie')}. {REFERENCE_RULE}")
     return head, lines
 
 

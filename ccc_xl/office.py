@@ -19,6 +19,7 @@ from typing import Sequence
 
 from ccc_xl.progress import report
 from ccc_xl.report import CommandError
+from ccc_xl.wording import count
 
 MISSING = ("LibreOffice est introuvable sur cet ordinateur : installez-le (https://fr.libreoffice.org) "
            "pour obtenir les PDF, ou relancez sans l'option PDF.")
@@ -70,7 +71,7 @@ def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[P
     failed = [src.name for src, out in zip(sources, produced) if not out.is_file()]
     if failed:
         detail = output.strip().splitlines()[-1:] or [""]
-        raise CommandError(f"LibreOffice n'a pas converti {len(failed)} fichier(s) en {fmt.upper()} "
+        raise CommandError(f"LibreOffice n'a pas converti {count(len(failed), 'fichier')} en {fmt.upper()} "
                            f"(dont « {failed[0]} »). {detail[0]}".strip())
     return produced
 

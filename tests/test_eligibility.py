@@ -225,7 +225,7 @@ def test_one_session_only_leaves_the_others_as_they_were(cases_workbook, tmp_pat
         frame = book.read(c.CANDIDATES)
     done = frame[frame.eligibility.notna()]
     assert set(done.session) == {2028} and len(done) == 2
-    assert "Éligibilité de 2 candidat(s)" in outcome.summary
+    assert "Éligibilité de 2 candidats" in outcome.summary
     # Running all sessions afterwards gives the same 2028 results: nothing depends on the order of runs.
     run_on_file(path, "eligibilite", eligibilite, today=TODAY)
     with open_workbook(path, write=False) as book:
@@ -324,7 +324,7 @@ def test_cli_runs_one_session_and_refuses_an_unknown_one_in_french(cases_workboo
     env_python = [sys.executable, "-m", "ccc_xl", "eligibilite"]
     done = subprocess.run([*env_python, str(path), "--session", "2028"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "Éligibilité de 2 candidat(s)" in done.stdout
+    assert "Éligibilité de 2 candidats" in done.stdout
     before = path.read_bytes()
     refused = subprocess.run([*env_python, str(path), "--session", "2040"], capture_output=True, text=True)
     assert refused.returncode == 1

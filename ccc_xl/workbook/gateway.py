@@ -113,8 +113,9 @@ def _header_map(raw: RawTable) -> dict[str, int]:
 
 def _missing_columns_error(raw: RawTable, columns: list[Column], why: str = "") -> CommandError:
     names = ", ".join(f"« {c.header} »" for c in columns)
+    what = "colonne" if len(columns) == 1 else "colonnes"
     return CommandError(
-        f"Feuille « {raw.sheet} » : colonne(s) {names} introuvable(s) dans l'en-tête du tableau "
+        f"Feuille « {raw.sheet} » : {what} {names} introuvable{'s' if len(columns) > 1 else ''} dans l'en-tête du tableau "
         f"{raw.table.name}.{why} Rétablissez le nom exact de l'en-tête (ligne {raw.first_row - 1})."
     )
 
