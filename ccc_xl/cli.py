@@ -7,7 +7,9 @@ never a traceback (technical details go to a log file for maintainers).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 import sys
 import time
 import traceback
@@ -39,6 +41,52 @@ err = _Console(stderr=True, highlight=False)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 WORKBOOK = click.Path(dir_okay=False, path_type=Path)
+
+
+class Year(click.ParamType):
+    """A session year, typed on four digits: « 20 » or « 2O27 » is refused, never read as a year."""
+
+    name = "année"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}", text) and 2000 <= int(text) <= 2100:
+            return int(text)
+        self.fail(f"« {value} » n'est pas une année : tapez-la sur quatre chiffres (ex. 2027).", param, ctx)
+
+
+class Day(click.ParamType):
+    """A date typed as advisers type them in the workbook (jj/mm/aaaa, 3/5/26, 3 mai 2026…)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        from .parsing import Unreadable, parse_date
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date(value)
+        except Unreadable as problem:
+            self.fail(f"« {value} » {problem}.", param, ctx)
+
+
+YEAR, DAY = Year(), Day()
+
+
+def ask(question: str) -> bool:
+    """A yes/no question answered in French (o, oui, n, non…); no answer means no."""
+    from .parsing import Unreadable, parse_bool
+
+    while True:
+        answer = click.prompt(f"{question} (o = oui, n = non)", default="n", show_default=False, err=True,
+                              prompt_suffix=" : ")
+        try:
+            return parse_bool(answer)
+        except Unreadable:
+            err.print("Réponse non comprise : tapez o pour oui, n pour non.")
 
 
 def show(outcome: Outcome) -> None:
@@ -115,22 +163,29 @@ def friendly(function):
             err.print("✘ " + error.message, style="bold red", markup=False)
             show_anomalies(err, error.anomalies)
             sys.exit(1)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.exceptions.Abort):
             err.print("Interrompu : le classeur n'a pas été modifié.")
             sys.exit(130)
+        except click.ClickException:
+            raise  # a wrong option value found by the command itself: click says it, in French
         except OSError as error:
             err.print("✘ " + os_error_message(error), style="bold red", markup=False)
             sys.exit(1)
         except Exception:  # noqa: BLE001 - the adviser must never see a traceback
-            log = log_unexpected(traceback.format_exc())
-            where = (f"Les détails techniques sont dans {log} (à transmettre au support)." if log else
-                     "Les détails techniques n'ont pas pu être enregistrés : notez la commande lancée pour le support.")
-            err.print("✘ Erreur inattendue : la commande s'est arrêtée sans modifier le classeur. " + where, markup=False)
-            sys.exit(2)
+            unexpected()
         if outcome is not None:
             show(outcome)
 
     return wrapper
+
+
+def unexpected() -> None:
+    """A bug: the traceback goes to the maintainers' log, the adviser gets a French sentence."""
+    log = log_unexpected(traceback.format_exc())
+    where = (f"Les détails techniques sont dans {log} (à transmettre au support)." if log else
+             "Les détails techniques n'ont pas pu être enregistrés : notez la commande lancée pour le support.")
+    err.print("✘ Erreur inattendue : la commande s'est arrêtée sans modifier le classeur. " + where, markup=False)
+    sys.exit(2)
 
 
 class YearOrder(click.Group):
@@ -142,6 +197,14 @@ class YearOrder(click.Group):
     def list_commands(self, ctx):
         rank = {name: i for i, name in enumerate(self.ORDER)}
         return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def main(self, *args, **kwargs):
+        """click's own entry point, which already answers wrong invocations in French; a bug while
+        it reads the options (before `friendly` runs) is answered in French too."""
+        try:
+            return super().main(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - click's own exits are SystemExit, not Exception
+            unexpected()
 
 
 @click.group(cls=YearOrder, context_settings=CONTEXT, subcommand_metavar="COMMANDE [ARGUMENTS]...")
@@ -208,7 +271,7 @@ def demo_cmd(dossier):
 
 @main.command("eligibilite", short_help="Étape 3 : éligibilité des candidats.")
 @click.argument("classeur", type=WORKBOOK)
-@click.option("--session", type=int, metavar="ANNÉE", default=None,
+@click.option("--session", type=YEAR, metavar="ANNÉE", default=None,
               help="Ne calculer que les candidats de cette session (toutes les sessions par défaut).")
 @password_options
 @friendly
@@ -221,7 +284,7 @@ def eligibilite_cmd(classeur, session):
 
 
 def session_option(function):
-    return click.option("--session", type=int, metavar="ANNÉE",
+    return click.option("--session", type=YEAR, metavar="ANNÉE",
                         help="Année de la session (par défaut : la plus récente).")(function)
 
 
@@ -337,25 +400,20 @@ def modeles_verifier_cmd(dossier):
 
 @main.command("suivi", short_help="Étape 6 : alertes du suivi mensuel.")
 @click.argument("classeur", type=WORKBOOK)
-@click.option("--au", "au", metavar="DATE", help="Date de référence des alertes (jj/mm/aaaa), aujourd'hui par défaut.")
+@click.option("--au", "au", type=DAY, metavar="JJ/MM/AAAA", help="Date de référence des alertes, aujourd'hui par défaut.")
 @password_options
 @friendly
 def suivi_cmd(classeur, au):
     """Mettre à jour le Tableau de bord du suivi de CLASSEUR : entretiens mensuels, relais, actions
     en retard, situations à 6 mois et 1 an ; calculer les sorties positives."""
     from .commands import run_on_file, suivi
-    from .parsing import Unreadable, parse_date
 
-    try:
-        day = parse_date(au) if au else None
-    except Unreadable as problem:
-        raise CommandError(f"Option --au : « {au} » {problem}.") from None
-    return run_on_file(classeur, "suivi", suivi, today=day)
+    return run_on_file(classeur, "suivi", suivi, today=au)
 
 
 @main.command("purger", short_help="Purger les sessions anciennes, puis le contrôler.")
 @click.argument("classeur", type=WORKBOOK)
-@click.option("--avant", "avant", type=int, required=True, metavar="ANNÉE",
+@click.option("--avant", "avant", type=YEAR, required=True, metavar="ANNÉE",
               help="Purger les sessions antérieures à cette année (si leur durée de conservation est dépassée).")
 @click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
 @password_options
@@ -373,7 +431,7 @@ def purger_cmd(classeur, avant, oui):
         show(preview)
         if not preview.data.get("plan"):
             return None
-        if not click.confirm("Purger définitivement ces données ? (y = oui, n = non)", default=False):
+        if not ask("Purger définitivement ces données ?"):
             out.print("Abandon : le classeur n'a pas été modifié.")
             return None
     outcome = run_on_file(classeur, "purger", purger, before=avant, confirm=True)
@@ -387,14 +445,11 @@ def purger_cmd(classeur, avant, oui):
 
 # --- Indicators and funders' reports (issue 7) -----------------------------------------------
 
-DATE = click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"])
-
-
 @main.command("indicateurs", short_help="Étape 7 : indicateurs annuels et cumulés.")
 @click.argument("classeur", type=WORKBOOK)
 @click.option("--json", "as_json", is_flag=True, help="Afficher les chiffres clés en JSON (les taux en fraction de 1, pour un autre programme).")
-@click.option("--jusqu-a", "until", type=int, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
-@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@click.option("--jusqu-a", "until", type=YEAR, metavar="ANNÉE", help="Ne compter que les sessions jusqu'à cette année (ex. 2023).")
+@click.option("--date", "today", type=DAY, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
 @password_options
 @friendly
 def indicateurs_cmd(classeur, as_json, until, today):
@@ -403,7 +458,7 @@ def indicateurs_cmd(classeur, as_json, until, today):
 
     from .commands import indicateurs, run_on_file
 
-    outcome = run_on_file(classeur, "indicateurs", indicateurs, today=today and today.date(), until=until)
+    outcome = run_on_file(classeur, "indicateurs", indicateurs, today=today, until=until)
     if not as_json:
         return outcome
     click.echo(json.dumps(outcome.data, ensure_ascii=False, indent=2))
@@ -415,8 +470,8 @@ def indicateurs_cmd(classeur, as_json, until, today):
 @click.argument("classeurs", nargs=-1, required=True, type=WORKBOOK)
 @click.option("-o", "--sortie", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.xlsx",
               help="Classeur à produire (nouveau fichier, sans macro).")
-@click.option("--annee", type=int, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
-@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@click.option("--annee", type=YEAR, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
+@click.option("--date", "today", type=DAY, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
 @password_options
 @friendly
 def export_financeurs_cmd(classeurs, sortie, annee, today):
@@ -424,15 +479,15 @@ def export_financeurs_cmd(classeurs, sortie, annee, today):
     financeurs : synthèse, participants pseudonymisés, entreprises, budget, méthode."""
     from .commands import export_financeurs
 
-    return export_financeurs(classeurs, sortie, year=annee, today=today and today.date())
+    return export_financeurs(classeurs, sortie, year=annee, today=today)
 
 
 @main.command("bilan", short_help="Étape 7 : bilan annuel Word.")
 @click.argument("classeur", type=WORKBOOK)
-@click.option("--annee", required=True, type=int, metavar="ANNÉE", help="Session dont on fait le bilan.")
+@click.option("--annee", required=True, type=YEAR, metavar="ANNÉE", help="Session dont on fait le bilan.")
 @click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER.docx",
               help=f"Document à produire (par défaut « {BILAN_FILE.format(year='ANNÉE')} » à côté du classeur).")
-@click.option("--date", "today", type=DATE, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@click.option("--date", "today", type=DAY, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
 @password_options
 @friendly
 def bilan_cmd(classeur, annee, sortie, today):
@@ -445,4 +500,4 @@ def bilan_cmd(classeur, annee, sortie, today):
     if output.suffix.lower() != ".docx":
         raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
     with open_workbook(classeur, write=False) as book:
-        return bilan(book, year=annee, output=output, today=today and today.date())
+        return bilan(book, year=annee, output=output, today=today)

@@ -11,9 +11,10 @@ import importlib
 
 FRENCH = {
     "Usage:": "Utilisation :",
-    "Options": "Options",
-    "Commands": "Commandes",
-    "Positional arguments": "Arguments",
+    # click writes "{heading}:"; French typography puts a space before the colon.
+    "Options": "Options ",
+    "Commands": "Commandes ",
+    "Positional arguments": "Arguments ",
     "Show this message and exit.": "Afficher cette aide et quitter.",
     "Show the version and exit.": "Afficher la version et quitter.",
     "%(prog)s, version %(version)s": "%(prog)s, version %(version)s",
@@ -66,7 +67,6 @@ FRENCH = {
 
 PLURALS = {
     "Got unexpected extra argument ({args})": ("Argument en trop ({args})", "Arguments en trop ({args})"),
-    "Did you mean {possibility}?": ("Vouliez-vous dire {possibility} ?", "(Vouliez-vous dire : {possibilities} ?)"),
     "Option {name!r} requires an argument.": ("L'option « {name} » attend une valeur.",
                                               "L'option « {name} » attend {nargs} valeurs."),
     "{value!r} is not {choice}.": ("« {value} » n'est pas {choice}.", "« {value} » n'est pas parmi {choices}."),
@@ -92,6 +92,13 @@ def _translate_plural(singular: str, plural: str, n: int) -> str:
     return french[0] if n == 1 else french[1]
 
 
+def _format_possibilities(possibilities: list[str]) -> str:
+    """click's « Did you mean … » with French quotes instead of Python's repr."""
+    quoted = ", ".join(f"« {p} »" for p in sorted(possibilities))
+    return (f"Vouliez-vous dire {quoted} ?" if len(possibilities) == 1
+            else f"(Vouliez-vous dire l'une de ces commandes : {quoted} ?)")
+
+
 def install() -> None:
     """Make click speak French in this process."""
     for name in ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils"):
@@ -100,3 +107,5 @@ def install() -> None:
             module._ = _translate
         if hasattr(module, "ngettext"):
             module.ngettext = _translate_plural
+    exceptions = importlib.import_module("click.exceptions")
+    exceptions._format_possibilities = _format_possibilities

@@ -146,3 +146,49 @@ def test_library_warnings_never_reach_the_adviser(capfd):
     captured = capfd.readouterr()
     assert "Terminé." in captured.out
     assert "extension" not in captured.out + captured.err and "deprecated" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("words, expected", [
+    (["indicateurs", "{w}", "--jusqu-a", "20"], "« 20 » n'est pas une année"),
+    (["eligibilite", "{w}", "--session", "2O27"], "« 2O27 » n'est pas une année"),
+    (["purger", "{w}", "--avant", "19"], "« 19 » n'est pas une année"),
+    (["export-financeurs", "{w}", "-o", "{out}", "--annee", "27"], "« 27 » n'est pas une année"),
+    (["indicateurs", "{w}", "--date", "30/02/2026"], "« 30/02/2026 » n'est pas une date valide"),
+    (["suivi", "{w}", "--au", "31/13/2026"], "« 31/13/2026 » n'est pas une date valide"),
+    (["bilan", "{w}", "--annee", "2026", "-o", "{pdf}"], "le document doit avoir l'extension .docx"),
+])
+def test_a_wrong_year_or_date_is_refused_before_anything_is_touched(blank, tmp_path, words, expected):
+    before = blank.read_bytes()
+    values = {"w": blank, "out": tmp_path / "export.xlsx", "pdf": tmp_path / "bilan.pdf"}
+    result = CliRunner().invoke(cli, [w.format(**values) for w in words], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "Erreur inattendue" not in result.output
+    assert blank.read_bytes() == before and not (tmp_path / "export.xlsx").exists()
+
+
+@pytest.mark.parametrize("words", [["suivi", "{w}", "--au", "3 mai 2027"], ["indicateurs", "{w}", "--date", "3/5/27"]])
+def test_dates_are_typed_as_in_the_workbook(demo_copy, words):
+    result = CliRunner().invoke(cli, [w.format(w=demo_copy) for w in words], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    if words[0] == "suivi":
+        assert "Suivi au 03/05/2027" in result.output
+
+
+@pytest.mark.parametrize("answer, purged", [("o\n", True), ("oui\n", True), ("Non\n", False), ("\n", False),
+                                            ("peut-être\nn\n", False)])
+def test_the_purge_question_is_answered_in_french(demo_copy, answer, purged):
+    before = demo_copy.read_bytes()
+    result = CliRunner().invoke(cli, ["purger", str(demo_copy), "--avant", "2020"], input=answer, terminal_width=200)
+    assert "Traceback" not in result.output and "Erreur inattendue" not in result.output, result.output
+    assert "(o = oui, n = non) :" in result.output
+    if "peut-être" in answer:
+        assert "Réponse non comprise : tapez o pour oui, n pour non." in result.output
+    assert ("Abandon" in result.output) is not purged
+    assert (demo_copy.read_bytes() != before) is purged
+
+
+def test_interrupting_the_purge_question_changes_nothing(demo_copy):
+    before = demo_copy.read_bytes()
+    result = CliRunner().invoke(cli, ["purger", str(demo_copy), "--avant", "2020"], input="", terminal_width=200)
+    assert "Erreur inattendue" not in result.output and "Traceback" not in result.output
+    assert demo_copy.read_bytes() == before
