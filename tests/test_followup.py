@@ -326,7 +326,7 @@ def test_cli_suivi_reads_french_dates_and_refuses_unreadable_ones(demo_copy):
     assert load_workbook(demo_copy)[c.DASHBOARD_SHEET.name]["A1"].value.endswith("01/03/2027")
     bad = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "31/02/2027"],
                          capture_output=True, text=True)
-    assert bad.returncode == 1 and "--au" in bad.stderr and "31/02/2027" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "--au" in bad.stderr and "31/02/2027" in bad.stderr and "Traceback" not in bad.stderr
 
 
 @pytest.mark.parametrize("au, followed", [(D(2026, 6, 1), 1), (D(2027, 6, 1), 0), (D(2029, 1, 1), 0)])
