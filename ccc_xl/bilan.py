@@ -9,6 +9,7 @@ from pathlib import Path
 from . import indicators as ind
 from .report import CommandError
 from .word import TEMPLATES_DIR
+from .workbook import safety
 
 TEMPLATE = TEMPLATES_DIR / "bilan-annuel.docx"
 
@@ -53,8 +54,9 @@ def context(results: ind.Results, year: int, institutions: str) -> dict:
     }
 
 
-def render(results: ind.Results, year: int, institutions: str, output: Path, template: Path = TEMPLATE) -> Path:
-    """Write the report for ``year`` to ``output`` (replaced atomically)."""
+def render(results: ind.Results, year: int, institutions: str, output: Path, template: Path = TEMPLATE) -> Path | None:
+    """Write the report for ``year`` to ``output`` atomically; a previous report there goes to
+    « Versions précédentes » (its new place is returned), any other file is refused."""
     from docx.shared import Cm
     from docxtpl import DocxTemplate, InlineImage
 
@@ -69,7 +71,7 @@ def render(results: ind.Results, year: int, institutions: str, output: Path, tem
     values = context(results, year, institutions)
     values["graphique"] = InlineImage(doc, chart_png(results), width=Cm(15))
     doc.render(values, autoescape=True)
-    temp = output.with_name(f".{output.stem}.tmp.docx")
-    doc.save(temp)
-    temp.replace(output)
-    return output
+    doc.core_properties.author = safety.PRODUCER
+    data = io.BytesIO()
+    doc.save(data)
+    return safety.write_output(output, data.getvalue())

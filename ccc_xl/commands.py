@@ -517,8 +517,15 @@ def check_export_target(sources, output) -> None:
             raise CommandError(f"« {name} » est donné deux fois : chaque classeur ne doit figurer qu'une fois.")
         if path is not None:
             seen.add(path.resolve())
-    if output.resolve() in seen or (output.exists() and FileBackend(output).is_ccc_workbook()):
+    if output.resolve() in seen or (output.is_file() and _is_ccc_workbook(output)):
         raise CommandError(f"« {output.name} » est un classeur ccc-xl : l'export ne l'écrase pas. Choisissez un autre nom de fichier.")
+
+
+def _is_ccc_workbook(path: Path) -> bool:
+    try:
+        return FileBackend(path).is_ccc_workbook()
+    except CommandError:  # not a workbook at all: the export's writer refuses it by name
+        return False
 
 
 def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
@@ -538,10 +545,11 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
         tables.append(read)
         anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
     consolidated = funders.consolidate(tables, names)
-    written = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
-    summary = f"Classeur pour les financeurs écrit : {written} ({len(names)} classeur(s) consolidé(s), données pseudonymisées)."
+    previous = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
+    summary = f"Classeur pour les financeurs écrit : {output} ({len(names)} classeur(s) consolidé(s), données pseudonymisées)."
     lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
-    return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(written)])
+    lines += [kept_previous(previous)] if previous else []
+    return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(output)])
 
 
 # From this many workbook files, the export reads them in worker processes, one per core: reading
@@ -596,6 +604,11 @@ def _maybe_encrypted(path: Path) -> bool:
     return False
 
 
+def kept_previous(place: Path) -> str:
+    """The line saying where the previous version of an output file went."""
+    return f"La version précédente est gardée dans « {place.parent.name}/{place.name} »."
+
+
 def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) -> Outcome:
     """Render the yearly Word report for ``year`` (figures up to that year) to ``output``.
 
@@ -610,10 +623,10 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
         raise CommandError(f"Pas de bilan {year} : {why}", anomalies=list(book.anomalies))
     results = ind.compute(sources, today, until=year)
     institutions = sources[c.SESSIONS].institution.dropna().unique()
-    written = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
+    previous = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
-    return Outcome("bilan", f"Bilan {year} écrit : {written} (classeur lu sans être modifié).",
-                   anomalies=list(book.anomalies), paths=[str(written)])
+    return Outcome("bilan", f"Bilan {year} écrit : {output} (classeur lu sans être modifié).",
+                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies), paths=[str(output)])
 
 
 # --- The demo runs every step, in the order of the year -------------------------------------

@@ -41,6 +41,8 @@ from ccc_xl import office, progress
 from ccc_xl.contract import CV_FOLDER
 from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
 from ccc_xl.report import CommandError
+from ccc_xl.workbook import safety
+from ccc_xl.workbook.safety import PREVIOUS_VERSIONS
 
 # docxtpl's "subdoc" extra imports docxcompose, which rebinds python-docx's global "cp" prefix (core
 # properties) to the custom-properties namespace: every later save would write a document's author
@@ -230,7 +232,6 @@ def _add_pdfs(root: Path, paths: list[PurePath], work_dir: Path) -> list[PurePat
 
 
 MANIFEST = ".ccc-xl-documents.json"  # in each session folder: what ccc-xl wrote there
-PREVIOUS_VERSIONS = "Versions précédentes"
 
 
 @dataclass(frozen=True)
@@ -273,23 +274,8 @@ def read_manifest(session_dir: Path) -> dict[str, dict]:
 
 
 def _write_manifest(session_dir: Path, files: dict[str, dict]) -> None:
-    from ccc_xl.workbook import safety
-
     text = json.dumps({"version": 1, "files": dict(sorted(files.items()))}, ensure_ascii=False, indent=1)
     safety.write_new(session_dir / MANIFEST, text.encode("utf-8"))
-
-
-def _aside(path: Path, taken: set[Path]) -> Path:
-    """Where a file in the way goes: « Versions précédentes » beside it, named with its own date."""
-    when = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H-%M-%S")
-    folder = path.parent / PREVIOUS_VERSIONS
-    stem = f"{path.stem[:MAX_NAME]} (version du {when})"
-    candidate, number = folder / f"{stem}{path.suffix}", 1
-    while candidate in taken or candidate.exists():
-        number += 1
-        candidate = folder / f"{stem} ({number}){path.suffix}"
-    taken.add(candidate)
-    return candidate
 
 
 class _Moves:
@@ -335,7 +321,7 @@ def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerate
                 if key in manifest and _sha256(path) == manifest[key]["sha256"]:
                     moves.move(path, old / relative)  # replaced below, or no longer produced
                 elif key in new_names:
-                    aside = _aside(path, taken)
+                    aside = safety.aside_name(path, taken)
                     moves.move(path, aside)
                     kept.append(KeptVersion(path.relative_to(out_dir), aside.relative_to(out_dir), key in manifest))
         for relative in produced:

@@ -206,7 +206,7 @@ def test_what_cannot_be_removed_is_listed_by_place_with_an_error(planted):
 
     assert result.exit_code == 1, result.output
     output = " ".join(result.output.split())
-    assert "Contrôle après la purge : 2 élément(s)" in output
+    assert "Contrôle après la purge : 2 éléments citent encore un détenu purgé" in output
     assert "nom de la feuille « Suivi C2019-01 »" in output
     assert "fichier « Documents 100 Chances/2021/C2019-01 courrier.txt » (nom du fichier)" in output
     assert owner.last_name not in result.output and owner.ecrou not in result.output

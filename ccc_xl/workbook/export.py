@@ -46,8 +46,10 @@ def neutralised_content(content: SheetContent) -> SheetContent:
                                blocks=blocks, charts=charts)
 
 
-def write_new_workbook(path, contents: list[SheetContent]) -> Path:
-    """Write ``contents`` as a new .xlsx at ``path``, atomically (temporary file then rename)."""
+def write_new_workbook(path, contents: list[SheetContent]) -> Path | None:
+    """Write ``contents`` as a new .xlsx at ``path``, atomically (temporary file then rename); a
+    previous export there goes to « Versions précédentes » (its new place is returned), any other
+    file is refused."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise CommandError(f"« {path.name} » : le fichier produit doit avoir l'extension .xlsx (classeur sans macro).")
@@ -57,6 +59,6 @@ def write_new_workbook(path, contents: list[SheetContent]) -> Path:
     wb.remove(wb.active)
     for content in contents:
         render_sheet(wb.create_sheet(content.sheet), neutralised_content(content))
-    wb.properties.creator = "ccc-xl"
+    wb.properties.creator = safety.PRODUCER
     wb.properties.title = contents[0].title if contents else ""
-    return safety.write_new(path, workbook_bytes(wb))
+    return safety.write_output(path, workbook_bytes(wb))

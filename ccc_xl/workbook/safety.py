@@ -619,3 +619,66 @@ def _remember(target: Path, password: str) -> str:
     except Exception:  # noqa: BLE001 - the run goes on; the adviser is told
         return "Le mot de passe n'a pas pu être retenu : aucun trousseau du système n'est disponible."
     return "Mot de passe retenu dans le trousseau du système pour ce classeur."
+
+
+# --- Output files (funders' export, annual report) ---------------------------------------------
+
+PREVIOUS_VERSIONS = "Versions précédentes"
+PRODUCER = "ccc-xl"  # the « Auteur » (dc:creator) of every Word and Excel file ccc-xl produces
+_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+
+def aside_name(path: Path, taken: set[Path] | None = None) -> Path:
+    """Where a file in the way goes: « Versions précédentes » beside it, named with its own date
+    (a free name: never one in ``taken``, nor one already on disk)."""
+    when = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H-%M-%S")
+    folder = path.parent / PREVIOUS_VERSIONS
+    stem = f"{path.stem[:90]} (version du {when})"  # a name Windows still takes in a deep folder
+    candidate, number = folder / f"{stem}{path.suffix}", 1
+    while (taken is not None and candidate in taken) or candidate.exists():
+        number += 1
+        candidate = folder / f"{stem} ({number}){path.suffix}"
+    if taken is not None:
+        taken.add(candidate)
+    return candidate
+
+
+def produced_by_ccc_xl(path: Path) -> bool:
+    """Whether ``path`` is a Word or Excel file whose author is ccc-xl (Word and Excel keep the
+    author when the file is edited and saved again)."""
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            creator = ElementTree.fromstring(package.read("docProps/core.xml")).findtext(_CREATOR)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return False
+    return creator == PRODUCER
+
+
+def write_output(path: Path, data: bytes) -> Path | None:
+    """Write an output file (funders' export, annual report) at ``path``. A previous output of
+    ccc-xl there (perhaps edited by hand since) is first moved to « Versions précédentes », and its
+    new place returned; any other file is refused, so that nothing an adviser made is overwritten."""
+    path = Path(path)
+    aside = None
+    if path.is_dir():
+        raise CommandError(f"« {path} » est un dossier : donnez un nom de fichier.")
+    if path.exists():
+        if not produced_by_ccc_xl(path):
+            raise CommandError(f"« {path.name} » existe déjà et n'a pas été produit par ccc-xl : choisissez un "
+                               "autre nom de fichier (rien n'a été écrit).")
+        aside = aside_name(path)
+        try:
+            aside.parent.mkdir(exist_ok=True)
+            os.replace(path, aside)
+        except OSError as error:
+            raise FileRefused(os_error_message(error, path)) from None
+    try:
+        write_new(path, data)
+    except BaseException:
+        if aside is not None:
+            with contextlib.suppress(OSError):
+                os.replace(aside, path)  # the previous version goes back where it was
+        raise
+    return aside
