@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pandas as pd
+
 from . import indicators as ind
 from .report import CommandError
 from .word import TEMPLATES_DIR
@@ -26,8 +28,9 @@ def chart_png(results: ind.Results) -> io.BytesIO:
     width = 0.38
     positions = range(len(frame))
     for offset, series in zip((-width / 2, width / 2), ind.CHART_SERIES):
-        bars = ax.bar([p + offset for p in positions], frame[series], width, label=series)
-        ax.bar_label(bars, fontsize=8)
+        values = frame[series].astype(float)  # a year not known yet is NaN: no bar, no label
+        bars = ax.bar([p + offset for p in positions], values.fillna(0), width, label=series)
+        ax.bar_label(bars, labels=["" if pd.isna(v) else f"{v:.0f}" for v in values], fontsize=8)
     ax.set_xticks(list(positions), frame[ind.YEAR])
     ax.set_ylabel("Personnes")
     ax.legend(frameon=False)

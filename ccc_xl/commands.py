@@ -615,6 +615,7 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     Read-only: the figures are computed in memory; the workbook, its Indicateurs sheet and its
     Journal are left as they are (no save, no backup)."""
     from . import bilan as report
+    from . import establishments
 
     today = today or dt.date.today()
     sources = read_sources(book)
@@ -622,8 +623,9 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     if why:
         raise CommandError(f"Pas de bilan {year} : {why}", anomalies=list(book.anomalies))
     results = ind.compute(sources, today, until=year)
-    institutions = sources[c.SESSIONS].institution.dropna().unique()
-    previous = report.render(results, year, ", ".join(institutions) or c.SESSION_DEFAULTS["institution"], Path(output))
+    official = c.SESSION_DEFAULTS["institution"]
+    institutions = establishments.distinct(sources[c.SESSIONS].institution.dropna(), official)
+    previous = report.render(results, year, ", ".join(institutions) or official, Path(output))
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
     return Outcome("bilan", f"Bilan {year} écrit : {output} (classeur lu sans être modifié).",
                    lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies), paths=[str(output)])

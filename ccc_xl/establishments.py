@@ -109,6 +109,17 @@ def match(text: str, expected: str) -> str:
     return UNKNOWN
 
 
+def distinct(texts, reference: str) -> list[str]:
+    """One name per establishment among ``texts`` (several years' cells), in their order: every way
+    of writing ``reference`` becomes its official spelling, and two spellings of one place count once."""
+    names: list[str] = []
+    for text in texts:
+        name = reference if match(text, reference) == SAME else str(text).strip()
+        if name and not any(match(name, kept) == SAME for kept in names):
+            names.append(name)
+    return names
+
+
 def _is_department(places: tuple[str, ...]) -> bool:
     """« CP de la Vienne »: a département is a region, not an establishment's place."""
     from . import departments

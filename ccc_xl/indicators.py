@@ -444,9 +444,14 @@ def section_frames(results: Results) -> list[tuple[str, pd.DataFrame, str]]:
 
 
 def chart_frame(results: Results) -> pd.DataFrame:
-    """Participants and positive exits at one year, one row per year (the chart's data)."""
+    """Participants and positive exits at one year, one row per year (the chart's data). A year
+    whose situations at one year are all still unknown has no exit bar, not a bar at zero."""
+    def exits(year: int):
+        known = results.value(str(year), "situation_1an_connue")
+        return results.value(str(year), "sorties_positives_1an") if known else None
+
     return pd.DataFrame(
-        [[y, results.value(str(y), "participants"), results.value(str(y), "sorties_positives_1an")] for y in results.years],
+        [[y, results.value(str(y), "participants"), exits(y)] for y in results.years],
         columns=[YEAR, *CHART_SERIES],
     )
 

@@ -608,3 +608,12 @@ def test_the_establishment_columns_offer_the_session_establishment():
         letter = ws.cell(1, [cell.value for cell in ws[1]].index("Établissement") + 1).column_letter
         assert {dv.formula1.lstrip("=") for dv in ws.data_validations.dataValidation
                 if str(dv.sqref).split(":")[0].rstrip("0123456789") == letter} == {"lst_Etablissements"}
+
+
+def test_the_sessions_establishments_are_named_once_each_in_their_official_spelling():
+    from ccc_xl.establishments import distinct
+
+    official = "Centre Pénitentiaire de Poitiers-Vivonne"
+    typed = ["CP Poitiers-Vivonne", official, "C.P. de Vivonne", "  Maison d'arrêt de Niort ", "MA Niort", "centre penitentiaire poitiers vivonne"]
+    assert distinct(typed, official) == [official, "Maison d'arrêt de Niort"]
+    assert distinct([], official) == []

@@ -511,3 +511,17 @@ def test_the_demo_funnel_matches_the_recruitment_tables(demo_copy):
     for year in results.years:
         assert shown.loc[str(year)].tolist() == expected.loc[year].tolist()
     assert shown.loc[results.cumulative].tolist() == expected.loc[results.years].sum().tolist()
+
+
+def test_a_year_whose_one_year_situations_are_all_unknown_has_no_exit_bar(demo_copy):
+    with open_workbook(demo_copy, write=False) as book:
+        results = ind.compute(read_sources(book), DEMO_TODAY)
+    frame = ind.chart_frame(results).set_index(ind.YEAR)
+    exits = frame[ind.CHART_SERIES[1]]
+    for year in results.years:
+        known = results.value(str(year), "situation_1an_connue")
+        if known:
+            assert exits[year] == results.value(str(year), "sorties_positives_1an")
+        else:
+            assert pd.isna(exits[year]), year  # not a bar at zero that a funder reads as 0 %
+    assert exits.isna().any() and exits.notna().any()  # the demo has both kinds of years
