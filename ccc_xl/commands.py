@@ -621,7 +621,7 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     sources = read_sources(book)
     why = ind.not_held(sources[c.SESSIONS], year, today)
     if why:
-        raise CommandError(f"Pas de bilan {year} : {why}", anomalies=list(book.anomalies))
+        raise CommandError(f"Pas de bilan {year} : {why[:1].lower()}{why[1:]}", anomalies=list(book.anomalies))
     results = ind.compute(sources, today, until=year)
     official = c.SESSION_DEFAULTS["institution"]
     institutions = establishments.distinct(sources[c.SESSIONS].institution.dropna(), official)

@@ -119,7 +119,7 @@ def resolve(text: str) -> Department:
     rest = [w for w in words if w not in numbers and w not in _FILLERS]
     name = " ".join(rest)
     if set(numbers) & _CORSICA_WORDS or (name == "corse" and not numbers):
-        raise Unresolved("la Corse compte deux départements : indiquez 2A (Corse-du-Sud) ou 2B (Haute-Corse)")
+        raise Unresolved("désigne la Corse, qui compte deux départements : indiquez 2A (Corse-du-Sud) ou 2B (Haute-Corse)")
     codes = {}
     for token in numbers:
         code, postal = _code(token)

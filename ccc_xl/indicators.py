@@ -479,15 +479,13 @@ def sheet_content(results: Results, sheet: str = c.INDICATORS_SHEET.name):
     return SheetContent(sheet, "Indicateurs — 100 Chances 100 Emplois", notes=notes, blocks=blocks, landscape=True, charts=[chart])
 
 
-def text_lines(results: Results, label_width: int = 28) -> list[str]:
-    """The same figures as the sheet, as aligned text narrow enough for a terminal."""
-    def short(label: str) -> str:
-        return label if len(label) <= label_width else label[: label_width - 1] + "…"
-
+def text_lines(results: Results) -> list[str]:
+    """The same figures as the sheet, as aligned text (labels whole: a cut label reads as another)."""
+    label_width = max((len(i.label) for i in results.indicators), default=0)
     lines = ["".ljust(label_width + 2) + "".join(col.rjust(9) for col in results.columns[:-1]) + "Cumul".rjust(9)]
     for section in SECTIONS:
         lines.append(section)
         for i in (i for i in results.indicators if i.section == section):
             values = "".join(formatted(i, results.value(col, i.key)).rjust(9) for col in results.columns)
-            lines.append("  " + short(i.label).ljust(label_width) + values)
+            lines.append("  " + i.label.ljust(label_width) + values)
     return lines

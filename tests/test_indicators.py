@@ -400,7 +400,7 @@ def test_indicateurs_before_a_session_is_held_names_the_date_option(tmp_path, se
 BILAN_NOT_YET = [
     (2027, ["n'est pas encore tenue", "15/03/2027", "--date 15/03/2027"]),
     (2028, ["n'a pas de « Début du coaching »"]),
-    (2031, ["La session 2031 n'existe pas", "2024, 2027, 2028"]),
+    (2031, ["Pas de bilan 2031 : la session 2031 n'existe pas", "2024, 2027, 2028"]),
 ]
 
 
