@@ -266,7 +266,7 @@ def demo_cmd(dossier):
     return demo(dossier)
 
 
-# --- Eligibility and selection of candidates (issue 3) ---
+# --- Eligibility and selection of candidates ---
 
 
 @main.command("eligibilite", short_help="Étape 3 : éligibilité des candidats.")
@@ -443,7 +443,7 @@ def purger_cmd(classeur, avant, oui):
     return outcome
 
 
-# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+# --- Indicators and funders' reports ---------------------------------------------------------
 
 @main.command("indicateurs", short_help="Étape 7 : indicateurs annuels et cumulés.")
 @click.argument("classeur", type=WORKBOOK)

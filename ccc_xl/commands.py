@@ -230,7 +230,7 @@ def demo(folder, today: dt.date | None = None) -> Outcome:
     return outcome
 
 
-# --- Eligibility and selection of candidates (issue 3) ---
+# --- Eligibility and selection of candidates ---
 
 
 def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | None = None) -> Outcome:
@@ -254,7 +254,7 @@ def eligibilite(book: Workbook, *, session: int | None = None, today: dt.date | 
                    data={"counts": evaluation.counts, "changed": changed})
 
 
-# --- Interview rotations (issue 4) ----------------------------------------------------------
+# --- Interview rotations ------------------------------------------------------------------
 
 
 def rotations(book: Workbook, *, session: int | None = None, verifier: bool = False) -> Outcome:
@@ -303,7 +303,7 @@ def verifier_planning(book: Workbook, *, session: int | None = None) -> Outcome:
     return rotations(book, session=session, verifier=True)
 
 
-# --- Follow-up: alerts on the Tableau de bord, positive exits (issue 6) ---------------------------
+# --- Follow-up: alerts on the Tableau de bord, positive exits -----------------------------------
 
 def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     """Compute « Sortie positive à 1 an » in Parcours and replace the Tableau de bord with the alerts
@@ -327,7 +327,7 @@ def suivi(book: Workbook, *, today: dt.date | None = None) -> Outcome:
     return outcome
 
 
-# --- Retention: pseudonymise old sessions (issue 10) ----------------------------------------
+# --- Retention: pseudonymise old sessions -------------------------------------------------
 
 
 def _purge_plan(book: Workbook, before: int, today: dt.date):
@@ -468,7 +468,7 @@ def _purged_rows_hold_no_name(path: Path, plan) -> bool:
 
 
 
-# --- Indicators and funders' reports (issue 7) -----------------------------------------------
+# --- Indicators and funders' reports ---------------------------------------------------------
 
 from . import indicators as ind  # noqa: E402
 

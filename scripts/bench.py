@@ -111,7 +111,7 @@ BARE = ("pandas", "openpyxl", "python_calamine", "click", "rich", "ccc_xl.cli")
 
 def bare_imports(command, runs: int) -> float:
     """Median wall time of a fresh process that only imports what ``command`` needs: the reference
-    its whole run is compared with (the issue's « python -c "import pandas, openpyxl, click, rich,
+    its whole run is compared with (the bare « python -c "import pandas, openpyxl, click, rich,
     ccc_xl.cli" »)."""
     code = "import " + ", ".join((*BARE, *command.modules))
     times = []

@@ -1,4 +1,4 @@
-"""Interview rotations: binômes, schedule, checker, infeasibility advice, Grand Oral (issue 4)."""
+"""Interview rotations: binômes, schedule, checker, infeasibility advice, Grand Oral."""
 
 from __future__ import annotations
 

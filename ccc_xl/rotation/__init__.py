@@ -1,4 +1,4 @@
-"""Interview rotations: binômes, the interview schedule and the Grand Oral order (issue 4).
+"""Interview rotations: binômes, the interview schedule and the Grand Oral order.
 
 Pure functions over the Candidats, Entreprises and Sessions frames; nothing here reads or writes a
 workbook. ``plan_rotations`` does the whole job; ``verify_rotations`` checks the Entretiens sheet as
