@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__, clickfr
 from .contract import BILAN_FILE
@@ -90,8 +91,9 @@ def ask(question: str) -> bool:
 
 
 def show(outcome: Outcome) -> None:
-    """Print an outcome: summary, details, anomalies with where they are."""
-    out.print(f"[bold green]✔[/] {outcome.summary}")
+    """Print an outcome: summary, details, anomalies with where they are (✔ only when ``ok``)."""
+    mark = "[bold green]✔[/]" if outcome.ok else "[bold red]✘[/]"
+    out.print(f"{mark} {escape(outcome.summary)}")  # adviser data may hold "[b]": never markup
     for line in (*outcome.lines, *outcome.table):
         out.print(f"  {line}", markup=False)
     show_anomalies(out, outcome.anomalies, journaled=outcome.journaled)
@@ -175,6 +177,8 @@ def friendly(function):
             unexpected()
         if outcome is not None:
             show(outcome)
+            if not outcome.ok:
+                sys.exit(1)
 
     return wrapper
 

@@ -44,8 +44,7 @@ def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
         raise
     outcome.anomalies = _unique(book.anomalies + outcome.anomalies)
     outcome.lines += book.backend.notes()
-    level = "Alerte" if outcome.anomalies else "Info"
-    book.log(name, outcome.summary, level=level, anomalies=outcome.anomalies, details=outcome.lines)
+    book.log(name, outcome.summary, level=outcome.level, anomalies=outcome.anomalies, details=outcome.lines)
     outcome.journaled = True
     return outcome
 
@@ -282,7 +281,7 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
         if not violations:
             return Outcome("rotations", f"Session {year} : le planning des entretiens respecte toutes les règles.")
         return Outcome("rotations", f"Session {year} : {len(violations)} règle(s) non respectée(s) dans le planning.",
-                       lines=violations)
+                       lines=violations, ok=False)
     for content in rotation.sheet_contents():
         book.replace_sheet(content)
     book.write_computed(c.COMPANIES, rotation.company_pairs(companies))

@@ -64,7 +64,11 @@ class CommandError(Exception):
 
 @dataclass
 class Outcome:
-    """What a command did: a short French summary, detail lines, anomalies, and produced paths."""
+    """What a command did: a short French summary, detail lines, anomalies, and produced paths.
+
+    ``ok`` is False when the command ran to the end but what it checked breaks a rule (a hand-edited
+    planning, for instance): no ✔, a non-zero exit status, a Journal line at level « Alerte ».
+    """
 
     command: str
     summary: str
@@ -76,6 +80,12 @@ class Outcome:
     # Shown in the terminal after the lines, never written to the Journal nor to Excel's message box:
     # a table of figures that the command also writes to a sheet (the sheet is their record).
     table: list[str] = field(default_factory=list)
+    ok: bool = True
+
+    @property
+    def level(self) -> str:
+        """The Journal level of the run: « Alerte » when something needs the adviser's attention."""
+        return "Alerte" if self.anomalies or not self.ok else "Info"
 
     def text(self) -> str:
         parts = [self.summary, *self.lines]

@@ -346,3 +346,87 @@ def test_generated_sheets_are_written_and_read_back_through_the_file_gateway(tmp
         name for ws in saved.worksheets for name in ws.tables}
     planning_text = {c.value for row in saved["Planning"].iter_rows() for c in row}
     assert {f"Prénom{i}" for i in range(6)} <= planning_text
+
+
+# --- the command on a workbook: a broken planning is never reported as a success ------------
+
+YEAR = 2027
+
+
+def rotation_workbook(path, n_people=6, n_firms=8, session=None, companies=None):
+    """A ccc-xl workbook holding one session (``session`` overrides its Sessions cells)."""
+    from conftest import workbook_with
+
+    sessions = [{"year": YEAR, "coaching_start": dt.date(YEAR, 3, 1), **(session or {})}]
+    candidates = [{**row, "session": YEAR, "retained": True, "last_name": f"Nom{k}"}
+                  for k, row in enumerate(people(n_people).to_dict("records"))]
+    firms_rows = [{**row, "session": YEAR} for row in
+                  (companies if companies is not None else firms(n_firms)).to_dict("records")]
+    return workbook_with(path, {contract.SESSIONS: sessions, contract.CANDIDATES: candidates,
+                                contract.COMPANIES: firms_rows})
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from ccc_xl.cli import main
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def last_run_level(path):
+    """The Journal level of the last run's summary line."""
+    ws = load_workbook(path)["Journal"]
+    header = [c.value for c in ws[1]]
+    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+    stamp = header.index("Horodatage")
+    return next(r for r in rows if r[stamp] == rows[-1][stamp])[header.index("Niveau")]
+
+
+def flat(text: str) -> str:
+    """Console output with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def _header_row(ws):
+    return next(r for r in range(1, 10) if ws.cell(r, 1).value == "Créneau")
+
+
+def _set(row_offset, column, value):
+    def change(ws, _):
+        top = _header_row(ws)
+        col = next(c.column for c in ws[top] if c.value == column)
+        ws.cell(top + row_offset, col).value = value
+    return change
+
+
+def _copy_binome(ws, _):
+    top = _header_row(ws)
+    head = {c.value: c.column for c in ws[top]}
+    rows = range(top + 1, ws.max_row + 1)
+    by_slot = {}
+    for r in rows:
+        by_slot.setdefault(ws.cell(r, head["Créneau"]).value, []).append(r)
+    first, second = next(v for v in by_slot.values() if len(v) > 1)[:2]
+    ws.cell(second, head["Binôme"]).value = ws.cell(first, head["Binôme"]).value
+
+
+@pytest.mark.parametrize("change, expected", [
+    (_set(1, "ID participant", "C-99 & <fils>"), "« C-99 & <fils> » n'est pas un participant retenu"),
+    (_set(1, "Créneau", 40), "le créneau 40 n'existe pas"),
+    (_set(2, "Binôme", "B99"), "le binôme « B99 » n'existe pas"),
+    (_copy_binome, "reçoit 2 participants en même temps"),
+])
+def test_verifier_with_broken_rules_fails_without_a_tick(tmp_path, change, expected):
+    path = rotation_workbook(tmp_path / "classeur.xlsx")
+    assert run_cli("rotations", path).exit_code == 0
+    clean = run_cli("rotations", "--verifier", path)
+    assert clean.exit_code == 0 and "✔" in clean.output, clean.output
+    assert last_run_level(path) == "Info"
+    wb = load_workbook(path)
+    change(wb["Entretiens"], None)
+    wb.save(path)
+    result = run_cli("rotations", "--verifier", path)
+    assert result.exit_code == 1, result.output
+    assert "✔" not in result.output and "✘" in result.output
+    assert "non respectée" in result.output and expected in flat(result.output)
+    assert last_run_level(path) == "Alerte"

@@ -113,7 +113,7 @@ def press(xlbook, control_id: str, desktop=None) -> tuple[str, str]:
             options["desktop"] = desktop if desktop is not None else desktop_for(xlbook)
         with _frozen(xlbook.app), _status_bar(xlbook.app):
             outcome = run(book, command, function, **options)  # the CLI's runner: same Journal lines
-        return _shorten(outcome), "Alerte" if outcome.anomalies else "Info"
+        return _shorten(outcome), outcome.level
     except CommandError as error:
         return _report(book, command, error.message, error.anomalies), "Erreur"
     except OSError as error:  # a document folder on a full or read-only disk…
