@@ -269,7 +269,8 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     companies = session_rows(book.read(c.COMPANIES), year)
     try:
         if verifier:
-            violations = verify_rotations(participants, companies, book.read(c.INTERVIEWS), chosen)
+            violations = verify_rotations(participants, companies, book.read(c.INTERVIEWS), chosen,
+                                          book.read(c.GRAND_ORAL))
         else:
             rotation = plan_rotations(participants, companies, chosen)
     except RotationError as error:
@@ -288,7 +289,7 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     schedule = rotation.schedule
     return Outcome(
         "rotations",
-        f"Session {year} : {len(rotation.instance.binomes)} binômes, {len(schedule.interviews)} entretiens en "
+        f"Session {year} : {len(rotation.instance.binomes)} binômes{rotation.trio_note}, {len(schedule.interviews)} entretiens en "
         f"{schedule.objectives.slots} créneaux, Grand Oral de {len(rotation.grand_oral)} participants"
         + (" (optimal prouvé)." if schedule.optimal else " (non prouvé optimal)."),
         lines=rotation.journal_lines(),

@@ -17,10 +17,10 @@ from ccc_xl.progress import report
 from ccc_xl.wording import number
 
 from .baseline import cyclic_schedule
-from .binomes import form_binomes, recorded_binomes
-from .check import check_schedule, interviews_from_frame
+from .binomes import composition_lines, form_binomes, recorded_binomes
+from .check import check_grand_oral, check_schedule, interviews_from_frame
 from .grand_oral import Passage, grand_oral_order
-from .model import (Instance, Objectives, Params, RotationError, Schedule, evaluate,
+from .model import (OBJECTIVES, Instance, Objectives, Params, RotationError, Schedule, evaluate, hhmm, last_end,
                     parse_unavailability, problem_text, read_companies, read_participants)
 from .schedule import solve_schedule
 from .tables import (binomes_frame, grand_oral_frame, interviews_frame, planning_frame,
@@ -37,21 +37,30 @@ class Rotation:
     baseline: Objectives | None  # the naive cyclic rotation, for comparison; None if it fails
 
     def journal_lines(self) -> list[str]:
-        """What the Journal records: objective values and whether they are proven optimal."""
-        lines = list(self.schedule.objectives.lines())
+        """What the Journal records: how the binômes were formed, objective values and whether they
+        are proven optimal."""
+        lines = composition_lines(self.instance.binomes) + list(self.schedule.objectives.lines())
         lines.append("Planning optimal prouvé (objectifs dans l'ordre de priorité)."
                      if self.schedule.optimal else
                      "Planning non prouvé optimal (temps de calcul limité), étape par étape :")
         if not self.schedule.optimal:
             lines += list(self.schedule.stages)
         if self.baseline is not None:
-            b = self.baseline
-            lines.append(f"Rotation cyclique simple, pour comparaison : {b.slots} créneaux, {b.relevant} "
-                         f"rencontres dans le domaine visé, variété {b.variety}, écart de charge "
-                         f"{b.imbalance}, {b.gaps} créneaux d'attente ; le planning fait au moins "
-                         "aussi bien sur chacun de ces critères.")
+            lines += comparison_lines(self.schedule.objectives, self.baseline)
+        params = self.instance.params
+        if params.grand_oral_same_day and self.grand_oral:
+            finished = last_end(self.instance, self.schedule.interviews)
+            lines.append(f"Grand Oral le jour des entretiens : premier passage à "
+                         f"{hhmm(self.grand_oral[0].start)}, après le dernier entretien (fini à "
+                         f"{hhmm(finished)}) et {params.changeover_minutes} min de battement.")
         lines.append(f"Calcul : {number(self.schedule.seconds, 1)} s.")
         return lines
+
+    @property
+    def trio_note(self) -> str:
+        """« (dont 1 trio) » for the run's one-line summary when a binôme has three companies."""
+        trios = sum(len(b.companies) == 3 for b in self.instance.binomes)
+        return f" (dont {trios} trio{'s' if trios > 1 else ''})" if trios else ""
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Displayed frames by generated sheet name (Binômes, Entretiens, Planning, Grand Oral)."""
@@ -73,6 +82,22 @@ class Rotation:
         label = {c.id: b.label for b in self.instance.binomes for c in b.companies}
         ids = companies["id"].where(companies["id"].notna(), companies["name"])
         return pd.DataFrame({"pair": [label.get(str(i).strip()) for i in ids]}, index=companies.index)
+
+
+def comparison_lines(planned: Objectives, cyclic: Objectives) -> list[str]:
+    """The planning against the cyclic rotation, objective by objective, and why it can be worse
+    on one: a criterion earlier in the priority order gains."""
+    lines = ["Rotation cyclique simple (faite à la main), pour comparaison : "
+             + " ; ".join(planned.compare(cyclic)) + "."]
+    worse = [f"« {label.split(' (')[0]} »" for (_, label, _), verdict in zip(OBJECTIVES, planned.compare(cyclic))
+             if verdict.endswith("(moins bien)")]
+    first = next(((name, label) for name, label, _ in OBJECTIVES
+                  if getattr(planned, name) != getattr(cyclic, name)), None)
+    if worse and first is not None and planned.key < cyclic.key:
+        lines.append(f"Moins bien sur {', '.join(worse)} : le planning gagne sur « "
+                     f"{first[1].split(' (')[0]} », prioritaire (ordre : longueur de la journée, "
+                     "créneaux vides, domaine visé, variété, écart de charge, attente).")
+    return lines
 
 
 def build_instance(participants: pd.DataFrame, companies: pd.DataFrame,
@@ -102,15 +127,20 @@ def plan_rotations(participants: pd.DataFrame, companies: pd.DataFrame,
     instance = build_instance(participants, companies, session)
     report(f"Recherche du meilleur planning (au plus {number(time_limit)} s)")
     schedule = solve_schedule(instance, time_limit)
-    return Rotation(instance, schedule, grand_oral_order(instance), schedule.baseline)
+    return Rotation(instance, schedule, grand_oral_order(instance, last_end(instance, schedule.interviews)),
+                    schedule.baseline)
 
 
-def verify_rotations(participants: pd.DataFrame, companies: pd.DataFrame,
-                     interviews: pd.DataFrame, session: Mapping | None = None) -> list[str]:
-    """Every rule broken by the Entretiens table as it stands (keys of ``contract.INTERVIEWS``)."""
+def verify_rotations(participants: pd.DataFrame, companies: pd.DataFrame, interviews: pd.DataFrame,
+                     session: Mapping | None = None, grand_oral: pd.DataFrame | None = None) -> list[str]:
+    """Every rule broken by the Entretiens table as it stands (keys of ``contract.INTERVIEWS``), and
+    by the Grand Oral table when given (keys of ``contract.GRAND_ORAL``)."""
     instance = build_instance(participants, companies, session, recorded=True)
     schedule, problems = interviews_from_frame(instance, interviews)
-    return problems + check_schedule(instance, schedule)
+    problems += check_schedule(instance, schedule)
+    if grand_oral is not None:
+        problems += check_grand_oral(instance, schedule, grand_oral)
+    return problems
 
 
 __all__ = [

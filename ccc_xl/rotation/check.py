@@ -12,7 +12,7 @@ import pandas as pd
 
 from ccc_xl import contract
 
-from .model import Instance, Interview, hhmm, to_minutes
+from .model import Instance, Interview, hhmm, last_end, to_minutes
 
 
 def _where(interview: Interview) -> str:
@@ -116,3 +116,42 @@ def interviews_from_frame(instance: Instance, frame: pd.DataFrame) -> tuple[list
         interviews.append(Interview(slot, str(binome).strip(), str(participant).strip(),
                                     None if room is None or pd.isna(room) else int(room), row))
     return interviews, problems
+
+
+def check_grand_oral(instance: Instance, interviews, passages: pd.DataFrame) -> list[str]:
+    """Rules the Grand Oral table (keys of ``contract.GRAND_ORAL``) breaks, as written in its sheet.
+
+    Every participant passes once, never during an unavailability, and — when the Grand Oral is on
+    the interview day — never before the last interview is over plus the changeover.
+    """
+    sheet, params = contract.GRAND_ORAL_SHEET.name, instance.params
+    people = {p.id: p for p in instance.participants}
+    finished = last_end(instance, [i for i in interviews if i.participant in people])
+    earliest = finished + params.changeover_minutes if params.grand_oral_same_day and finished else None
+    violations, seen = [], Counter()
+    for row, record in passages.iterrows():
+        pid, start, end = record.get("participant"), record.get("start"), record.get("end")
+        if pid is None or pd.isna(pid) or not hasattr(start, "hour"):
+            violations.append(f"Feuille « {sheet} », ligne {row} : l'ID du participant et l'heure sont "
+                              "obligatoires.")
+            continue
+        pid, begin = str(pid).strip(), to_minutes(start)
+        finish = to_minutes(end) if hasattr(end, "hour") else begin + params.grand_oral_minutes
+        seen[pid] += 1
+        where = f"Feuille « {sheet} », ligne {row} : "
+        if pid not in people:
+            violations.append(f"{where}« {pid} » n'est pas un participant retenu.")
+            continue
+        if earliest is not None and begin < earliest:
+            violations.append(
+                f"{where}le passage de {people[pid].label} à {hhmm(begin)} commence avant la fin des "
+                f"entretiens du même jour (dernier entretien fini à {hhmm(finished)}, plus "
+                f"{params.changeover_minutes} min de battement) : le Grand Oral doit commencer à "
+                f"{hhmm(earliest)} ou plus tard ({contract.SESSIONS.quoted('grand_oral_start')}).")
+        if not people[pid].free(begin, finish):
+            violations.append(f"{where}{people[pid].label} est indisponible pendant son passage "
+                              f"({hhmm(begin)}-{hhmm(finish)}).")
+    for person in instance.participants:
+        if seen[person.id] != 1:
+            violations.append(f"{person.label} a {seen[person.id]} passage(s) au Grand Oral au lieu d'un.")
+    return violations

@@ -1,6 +1,7 @@
 """The Grand Oral running order: every participant in turn, never during an unavailability.
 
-Passages follow each other from the session's Grand Oral time, one every ``grand_oral_minutes``.
+Passages follow each other from the session's Grand Oral time, one every ``grand_oral_minutes``;
+when the Grand Oral is on the interview day, never before the last interview and the changeover.
 CP-SAT picks a position for everyone (positions all different, none overlapping the participant's
 unavailability), minimising first the end of the Grand Oral, then the distance to the workbook order
 (weighted sum: the end counts more than any reordering). A position left empty is a pause.
@@ -27,9 +28,10 @@ class Passage:
     participant: Participant
 
 
-def grand_oral_order(instance: Instance) -> list[Passage]:
+def grand_oral_order(instance: Instance, last_interview_end: int | None = None) -> list[Passage]:
+    """Everyone's passage; on the interview day, after the last interview and the changeover."""
     people, params = instance.participants, instance.params
-    length, first = params.grand_oral_minutes, params.grand_oral_start
+    length, first = params.grand_oral_minutes, params.grand_oral_begins(last_interview_end)
     if length <= 0:
         raise RotationError(["La durée d'un passage au Grand Oral doit être d'au moins 1 minute "
                              f"({SESSIONS.quoted('grand_oral_minutes')})."])

@@ -25,13 +25,15 @@ class RotationError(Exception):
     """Stops the rotation with French explanations for the adviser (never a solver status).
 
     ``problems`` holds input findings as ``(sheet, row, column, value, message)`` so the caller can
-    turn them into Journal anomalies pointing at the cell to fix.
+    turn them into Journal anomalies pointing at the cell to fix; ``remedies``, when no schedule
+    exists, the changes offered to the adviser.
     """
 
-    def __init__(self, reasons: list[str], problems: list[tuple] | None = None):
+    def __init__(self, reasons: list[str], problems: list[tuple] | None = None, remedies=()):
         super().__init__("\n".join(reasons))
         self.reasons = list(reasons)
         self.problems = list(problems or [])
+        self.remedies = list(remedies)  # changes each sufficient on its own (remedies.Remedy)
 
 
 LATEST = 23 * 60 + 59  # the latest time of day a cell can hold, in minutes
@@ -70,19 +72,48 @@ class Params:
     max_consecutive: int
     grand_oral_minutes: int
     grand_oral_start: int
+    # The Grand Oral is held on the interview day (« Date du Grand Oral » = « Date des entretiens »)…
+    grand_oral_same_day: bool = False
+    # … at the time the adviser typed in « Heure du Grand Oral » (False: the default time, which
+    # then moves after the interviews).
+    grand_oral_time_given: bool = False
 
     @classmethod
     def from_mapping(cls, values: Mapping | None = None) -> "Params":
         """Blank or missing values fall back to ``contract.SESSION_DEFAULTS`` (a Sessions row works)."""
         values = values or {}
 
-        def get(key):
+        def given(key):
             value = values.get(key) if hasattr(values, "get") else None
-            if value is None or (not isinstance(value, time) and pd.isna(value)):
-                value = contract.SESSION_DEFAULTS[key]
+            return None if value is None or (not isinstance(value, time) and pd.isna(value)) else value
+
+        def get(key):
+            value = given(key)
+            value = contract.SESSION_DEFAULTS[key] if value is None else value
             return to_minutes(value) if isinstance(value, time) else int(value)
 
-        return cls(**{f: get(f) for f in cls.__dataclass_fields__})
+        interviews, grand_oral = given("interviews_date"), given("grand_oral_date")
+        same_day = interviews is not None and grand_oral is not None and \
+            pd.Timestamp(interviews).date() == pd.Timestamp(grand_oral).date()
+        fields = [f for f in cls.__dataclass_fields__ if not f.startswith("grand_oral_") or
+                  f in ("grand_oral_minutes", "grand_oral_start")]
+        return cls(**{f: get(f) for f in fields}, grand_oral_same_day=same_day,
+                   grand_oral_time_given=given("grand_oral_start") is not None)
+
+    @property
+    def interviews_end(self) -> int:
+        """When the last interview must be over: « Heure de fin », or earlier when the Grand Oral
+        the adviser set on the same day starts before it (the changeover between the two)."""
+        if self.grand_oral_same_day and self.grand_oral_time_given:
+            return min(self.day_end, self.grand_oral_start - self.changeover_minutes)
+        return self.day_end
+
+    def grand_oral_begins(self, last_interview_end: int | None) -> int:
+        """The Grand Oral's first passage: its set time, never before the interviews of the same
+        day are over (the default time moves after them)."""
+        if self.grand_oral_same_day and last_interview_end is not None:
+            return max(self.grand_oral_start, last_interview_end + self.changeover_minutes)
+        return self.grand_oral_start
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +184,8 @@ class Slot:
 
 
 def day_slots(params: Params) -> tuple[Slot, ...]:
-    """Every interview slot the day can hold, skipping the lunch break, ending by ``day_end``."""
+    """Every interview slot the day can hold, skipping the lunch break, ending by
+    ``interviews_end`` (« Heure de fin », or a same-day Grand Oral)."""
     slots: list[Slot] = []
     step = params.interview_minutes + params.changeover_minutes
     lunch = params.lunch_start is not None and params.lunch_end is not None \
@@ -162,7 +194,7 @@ def day_slots(params: Params) -> tuple[Slot, ...]:
     while params.interview_minutes > 0:
         if lunch and t < params.lunch_end and t + params.interview_minutes > params.lunch_start:
             t = params.lunch_end
-        if t + params.interview_minutes > params.day_end:
+        if t + params.interview_minutes > params.interviews_end:
             break
         block = int(lunch and t >= params.lunch_end)
         slots.append(Slot(len(slots) + 1, t, t + params.interview_minutes, block))
@@ -187,14 +219,43 @@ class Instance:
         return self.params.interviews_per_participant
 
     @cached_property
-    def can_meet(self) -> dict[tuple[int, int, int], bool]:
-        """(participant, binôme, slot index) -> both sides are there at that time."""
-        free = [[p.free(s.start, s.end) for s in self.slots] for p in self.participants]
-        here = [[b.present(s.start, s.end) for s in self.slots] for b in self.binomes]
-        return {(p, b, s): free[p][s] and here[b][s]
-                for p in range(len(self.participants))
-                for b in range(len(self.binomes))
-                for s in range(len(self.slots))}
+    def free(self) -> tuple[tuple[bool, ...], ...]:
+        """free[p][s]: participant p is available during slot s."""
+        return tuple(tuple(p.free(s.start, s.end) for s in self.slots) for p in self.participants)
+
+    @cached_property
+    def here(self) -> tuple[tuple[bool, ...], ...]:
+        """here[b][s]: every company of binôme b is present during slot s."""
+        return tuple(tuple(b.present(s.start, s.end) for s in self.slots) for b in self.binomes)
+
+    def meets(self, p: int, b: int, s: int) -> bool:
+        """Participant p and binôme b are both there during slot s."""
+        return self.free[p][s] and self.here[b][s]
+
+    @cached_property
+    def usable(self) -> tuple[tuple[bool, ...], ...]:
+        """usable[p][s]: participant p could have an interview in slot s (with some binôme)."""
+        present = [any(b[s] for b in self.here) for s in range(len(self.slots))]
+        return tuple(tuple(f and h for f, h in zip(row, present)) for row in self.free)
+
+    @property
+    def company_hours(self) -> bool:
+        """Some company arrives after the start or leaves before the end of the day."""
+        return any(not all(row) for row in self.here)
+
+    def twins(self, key) -> list[list[int]]:
+        """Groups (of two or more) of participant indices that ``key(p)`` cannot tell apart."""
+        groups: dict = {}
+        for p, person in enumerate(self.participants):
+            groups.setdefault(key(p, person), []).append(p)
+        return [g for g in groups.values() if len(g) > 1]
+
+    def binome_twins(self) -> list[list[int]]:
+        """Groups of binômes that are interchangeable for every rule and objective."""
+        groups: dict = {}
+        for b, binome in enumerate(self.binomes):
+            groups.setdefault((binome.types, binome.domains, self.here[b]), []).append(b)
+        return [g for g in groups.values() if len(g) > 1]
 
     def relevant(self, p: int, b: int) -> bool:
         """A meeting is relevant when a company of the binôme works in the participant's domain."""
@@ -214,10 +275,16 @@ class Instance:
                 windows.append(run)
         return windows
 
-    def without_unavailability(self, p: int) -> "Instance":
-        people = list(self.participants)
-        people[p] = replace(people[p], unavailable=())
-        return replace(self, participants=tuple(people))
+    def without_unavailability(self, *ids: str) -> "Instance":
+        people = tuple(replace(p, unavailable=()) if p.id in ids else p for p in self.participants)
+        return replace(self, participants=people)
+
+    def with_binomes(self, extra: int) -> "Instance":
+        """The instance with ``extra`` more binômes of two companies present all day."""
+        added = tuple(Binome(f"+{k}", (Company(f"+{k}a", f"Entreprise supplémentaire {2 * k - 1}"),
+                                       Company(f"+{k}b", f"Entreprise supplémentaire {2 * k}")))
+                      for k in range(1, extra + 1))
+        return replace(self, binomes=self.binomes + added)
 
     def with_params(self, **changes) -> "Instance":
         return replace(self, params=replace(self.params, **changes))
@@ -241,11 +308,24 @@ class Interview:
     row: int | None = None  # Excel row when read back from the Entretiens sheet
 
 
+# The objectives in priority order: (attribute, French label, larger is better). A schedule is
+# better than another when it is better on the first objective where they differ.
+OBJECTIVES = (
+    ("slots", "Créneaux utilisés (la journée finit après le dernier)", False),
+    ("empty", "Créneaux vides pour tous avant le dernier entretien", False),
+    ("relevant", "Rencontres dans le domaine visé", True),
+    ("variety", "Variété (types d'entreprises rencontrés, total)", True),
+    ("imbalance", "Écart de charge entre binômes", False),
+    ("gaps", "Créneaux d'attente des participants", False),
+)
+
+
 @dataclass(frozen=True)
 class Objectives:
-    """The five criteria in priority order; ``key`` compares two schedules (smaller is better)."""
+    """The six criteria, in priority order; ``key`` compares two schedules (smaller is better)."""
 
     slots: int  # slots used, the day ends after the last one
+    empty: int  # slots before the last one where nobody has an interview
     relevant: int  # meetings with a binôme of the participant's target domain
     variety: int  # sum over participants of the distinct company types met
     imbalance: int  # interviews of the busiest binôme minus the quietest one
@@ -253,16 +333,20 @@ class Objectives:
 
     @property
     def key(self) -> tuple[int, ...]:
-        return (self.slots, -self.relevant, -self.variety, self.imbalance, self.gaps)
+        return tuple(-getattr(self, name) if larger else getattr(self, name)
+                     for name, _, larger in OBJECTIVES)
 
     def lines(self) -> list[str]:
-        return [
-            f"Créneaux utilisés : {self.slots}",
-            f"Rencontres dans le domaine visé : {self.relevant}",
-            f"Variété (types d'entreprises rencontrés, total) : {self.variety}",
-            f"Écart de charge entre binômes : {self.imbalance}",
-            f"Créneaux d'attente des participants : {self.gaps}",
-        ]
+        return [f"{label} : {getattr(self, name)}" for name, label, _ in OBJECTIVES]
+
+    def compare(self, other: "Objectives") -> list[str]:
+        """Objective by objective, « 6 contre 7 (mieux) », against another schedule."""
+        words = []
+        for name, label, larger in OBJECTIVES:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            verdict = "pareil" if mine == theirs else "mieux" if (mine > theirs) == larger else "moins bien"
+            words.append(f"{label.split(' (')[0].lower()} {mine} contre {theirs} ({verdict})")
+        return words
 
 
 @dataclass(frozen=True)
@@ -273,6 +357,12 @@ class Schedule:
     stages: tuple[str, ...] = ()  # per objective: how far from proven optimal, in French
     seconds: float = 0.0
     baseline: Objectives | None = None  # the naive cyclic rotation's, when it succeeds
+
+
+def last_end(instance: Instance, interviews) -> int | None:
+    """When the last interview of a schedule is over (minutes), None without any interview."""
+    ends = {s.number: s.end for s in instance.slots}
+    return max((ends[i.slot] for i in interviews if i.slot in ends), default=None)
 
 
 def evaluate(instance: Instance, interviews) -> Objectives:
@@ -289,8 +379,10 @@ def evaluate(instance: Instance, interviews) -> Objectives:
         slots.setdefault(i.participant, []).append(i.slot)
         load[i.binome] += 1
     gaps = sum(max(s) - min(s) + 1 - len(s) for s in slots.values())
+    last = max((i.slot for i in used), default=0)
     return Objectives(
-        slots=max((i.slot for i in used), default=0),
+        slots=last,
+        empty=last - len({i.slot for i in used}),
         relevant=relevant,
         variety=sum(len(t) for t in types.values()),
         imbalance=(max(load.values()) - min(load.values())) if load else 0,

@@ -1,26 +1,36 @@
-"""The interview schedule, optimised with OR-Tools CP-SAT.
+"""The interview schedule, optimised with OR-Tools CP-SAT, objective by objective.
 
-One boolean per possible meeting (participant, binôme, slot) — only where both are there. The rules
-are hard constraints. The five objectives are lexicographic and solved **in stages**: minimise the
-slots used, then (slots fixed) maximise relevant meetings, then variety, then minimise the load gap
-between binômes, then participants' idle slots. Each stage starts from the previous solution and
-freezes its value (at its optimum when proven, otherwise no worse than the solution found), so the
-report says, objective by objective, whether it is proven optimal or how far the bound is.
+The objectives have one explicit priority order (``model.OBJECTIVES``): the day's length first
+(slots used), then no slot left empty for everyone before the last interview, relevant meetings,
+variety of company types, load gap between binômes, participants' idle slots. « Optimal » means
+that no schedule is better on the first objective where two schedules differ.
 
-The naive cyclic rotation (``baseline.py``) is the yardstick: every objective is also a constraint
-"no worse than the cyclic rotation", so no objective is ever traded for a higher one. A compact plan
-(`_compact_plan`) usually settles the first objective without searching the whole model, and stages
-the schedule in hand already settles are skipped (`_obvious_bound`).
+How a real session is solved and proven in a fraction of a second:
 
-Each participant has exactly the required number of interviews: "at least three" is met, and extra
-interviews would only lengthen the day.
+- **Day length**: the timing relaxation (who is interviewed in which slot, binômes ignored) is tried
+  with 1, 2… more slots than counting requires; the first length where it has a plan is optimal, as
+  it proved every shorter day impossible. When every company stays all day the relaxation is exact
+  (König's theorem: the interviews of each slot can always get distinct binômes), so no search of
+  the whole model is needed; with company hours the whole model confirms the length.
+- **Bounds**: every objective gets a bound from a small relaxation — the timing one for empty and
+  idle slots, the assignment one (which binômes each participant meets, slots ignored) for relevant
+  meetings, variety and load gap, each with the previous objectives frozen at their values.
+- **First schedule**: the assignment relaxation's best meetings, timed by a model restricted to them
+  (a few hundred variables). When it reaches every bound the schedule is proven optimal at once.
+- **Otherwise** each objective whose bound is not reached is searched in the whole model (one
+  boolean per possible meeting), starting from the schedule in hand, then frozen at its value.
+- **Symmetry breaking**: participants who cannot be told apart (same domain, same availability) and
+  interchangeable binômes (same types, domains and presence) are ordered by when they are busy.
+
+The naive cyclic rotation (``baseline.py``) is reported beside the result, objective by objective,
+and is the schedule kept should the solver find nothing in time.
 """
 
 from __future__ import annotations
 
+import math
 import time as clock
 from collections import defaultdict
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -28,31 +38,85 @@ from ccc_xl.contract import SESSIONS
 
 from .baseline import cyclic_schedule
 from .feasibility import precheck
-from .model import (LATEST_ADVISED_END, Instance, Objectives, RotationError, Schedule,
-                    assign_rooms, evaluate, hhmm, lower_bound_slots)
+from .model import (OBJECTIVES, Instance, RotationError, Schedule, assign_rooms, evaluate,
+                    lower_bound_slots)
 
-# Up to this many possible meetings (a real session has a few hundred) CP-SAT runs one worker: the
-# same workbook always gives the same planning, and its LP-guided search proves optimality faster
-# than the 2-worker portfolio of a modest laptop. Larger models need every core (large-neighbourhood
-# search finds improvements a single worker does not).
-ONE_WORKER_UP_TO = 2500
+# Up to this many possible meetings CP-SAT runs one worker: the same workbook always gives the same
+# planning, and its LP-guided search proves optimality faster than the 2-worker portfolio of a
+# modest laptop. Larger models use every core (large-neighbourhood search finds what one worker
+# does not).
+ONE_WORKER_UP_TO = 6000
 
-STAGE_LABELS = {
-    "slots": ("Créneaux utilisés", False),
-    "relevant": ("Rencontres dans le domaine visé", True),
-    "variety": ("Variété des types d'entreprises", True),
-    "imbalance": ("Écart de charge entre binômes", False),
-    "gaps": ("Créneaux d'attente des participants", False),
-}
+LARGER_IS_BETTER = {name: larger for name, _, larger in OBJECTIVES}
+LABELS = {name: label.split(" (")[0] for name, label, _ in OBJECTIVES}
+FOUND = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+class _Clock:
+    """The time left for the whole solve, shared out between its steps."""
+
+    def __init__(self, seconds: float):
+        self.end = clock.monotonic() + seconds
+
+    def left(self, share: float = 1.0) -> float:
+        return max((self.end - clock.monotonic()) * share, 0.05)
+
+
+def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
+           probing: bool = True) -> tuple[cp_model.CpSolver, int]:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    solver.parameters.num_workers = workers
+    if not probing:  # presolve's trial assignments: worth it on the small models, not the whole one
+        solver.parameters.cp_model_probing_level = 0
+    return solver, solver.Solve(model)
+
+
+def _bound(solver: cp_model.CpSolver, larger: bool) -> int:
+    """The solver's proven bound on its objective, rounded the safe way."""
+    value = solver.BestObjectiveBound()
+    return math.floor(value + 1e-6) if larger else math.ceil(value - 1e-6)
+
+
+def _weights(n: int) -> list[int]:
+    """Decreasing weights for n positions: powers of two (a lexicographic order) while small."""
+    return [2 ** (n - 1 - i) for i in range(n)] if n <= 30 else [n - i for i in range(n)]
+
+
+def _order(m: cp_model.CpModel, groups: list[list[int]], row) -> None:
+    """Symmetry breaking: within each group of interchangeable items, ``row(i)`` (a list of
+    (weight, variable)) never increases. Valid because swapping two such items' whole rows turns
+    any schedule into one as good."""
+    for group in groups:
+        for a, b in zip(group, group[1:]):
+            m.Add(sum(w * v for w, v in row(a)) >= sum(w * v for w, v in row(b)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces shared by the models
+# ---------------------------------------------------------------------------------------------
+
+def _participant_rules(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> None:
+    """Each participant: exactly the required interviews, one at a time, never too many in a row.
+
+    Exactly, not at least: « at least three » is met, and more interviews would only lengthen the
+    day. ``busy(p, s)`` lists the variables that put participant ``p`` in an interview at slot ``s``.
+    """
+    windows = [w for w in inst.consecutive_windows() if w[-1] < n_s]
+    for p in range(len(inst.participants)):
+        m.Add(sum(v for s in range(n_s) for v in busy(p, s)) == inst.required)
+        for s in range(n_s):
+            m.AddAtMostOne(busy(p, s))
+        for window in windows:
+            m.Add(sum(v for s in window for v in busy(p, s)) <= inst.params.max_consecutive)
 
 
 def _idle_slots(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> list:
     """Per participant, the idle slots between their first and last interview, as expressions.
 
-    ``busy(p, s)`` lists the variables that put participant ``p`` in an interview at slot ``s``.
     started[s] = first interview at or before s, pending[s] = last one at or after s, both
     monotone; the span is the slots where both hold. Stronger than min/max integer variables, which
-    matters for proving the last stage optimal.
+    matters for proving the last objective optimal.
     """
     idle = []
     for p in range(len(inst.participants)):
@@ -68,7 +132,7 @@ def _idle_slots(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> list:
                 m.AddImplication(pending[s], pending[s - 1])
         idle.append(sum(started) + sum(pending) - n_s - inst.required)
         # Redundant cut: n interviews in a half-day, at most c in a row, leave >= ceil(n/c) - 1
-        # idle slots in it. Gives the last stage the bound it cannot find alone.
+        # idle slots in it. Gives the last objective the bound it cannot find alone.
         pauses = []
         for block in {slot.block for slot in inst.slots[:n_s]}:
             count = sum(v for s in range(n_s) if inst.slots[s].block == block for v in busy(p, s))
@@ -79,274 +143,508 @@ def _idle_slots(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> list:
     return idle
 
 
-def _participant_rules(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> None:
-    """Each participant: exactly the required interviews, one at a time, never too many in a row."""
-    windows = [w for w in inst.consecutive_windows() if w[-1] < n_s]
-    for p in range(len(inst.participants)):
-        m.Add(sum(v for s in range(n_s) for v in busy(p, s)) == inst.required)
-        for s in range(n_s):
-            m.AddAtMostOne(busy(p, s))
-        for window in windows:
-            m.Add(sum(v for s in window for v in busy(p, s)) <= inst.params.max_consecutive)
+def _day(m: cp_model.CpModel, n_s: int, in_slot) -> tuple:
+    """Slots used (up to the last occupied one) and empty slots before it, as expressions.
+
+    ``in_slot(s)`` lists the variables of the interviews of slot ``s``.
+    """
+    occupied, used = [], [m.NewBoolVar(f"used{s}") for s in range(n_s)]
+    for s in range(n_s):
+        busy = in_slot(s)
+        occ = m.NewBoolVar(f"occupied{s}")
+        m.Add(occ <= sum(busy))
+        for v in busy:
+            m.AddImplication(v, occ)
+        occupied.append(occ)
+        m.AddImplication(occ, used[s])
+        if s + 1 < n_s:
+            m.AddImplication(used[s + 1], used[s])
+            m.Add(used[s] <= occ + used[s + 1])
+        else:
+            m.Add(used[s] <= occ)
+    return sum(used), sum(used) - sum(occupied)
 
 
-@dataclass
+def _meeting_objectives(m: cp_model.CpModel, inst: Instance, meets: dict) -> dict:
+    """Relevant meetings, variety and load gap over ``meets``: (participant, binôme) -> variables."""
+    n_p, n_b = len(inst.participants), len(inst.binomes)
+    relevant = sum(v for (p, b), vs in meets.items() if inst.relevant(p, b) for v in vs)
+    by_type = defaultdict(list)
+    loads = [[] for _ in range(n_b)]
+    for (p, b), vs in meets.items():
+        loads[b] += vs
+        for t in inst.binomes[b].types:
+            by_type[p, t] += vs
+    met_type = []
+    for (p, t), vs in by_type.items():
+        y = m.NewBoolVar(f"type{p}_{t}")
+        m.Add(y <= sum(vs))
+        met_type.append(y)
+    high, low = m.NewIntVar(0, n_p, "high"), m.NewIntVar(0, n_p, "low")
+    m.AddMaxEquality(high, [sum(vs) for vs in loads])
+    m.AddMinEquality(low, [sum(vs) for vs in loads])
+    # Redundant: loads can only be equal when the interviews divide evenly.
+    m.Add(high - low >= (1 if n_b and (n_p * inst.required) % n_b else 0))
+    return {"relevant": relevant, "variety": sum(met_type), "imbalance": high - low}
+
+
+def _keep(m: cp_model.CpModel, expr, name: str, value: int, exact: bool) -> None:
+    """Objective ``name`` equal to ``value`` (``exact``) or no worse than it."""
+    m.Add(expr == value if exact else expr >= value if LARGER_IS_BETTER[name] else expr <= value)
+
+
+def _optimise(m: cp_model.CpModel, expr, name: str) -> None:
+    (m.Maximize if LARGER_IS_BETTER[name] else m.Minimize)(expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# The two relaxations
+# ---------------------------------------------------------------------------------------------
+
+class _Timing:
+    """Who is interviewed in which slot of the first ``k``, binômes ignored.
+
+    A relaxation of the schedule (exact when every company stays all day). ``exact`` makes the day
+    last exactly k slots, for the empty and idle slots of a day of that length.
+    """
+
+    def __init__(self, inst: Instance, k: int, exact: bool = False):
+        m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
+        a = {(p, s): m.NewBoolVar(f"a{p}_{s}") for p in range(n_p) for s in range(k)
+             if inst.usable[p][s]}
+        busy = lambda p, s: [a[p, s]] if (p, s) in a else []  # noqa: E731
+        _participant_rules(m, inst, k, busy)
+        for s in range(k):
+            present = sum(inst.here[b][s] for b in range(n_b))
+            m.Add(sum(v for p in range(n_p) for v in busy(p, s)) <= min(inst.params.rooms, present))
+        self.objectives = {}
+        if exact:
+            slots, empty = _day(m, k, lambda s: [v for p in range(n_p) for v in busy(p, s)])
+            m.Add(slots == k)
+            self.objectives = {"empty": empty, "gaps": sum(_idle_slots(m, inst, k, busy))}
+        weights = _weights(k)
+        _order(m, inst.twins(lambda p, _: inst.usable[p][:k]),
+               lambda p: [(weights[s], a[p, s]) for s in range(k) if (p, s) in a])
+        self.model, self.a = m, a
+
+    def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
+        return _solve(self.model, seconds)
+
+    def bound(self, name: str, frozen: dict, seconds: float) -> int | None:
+        """The best ``name`` (empty or gaps) of any day this long, previous objectives frozen."""
+        if name == "gaps" and "empty" in frozen:
+            _keep(self.model, self.objectives["empty"], "empty", frozen["empty"], exact=True)
+        _optimise(self.model, self.objectives[name], name)
+        solver, status = self.solve(seconds)
+        if status == cp_model.OPTIMAL:
+            return round(solver.ObjectiveValue())
+        return _bound(solver, LARGER_IS_BETTER[name]) if status == cp_model.FEASIBLE else None
+
+    def plan(self, solver) -> frozenset:
+        return frozenset(key for key, var in self.a.items() if solver.BooleanValue(var))
+
+
+class _Assignment:
+    """Which binômes each participant meets, slots ignored (each binôme seen at most once per slot
+    of the day of ``k`` slots): a relaxation for relevant meetings, variety and load gap."""
+
+    def __init__(self, inst: Instance, k: int):
+        m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
+        y = {(p, b): m.NewBoolVar(f"y{p}_{b}") for p in range(n_p) for b in range(n_b)
+             if any(inst.meets(p, b, s) for s in range(k))}
+        for p in range(n_p):
+            m.Add(sum(v for (q, _), v in y.items() if q == p) == inst.required)
+        for b in range(n_b):
+            m.Add(sum(v for (_, c), v in y.items() if c == b) <= sum(inst.here[b][:k]))
+        # No symmetry breaking here: ordering participants by the binômes they meet (weights up to
+        # 2^binômes) made this small model several times slower to solve, not faster.
+        self.objectives = _meeting_objectives(m, inst, {k: [v] for k, v in y.items()})
+        self.model, self.y = m, y
+
+    def bound(self, name: str, frozen: dict, seconds: float) -> tuple[int | None, frozenset | None]:
+        """The best ``name`` with previous objectives frozen, and the meetings reaching it."""
+        for previous, value in frozen.items():
+            if previous in self.objectives:
+                _keep(self.model, self.objectives[previous], previous, value, exact=True)
+        _optimise(self.model, self.objectives[name], name)
+        solver, status = _solve(self.model, seconds)
+        if status not in FOUND:
+            return None, None
+        pairs = frozenset(k for k, v in self.y.items() if solver.BooleanValue(v))
+        best = round(solver.ObjectiveValue()) if status == cp_model.OPTIMAL else \
+            _bound(solver, LARGER_IS_BETTER[name])
+        return best, pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole model
+# ---------------------------------------------------------------------------------------------
+
 class _Model:
-    """The CP-SAT model of one instance with one expression per objective."""
+    """One boolean per possible meeting (participant, binôme, slot) among the first ``horizon``
+    slots, with one expression per objective. ``keep(p, b, s)`` restricts the meetings."""
 
-    instance: Instance
-    horizon: int | None = None  # only the first slots: a known schedule proves no more are needed
-    allowed: frozenset | None = None  # (participant, slot) pairs to keep, to give binômes to a plan
-
-    def __post_init__(self):
-        inst, m = self.instance, cp_model.CpModel()
-        n_p, n_b = len(inst.participants), len(inst.binomes)
-        n_s = min(len(inst.slots), self.horizon or len(inst.slots))
-        x = {k: m.NewBoolVar(f"x{k}") for k, ok in inst.can_meet.items()
-             if ok and k[2] < n_s and (self.allowed is None or (k[0], k[2]) in self.allowed)}
+    def __init__(self, inst: Instance, horizon: int, keep=None):
+        m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
+        x = {(p, b, s): m.NewBoolVar(f"x{p}_{b}_{s}") for p in range(n_p) for b in range(n_b)
+             for s in range(horizon) if inst.meets(p, b, s) and (keep is None or keep(p, b, s))}
         groups: dict[tuple, list] = defaultdict(list)
         for (p, b, s), var in x.items():
-            for key in (("pb", p, b), ("ps", p, s), ("bs", b, s), ("s", s), ("b", b)):
+            for key in (("pb", p, b), ("ps", p, s), ("bs", b, s), ("s", s)):
                 groups[key].append(var)
-            for t in inst.binomes[b].types:
-                groups["pt", p, t].append(var)
         busy = lambda p, s: groups["ps", p, s]  # noqa: E731
-        _participant_rules(m, inst, n_s, busy)
+        _participant_rules(m, inst, horizon, busy)
         for p in range(n_p):
             for b in range(n_b):
                 m.AddAtMostOne(groups["pb", p, b])
-        for s in range(n_s):
+        for s in range(horizon):
             for b in range(n_b):
                 m.AddAtMostOne(groups["bs", b, s])
             m.Add(sum(groups["s", s]) <= inst.params.rooms)
-
-        used = [m.NewBoolVar(f"used{s}") for s in range(n_s)]
-        for (p, b, s), var in x.items():
-            m.AddImplication(var, used[s])
-        for s in range(n_s - 1):
-            m.AddImplication(used[s + 1], used[s])
-        slots = sum(used)
+        slots, empty = _day(m, horizon, lambda s: groups["s", s])
         m.Add(slots >= lower_bound_slots(inst))
-
-        relevant = sum(v for (p, b, s), v in x.items() if inst.relevant(p, b))
-        m.Add(relevant <= n_p * inst.required)  # redundant: a bound to report before the LP has one
-
-        met_type = []
-        for p in range(n_p):
-            for t in inst.types:
-                y = m.NewBoolVar(f"y{p}{t}")
-                m.Add(y <= sum(groups["pt", p, t]))
-                met_type.append(y)
-
-        loads = [sum(groups["b", b]) for b in range(n_b)]
-        high, low = m.NewIntVar(0, n_p, "high"), m.NewIntVar(0, n_p, "low")
-        m.AddMaxEquality(high, loads)
-        m.AddMinEquality(low, loads)
-        # Redundant: lets the solver prove a gap of 0 (or 1) optimal at once.
-        m.Add(high - low >= _obvious_bound(inst, "imbalance"))
-
-        self.model, self.x, self.used = m, x, used
-        self.objectives = {"slots": slots, "relevant": relevant, "variety": sum(met_type),
-                           "imbalance": high - low, "gaps": sum(_idle_slots(m, inst, n_s, busy))}
+        meets = {(p, b): groups["pb", p, b] for p in range(n_p) for b in range(n_b) if groups["pb", p, b]}
+        self.objectives = {"slots": slots, "empty": empty, **_meeting_objectives(m, inst, meets),
+                           "gaps": sum(_idle_slots(m, inst, horizon, busy))}
+        self.twins, self.binome_twins = [], []
+        if keep is None:  # restricted meetings make participants distinguishable
+            weights = _weights(horizon)
+            self.twins = inst.twins(lambda p, person: (person.domain, inst.free[p][:horizon]))
+            self.binome_twins = [g for g in inst.binome_twins()]
+            _order(m, self.twins, lambda p: [(weights[s], v) for s in range(horizon) for v in busy(p, s)])
+            _order(m, self.binome_twins,
+                   lambda b: [(weights[s], v) for s in range(horizon) for v in groups["bs", b, s]])
+        self.model, self.x, self.horizon, self.instance = m, x, horizon, inst
+        self.restricted = keep is not None
 
     def keep(self, name: str, value: int, exact: bool = False) -> None:
-        """Objective ``name`` equal to ``value`` (``exact``) or no worse than it."""
-        expr, maximise = self.objectives[name], STAGE_LABELS[name][1]
-        self.model.Add(expr == value if exact else expr >= value if maximise else expr <= value)
-
-    def no_worse_than(self, reference: Objectives) -> None:
-        """Only schedules at least as good as ``reference`` on every objective, one by one."""
-        for name in STAGE_LABELS:
-            self.keep(name, getattr(reference, name))
+        _keep(self.model, self.objectives[name], name, value, exact)
 
     def hint(self, placed) -> None:
+        """Start the search from ``placed``, reordered to satisfy the symmetry breaking."""
+        chosen = set(_canonical(self.instance, placed, self.horizon, self.twins, self.binome_twins))
         self.model.ClearHints()
-        chosen = set(placed)
         for key, var in self.x.items():
             self.model.AddHint(var, key in chosen)
 
-    def solve(self, seconds: float, linearization: int = 2) -> tuple[cp_model.CpSolver, int]:
-        """Solve within ``seconds``; LP bounds (level 2) halve the time to prove optimality, but
-        slow down the search for a first solution, where level 0 is best."""
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(seconds, 0.05)
-        solver.parameters.linearization_level = linearization
-        # Probing (presolve's trial assignments) costs more than it saves here, at every stage:
-        # 10 × 6 in 0.35 s instead of 1 s, 20 × 10 proven in 3 s instead of not in 7 s.
-        solver.parameters.cp_model_probing_level = 0
-        solver.parameters.num_workers = 1 if len(self.x) <= ONE_WORKER_UP_TO else 0
-        return solver, solver.Solve(self.model)
+    def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
+        return _solve(self.model, seconds, 1 if len(self.x) <= ONE_WORKER_UP_TO else 0,
+                      probing=self.restricted)
 
     def placed(self, solver) -> list[tuple[int, int, int]]:
         return [k for k, v in self.x.items() if solver.BooleanValue(v)]
+
+
+def _canonical(inst: Instance, placed, horizon: int, twins, binome_twins) -> list:
+    """``placed`` with interchangeable participants (then binômes) swapped so that their rows are
+    in the order the symmetry breaking requires; the objectives are unchanged."""
+    weights = _weights(horizon)
+    for index, groups in ((0, twins), (1, binome_twins)):
+        for group in groups:
+            score = {i: sum(weights[t[2]] for t in placed if t[index] == i and t[2] < horizon)
+                     for i in group}
+            mapping = dict(zip(sorted(group, key=lambda i: (-score[i], i)), group))
+            placed = [tuple(mapping.get(v, v) if k == index else v for k, v in enumerate(t))
+                      for t in placed]
+    return placed
+
+
+# ---------------------------------------------------------------------------------------------
+# Feasibility, the day's length, the first schedule
+# ---------------------------------------------------------------------------------------------
+
+def feasible(inst: Instance, seconds: float) -> bool | None:
+    """Whether any schedule respects every rule: True, False, or None when not settled in time."""
+    if precheck(inst):
+        return False
+    _, status = _Timing(inst, len(inst.slots)).solve(seconds)
+    if status == cp_model.INFEASIBLE:
+        return False
+    if status not in FOUND:
+        return None
+    if not inst.company_hours:
+        return True  # the relaxation is exact
+    _, status = _Model(inst, len(inst.slots)).solve(seconds)
+    return True if status in FOUND else False if status == cp_model.INFEASIBLE else None
+
+
+def shortest_day(inst: Instance, seconds: float) -> tuple[int | None, bool]:
+    """The fewest slots the timing relaxation can plan (None: not even the whole day), and whether
+    every shorter day was proven impossible within ``seconds``."""
+    timer = _Clock(seconds)
+    n, low = len(inst.slots), lower_bound_slots(inst)
+    if low > n:
+        return None, True
+    _, status = _Timing(inst, low).solve(timer.left(0.5))
+    if status in FOUND:  # the usual case: counting's bound is the answer
+        return low, True
+    proven = status == cp_model.INFEASIBLE
+    _, status = _Timing(inst, n).solve(timer.left(0.5))
+    if status == cp_model.INFEASIBLE:
+        return None, True
+    proven &= status in FOUND
+    low, high = low + 1, n  # `high` slots are enough
+    while low < high:
+        k = (low + high) // 2
+        _, status = _Timing(inst, k).solve(timer.left(0.5))
+        if status in FOUND:
+            high = k
+        else:
+            proven &= status == cp_model.INFEASIBLE
+            low = k + 1
+    return high, proven
+
+
+def _least_idle(inst: Instance, p: int, k: int) -> int:
+    """Fewest idle slots participant ``p`` can have in the first ``k`` slots, alone: the narrowest
+    window of slots that can hold the required interviews (at most ``max_consecutive`` in a row)."""
+    limit, need, best = inst.params.max_consecutive, inst.required, None
+    for i in range(k):
+        count, run = 0, 0
+        for j in range(i, k):
+            joined = run and inst.slots[j].block == inst.slots[j - 1].block
+            run = (run + 1 if joined else 1) if inst.usable[p][j] else 0
+            count = count + 1 if run and run % (limit + 1) else count
+            if count >= need:
+                best = j - i + 1 - need if best is None else min(best, j - i + 1 - need)
+                break
+    return best or 0
+
+
+class _Bounds:
+    """Per objective, the best value any schedule could have with the previous objectives frozen:
+    a count first, a relaxation (cached) only when the schedule in hand does not reach the count."""
+
+    def __init__(self, inst: Instance, timer: _Clock, day: int | None):
+        self.inst, self.timer, self.day, self.cache = inst, timer, day, {}
+
+    def _count(self, name: str, horizon: int) -> int | None:
+        inst, n_b, need = self.inst, len(self.inst.binomes), self.inst.required
+        reach = [[b for b in range(n_b) if any(inst.meets(p, b, s) for s in range(horizon))]
+                 for p in range(len(inst.participants))]
+        if name == "empty":
+            return 0
+        if name == "relevant":
+            return sum(min(need, sum(inst.relevant(p, b) for b in row)) for p, row in enumerate(reach))
+        if name == "variety":
+            widest = max((len(b.types) for b in inst.binomes), default=0)
+            return sum(min(len({t for b in row for t in inst.binomes[b].types}), need * widest)
+                       for row in reach)
+        if name == "imbalance":
+            return 1 if n_b and (len(inst.participants) * need) % n_b else 0
+        if name == "gaps":
+            return sum(_least_idle(inst, p, horizon) for p in range(len(inst.participants)))
+        return None
+
+    def _relaxed(self, name: str, frozen: dict) -> int | None:
+        horizon = frozen["slots"]
+        if name in ("relevant", "variety", "imbalance"):
+            prefix = tuple((k, v) for k, v in frozen.items() if k in ("relevant", "variety"))
+            key = (name, horizon, prefix)
+            if key not in self.cache:
+                self.cache[key] = _Assignment(self.inst, horizon).bound(name, dict(prefix),
+                                                                         self.timer.left(0.1))[0]
+        else:
+            key = (name, horizon, frozen.get("empty") if name == "gaps" else None)
+            if key not in self.cache:
+                self.cache[key] = _Timing(self.inst, horizon, exact=True).bound(name, frozen,
+                                                                                 self.timer.left(0.1))
+        return self.cache[key]
+
+    def reached(self, name: str, value: int, frozen: dict) -> tuple[bool, int | None]:
+        """Whether ``value`` is proven the best possible, and the bound known."""
+        if name == "slots":
+            return value == self.day, self.day
+        count = self._count(name, frozen["slots"])
+        if value == count:
+            return True, count
+        bound = self._relaxed(name, frozen)
+        return value == bound, bound if bound is not None else count
+
+    def all_reached(self, placed) -> bool:
+        frozen = {}
+        for name, _, _ in OBJECTIVES:
+            value = _value(self.inst, placed, name)
+            if not self.reached(name, value, frozen)[0]:
+                return False
+            frozen[name] = value
+        return True
+
+    def best_pairs(self, horizon: int) -> frozenset | None:
+        """The assignment relaxation's best meetings, objective after objective (bounds cached)."""
+        assignment, frozen, pairs = _Assignment(self.inst, horizon), {}, None
+        for name in ("relevant", "variety", "imbalance"):
+            best, found = assignment.bound(name, frozen, self.timer.left(0.1))
+            if best is None:
+                break
+            self.cache[name, horizon, tuple(frozen.items())] = best
+            frozen[name], pairs = _value_of_pairs(self.inst, found, name), found
+        return pairs
+
+
+def _restricted(inst: Instance, horizon: int, keep, meetings_first: bool, seconds: float) -> list | None:
+    """The best schedule of ``horizon`` slots among the meetings ``keep`` allows: meeting objectives
+    first (relevant, variety, load gap) or slot objectives first (empty, idle slots)."""
+    model = _Model(inst, horizon, keep)
+    model.keep("slots", horizon, exact=True)
+    o, n_p = model.objectives, len(inst.participants)
+    spread = n_p + 1
+    by_variety = spread * (n_p * len(inst.types) + 1)
+    meetings = o["relevant"] * by_variety + o["variety"] * spread - o["imbalance"]
+    slots = o["empty"] * (n_p * horizon + 1) + o["gaps"]
+    if meetings_first:
+        model.model.Maximize(meetings * (n_p * horizon + 1) * (horizon + 1) - slots)
+    else:
+        model.model.Minimize(slots * (n_p * inst.required * by_variety + 1) - meetings)
+    solver, status = model.solve(seconds)
+    return model.placed(solver) if status in FOUND else None
+
+
+def _colour(inst: Instance, plan) -> list[tuple[int, int, int]] | None:
+    """Binômes for a timing plan when every company stays all day: a proper edge colouring of the
+    bipartite graph participants × slots with the binômes as colours (König: the most interviews
+    of a participant or a slot never exceeds the binômes, so it always exists), built by swapping
+    colours along alternating paths. None with company hours (a binôme may then be missing)."""
+    n_b = len(inst.binomes)
+    if inst.company_hours:
+        return None
+    at: dict[tuple, dict[int, tuple]] = defaultdict(dict)  # vertex -> colour -> other end
+    for p, s in sorted(plan, key=lambda ps: (ps[1], ps[0])):
+        u, v = ("p", p), ("s", s)
+        a = next(c for c in range(n_b) if c not in at[u])
+        if a in at[v]:
+            b = next(c for c in range(n_b) if c not in at[v])
+            path, x, colour = [], v, a  # the a/b path from v never reaches u (bipartite)
+            while colour in at[x]:
+                y = at[x][colour]
+                path.append((x, y, colour))
+                x, colour = y, (b if colour == a else a)
+            for x, y, c in path:
+                del at[x][c], at[y][c]
+            for x, y, c in path:
+                swapped = b if c == a else a
+                at[x][swapped], at[y][swapped] = y, x
+        at[u][a], at[v][a] = v, u
+    return [(vertex[1], colour, end[1]) for vertex, colours in at.items() if vertex[0] == "p"
+            for colour, end in colours.items()]
+
+
+def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds) -> list | None:
+    """A schedule of ``horizon`` slots aiming at every bound: the timing relaxation's best plan
+    given binômes, or else the assignment relaxation's best meetings timed (the better one)."""
+    found = []
+    timing = _Timing(inst, horizon, exact=True)
+    timing.model.Minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
+                          + timing.objectives["gaps"])
+    solver, status = timing.solve(timer.left(0.15))
+    if status in FOUND:
+        plan = timing.plan(solver)
+        # The colouring is only a fallback: as a hint it slowed the search down three times.
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True,
+                             timer.left(0.25)) or _colour(inst, plan)
+        if placed is not None:
+            if bounds.all_reached(placed):
+                return placed
+            found.append(placed)
+    pairs = bounds.best_pairs(horizon)
+    if pairs is not None:
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.25))
+        if placed is not None:
+            found.append(placed)
+    return min(found, key=lambda placed: evaluate(inst, assign_rooms(inst, placed)).key, default=None)
+
+
+def _value_of_pairs(inst: Instance, pairs, name: str) -> int:
+    """An objective measured on meetings alone (relevant, variety, imbalance need no slots)."""
+    return getattr(evaluate(inst, assign_rooms(inst, [(p, b, 0) for p, b in pairs])), name)
+
+
+def _value(inst: Instance, placed, name: str) -> int:
+    """One objective of a schedule, measured on the schedule itself (not read from the solver: the
+    auxiliary variables of a merely feasible solution may be slack)."""
+    return getattr(evaluate(inst, assign_rooms(inst, placed)), name)
+
+
+def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
+    """The best schedule found within ``time_limit`` seconds; RotationError when none exists."""
+    from .remedies import explain_infeasible  # the remedies re-run this module's feasibility test
+
+    started = clock.monotonic()
+    reasons = precheck(instance)
+    if reasons:
+        raise explain_infeasible(instance, reasons)
+    # The solver's own time: the rest goes to building models and measuring schedules.
+    timer = _Clock(0.9 * time_limit)
+    cyclic = cyclic_schedule(instance)
+    baseline = evaluate(instance, cyclic) if cyclic else None
+    shortest, proven_day = shortest_day(instance, timer.left(0.3))
+    if shortest is None:
+        raise explain_infeasible(instance)
+    horizon, placed = shortest, None
+    bounds = _Bounds(instance, timer, shortest if proven_day else None)
+    while placed is None and horizon <= len(instance.slots):
+        placed = _first_schedule(instance, horizon, timer, bounds)
+        if placed is None and instance.company_hours:  # the relaxation is not exact: ask the model
+            model = _Model(instance, horizon)
+            solver, status = model.solve(timer.left(0.3))
+            if status in FOUND:
+                placed = model.placed(solver)
+            elif status == cp_model.INFEASIBLE:  # proven: this day is too short too
+                horizon += 1
+                bounds.day = horizon if proven_day else None
+                continue
+        break
+    if placed is None and horizon > len(instance.slots):
+        raise explain_infeasible(instance)
+    if placed is None:
+        if cyclic is None:
+            raise RotationError([f"Aucun planning trouvé en {time_limit:g} s : la session est peut-être "
+                                 "trop contrainte ; ajoutez une salle, des binômes ou allongez la "
+                                 f"journée ({SESSIONS.quoted('day_end')}), puis relancez."])
+        placed, bounds.day = _placed_of(instance, cyclic), None
+        horizon = max(s for *_, s in placed) + 1
+    return _optimise_stages(instance, placed, horizon, bounds, timer, started, baseline)
+
+
+def _optimise_stages(instance, placed, horizon, bounds, timer, started, baseline) -> Schedule:
+    """Each objective in priority order: settled when the schedule in hand reaches its bound,
+    searched in the whole model otherwise; then frozen at its value."""
+    model = None  # built only if some objective needs a search
+    frozen, stages, optimal = {}, [], True
+    names = [name for name, _, _ in OBJECTIVES]
+    for k, name in enumerate(names):
+        value = _value(instance, placed, name)
+        proven, bound = bounds.reached(name, value, frozen)
+        if not proven:
+            if model is None:
+                model = _Model(instance, horizon)
+                for previous, kept in frozen.items():
+                    model.keep(previous, kept, exact=True)
+            model.hint(placed)
+            _optimise(model.model, model.objectives[name], name)
+            solver, status = model.solve(timer.left(1 / (len(names) - k)))
+            if status in FOUND:
+                found = model.placed(solver)
+                better = _value(instance, found, name)
+                if (better > value) if LARGER_IS_BETTER[name] else (better < value):
+                    placed, value = found, better
+                solver_bound = _bound(solver, LARGER_IS_BETTER[name])
+                tighter = min if LARGER_IS_BETTER[name] else max
+                bound = solver_bound if bound is None else tighter(bound, solver_bound)
+                proven = status == cp_model.OPTIMAL or value == bound
+        optimal &= proven
+        stages.append(f"{LABELS[name]} : {value} (optimal prouvé)" if proven else
+                      f"{LABELS[name]} : {value} (non prouvé optimal" +
+                      (f", borne {bound})" if bound is not None else ")"))
+        if model is not None:
+            model.keep(name, value, exact=True)
+        frozen[name] = value
+    interviews = assign_rooms(instance, placed)
+    return Schedule(interviews, evaluate(instance, interviews), optimal, tuple(stages),
+                    clock.monotonic() - started, baseline)
 
 
 def _placed_of(instance: Instance, interviews) -> list[tuple[int, int, int]]:
     p_index = {p.id: i for i, p in enumerate(instance.participants)}
     b_index = {b.label: i for i, b in enumerate(instance.binomes)}
     return [(p_index[i.participant], b_index[i.binome], i.slot - 1) for i in interviews]
-
-
-def _feasible(instance: Instance, seconds: float) -> bool:
-    if precheck(instance):
-        return False
-    _, status = _Model(instance).solve(seconds)
-    return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-
-
-def explain_infeasible(instance: Instance, seconds: float = 2.0) -> list[str]:
-    """Why no schedule exists, found by relaxing one rule at a time, and what would fix it."""
-    params, fixes = instance.params, []
-    n_binomes = len(instance.binomes)
-    if params.rooms < n_binomes and _feasible(instance.with_params(rooms=n_binomes), seconds):
-        rooms = next(r for r in range(params.rooms + 1, n_binomes + 1)
-                     if _feasible(instance.with_params(rooms=r), seconds))
-        fixes.append(f"ajoutez {rooms - params.rooms} salle(s) (il en faut {rooms})")
-    longer = instance.with_params(day_end=max(LATEST_ADVISED_END, instance.params.day_end))
-    if len(longer.slots) > len(instance.slots) and _feasible(longer, seconds):
-        model = _Model(longer)
-        model.model.Minimize(model.objectives["slots"])
-        solver, _ = model.solve(seconds)
-        needed = int(solver.ObjectiveValue())
-        fixes.append(f"il faut au moins {needed} créneaux, la journée n'en compte que "
-                     f"{len(instance.slots)} : indiquez {hhmm(longer.slots[needed - 1].end)} ou plus "
-                     f"tard dans {SESSIONS.quoted('day_end')}")
-    if params.max_consecutive < instance.required:
-        for allowed in range(params.max_consecutive + 1, instance.required + 1):
-            if _feasible(instance.with_params(max_consecutive=allowed), seconds):
-                fixes.append(f"autorisez {allowed} entretiens d'affilée")
-                break
-    for p, person in enumerate(instance.participants):
-        if person.unavailable and _feasible(instance.without_unavailability(p), seconds):
-            fixes.append(f"réduisez les indisponibilités de {person.label}")
-    companies = [c for b in instance.binomes for c in b.companies]
-    if any(c.arrival is not None or c.departure is not None for c in companies) and \
-            _feasible(instance.with_companies_all_day(), seconds):
-        fixes.append("élargissez les horaires de présence des entreprises (arrivée, départ)")
-    head = "Aucun planning ne respecte toutes les règles de la session."
-    if not fixes:
-        return [head, "Même en relâchant une règle à la fois, aucun planning n'existe : ajoutez des "
-                      f"binômes ou baissez {SESSIONS.quoted('interviews_per_participant')}."]
-    return [head, "Pour le rendre possible, au choix :", *(f"- {fix} ;" for fix in fixes)]
-
-
-def _value(instance: Instance, placed, name: str) -> int:
-    """One objective of a schedule, measured on the schedule itself (not read from the solver: the
-    auxiliary variables of a merely feasible solution may be slack)."""
-    return getattr(evaluate(instance, assign_rooms(instance, placed)), name)
-
-
-def _obvious_bound(instance: Instance, name: str) -> int | None:
-    """A bound no schedule can pass, cheap to compute: reached, the stage needs no search."""
-    n_p, n_b = len(instance.participants), len(instance.binomes)
-    if name == "relevant":  # each participant meets at most the binômes of their domain
-        return sum(min(instance.required, sum(instance.relevant(p, b) for b in range(n_b)))
-                   for p in range(n_p))
-    if name == "imbalance":  # loads can only be equal when the interviews divide evenly
-        return 1 if n_b and (n_p * instance.required) % n_b else 0
-    return None
-
-
-def _compact_plan(instance: Instance, reference: Objectives | None,
-                  seconds: float) -> list[tuple[int, int, int]] | None:
-    """A schedule in the fewest slots possible, no worse than ``reference``, or None.
-
-    Two small steps instead of the whole model: first who is interviewed in which slot, ignoring
-    binômes (a tiny relaxation, which also minimises idle slots), then which binôme sees each of
-    those interviews. The day length tried grows from ``lower_bound_slots`` only while the
-    relaxation is proven infeasible, so a schedule found here proves the first objective optimal
-    without any other search — at 40 × 20 in 1 to 2 s, where the whole model needs 3 to 10 s
-    and sometimes gives up. None when a step fails or runs out of time.
-    """
-    inst, n_p, n_b = instance, len(instance.participants), len(instance.binomes)
-    deadline = clock.monotonic() + seconds
-    last = (reference.slots - 1) if reference is not None else len(inst.slots)
-    for k in range(lower_bound_slots(inst), last + 1):
-        m = cp_model.CpModel()
-        a = {(p, s): m.NewBoolVar(f"a{p}_{s}") for p in range(n_p) for s in range(k)
-             if any(inst.can_meet[p, b, s] for b in range(n_b))}
-        busy = lambda p, s: [a[p, s]] if (p, s) in a else []  # noqa: E731
-        _participant_rules(m, inst, k, busy)
-        for s in range(k):
-            here = sum(any(inst.can_meet[p, b, s] for p in range(n_p)) for b in range(n_b))
-            m.Add(sum(v for p in range(n_p) for v in busy(p, s)) <= min(inst.params.rooms, here))
-        gaps = sum(_idle_slots(m, inst, k, busy))
-        if reference is not None:
-            m.Add(gaps <= reference.gaps)
-        m.Minimize(gaps)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(deadline - clock.monotonic(), 0.05) / 4
-        solver.parameters.num_workers = 1  # a few hundred variables
-        status = solver.Solve(m)
-        if status == cp_model.INFEASIBLE:
-            continue  # proven: not even the interviews alone fit in k slots
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        plan = _Model(inst, k, frozenset(key for key, var in a.items() if solver.BooleanValue(var)))
-        if reference is not None:
-            plan.no_worse_than(reference)
-        solver, status = plan.solve(deadline - clock.monotonic(), linearization=0)
-        return plan.placed(solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    return None
-
-
-def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
-    """The best schedule found within ``time_limit`` seconds; RotationError when none exists.
-
-    The naive cyclic rotation, when it succeeds, is the yardstick: the schedule is never worse on
-    any objective (each one is a constraint). With the compact plan it bounds the day (no need to
-    look beyond their last slot), seeds the search, and is the fallback should the solver find
-    nothing in time.
-    """
-    reasons = precheck(instance)
-    if reasons:
-        raise RotationError(reasons)
-    started = clock.monotonic()
-    # The solver's own time: the rest goes to building models, hints and measuring each stage, so
-    # that the whole call stays within ``time_limit``.
-    solving = 0.9 * time_limit
-    cyclic = cyclic_schedule(instance)
-    baseline = evaluate(instance, cyclic) if cyclic else None
-    compact = _compact_plan(instance, baseline, solving * 0.3)
-    placed = compact or (_placed_of(instance, cyclic) if cyclic else None)
-    model = _Model(instance, 1 + max(s for *_, s in placed) if placed else None)
-    if baseline is not None:
-        model.no_worse_than(baseline)
-    if placed:
-        model.hint(placed)
-    stages, optimal, names = [], True, list(STAGE_LABELS)
-    for k, name in enumerate(names):
-        label, maximise = STAGE_LABELS[name]
-        expr, bound, proven = model.objectives[name], None, True
-        # No search when the compact plan has the fewest slots, or when the schedule in hand already
-        # reaches what no schedule can pass.
-        settled = (name == "slots" and compact) or (
-            placed is not None and _value(instance, placed, name) == _obvious_bound(instance, name))
-        if not settled:
-            (model.model.Maximize if maximise else model.model.Minimize)(expr)
-            remaining = solving - (clock.monotonic() - started)
-            share = 0.4 if k == 0 else 1 / (len(names) - k)  # finding the first schedule is the hard part
-            solver, status = model.solve(remaining * share)
-            if status == cp_model.INFEASIBLE:
-                raise RotationError(explain_infeasible(instance))
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                placed, bound = model.placed(solver), round(solver.BestObjectiveBound())
-            elif placed is None:
-                raise RotationError([f"Aucun planning trouvé en {time_limit:g} s : la session est "
-                                     "peut-être trop contrainte ; ajoutez une salle, des binômes ou "
-                                     f"allongez la journée ({SESSIONS.quoted('day_end')}), puis "
-                                     "relancez."])
-            proven = status == cp_model.OPTIMAL  # otherwise: the schedule in hand, bound if known
-        value = _value(instance, placed, name)
-        optimal &= proven
-        stages.append(f"{label} : {value} (optimal prouvé)" if proven else
-                      f"{label} : {value} (non prouvé optimal" +
-                      (f", borne {bound})" if bound is not None else ")"))
-        model.keep(name, value, exact=proven)
-        if name == "slots":  # the day's length is settled: no interview after its last slot
-            for var in model.used[value:]:
-                model.model.Add(var == 0)
-        model.hint(placed)
-    interviews = assign_rooms(instance, placed)
-    return Schedule(interviews, evaluate(instance, interviews), optimal, tuple(stages),
-                    clock.monotonic() - started, baseline)

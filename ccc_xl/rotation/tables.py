@@ -16,6 +16,10 @@ from .model import Instance, Interview, to_time
 
 YES, NO = contract.YES_NO
 
+PAIRING_RULE = ("Règle : les binômes sont des paires d'entreprises ; quand les entreprises hors binômes "
+                f"imposés ({contract.COMPANIES.quoted('fixed_pair')}) sont en nombre impair, une seule "
+                "d'entre elles complète une paire (un trio).")
+
 
 def _displayed(table: contract.Table, records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=table.keys)
@@ -107,7 +111,7 @@ def sheet_contents(instance: Instance, interviews: tuple[Interview, ...], passag
     legend = pd.DataFrame({"Binôme": [b.label for b in instance.binomes],
                            "Entreprises": [b.names for b in instance.binomes]})
     return [
-        SheetContent(contract.BINOMES_SHEET.name, "Binômes d'entreprises", list(notes),
+        SheetContent(contract.BINOMES_SHEET.name, "Binômes d'entreprises", [PAIRING_RULE, *notes],
                      [Block(binomes_frame(instance, interviews), table=contract.BINOMES)]),
         SheetContent(contract.INTERVIEWS_SHEET.name, "Entretiens individuels",
                      [contract.INTERVIEWS_SHEET.description,
