@@ -20,6 +20,7 @@ from .baseline import cyclic_schedule
 from .binomes import composition_lines, form_binomes, recorded_binomes
 from .check import check_grand_oral, check_schedule, interviews_from_frame
 from .grand_oral import Passage, grand_oral_order
+from .limits import check_size
 from .model import (OBJECTIVES, Instance, Objectives, Params, RotationError, Schedule, evaluate, hhmm, last_end,
                     parse_unavailability, problem_text, read_companies, read_participants)
 from .schedule import solve_schedule
@@ -113,12 +114,15 @@ def build_instance(participants: pd.DataFrame, companies: pd.DataFrame,
     problems += more
     if problems:
         raise RotationError([problem_text(p) for p in problems], problems)
+    params = Params.from_mapping(session)
+    if not recorded:  # checking a planning builds no model: any size can be checked
+        check_size(len(people), len(firms), params)
     binomes = recorded_binomes(firms) if recorded else form_binomes(firms)
     if recorded and not binomes:
         raise RotationError([f"Aucun binôme enregistré dans la feuille « {contract.COMPANIES.sheet} » "
                              f"(colonne {contract.COMPANIES.quoted('pair')}) : lancez d'abord les "
                              "rotations."])
-    return Instance(tuple(people), tuple(binomes), Params.from_mapping(session))
+    return Instance(tuple(people), tuple(binomes), params)
 
 
 def plan_rotations(participants: pd.DataFrame, companies: pd.DataFrame,

@@ -47,16 +47,16 @@ def _partition(companies: list[Company]) -> list[tuple[Company, ...]]:
     classes = sorted(members, key=str)
     count = {c: len(members[c]) for c in classes}
     model = cp_model.CpModel()
-    pairs = {(a, b): model.NewIntVar(0, min(count[a], count[b]) // (2 if a == b else 1), f"p{a}{b}")
+    pairs = {(a, b): model.new_int_var(0, min(count[a], count[b]) // (2 if a == b else 1), f"p{a}{b}")
              for a, b in combinations_with_replacement(classes, 2) if count[a] >= 1 + (a == b)}
     trios = {}
     if n % 2:
         for group in combinations_with_replacement(classes, 3):
             if all(group.count(c) <= count[c] for c in group):
-                trios[group] = model.NewBoolVar(f"t{group}")
-        model.AddExactlyOne(trios.values())
+                trios[group] = model.new_bool_var(f"t{group}")
+        model.add_exactly_one(trios.values())
     for c in classes:
-        model.Add(sum(var * ((a == c) + (b == c)) for (a, b), var in pairs.items())
+        model.add(sum(var * ((a == c) + (b == c)) for (a, b), var in pairs.items())
                   + sum(var * group.count(c) for group, var in trios.items()) == count[c])
 
     def score(group) -> int:
@@ -67,18 +67,18 @@ def _partition(companies: list[Company]) -> list[tuple[Company, ...]]:
             used[c] += 1
         return mix_score(tuple(sample))
 
-    model.Maximize(sum(score(k) * v for k, v in pairs.items()) + sum(score(k) * v for k, v in trios.items()))
+    model.maximize(sum(score(k) * v for k, v in pairs.items()) + sum(score(k) * v for k, v in trios.items()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2  # its LP bound proves the optimum at once
     solver.parameters.max_time_in_seconds = 10.0
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # never seen: pairs always exist
         raise RuntimeError("company pairing found no solution")
     left = {c: list(members[c]) for c in classes}
-    groups = [tuple(left[c].pop(0) for c in group) for group, var in trios.items() if solver.Value(var)]
+    groups = [tuple(left[c].pop(0) for c in group) for group, var in trios.items() if solver.value(var)]
     for (a, b), var in pairs.items():
-        for _ in range(solver.Value(var)):
+        for _ in range(solver.value(var)):
             groups.append((left[a].pop(0), left[b].pop(0)))
     order = {id(c): i for i, c in enumerate(companies)}
     groups = [tuple(sorted(g, key=lambda c: order[id(c)])) for g in groups]

@@ -50,26 +50,26 @@ def grand_oral_order(instance: Instance, last_interview_end: int | None = None) 
     if not people:
         return []
     model = cp_model.CpModel()
-    pos = [model.NewIntVarFromDomain(cp_model.Domain.FromValues(ok), f"pos{i}")
+    pos = [model.new_int_var_from_domain(cp_model.Domain.from_values(ok), f"pos{i}")
            for i, ok in enumerate(allowed)]
-    model.AddAllDifferent(pos)
-    last = model.NewIntVar(0, positions, "last")
-    model.AddMaxEquality(last, pos)
+    model.add_all_different(pos)
+    last = model.new_int_var(0, positions, "last")
+    model.add_max_equality(last, pos)
     shift = []
     for i, var in enumerate(pos):
-        d = model.NewIntVar(0, positions, f"d{i}")
-        model.AddAbsEquality(d, var - i)
+        d = model.new_int_var(0, positions, f"d{i}")
+        model.add_abs_equality(d, var - i)
         shift.append(d)
-    model.Minimize(last * (len(people) * positions + 1) + sum(shift))
+    model.minimize(last * (len(people) * positions + 1) + sum(shift))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 5.0
     solver.parameters.num_workers = 1
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RotationError(["Aucun ordre de passage au Grand Oral ne respecte toutes les "
                              "indisponibilités : réduisez-les ou avancez "
                              f"{SESSIONS.quoted('grand_oral_start')}."])
-    order = sorted(range(len(people)), key=lambda i: solver.Value(pos[i]))
-    return [Passage(rank, first + solver.Value(pos[i]) * length,
-                    first + (solver.Value(pos[i]) + 1) * length, people[i])
+    order = sorted(range(len(people)), key=lambda i: solver.value(pos[i]))
+    return [Passage(rank, first + solver.value(pos[i]) * length,
+                    first + (solver.value(pos[i]) + 1) * length, people[i])
             for rank, i in enumerate(order, start=1)]

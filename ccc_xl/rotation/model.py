@@ -191,7 +191,7 @@ def day_slots(params: Params) -> tuple[Slot, ...]:
     lunch = params.lunch_start is not None and params.lunch_end is not None \
         and params.lunch_start < params.lunch_end
     t = params.day_start
-    while params.interview_minutes > 0:
+    while params.interview_minutes > 0 and step > 0:
         if lunch and t < params.lunch_end and t + params.interview_minutes > params.lunch_start:
             t = params.lunch_end
         if t + params.interview_minutes > params.interviews_end:

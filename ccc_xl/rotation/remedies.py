@@ -20,8 +20,7 @@ from ccc_xl.contract import CANDIDATES, COMPANIES, SESSIONS
 from .feasibility import no_participant
 from .model import LATEST_ADVISED_END, Instance, RotationError, hhmm
 
-CHECK_SECONDS = 2.0  # one feasibility test; a change not proven sufficient by then is not offered
-SEARCH_SECONDS = 20.0  # the whole search for remedies
+CHECK_SECONDS = 2.0  # one feasibility test at most; a change not proven enough then is not offered
 MOST_PAIRS = 3
 
 
@@ -105,6 +104,7 @@ class _Search:
 
         self.instance, self.feasible = instance, feasible
         self.end = clock.monotonic() + seconds
+        self.check = min(CHECK_SECONDS, seconds / 5)
 
     @property
     def out_of_time(self) -> bool:
@@ -114,7 +114,7 @@ class _Search:
         """True only when the change is proven to make a schedule exist."""
         if self.out_of_time:
             return False
-        return self.feasible(remedy.apply(self.instance), CHECK_SECONDS) is True
+        return self.feasible(remedy.apply(self.instance), self.check) is True
 
     def smallest(self, kind: list[Remedy], base: Remedy | None = None) -> Remedy | None:
         """The smallest candidate of ``kind`` sufficient (together with ``base``), by bisection."""
@@ -138,7 +138,7 @@ def _together(parts: list[Remedy]) -> Remedy:
     return combined
 
 
-def remedies(instance: Instance, seconds: float = SEARCH_SECONDS) -> list[Remedy]:
+def remedies(instance: Instance, seconds: float = 10.0) -> list[Remedy]:
     """Changes that each make the instance feasible on their own (each one checked)."""
     search, kinds = _Search(instance, seconds), _kinds(instance)
     each = [r for r in (search.smallest([r]) for r in _each_participant(instance)) if r is not None]
@@ -166,13 +166,15 @@ def remedies(instance: Instance, seconds: float = SEARCH_SECONDS) -> list[Remedy
     return [_together(chosen)]
 
 
-def explain_infeasible(instance: Instance, reasons: list[str] | None = None) -> RotationError:
+def explain_infeasible(instance: Instance, reasons: list[str] | None = None,
+                       seconds: float = 10.0) -> RotationError:
     """The refusal: why no schedule exists (``reasons`` when counting proved it) and every change
-    that is enough on its own, as a RotationError carrying the remedies."""
+    that is enough on its own (searched for ``seconds`` at most), as a RotationError carrying the
+    remedies."""
     if no_participant(instance):
         return RotationError(no_participant(instance))
     lines = list(reasons or ["Aucun planning ne respecte toutes les règles de la session."])
-    found = remedies(instance)
+    found = remedies(instance, seconds)
     if not found:
         lines.append("Aucun des changements essayés (salles, horaires, entreprises, entretiens "
                      "d'affilée, indisponibilités) ne suffit, même combinés : revoyez les paramètres "

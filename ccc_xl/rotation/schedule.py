@@ -61,6 +61,11 @@ class _Clock:
     def left(self, share: float = 1.0) -> float:
         return max((self.end - clock.monotonic()) * share, 0.05)
 
+    def allows(self, meetings: int) -> bool:
+        """Whether a search of the whole model is worth starting: building and presolving it costs
+        about 50 µs per possible meeting before the solver even starts."""
+        return self.end - clock.monotonic() > max(0.3, 5e-5 * meetings)
+
 
 def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
            probing: bool = True) -> tuple[cp_model.CpSolver, int]:
@@ -69,13 +74,23 @@ def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
     solver.parameters.num_workers = workers
     if not probing:  # presolve's trial assignments: worth it on the small models, not the whole one
         solver.parameters.cp_model_probing_level = 0
-    return solver, solver.Solve(model)
+    return solver, solver.solve(model)
 
 
 def _bound(solver: cp_model.CpSolver, larger: bool) -> int:
     """The solver's proven bound on its objective, rounded the safe way."""
-    value = solver.BestObjectiveBound()
+    value = solver.best_objective_bound
     return math.floor(value + 1e-6) if larger else math.ceil(value - 1e-6)
+
+
+def _sum(terms) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.sum(list(terms))
+
+
+def _weighted(pairs) -> cp_model.LinearExpr:
+    """Σ weight × variable over (weight, variable) pairs."""
+    pairs = list(pairs)
+    return cp_model.LinearExpr.weighted_sum([v for _, v in pairs], [w for w, _ in pairs])
 
 
 def _weights(n: int) -> list[int]:
@@ -89,7 +104,7 @@ def _order(m: cp_model.CpModel, groups: list[list[int]], row) -> None:
     any schedule into one as good."""
     for group in groups:
         for a, b in zip(group, group[1:]):
-            m.Add(sum(w * v for w, v in row(a)) >= sum(w * v for w, v in row(b)))
+            m.add(_weighted(row(a)) >= _weighted(row(b)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,11 +119,11 @@ def _participant_rules(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> N
     """
     windows = [w for w in inst.consecutive_windows() if w[-1] < n_s]
     for p in range(len(inst.participants)):
-        m.Add(sum(v for s in range(n_s) for v in busy(p, s)) == inst.required)
+        m.add(_sum([v for s in range(n_s) for v in busy(p, s)]) == inst.required)
         for s in range(n_s):
-            m.AddAtMostOne(busy(p, s))
+            m.add_at_most_one(busy(p, s))
         for window in windows:
-            m.Add(sum(v for s in window for v in busy(p, s)) <= inst.params.max_consecutive)
+            m.add(_sum([v for s in window for v in busy(p, s)]) <= inst.params.max_consecutive)
 
 
 def _idle_slots(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> list:
@@ -120,26 +135,26 @@ def _idle_slots(m: cp_model.CpModel, inst: Instance, n_s: int, busy) -> list:
     """
     idle = []
     for p in range(len(inst.participants)):
-        started = [m.NewBoolVar(f"started{p}_{s}") for s in range(n_s)]
-        pending = [m.NewBoolVar(f"pending{p}_{s}") for s in range(n_s)]
+        started = [m.new_bool_var(f"started{p}_{s}") for s in range(n_s)]
+        pending = [m.new_bool_var(f"pending{p}_{s}") for s in range(n_s)]
         for s in range(n_s):
-            in_slot = sum(busy(p, s))
-            m.Add(in_slot <= started[s])
-            m.Add(in_slot <= pending[s])
-            m.AddBoolOr([started[s], pending[s]])
+            in_slot = _sum(busy(p, s))
+            m.add(in_slot <= started[s])
+            m.add(in_slot <= pending[s])
+            m.add_bool_or([started[s], pending[s]])
             if s:
-                m.AddImplication(started[s - 1], started[s])
-                m.AddImplication(pending[s], pending[s - 1])
-        idle.append(sum(started) + sum(pending) - n_s - inst.required)
+                m.add_implication(started[s - 1], started[s])
+                m.add_implication(pending[s], pending[s - 1])
+        idle.append(_sum(started) + _sum(pending) - n_s - inst.required)
         # Redundant cut: n interviews in a half-day, at most c in a row, leave >= ceil(n/c) - 1
         # idle slots in it. Gives the last objective the bound it cannot find alone.
         pauses = []
         for block in {slot.block for slot in inst.slots[:n_s]}:
-            count = sum(v for s in range(n_s) if inst.slots[s].block == block for v in busy(p, s))
-            pause = m.NewIntVar(0, inst.required, f"pause{p}_{block}")
-            m.Add(inst.params.max_consecutive * (pause + 1) >= count)
+            count = _sum([v for s in range(n_s) if inst.slots[s].block == block for v in busy(p, s)])
+            pause = m.new_int_var(0, inst.required, f"pause{p}_{block}")
+            m.add(inst.params.max_consecutive * (pause + 1) >= count)
             pauses.append(pause)
-        m.Add(idle[-1] >= sum(pauses))
+        m.add(idle[-1] >= _sum(pauses))
     return idle
 
 
@@ -148,27 +163,27 @@ def _day(m: cp_model.CpModel, n_s: int, in_slot) -> tuple:
 
     ``in_slot(s)`` lists the variables of the interviews of slot ``s``.
     """
-    occupied, used = [], [m.NewBoolVar(f"used{s}") for s in range(n_s)]
+    occupied, used = [], [m.new_bool_var(f"used{s}") for s in range(n_s)]
     for s in range(n_s):
         busy = in_slot(s)
-        occ = m.NewBoolVar(f"occupied{s}")
-        m.Add(occ <= sum(busy))
+        occ = m.new_bool_var(f"occupied{s}")
+        m.add(occ <= _sum(busy))
         for v in busy:
-            m.AddImplication(v, occ)
+            m.add_implication(v, occ)
         occupied.append(occ)
-        m.AddImplication(occ, used[s])
+        m.add_implication(occ, used[s])
         if s + 1 < n_s:
-            m.AddImplication(used[s + 1], used[s])
-            m.Add(used[s] <= occ + used[s + 1])
+            m.add_implication(used[s + 1], used[s])
+            m.add(used[s] <= occ + used[s + 1])
         else:
-            m.Add(used[s] <= occ)
-    return sum(used), sum(used) - sum(occupied)
+            m.add(used[s] <= occ)
+    return _sum(used), _sum(used) - _sum(occupied)
 
 
 def _meeting_objectives(m: cp_model.CpModel, inst: Instance, meets: dict) -> dict:
     """Relevant meetings, variety and load gap over ``meets``: (participant, binôme) -> variables."""
     n_p, n_b = len(inst.participants), len(inst.binomes)
-    relevant = sum(v for (p, b), vs in meets.items() if inst.relevant(p, b) for v in vs)
+    relevant = _sum([v for (p, b), vs in meets.items() if inst.relevant(p, b) for v in vs])
     by_type = defaultdict(list)
     loads = [[] for _ in range(n_b)]
     for (p, b), vs in meets.items():
@@ -177,24 +192,24 @@ def _meeting_objectives(m: cp_model.CpModel, inst: Instance, meets: dict) -> dic
             by_type[p, t] += vs
     met_type = []
     for (p, t), vs in by_type.items():
-        y = m.NewBoolVar(f"type{p}_{t}")
-        m.Add(y <= sum(vs))
+        y = m.new_bool_var(f"type{p}_{t}")
+        m.add(y <= _sum(vs))
         met_type.append(y)
-    high, low = m.NewIntVar(0, n_p, "high"), m.NewIntVar(0, n_p, "low")
-    m.AddMaxEquality(high, [sum(vs) for vs in loads])
-    m.AddMinEquality(low, [sum(vs) for vs in loads])
+    high, low = m.new_int_var(0, n_p, "high"), m.new_int_var(0, n_p, "low")
+    m.add_max_equality(high, [_sum(vs) for vs in loads])
+    m.add_min_equality(low, [_sum(vs) for vs in loads])
     # Redundant: loads can only be equal when the interviews divide evenly.
-    m.Add(high - low >= (1 if n_b and (n_p * inst.required) % n_b else 0))
-    return {"relevant": relevant, "variety": sum(met_type), "imbalance": high - low}
+    m.add(high - low >= (1 if n_b and (n_p * inst.required) % n_b else 0))
+    return {"relevant": relevant, "variety": _sum(met_type), "imbalance": high - low}
 
 
 def _keep(m: cp_model.CpModel, expr, name: str, value: int, exact: bool) -> None:
     """Objective ``name`` equal to ``value`` (``exact``) or no worse than it."""
-    m.Add(expr == value if exact else expr >= value if LARGER_IS_BETTER[name] else expr <= value)
+    m.add(expr == value if exact else expr >= value if LARGER_IS_BETTER[name] else expr <= value)
 
 
 def _optimise(m: cp_model.CpModel, expr, name: str) -> None:
-    (m.Maximize if LARGER_IS_BETTER[name] else m.Minimize)(expr)
+    (m.maximize if LARGER_IS_BETTER[name] else m.minimize)(expr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,20 +223,23 @@ class _Timing:
     last exactly k slots, for the empty and idle slots of a day of that length.
     """
 
-    def __init__(self, inst: Instance, k: int, exact: bool = False):
+    def __init__(self, inst: Instance, k: int, exact: bool = False, start=None):
         m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
-        a = {(p, s): m.NewBoolVar(f"a{p}_{s}") for p in range(n_p) for s in range(k)
+        a = {(p, s): m.new_bool_var(f"a{p}_{s}") for p in range(n_p) for s in range(k)
              if inst.usable[p][s]}
+        if start and all(key in a for key in start):  # a plan known to respect every rule
+            for key, var in a.items():
+                m.add_hint(var, key in start)
         busy = lambda p, s: [a[p, s]] if (p, s) in a else []  # noqa: E731
         _participant_rules(m, inst, k, busy)
         for s in range(k):
             present = sum(inst.here[b][s] for b in range(n_b))
-            m.Add(sum(v for p in range(n_p) for v in busy(p, s)) <= min(inst.params.rooms, present))
+            m.add(_sum([v for p in range(n_p) for v in busy(p, s)]) <= min(inst.params.rooms, present))
         self.objectives = {}
         if exact:
             slots, empty = _day(m, k, lambda s: [v for p in range(n_p) for v in busy(p, s)])
-            m.Add(slots == k)
-            self.objectives = {"empty": empty, "gaps": sum(_idle_slots(m, inst, k, busy))}
+            m.add(slots == k)
+            self.objectives = {"empty": empty, "gaps": _sum(_idle_slots(m, inst, k, busy))}
         weights = _weights(k)
         _order(m, inst.twins(lambda p, _: inst.usable[p][:k]),
                lambda p: [(weights[s], a[p, s]) for s in range(k) if (p, s) in a])
@@ -237,11 +255,11 @@ class _Timing:
         _optimise(self.model, self.objectives[name], name)
         solver, status = self.solve(seconds)
         if status == cp_model.OPTIMAL:
-            return round(solver.ObjectiveValue())
+            return round(solver.objective_value)
         return _bound(solver, LARGER_IS_BETTER[name]) if status == cp_model.FEASIBLE else None
 
     def plan(self, solver) -> frozenset:
-        return frozenset(key for key, var in self.a.items() if solver.BooleanValue(var))
+        return frozenset(key for key, var in self.a.items() if solver.boolean_value(var))
 
 
 class _Assignment:
@@ -250,12 +268,16 @@ class _Assignment:
 
     def __init__(self, inst: Instance, k: int):
         m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
-        y = {(p, b): m.NewBoolVar(f"y{p}_{b}") for p in range(n_p) for b in range(n_b)
+        y = {(p, b): m.new_bool_var(f"y{p}_{b}") for p in range(n_p) for b in range(n_b)
              if any(inst.meets(p, b, s) for s in range(k))}
+        by_participant, by_binome = defaultdict(list), defaultdict(list)
+        for (p, b), v in y.items():
+            by_participant[p].append(v)
+            by_binome[b].append(v)
         for p in range(n_p):
-            m.Add(sum(v for (q, _), v in y.items() if q == p) == inst.required)
+            m.add(_sum(by_participant[p]) == inst.required)
         for b in range(n_b):
-            m.Add(sum(v for (_, c), v in y.items() if c == b) <= sum(inst.here[b][:k]))
+            m.add(_sum(by_binome[b]) <= sum(inst.here[b][:k]))
         # No symmetry breaking here: ordering participants by the binômes they meet (weights up to
         # 2^binômes) made this small model several times slower to solve, not faster.
         self.objectives = _meeting_objectives(m, inst, {k: [v] for k, v in y.items()})
@@ -270,8 +292,8 @@ class _Assignment:
         solver, status = _solve(self.model, seconds)
         if status not in FOUND:
             return None, None
-        pairs = frozenset(k for k, v in self.y.items() if solver.BooleanValue(v))
-        best = round(solver.ObjectiveValue()) if status == cp_model.OPTIMAL else \
+        pairs = frozenset(k for k, v in self.y.items() if solver.boolean_value(v))
+        best = round(solver.objective_value) if status == cp_model.OPTIMAL else \
             _bound(solver, LARGER_IS_BETTER[name])
         return best, pairs
 
@@ -286,7 +308,7 @@ class _Model:
 
     def __init__(self, inst: Instance, horizon: int, keep=None):
         m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
-        x = {(p, b, s): m.NewBoolVar(f"x{p}_{b}_{s}") for p in range(n_p) for b in range(n_b)
+        x = {(p, b, s): m.new_bool_var(f"x{p}_{b}_{s}") for p in range(n_p) for b in range(n_b)
              for s in range(horizon) if inst.meets(p, b, s) and (keep is None or keep(p, b, s))}
         groups: dict[tuple, list] = defaultdict(list)
         for (p, b, s), var in x.items():
@@ -296,16 +318,16 @@ class _Model:
         _participant_rules(m, inst, horizon, busy)
         for p in range(n_p):
             for b in range(n_b):
-                m.AddAtMostOne(groups["pb", p, b])
+                m.add_at_most_one(groups["pb", p, b])
         for s in range(horizon):
             for b in range(n_b):
-                m.AddAtMostOne(groups["bs", b, s])
-            m.Add(sum(groups["s", s]) <= inst.params.rooms)
+                m.add_at_most_one(groups["bs", b, s])
+            m.add(_sum(groups["s", s]) <= inst.params.rooms)
         slots, empty = _day(m, horizon, lambda s: groups["s", s])
-        m.Add(slots >= lower_bound_slots(inst))
+        m.add(slots >= lower_bound_slots(inst))
         meets = {(p, b): groups["pb", p, b] for p in range(n_p) for b in range(n_b) if groups["pb", p, b]}
         self.objectives = {"slots": slots, "empty": empty, **_meeting_objectives(m, inst, meets),
-                           "gaps": sum(_idle_slots(m, inst, horizon, busy))}
+                           "gaps": _sum(_idle_slots(m, inst, horizon, busy))}
         self.twins, self.binome_twins = [], []
         if keep is None:  # restricted meetings make participants distinguishable
             weights = _weights(horizon)
@@ -323,16 +345,17 @@ class _Model:
     def hint(self, placed) -> None:
         """Start the search from ``placed``, reordered to satisfy the symmetry breaking."""
         chosen = set(_canonical(self.instance, placed, self.horizon, self.twins, self.binome_twins))
-        self.model.ClearHints()
-        for key, var in self.x.items():
-            self.model.AddHint(var, key in chosen)
+        self.model.clear_hints()
+        hint = self.model.proto.solution_hint  # in bulk: add_hint per variable took seconds at 50 000
+        hint.vars.extend(var.index for var in self.x.values())
+        hint.values.extend(int(key in chosen) for key in self.x)
 
     def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
         return _solve(self.model, seconds, 1 if len(self.x) <= ONE_WORKER_UP_TO else 0,
                       probing=self.restricted)
 
     def placed(self, solver) -> list[tuple[int, int, int]]:
-        return [k for k, v in self.x.items() if solver.BooleanValue(v)]
+        return [k for k, v in self.x.items() if solver.boolean_value(v)]
 
 
 def _canonical(inst: Instance, placed, horizon: int, twins, binome_twins) -> list:
@@ -368,25 +391,33 @@ def feasible(inst: Instance, seconds: float) -> bool | None:
     return True if status in FOUND else False if status == cp_model.INFEASIBLE else None
 
 
-def shortest_day(inst: Instance, seconds: float) -> tuple[int | None, bool]:
+def shortest_day(inst: Instance, seconds: float, start=None) -> tuple[int | None, bool]:
     """The fewest slots the timing relaxation can plan (None: not even the whole day), and whether
-    every shorter day was proven impossible within ``seconds``."""
+    every shorter day was proven impossible within ``seconds``. ``start``: (participant, slot)
+    pairs of a schedule known to respect the rules (the cyclic rotation), as a first plan."""
     timer = _Clock(seconds)
     n, low = len(inst.slots), lower_bound_slots(inst)
     if low > n:
         return None, True
-    _, status = _Timing(inst, low).solve(timer.left(0.5))
+    _, status = _Timing(inst, low, start=start).solve(timer.left(0.5))
     if status in FOUND:  # the usual case: counting's bound is the answer
         return low, True
     proven = status == cp_model.INFEASIBLE
-    _, status = _Timing(inst, n).solve(timer.left(0.5))
-    if status == cp_model.INFEASIBLE:
-        return None, True
-    proven &= status in FOUND
-    low, high = low + 1, n  # `high` slots are enough
+    # Galloping: lb + 1, lb + 2, lb + 4… (the answer is usually just above the count), then halving.
+    low, step = low + 1, 1
+    while True:
+        k = min(low + step - 1, n)
+        _, status = _Timing(inst, k, start=start).solve(timer.left(0.5))
+        if status in FOUND:
+            high = k
+            break
+        if k == n:
+            return (None, True) if status == cp_model.INFEASIBLE else (n, False)
+        proven &= status == cp_model.INFEASIBLE
+        low, step = k + 1, 2 * step
     while low < high:
         k = (low + high) // 2
-        _, status = _Timing(inst, k).solve(timer.left(0.5))
+        _, status = _Timing(inst, k, start=start).solve(timer.left(0.5))
         if status in FOUND:
             high = k
         else:
@@ -493,9 +524,9 @@ def _restricted(inst: Instance, horizon: int, keep, meetings_first: bool, second
     meetings = o["relevant"] * by_variety + o["variety"] * spread - o["imbalance"]
     slots = o["empty"] * (n_p * horizon + 1) + o["gaps"]
     if meetings_first:
-        model.model.Maximize(meetings * (n_p * horizon + 1) * (horizon + 1) - slots)
+        model.model.maximize(meetings * (n_p * horizon + 1) * (horizon + 1) - slots)
     else:
-        model.model.Minimize(slots * (n_p * inst.required * by_variety + 1) - meetings)
+        model.model.minimize(slots * (n_p * inst.required * by_variety + 1) - meetings)
     solver, status = model.solve(seconds)
     return model.placed(solver) if status in FOUND else None
 
@@ -534,7 +565,7 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     given binômes, or else the assignment relaxation's best meetings timed (the better one)."""
     found = []
     timing = _Timing(inst, horizon, exact=True)
-    timing.model.Minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
+    timing.model.minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
                           + timing.objectives["gaps"])
     solver, status = timing.solve(timer.left(0.15))
     if status in FOUND:
@@ -572,14 +603,15 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     started = clock.monotonic()
     reasons = precheck(instance)
     if reasons:
-        raise explain_infeasible(instance, reasons)
+        raise explain_infeasible(instance, reasons, time_limit)
     # The solver's own time: the rest goes to building models and measuring schedules.
     timer = _Clock(0.9 * time_limit)
     cyclic = cyclic_schedule(instance)
     baseline = evaluate(instance, cyclic) if cyclic else None
-    shortest, proven_day = shortest_day(instance, timer.left(0.3))
+    start = {(p, s) for p, _, s in _placed_of(instance, cyclic)} if cyclic else None
+    shortest, proven_day = shortest_day(instance, timer.left(0.3), start)
     if shortest is None:
-        raise explain_infeasible(instance)
+        raise explain_infeasible(instance, seconds=time_limit)
     horizon, placed = shortest, None
     bounds = _Bounds(instance, timer, shortest if proven_day else None)
     while placed is None and horizon <= len(instance.slots):
@@ -595,7 +627,7 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
                 continue
         break
     if placed is None and horizon > len(instance.slots):
-        raise explain_infeasible(instance)
+        raise explain_infeasible(instance, seconds=time_limit)
     if placed is None:
         if cyclic is None:
             raise RotationError([f"Aucun planning trouvé en {time_limit:g} s : la session est peut-être "
@@ -615,7 +647,7 @@ def _optimise_stages(instance, placed, horizon, bounds, timer, started, baseline
     for k, name in enumerate(names):
         value = _value(instance, placed, name)
         proven, bound = bounds.reached(name, value, frozen)
-        if not proven:
+        if not proven and timer.allows(len(instance.participants) * len(instance.binomes) * horizon):
             if model is None:
                 model = _Model(instance, horizon)
                 for previous, kept in frozen.items():
