@@ -704,3 +704,70 @@ def test_verifier_reports_a_grand_oral_passage_during_the_interviews(tmp_path):
     result = run_cli("rotations", "--verifier", path)
     assert result.exit_code == 1 and "✔" not in result.output
     assert "commence avant la fin des entretiens du même jour" in flat(result.output)
+
+
+# --- size guard -------------------------------------------------------------------------------
+
+def test_a_session_beyond_the_limits_is_refused_before_any_model_with_what_to_do():
+    from ccc_xl.rotation.limits import MAX_COMPANIES, MAX_PARTICIPANTS
+    # 1 000 companies once grew to 24 GB before the system killed the run, without a word.
+    for n_people, n_firms in ((MAX_PARTICIPANTS + 1, 10), (10, MAX_COMPANIES + 1), (500, 1000)):
+        with pytest.raises(RotationError) as error:
+            build_instance(people(n_people), firms(n_firms), {})
+        text = " ".join(error.value.reasons)
+        assert f"{n_people} participant(s) et {n_firms} entreprise(s)" in text
+        assert f"ccc-xl planifie au plus {MAX_PARTICIPANTS} participants et {MAX_COMPANIES} entreprises" in text
+        assert "Partagez la session en plusieurs journées" in text
+
+
+def test_a_day_cut_into_too_many_slots_is_refused_saying_which_settings_to_change():
+    with pytest.raises(RotationError) as error:
+        build_instance(people(4), firms(8), {"interview_minutes": 5, "changeover_minutes": 0})
+    text = " ".join(error.value.reasons)
+    assert "créneaux d'entretien ; ccc-xl en planifie au plus" in text
+    assert "« Durée d'un entretien (min) »" in text
+
+
+def test_a_negative_changeover_never_loops_forever():
+    with pytest.raises(RotationError) as error:
+        plan_rotations(people(2), firms(6), {"changeover_minutes": -30})
+    assert "La journée ne compte que 0 créneau(x)" in " ".join(error.value.reasons)
+
+
+def test_the_command_refuses_a_session_too_large_and_writes_nothing(tmp_path):
+    from ccc_xl.rotation.limits import MAX_PARTICIPANTS
+    path = rotation_workbook(tmp_path / "classeur.xlsx", n_people=MAX_PARTICIPANTS + 5, n_firms=8)
+    before = load_workbook(path)["Entretiens"].max_row
+    result = run_cli("rotations", path)
+    assert result.exit_code == 1
+    assert "Session trop grande pour une seule journée d'entretiens" in flat(result.output)
+    assert load_workbook(path)["Entretiens"].max_row == before
+
+
+def test_a_session_at_the_limits_is_planned_in_well_under_2_gb(tmp_path):
+    """The largest accepted session, planned in a fresh process: a valid planning, and the peak
+    memory of that process alone stays under 2 GB."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = """
+import json, resource, sys
+sys.path.insert(0, "tests")
+from test_rotation import people, firms
+from ccc_xl.rotation import check_schedule, plan_rotations
+from ccc_xl.rotation.limits import MAX_COMPANIES, MAX_PARTICIPANTS
+rotation = plan_rotations(people(MAX_PARTICIPANTS, {i: "10:00-10:45" for i in range(0, MAX_PARTICIPANTS, 5)}),
+                          firms(MAX_COMPANIES), {"rooms": MAX_COMPANIES // 2}, time_limit=10.0)
+print(json.dumps({"violations": check_schedule(rotation.instance, rotation.schedule.interviews),
+                  "interviews": len(rotation.schedule.interviews),
+                  "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    from ccc_xl.rotation.limits import MAX_PARTICIPANTS
+    assert result["violations"] == [] and result["interviews"] == 3 * MAX_PARTICIPANTS
+    assert result["memory_mb"] < 2048
