@@ -22,7 +22,6 @@ from . import demo as demo_data
 from .progress import report as progress
 from .report import Anomaly, CommandError, Outcome
 from .wording import count
-from .sessions import participants as session_participants
 from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
 from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
@@ -265,7 +264,10 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     year = select_session(sessions, session)
     book.concern_session(year)
     chosen = session_row(sessions, year)
-    participants = session_participants(book.read(c.CANDIDATES), year)
+    # Every retained row, with an ID or not: one without an ID stops the planning, named by its
+    # row, rather than a day planned without a participant the team has retained.
+    of_year = session_rows(book.read(c.CANDIDATES), year)
+    participants = of_year[of_year["retained"].fillna(False).astype(bool)]
     companies = session_rows(book.read(c.COMPANIES), year)
     try:
         if verifier:

@@ -49,9 +49,13 @@ def grand_oral_order(instance: Instance, last_interview_end: int | None = None) 
                              f"{SESSIONS.quoted('grand_oral_start')}."])
     if not people:
         return []
+    first_fit = _first_fit(allowed)
     model = cp_model.CpModel()
     pos = [model.new_int_var_from_domain(cp_model.Domain.from_values(ok), f"pos{i}")
            for i, ok in enumerate(allowed)]
+    if first_fit is not None:  # a valid order to start from (and to keep if time runs out)
+        for var, k in zip(pos, first_fit):
+            model.add_hint(var, k)
     model.add_all_different(pos)
     last = model.new_int_var(0, positions, "last")
     model.add_max_equality(last, pos)
@@ -65,11 +69,27 @@ def grand_oral_order(instance: Instance, last_interview_end: int | None = None) 
     solver.parameters.max_time_in_seconds = 5.0
     solver.parameters.num_workers = 1
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = [solver.value(var) for var in pos]
+    elif first_fit is not None:
+        chosen = first_fit
+    else:
         raise RotationError(["Aucun ordre de passage au Grand Oral ne respecte toutes les "
                              "indisponibilités : réduisez-les ou avancez "
                              f"{SESSIONS.quoted('grand_oral_start')}."])
-    order = sorted(range(len(people)), key=lambda i: solver.value(pos[i]))
-    return [Passage(rank, first + solver.value(pos[i]) * length,
-                    first + (solver.value(pos[i]) + 1) * length, people[i])
+    order = sorted(range(len(people)), key=lambda i: chosen[i])
+    return [Passage(rank, first + chosen[i] * length, first + (chosen[i] + 1) * length, people[i])
             for rank, i in enumerate(order, start=1)]
+
+
+def _first_fit(allowed: list[list[int]]) -> list[int] | None:
+    """Each participant, in workbook order, at the first position still free for them; None when
+    this simple order leaves someone without a position (the solver may still find one)."""
+    taken, chosen = set(), []
+    for options in allowed:
+        position = next((k for k in options if k not in taken), None)
+        if position is None:
+            return None
+        taken.add(position)
+        chosen.append(position)
+    return chosen
