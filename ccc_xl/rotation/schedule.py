@@ -68,11 +68,18 @@ class _Clock:
 
 
 def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
-           probing: bool = True) -> tuple[cp_model.CpSolver, int]:
+           small: bool = True) -> tuple[cp_model.CpSolver, int]:
+    """Solve within ``seconds``. The small models (relaxations, restricted schedules) get the full
+    LP relaxation and presolve's probing: at 40 × 40 they proved the timing bound 3 times faster,
+    variety's bound 4 times faster, and the restricted schedule optimal in 1.7 s where the default
+    had not in 5.5 s. The whole model keeps the defaults, without probing (it cost more than it
+    saved at every stage measured)."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.05)
     solver.parameters.num_workers = workers
-    if not probing:  # presolve's trial assignments: worth it on the small models, not the whole one
+    if small:
+        solver.parameters.linearization_level = 2
+    else:
         solver.parameters.cp_model_probing_level = 0
     return solver, solver.solve(model)
 
@@ -352,7 +359,7 @@ class _Model:
 
     def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
         return _solve(self.model, seconds, 1 if len(self.x) <= ONE_WORKER_UP_TO else 0,
-                      probing=self.restricted)
+                      small=self.restricted)
 
     def placed(self, solver) -> list[tuple[int, int, int]]:
         return [k for k, v in self.x.items() if solver.boolean_value(v)]
@@ -531,6 +538,46 @@ def _restricted(inst: Instance, horizon: int, keep, meetings_first: bool, second
     return model.placed(solver) if status in FOUND else None
 
 
+def _matched(inst: Instance, plan) -> list[tuple[int, int, int]] | None:
+    """Binômes for a timing plan, slot after slot, each slot an optimal assignment (OR-Tools' linear
+    sum assignment) favouring, in this order, a relevant binôme, company types the participant has
+    not met yet, and the least busy binômes. Quick at any size, never worse than a blind colouring
+    on relevance; None when a later slot finds someone with no binôme left to meet."""
+    from ortools.graph.python import linear_sum_assignment
+
+    n_b = len(inst.binomes)
+    met: dict[int, set] = defaultdict(set)
+    seen_types: dict[int, set] = defaultdict(set)
+    load = [0] * n_b
+    by_slot: dict[int, list[int]] = defaultdict(list)
+    for p, s in plan:
+        by_slot[s].append(p)
+    placed = []
+    for s in sorted(by_slot):
+        people = sorted(by_slot[s])
+        if len(people) > n_b:
+            return None
+        matching = linear_sum_assignment.SimpleLinearSumAssignment()
+        for i, p in enumerate(people):
+            for b in range(n_b):
+                if inst.meets(p, b, s) and b not in met[p]:
+                    gain = (1000 * inst.relevant(p, b)
+                            + 10 * len(inst.binomes[b].types - seen_types[p]) - min(load[b], 9))
+                    matching.add_arc_with_cost(i, b, -gain)
+        for i in range(len(people), n_b):  # free binômes this slot
+            for b in range(n_b):
+                matching.add_arc_with_cost(i, b, 0)
+        if matching.solve() != matching.OPTIMAL:
+            return None
+        for i, p in enumerate(people):
+            b = matching.right_mate(i)
+            met[p].add(b)
+            seen_types[p] |= inst.binomes[b].types
+            load[b] += 1
+            placed.append((p, b, s))
+    return placed
+
+
 def _colour(inst: Instance, plan) -> list[tuple[int, int, int]] | None:
     """Binômes for a timing plan when every company stays all day: a proper edge colouring of the
     bipartite graph participants × slots with the binômes as colours (König: the most interviews
@@ -570,9 +617,12 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     solver, status = timing.solve(timer.left(0.15))
     if status in FOUND:
         plan = timing.plan(solver)
-        # The colouring is only a fallback: as a hint it slowed the search down three times.
-        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True,
-                             timer.left(0.25)) or _colour(inst, plan)
+        # Quick assignments first, kept should the restricted search run out of time (as a hint,
+        # the colouring slowed that search down three times).
+        quick = _matched(inst, plan) or _colour(inst, plan)
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True, timer.left(0.25))
+        if quick is not None:
+            found.append(quick)
         if placed is not None:
             if bounds.all_reached(placed):
                 return placed
