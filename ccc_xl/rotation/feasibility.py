@@ -8,8 +8,6 @@ adviser is offered is checked by re-running the feasibility test with that chang
 
 from __future__ import annotations
 
-import math
-
 from ccc_xl.contract import CANDIDATES, SESSIONS
 
 from .model import Instance, hhmm, lower_bound_slots
@@ -85,8 +83,3 @@ def precheck(instance: Instance) -> list[str]:
                            f"d'affilée) ; il en faut {need}.")
     return reasons
 
-
-def rooms_needed(instance: Instance) -> int:
-    """Interviews in parallel the day needs at least, by counting (a lower bound)."""
-    slots = len(instance.slots)
-    return math.ceil(len(instance.participants) * instance.required / slots) if slots else 0
