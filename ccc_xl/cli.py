@@ -253,9 +253,13 @@ def password_options(function):
 @friendly
 def nouveau_cmd(chemin, ecraser, module_excel):
     """Créer un classeur vierge CHEMIN (.xlsx) pour un nouveau conseiller."""
+    if module_excel:
+        from .excel.runmain import new_workbook_with_module
+
+        return new_workbook_with_module(chemin, overwrite=ecraser)
     from .commands import nouveau
 
-    return nouveau(chemin, overwrite=ecraser, module_excel=module_excel)
+    return nouveau(chemin, overwrite=ecraser)
 
 
 @main.command("demo", short_help="Construire le classeur de démonstration.")

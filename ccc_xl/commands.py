@@ -76,20 +76,10 @@ def run_on_file(path, name: str, command: Command, **options) -> Outcome:
         raise
 
 
-def nouveau(path, overwrite: bool = False, module_excel: bool = False) -> Outcome:
-    """Create a blank ccc-xl workbook for a new adviser; with ``module_excel``, also the module that
-    xlwings' own « Run main » button runs beside it (see `excel.runmain`)."""
-    from .excel import runmain
-
-    module = runmain.module_path(Path(path), overwrite) if module_excel else None
+def nouveau(path, overwrite: bool = False) -> Outcome:
+    """Create a blank ccc-xl workbook for a new adviser."""
     created = create_workbook(path, overwrite=overwrite)
-    outcome = Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
-    if module is not None:
-        runmain.write_module(module, created)
-        outcome.paths.append(str(module))
-        outcome.lines += [f"Module pour le bouton « Run main » de xlwings : {module}",
-                          "Gardez-le à côté du classeur, sous le même nom ; « Run main » lance l'action de la feuille affichée."]
-    return outcome
+    return Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
 
 
 def documents_folder(book: Workbook, out_dir=None) -> Path:

@@ -23,3 +23,24 @@ def test_the_wheel_carries_the_addin_and_the_templates(tmp_path):
     assert "ccc_xl/data/ccc-xl.xlam" in names
     templates = {p.name for p in (ROOT / "templates").glob("*.docx")}
     assert templates and {f"ccc_xl/templates/{t}" for t in templates} <= names
+
+
+def test_only_the_entry_points_and_the_live_backend_import_the_excel_side():
+    """The Excel side (buttons, « Run main », add-in) calls the command functions, never the other way
+    round: no import cycle between `commands` and `excel`."""
+    import ast
+
+    allowed = {"ccc_xl/cli.py", "ccc_xl/workbook/live.py"}
+    offenders = []
+    for path in sorted((ROOT / "ccc_xl").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("ccc_xl/excel/") or relative in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module or ''}.{a.name}" for a in node.names]
+                if any("excel" in n.split(".") for n in names):
+                    offenders.append(f"{relative}:{node.lineno}")
+            elif isinstance(node, ast.Import) and any("excel" in a.name.split(".") for a in node.names):
+                offenders.append(f"{relative}:{node.lineno}")
+    assert not offenders, offenders

@@ -66,3 +66,17 @@ def module_path(workbook: Path, overwrite: bool = False) -> Path:
 def write_module(target: Path, workbook: Path) -> None:
     """Write the « Run main » module at ``target`` (from `module_path`) for ``workbook``."""
     target.write_text(MODULE_TEXT.format(workbook=Path(workbook).name), encoding="utf-8")
+
+
+def new_workbook_with_module(path: Path, overwrite: bool = False):
+    """`commands.nouveau`, plus the module xlwings' « Run main » imports, beside the workbook under
+    its name; a name « Run main » could not import is refused before anything is written."""
+    from ..commands import nouveau
+
+    module = module_path(Path(path), overwrite)
+    outcome = nouveau(path, overwrite=overwrite)
+    write_module(module, Path(outcome.paths[0]))
+    outcome.paths.append(str(module))
+    outcome.lines += [f"Module pour le bouton « Run main » de xlwings : {module}",
+                      "Gardez-le à côté du classeur, sous le même nom ; « Run main » lance l'action de la feuille affichée."]
+    return outcome
