@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from ccc_xl.contract import COMPANIES
 
 from .model import EMPLOYER, Binome, Company
+from .solver import new_solver
 
 
 def mix_score(group: tuple[Company, ...]) -> int:
@@ -68,10 +69,8 @@ def _partition(companies: list[Company]) -> list[tuple[Company, ...]]:
         return mix_score(tuple(sample))
 
     model.maximize(sum(score(k) * v for k, v in pairs.items()) + sum(score(k) * v for k, v in trios.items()))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
+    solver = new_solver(10.0)
     solver.parameters.linearization_level = 2  # its LP bound proves the optimum at once
-    solver.parameters.max_time_in_seconds = 10.0
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # never seen: pairs always exist
         raise RuntimeError("company pairing found no solution")

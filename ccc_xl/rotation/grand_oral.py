@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from ccc_xl.contract import SESSIONS
 
 from .model import Instance, Participant, RotationError, hhmm
+from .solver import new_solver
 
 LAST_MINUTE = 24 * 60
 
@@ -65,9 +66,7 @@ def grand_oral_order(instance: Instance, last_interview_end: int | None = None) 
         model.add_abs_equality(d, var - i)
         shift.append(d)
     model.minimize(last * (len(people) * positions + 1) + sum(shift))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 5.0
-    solver.parameters.num_workers = 1
+    solver = new_solver(5.0)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [solver.value(var) for var in pos]

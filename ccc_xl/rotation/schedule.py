@@ -40,6 +40,7 @@ from .baseline import cyclic_schedule
 from .feasibility import precheck
 from .model import (OBJECTIVES, Instance, RotationError, Schedule, assign_rooms, evaluate,
                     lower_bound_slots)
+from .solver import new_solver
 
 # Up to this many possible meetings CP-SAT runs one worker: the same workbook always gives the same
 # planning, and its LP-guided search proves optimality faster than the 2-worker portfolio of a
@@ -74,9 +75,7 @@ def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
     variety's bound 4 times faster, and the restricted schedule optimal in 1.7 s where the default
     had not in 5.5 s. The whole model keeps the defaults, without probing (it cost more than it
     saved at every stage measured)."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
-    solver.parameters.num_workers = workers
+    solver = new_solver(seconds, workers)
     if small:
         solver.parameters.linearization_level = 2
     else:
