@@ -19,6 +19,7 @@ from ccc_xl import contract as c
 from ccc_xl import demo as demo_data
 from ccc_xl.commands import eligibilite, run_on_file
 from ccc_xl.eligibility import evaluate
+from ccc_xl.report import CommandError
 from ccc_xl.workbook.file import open_workbook
 from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
 
@@ -458,7 +459,7 @@ def test_a_row_without_id_is_to_complete_and_a_retained_one_is_reported(tmp_path
         assert "ni planning, ni document, ni suivi" in said[0].message
 
 
-def test_a_retained_row_without_id_gets_no_document_no_planning_and_no_alert(demo_copy, tmp_path):
+def test_a_retained_row_without_id_gets_no_document_stops_the_planning_and_gets_no_alert(demo_copy, tmp_path):
     from ccc_xl.commands import documents, rotations, suivi
 
     wb = load_workbook(demo_copy)
@@ -472,14 +473,18 @@ def test_a_retained_row_without_id_gets_no_document_no_planning_and_no_alert(dem
         blanked[ws.cell(r, column["Session"]).value] = (r, ws.cell(r, column["Prénom"]).value, ws.cell(r, column["Nom"]).value)
         ws.cell(r, column["ID"]).value = None
     wb.save(demo_copy)
-    planned = run_on_file(demo_copy, "rotations", rotations, session=2027)
+    with open_workbook(demo_copy, write=False) as book:
+        interviews_before = book.read(c.INTERVIEWS)
+    with pytest.raises(CommandError) as refused:
+        run_on_file(demo_copy, "rotations", rotations, session=2027)
+    row, _, _ = blanked[2027]
+    assert f"ligne {row}" in str(refused.value) and "« ID »" in str(refused.value)
     made = run_on_file(demo_copy, "documents", documents, session=2027, types=["convocation-coaching"], today=DEMO_TODAY)
     row, first, last = blanked[2027]
     assert not [p for p in made.paths if first in Path(p).name or "Identifiant" in Path(p).name or Path(p).name.endswith(" .docx")]
     assert [a for a in made.anomalies if a.row == row and "sans ID" in a.message]
     with open_workbook(demo_copy, write=False) as book:
-        interviews = book.read(c.INTERVIEWS)
-    assert first not in set(interviews.first_name) and "Grand Oral de 9 participants" in planned.summary
+        pd.testing.assert_frame_equal(book.read(c.INTERVIEWS), interviews_before)
     followed = run_on_file(demo_copy, "suivi", suivi, today=DEMO_TODAY)
     row, first, _ = blanked[2026]
     assert first not in set(followed.data["alerts"].first_name)

@@ -577,13 +577,20 @@ def run_cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def last_run_level(path):
-    """The Journal level of the last run's summary line."""
+def journal_rows(path):
+    """The Journal's filled rows, as (header, rows)."""
     ws = load_workbook(path)["Journal"]
     header = [c.value for c in ws[1]]
-    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
-    stamp = header.index("Horodatage")
-    return next(r for r in rows if r[stamp] == rows[-1][stamp])[header.index("Niveau")]
+    return header, [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+
+
+def run_level(path, before: int):
+    """The Journal level of the summary line written after the first `before` rows (one run's first line).
+
+    Counted by rows, not by timestamp: two runs within the same second share one.
+    """
+    header, rows = journal_rows(path)
+    return rows[before][header.index("Niveau")]
 
 
 def flat(text: str) -> str:
@@ -623,17 +630,19 @@ def _copy_binome(ws, _):
 def test_verifier_with_broken_rules_fails_without_a_tick(tmp_path, change, expected):
     path = rotation_workbook(tmp_path / "classeur.xlsx")
     assert run_cli("rotations", path).exit_code == 0
+    before = len(journal_rows(path)[1])
     clean = run_cli("rotations", "--verifier", path)
     assert clean.exit_code == 0 and "✔" in clean.output, clean.output
-    assert last_run_level(path) == "Info"
+    assert run_level(path, before) == "Info"
     wb = load_workbook(path)
     change(wb["Entretiens"], None)
     wb.save(path)
+    before = len(journal_rows(path)[1])
     result = run_cli("rotations", "--verifier", path)
     assert result.exit_code == 1, result.output
     assert "✔" not in result.output and "✘" in result.output
     assert "non respectée" in result.output and expected in flat(result.output)
-    assert last_run_level(path) == "Alerte"
+    assert run_level(path, before) == "Alerte"
 
 
 # --- the Grand Oral on the interview day ------------------------------------------------------
@@ -771,3 +780,21 @@ print(json.dumps({"violations": check_schedule(rotation.instance, rotation.sched
     from ccc_xl.rotation.limits import MAX_PARTICIPANTS
     assert result["violations"] == [] and result["interviews"] == 3 * MAX_PARTICIPANTS
     assert result["memory_mb"] < 2048
+
+
+def test_ctrl_c_while_the_solver_searches_stops_the_command_and_writes_nothing(demo_copy):
+    import signal
+    import subprocess
+    import sys
+
+    before = demo_copy.read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "ccc_xl", "rotations", str(demo_copy)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:  # piped progress: this line is printed as the search starts
+        if line.startswith("Recherche du meilleur planning"):
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "Interrompu : le classeur n'a pas été modifié." in err and "Erreur inattendue" not in out + err
+    assert demo_copy.read_bytes() == before
