@@ -196,7 +196,7 @@ class YearOrder(click.Group):
     """Lists sub-commands in the order of the programme's year, not alphabetically."""
 
     ORDER = ("nouveau", "demo", "eligibilite", "rotations", "documents", "modeles", "suivi", "indicateurs",
-             "export-financeurs", "bilan", "purger", "addin", "diagnostic")
+             "export-financeurs", "bilan", "purger", "aide", "addin", "diagnostic")
 
     def list_commands(self, ctx):
         rank = {name: i for i, name in enumerate(self.ORDER)}
@@ -509,3 +509,32 @@ def bilan_cmd(classeur, annee, sortie, today):
         raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
     with open_workbook(classeur, write=False) as book:
         return bilan(book, year=annee, output=output, today=today)
+
+
+@main.command("aide", short_help="Le guide du conseiller, étape par étape.")
+@click.argument("sujet", nargs=-1)
+@click.option("--navigateur", is_flag=True, help="Ouvrir le guide dans le navigateur, à ce sujet.")
+@friendly
+def aide_cmd(sujet, navigateur):
+    """Afficher le guide du conseiller : sans SUJET, son sommaire ; avec un numéro d'étape (3), une
+    commande (rotations), un onglet (Candidats) ou un mot d'un titre, la partie correspondante."""
+    from rich.markdown import Markdown
+
+    from . import guide
+
+    subject = " ".join(sujet)
+    section = guide.find(subject) if subject else None
+    if subject and section is None:
+        raise CommandError(f"Le guide ne parle pas de « {subject} ». Tapez « ccc-xl aide » pour son sommaire.")
+    if navigateur:
+        page = guide.write_page(section)
+        click.launch(page.as_uri())
+        return Outcome("aide", f"Guide ouvert dans le navigateur : {page}", paths=[str(page)])
+    if section is not None:
+        out.print(Markdown(section.text))
+        return None
+    out.print("Guide du conseiller : « ccc-xl aide SUJET » affiche une partie.", markup=False)
+    for part in guide.sections():
+        hint = f"ccc-xl aide {part.step}" if part.step else ""
+        out.print(f"{'  ' * (part.level - 2)}{part.title}" + (f"  ({hint})" if hint else ""), markup=False)
+    return None

@@ -37,7 +37,7 @@ from docx.oxml.ns import nsmap
 from docxtpl import DocxTemplate
 from pathvalidate import sanitize_filename
 
-from ccc_xl import office, progress
+from ccc_xl import office, progress, shipped
 from ccc_xl.contract import CV_FOLDER
 from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
 from ccc_xl.report import CommandError
@@ -51,9 +51,7 @@ from ccc_xl.workbook.safety import PREVIOUS_VERSIONS
 CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 nsmap["cp"] = CORE_PROPERTIES_NS
 
-# The repository's templates/ folder; an installed wheel ships the same files as ccc_xl/templates.
-_REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = shipped("templates")
 MAX_NAME = 90  # characters of a file name, without its extension
 MAX_FOLDER = 40
 

@@ -15,7 +15,7 @@ def test_every_subpackage_is_declared():
     assert found <= declared, f"à ajouter dans pyproject.toml : {sorted(found - declared)}"
 
 
-def test_the_wheel_carries_the_addin_and_the_templates(tmp_path):
+def test_the_wheel_carries_the_addin_the_templates_and_the_guide(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
@@ -23,6 +23,7 @@ def test_the_wheel_carries_the_addin_and_the_templates(tmp_path):
     assert "ccc_xl/data/ccc-xl.xlam" in names
     templates = {p.name for p in (ROOT / "templates").glob("*.docx")}
     assert templates and {f"ccc_xl/templates/{t}" for t in templates} <= names
+    assert "ccc_xl/docs/guide-conseiller.md" in names  # `ccc-xl aide` on an adviser's PC
 
 
 def test_only_the_entry_points_and_the_live_backend_import_the_excel_side():

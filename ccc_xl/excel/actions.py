@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..contract import HOME_SHEET, HOME_TEXT
+from ..contract import HOME_TEXT
 from ..report import CommandError, Outcome
 
 MAX_QUESTION_LINES = 15  # a question taller than the screen hides its buttons
@@ -26,13 +26,18 @@ def open_documents_folder(book, *, desktop) -> Outcome:
     return Outcome("dossier", f"Dossier ouvert : {folder}", paths=[str(folder)])
 
 
-def show_help(book) -> Outcome:
-    """The year's steps (the Accueil sheet's text), and the Accueil sheet brought to the front."""
-    book.backend.activate(HOME_SHEET)
+def show_help(book, *, desktop) -> Outcome:
+    """The adviser's guide in the browser, at the step of the sheet on screen (at its table of
+    contents on a sheet of no step: Accueil, Journal…), and the year's steps in the message."""
+    from .. import guide
+
+    sheet = book.backend.active_sheet()
+    section = guide.find(sheet, full_text=False)
+    desktop.open_page(guide.write_page(section))
     steps = [text for style, text in HOME_TEXT if style == "p" and text[:1].isdigit()]
-    return Outcome("aide", "Les étapes de l'année (détails dans l'onglet « Accueil ») :", lines=steps + [
-        "Chaque clic laisse une trace dans l'onglet « Journal » (feuille, ligne, colonne de chaque anomalie).",
-    ])
+    where = f"à « {section.title} » (onglet « {sheet} »)" if section else "à son sommaire"
+    return Outcome("aide", f"Guide du conseiller ouvert dans votre navigateur, {where}. Les étapes de l'année :",
+                   lines=steps + ["Chaque clic laisse une trace dans l'onglet « Journal » (feuille, ligne, colonne de chaque anomalie)."])
 
 
 def export_name(today: dt.date) -> str:

@@ -1,5 +1,5 @@
 """What a click needs from the adviser's screen besides the workbook: message boxes, a Yes/No
-question, a Save-As dialog, opening a folder.
+question, a Save-As dialog, opening a folder or a page of the guide.
 
 This is the only part of a button that cannot run without a person in front of Excel. Every
 action receives it as ``desktop`` so that the tests (xlwings' remote engine has no screen) and the
@@ -59,6 +59,12 @@ class ExcelDesktop:
         else:
             subprocess.run(["open" if sys.platform == "darwin" else "xdg-open", str(folder)], check=False)
 
+    def open_page(self, page: Path) -> None:
+        """A local HTML page in the adviser's default browser."""
+        import webbrowser
+
+        webbrowser.open(page.as_uri())
+
 
 class AutotestDesktop:
     """Answers for the self-test's copy: « Oui » to every question, files saved in its folder, and
@@ -85,6 +91,9 @@ class AutotestDesktop:
 
     def open_folder(self, folder: Path) -> None:
         self._record(kind="open_folder", path=str(folder))
+
+    def open_page(self, page: Path) -> None:
+        self._record(kind="open_page", path=str(page))
 
 
 def desktop_for(xlbook):

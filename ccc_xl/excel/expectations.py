@@ -59,7 +59,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "cccExportFinanceurs": Expectation("export_financeurs", files=("Export financeurs *.xlsx",), dialogs=("save_as",),
                                        may_ask=("confirm",)),
     "cccPurger": Expectation("purger", may_write=_purged(), may_ask=("confirm",)),
-    "cccAide": Expectation("show_help", active=c.HOME_SHEET),
+    "cccAide": Expectation("show_help", dialogs=("open_page",)),
 }
 
 

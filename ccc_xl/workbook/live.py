@@ -138,10 +138,9 @@ class LiveBackend(Backend):
         if end > whole.row + len(grid) - 1:
             xl_table.resize(sheet.range((whole.row, whole.column), (end, whole.column + whole.columns.count - 1)))
 
-    def activate(self, sheet_name: str) -> None:
-        """Bring a sheet to the front (the Aide button shows the Accueil sheet)."""
-        if sheet_name in [s.name for s in self.xlbook.sheets]:
-            self.xlbook.sheets[sheet_name].activate()
+    def active_sheet(self) -> str:
+        """The sheet on screen (the Aide button opens the guide at its step)."""
+        return self.xlbook.sheets.active.name
 
 
 def _previous(existing: list[str], name: str) -> str:
