@@ -137,7 +137,8 @@ def _click(app, book, button: str, expected, folder: Path) -> Observation:
     events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
     shown = [e for e in events if e["kind"] == "message"]
     after = _snapshot(book)
-    changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    changed = {name for name in set(before) | set(after)
+               if isinstance(name, str) and before.get(name) != after.get(name)}  # sheets, not table columns
     changed |= {name for name, cell in markers.items() if cell.value != "autotest"}
     rows = _journal_rows(book)[len(journal):]
     keys = c.JOURNAL.keys
