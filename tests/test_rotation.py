@@ -508,7 +508,7 @@ def test_the_day_is_the_relaxation_s_shortest_with_no_empty_slot_that_could_be_f
     schedule = rotation.schedule
     assert check_schedule(rotation.instance, schedule.interviews) == []
     assert schedule.objectives == evaluate(rotation.instance, schedule.interviews)
-    shortest, proven = shortest_day(instance, 5.0)
+    shortest, proven, _ = shortest_day(instance, 5.0)
     assert proven and schedule.objectives.slots == shortest
     least_empty = _Timing(instance, shortest, exact=True).bound("empty", {}, 5.0)
     assert schedule.objectives.empty == least_empty

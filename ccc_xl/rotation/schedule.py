@@ -397,39 +397,46 @@ def feasible(inst: Instance, seconds: float) -> bool | None:
     return True if status in FOUND else False if status == cp_model.INFEASIBLE else None
 
 
-def shortest_day(inst: Instance, seconds: float, start=None) -> tuple[int | None, bool]:
-    """The fewest slots the timing relaxation can plan (None: not even the whole day), and whether
-    every shorter day was proven impossible within ``seconds``. ``start``: (participant, slot)
-    pairs of a schedule known to respect the rules (the cyclic rotation), as a first plan."""
+def shortest_day(inst: Instance, seconds: float, start=None) -> tuple[int | None, bool, frozenset]:
+    """The fewest slots the timing relaxation can plan (None: not even the whole day), whether
+    every shorter day was proven impossible within ``seconds``, and a plan of that length.
+    ``start``: (participant, slot) pairs of a schedule known to respect the rules (the cyclic
+    rotation), as a first plan."""
     timer = _Clock(seconds)
     n, low = len(inst.slots), lower_bound_slots(inst)
     if low > n:
-        return None, True
-    _, status = _Timing(inst, low, start=start).solve(timer.left(0.5))
+        return None, True, frozenset()
+
+    def attempt(k):
+        timing = _Timing(inst, k, start=start)
+        solver, status = timing.solve(timer.left(0.5))
+        return status, (timing.plan(solver) if status in FOUND else frozenset())
+
+    status, plan = attempt(low)
     if status in FOUND:  # the usual case: counting's bound is the answer
-        return low, True
+        return low, True, plan
     proven = status == cp_model.INFEASIBLE
     # Galloping: lb + 1, lb + 2, lb + 4… (the answer is usually just above the count), then halving.
     low, step = low + 1, 1
     while True:
         k = min(low + step - 1, n)
-        _, status = _Timing(inst, k, start=start).solve(timer.left(0.5))
+        status, found = attempt(k)
         if status in FOUND:
-            high = k
+            high, plan = k, found
             break
         if k == n:
-            return (None, True) if status == cp_model.INFEASIBLE else (n, False)
+            return (None, True, frozenset()) if status == cp_model.INFEASIBLE else (n, False, frozenset())
         proven &= status == cp_model.INFEASIBLE
         low, step = k + 1, 2 * step
     while low < high:
         k = (low + high) // 2
-        _, status = _Timing(inst, k, start=start).solve(timer.left(0.5))
+        status, found = attempt(k)
         if status in FOUND:
-            high = k
+            high, plan = k, found
         else:
             proven &= status == cp_model.INFEASIBLE
             low = k + 1
-    return high, proven
+    return high, proven, plan
 
 
 def _least_idle(inst: Instance, p: int, k: int) -> int:
@@ -606,16 +613,19 @@ def _colour(inst: Instance, plan) -> list[tuple[int, int, int]] | None:
             for colour, end in colours.items()]
 
 
-def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds) -> list | None:
+def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds,
+                    day_plan: frozenset = frozenset()) -> list | None:
     """A schedule of ``horizon`` slots aiming at every bound: the timing relaxation's best plan
-    given binômes, or else the assignment relaxation's best meetings timed (the better one)."""
+    given binômes, or else the assignment relaxation's best meetings timed (the better one).
+    ``day_plan``, a plan of that length found earlier, stands in should the best plan not be
+    found in time: the day keeps its proven length."""
     found = []
     timing = _Timing(inst, horizon, exact=True)
     timing.model.minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
                           + timing.objectives["gaps"])
     solver, status = timing.solve(timer.left(0.15))
-    if status in FOUND:
-        plan = timing.plan(solver)
+    plan = timing.plan(solver) if status in FOUND else day_plan
+    if plan:
         # Quick assignments first, kept should the restricted search run out of time (as a hint,
         # the colouring slowed that search down three times).
         quick = _matched(inst, plan) or _colour(inst, plan)
@@ -658,13 +668,14 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     cyclic = cyclic_schedule(instance)
     baseline = evaluate(instance, cyclic) if cyclic else None
     start = {(p, s) for p, _, s in _placed_of(instance, cyclic)} if cyclic else None
-    shortest, proven_day = shortest_day(instance, timer.left(0.3), start)
+    shortest, proven_day, day_plan = shortest_day(instance, timer.left(0.3), start)
     if shortest is None:
         raise explain_infeasible(instance, seconds=time_limit)
     horizon, placed = shortest, None
     bounds = _Bounds(instance, timer, shortest if proven_day else None)
     while placed is None and horizon <= len(instance.slots):
-        placed = _first_schedule(instance, horizon, timer, bounds)
+        placed = _first_schedule(instance, horizon, timer, bounds,
+                                 day_plan if horizon == shortest else frozenset())
         if placed is None and instance.company_hours:  # the relaxation is not exact: ask the model
             model = _Model(instance, horizon)
             solver, status = model.solve(timer.left(0.3))
