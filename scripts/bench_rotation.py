@@ -38,12 +38,22 @@ from ccc_xl.sessions import participants, session_row, session_rows
 
 # (participants, companies): the real sessions' size, then larger ones.
 SIZES = ((10, 12), (12, 24), (20, 20), (40, 40))
-LIMIT_SIZES = ((40, 80), (60, 120), (80, 160), (120, 240))
+LIMIT_SIZES = ((40, 80), (80, 160), (120, 240), (160, 320))
 TIME_LIMIT = 10.0
 MEMORY_LIMIT_MB = 2048
 
 
-def frames(n_people: int, n_companies: int, rooms: int | None = None):
+# Room layouts of the size table: one room per binôme; one room per 5 participants and a day
+# until 19:00 (15 slots of interviews); 10-minute interviews back to back (42 slots, the guard
+# allows 48) and one room per 12 participants (36 slots): the largest models the guard accepts.
+LAYOUTS = {
+    "binomes": lambda n, c: {"rooms": c // 2},
+    "cinq": lambda n, c: {"rooms": n // 5, "day_end": dt.time(19, 0)},
+    "courts": lambda n, c: {"rooms": n // 12, "interview_minutes": 10, "changeover_minutes": 0},
+}
+
+
+def frames(n_people: int, n_companies: int, layout: str = "binomes"):
     domains, types = contract.ROME_DOMAINS, contract.COMPANY_TYPES
     people = pd.DataFrame([{
         "id": f"C{i:03d}", "first_name": f"P{i}", "domain": domains[i % 7],
@@ -53,14 +63,12 @@ def frames(n_people: int, n_companies: int, rooms: int | None = None):
         "id": f"E{i:03d}", "name": f"Entreprise {i}", "type": types[i % 4], "domain": domains[i % 9],
         "fixed_pair": None, "arrival": None, "departure": None,
     } for i in range(n_companies)])
-    if rooms is None:  # one room per binôme
-        return people, companies, {"rooms": n_companies // 2}
-    return people, companies, {"rooms": rooms, "day_end": dt.time(19, 0)}  # 21 slots
+    return people, companies, LAYOUTS[layout](n_people, n_companies)
 
 
-def session(n_people: int, n_companies: int, rooms: int | None = None) -> Instance:
+def session(n_people: int, n_companies: int, layout: str = "binomes") -> Instance:
     """A synthetic session, built as the planner builds it but without the size guard."""
-    people, companies, settings = frames(n_people, n_companies, rooms)
+    people, companies, settings = frames(n_people, n_companies, layout)
     persons, _ = read_participants(people)
     firms, _ = read_companies(companies)
     return Instance(tuple(persons), tuple(form_binomes(firms)), Params.from_mapping(settings))
@@ -105,12 +113,12 @@ def quality() -> None:
               f"{base:>17} | {proof} |", flush=True)
 
 
-def one_size(n_people: int, n_companies: int, rooms: int | None) -> dict:
+def one_size(n_people: int, n_companies: int, layout: str) -> dict:
     """Plan one synthetic session in this process (run in a fresh one by `limit`)."""
     started, cpu = time.monotonic(), time.process_time()
     day_proven = False
     try:
-        schedule = solve_schedule(session(n_people, n_companies, rooms), TIME_LIMIT)
+        schedule = solve_schedule(session(n_people, n_companies, layout), TIME_LIMIT)
         outcome = "optimal prouvé" if schedule.optimal else "non prouvé : " + "; ".join(
             s.split(" (")[0] for s in schedule.stages if "non prouvé" in s)
         day_proven = "(optimal prouvé)" in schedule.stages[0]
@@ -121,33 +129,33 @@ def one_size(n_people: int, n_companies: int, rooms: int | None) -> dict:
 
 
 def limit() -> None:
-    print("\nTaille limite (un processus par taille, mémoire = pic du processus ; une salle par binôme, "
-          "ou une salle pour 5 participants et une journée jusqu'à 19:00, soit 15 créneaux) :")
+    print("\nTaille limite (un processus par taille, mémoire = pic du processus ; salles : une par binôme, "
+          "ou une pour 5 participants et une journée jusqu'à 19:00 (15 créneaux), ou une pour 12 participants "
+          "et des entretiens de 10 min sans battement (36 créneaux)) :")
     print(f"| {'participants×entreprises':<24} | {'salles':>6} | {'temps (s)':>9} | {'CPU (s)':>7} | "
           f"{'mémoire (Mo)':>12} | résultat |")
     print(f"|{'-' * 26}|{'-' * 7}:|{'-' * 10}:|{'-' * 8}:|{'-' * 13}:|---|")
     accepted, failed = None, False
     for n, c in LIMIT_SIZES:
-        fits_both = True
-        for rooms in (None, n // 5):
-            done = subprocess.run([sys.executable, __file__, "--une-taille", str(n), str(c), str(rooms or 0)],
+        fits_all = True
+        for layout in LAYOUTS:
+            done = subprocess.run([sys.executable, __file__, "--une-taille", str(n), str(c), layout],
                                   capture_output=True, text=True, timeout=900)
-            shown = rooms or c // 2
+            rooms = LAYOUTS[layout](n, c)["rooms"]
             if done.returncode:
-                print(f"| {n}×{c:<21} | {shown:>6} | échec du processus : {done.stderr.strip()[-200:]} |")
-                fits_both = False
+                print(f"| {n}×{c:<21} | {rooms:>6} | échec du processus : {done.stderr.strip()[-200:]} |")
+                fits_all = False
                 continue
             row = json.loads(done.stdout.strip().splitlines()[-1])
-            fits_both &= row["seconds"] <= 1.2 * TIME_LIMIT and row["memory_mb"] < MEMORY_LIMIT_MB \
+            fits_all &= row["seconds"] <= 1.2 * TIME_LIMIT and row["memory_mb"] < MEMORY_LIMIT_MB \
                 and row["day_proven"]
-            print(f"| {n}×{c:<21} | {shown:>6} | {row['seconds']:>9.2f} | {row['cpu']:>7.2f} | "
+            print(f"| {n}×{c:<21} | {rooms:>6} | {row['seconds']:>9.2f} | {row['cpu']:>7.2f} | "
                   f"{row['memory_mb']:>12.0f} | {row['outcome']} |", flush=True)
-        failed |= not fits_both
-        if fits_both and not failed:
+        failed |= not fits_all
+        if fits_all and not failed:
             accepted = (n, c)
-    print(f"Plus grande taille mesurée planifiée en {TIME_LIMIT:g} s et {MEMORY_LIMIT_MB} Mo, journée la plus courte "
-          "prouvée : "
-          + (f"{accepted[0]} participants, {accepted[1]} entreprises" if accepted else "aucune"))
+    print(f"Plus grande taille mesurée planifiée en {TIME_LIMIT:g} s (+20 %) et {MEMORY_LIMIT_MB} Mo, journée la plus "
+          "courte prouvée : " + (f"{accepted[0]} participants, {accepted[1]} entreprises" if accepted else "aucune"))
     print(f"Limites de ccc_xl/rotation/limits.py : {MAX_PARTICIPANTS} participants, {MAX_COMPANIES} entreprises.")
     people, companies, settings = frames(MAX_PARTICIPANTS + 1, MAX_COMPANIES + 2)
     try:
@@ -158,7 +166,7 @@ def limit() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--une-taille"]:
-        print(json.dumps(one_size(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) or None)))
+        print(json.dumps(one_size(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
     else:
         quality()
         if "--qualite" not in sys.argv:

@@ -64,8 +64,14 @@ class _Clock:
 
     def allows(self, meetings: int) -> bool:
         """Whether a search of the whole model is worth starting: building and presolving it costs
-        about 50 µs per possible meeting before the solver even starts."""
+        about 50 µs per possible meeting before the solver even starts (which also bounds the
+        memory it can take)."""
         return self.end - clock.monotonic() > max(0.3, 5e-5 * meetings)
+
+
+def _meetings(inst: Instance, horizon: int) -> int:
+    """Possible meetings of the whole model over ``horizon`` slots, at most (its size)."""
+    return len(inst.participants) * len(inst.binomes) * horizon
 
 
 def _solve(model: cp_model.CpModel, seconds: float, workers: int = 1,
@@ -393,6 +399,8 @@ def feasible(inst: Instance, seconds: float) -> bool | None:
         return None
     if not inst.company_hours:
         return True  # the relaxation is exact
+    if not _Clock(seconds).allows(_meetings(inst, len(inst.slots))):
+        return None  # the whole model would not even be built in time
     _, status = _Model(inst, len(inst.slots)).solve(seconds)
     return True if status in FOUND else False if status == cp_model.INFEASIBLE else None
 
@@ -676,8 +684,8 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     while placed is None and horizon <= len(instance.slots):
         placed = _first_schedule(instance, horizon, timer, bounds,
                                  day_plan if horizon == shortest else frozenset())
-        if placed is None and instance.company_hours:  # the relaxation is not exact: ask the model
-            model = _Model(instance, horizon)
+        if placed is None and instance.company_hours and timer.allows(_meetings(instance, horizon)):
+            model = _Model(instance, horizon)  # the relaxation is not exact: ask the model
             solver, status = model.solve(timer.left(0.3))
             if status in FOUND:
                 placed = model.placed(solver)
@@ -707,7 +715,7 @@ def _optimise_stages(instance, placed, horizon, bounds, timer, started, baseline
     for k, name in enumerate(names):
         value = _value(instance, placed, name)
         proven, bound = bounds.reached(name, value, frozen)
-        if not proven and timer.allows(len(instance.participants) * len(instance.binomes) * horizon):
+        if not proven and timer.allows(_meetings(instance, horizon)):
             if model is None:
                 model = _Model(instance, horizon)
                 for previous, kept in frozen.items():
