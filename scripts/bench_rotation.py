@@ -9,7 +9,7 @@
 2. Size limit: sessions of growing size, each in a fresh process (peak memory of that process
    alone), planned without the size guard; then the guard's limits and its refusal message.
    An accepted size must plan within the time limit (plus 20 % for pairing and building), stay
-   under 2 GB, and give the shortest day proven (the first objective) in both layouts.
+   under 2 GB, and give the shortest day proven (the first objective) in every room layout.
 
     PYTHONPATH=. python scripts/bench_rotation.py            # both parts
     PYTHONPATH=. python scripts/bench_rotation.py --qualite  # part 1 only

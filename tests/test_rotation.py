@@ -754,22 +754,25 @@ def test_the_command_refuses_a_session_too_large_and_writes_nothing(tmp_path):
 
 
 def test_a_session_at_the_limits_is_planned_in_well_under_2_gb(tmp_path):
-    """The largest accepted session, planned in a fresh process: a valid planning, and the peak
-    memory of that process alone stays under 2 GB."""
+    """The largest accepted session, planned in a fresh process: a valid planning, everyone at the
+    Grand Oral, and the peak memory of that process alone stays under 2 GB. Its Grand Oral starts
+    at 09:00 on its own day: ten-minute passages from 14:00 hold only 60 people before midnight."""
     import json
     import subprocess
     import sys
     from pathlib import Path
     script = """
-import json, resource, sys
+import datetime as dt, json, resource, sys
 sys.path.insert(0, "tests")
 from test_rotation import people, firms
 from ccc_xl.rotation import check_schedule, plan_rotations
 from ccc_xl.rotation.limits import MAX_COMPANIES, MAX_PARTICIPANTS
 rotation = plan_rotations(people(MAX_PARTICIPANTS, {i: "10:00-10:45" for i in range(0, MAX_PARTICIPANTS, 5)}),
-                          firms(MAX_COMPANIES), {"rooms": MAX_COMPANIES // 2}, time_limit=10.0)
+                          firms(MAX_COMPANIES), {"rooms": MAX_COMPANIES // 2, "grand_oral_start": dt.time(9, 0)},
+                          time_limit=10.0)
 print(json.dumps({"violations": check_schedule(rotation.instance, rotation.schedule.interviews),
                   "interviews": len(rotation.schedule.interviews),
+                  "grand_oral": len({p.participant.id for p in rotation.grand_oral}),
                   "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
     root = Path(__file__).resolve().parents[1]
@@ -779,6 +782,7 @@ print(json.dumps({"violations": check_schedule(rotation.instance, rotation.sched
     result = json.loads(done.stdout.strip().splitlines()[-1])
     from ccc_xl.rotation.limits import MAX_PARTICIPANTS
     assert result["violations"] == [] and result["interviews"] == 3 * MAX_PARTICIPANTS
+    assert result["grand_oral"] == MAX_PARTICIPANTS
     assert result["memory_mb"] < 2048
 
 

@@ -2,8 +2,9 @@
 
 The limits are the largest size ``scripts/bench_rotation.py`` measured planning within the default
 10 s (plus 20 % for the pairing and the models' building) on a shared 2-core machine, in three room
-layouts, the shortest day proven, in about 200 MB (it prints the table these figures come from;
-120 participants and 240 companies took up to 13 s, 160 and 320 up to 21 s).
+layouts, the shortest day proven, in about 200 MB, in every run (it prints the table these figures
+come from; 120 participants and 240 companies took 10.1 s in one run and 12.9 s in another under
+heavier load, 160 and 320 up to 21 s).
 Memory stays bounded beyond the solver's own models too: the whole model is only built when the
 time left can pay for it (``schedule._Clock.allows``). Beyond the limits a run could take minutes
 or gigabytes (1 000 companies once grew to 24 GB before the system killed it): the adviser is
