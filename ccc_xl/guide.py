@@ -96,9 +96,10 @@ def find(subject: str, markdown: str | None = None, *, full_text: bool = True) -
     fitting = [s for s in every if words in f" {fold(s.keys)} "]
     if fitting or not full_text:
         return min(fitting, key=lambda s: (s.step is None, len(s.text)), default=None)
-    command = f" ccc xl {wanted} "  # a word typed alone is most often a command: where it is shown
+    # A word typed alone is most often a command: the sections showing it come first.
+    command = re.compile(rf"\bccc-xl {re.escape(wanted.replace(' ', '-'))}(?![\w/-])")
     fitting = [s for s in every if words in f" {fold(s.text)} "]
-    return min(fitting, key=lambda s: (command not in f" {fold(s.text)} ", s.step is None, len(s.text)), default=None)
+    return min(fitting, key=lambda s: (not command.search(s.text), s.step is None, len(s.text)), default=None)
 
 
 def html_page(markdown: str | None = None) -> str:

@@ -430,7 +430,7 @@ def test_stale_temporary_copies_are_listed_removed_and_counted_in_the_journal(wo
     assert not any(p.exists() for p in stale) and all(p.exists() for p in others)
     ws = load_workbook(workbook)[c.JOURNAL.sheet]
     messages = [row[6] for row in ws.iter_rows(min_row=2, values_only=True) if row[1] == "suivi"]
-    assert any("3 fichier(s) temporaire(s)" in str(m) for m in messages), messages
+    assert any("3 fichiers temporaires laissés par un calcul interrompu supprimés" in str(m) for m in messages), messages
     assert safety.copies_of(workbook) == safety.backups_of(workbook) != []
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..contract import HOME_TEXT
 from ..report import CommandError, Outcome
+from ..wording import count
 
 MAX_QUESTION_LINES = 15  # a question taller than the screen hides its buttons
 
@@ -77,7 +78,7 @@ def purger(book, *, desktop, today: dt.date | None = None) -> Outcome:
         return preview  # nothing to purge: its message says so
     lines = preview.lines
     if len(lines) > MAX_QUESTION_LINES:
-        lines = lines[:MAX_QUESTION_LINES] + [f"… et {len(lines) - MAX_QUESTION_LINES} ligne(s) de plus."]
+        lines = lines[:MAX_QUESTION_LINES] + [f"… et {count(len(lines) - MAX_QUESTION_LINES, 'ligne')} de plus."]
     question = "\n".join([preview.summary, *lines, "",
                           "Pseudonymiser définitivement ces données ? (les noms ne pourront pas être retrouvés)"])
     if not desktop.confirm(question):

@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from .. import contract as c
 from ..progress import listening
 from ..report import CommandError, Outcome, os_error_message
+from ..wording import count
 from .desktop import desktop_for
 
 # Button id (addin/customUI.xml) -> "module:function" taking the gateway `Workbook`.
@@ -139,7 +140,7 @@ def _report(book, command: str, message: str, anomalies) -> str:
 def _shorten(outcome: Outcome) -> str:
     lines = outcome.text().splitlines()
     if len(lines) > MAX_LINES:
-        lines = lines[:MAX_LINES] + [f"… et {len(lines) - MAX_LINES} ligne(s) de plus : voir l'onglet Journal."]
+        lines = lines[:MAX_LINES] + [f"… et {count(len(lines) - MAX_LINES, 'ligne')} de plus : voir l'onglet Journal."]
     return "\n".join(lines)
 
 

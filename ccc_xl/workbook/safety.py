@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..report import CommandError, os_error_message
+from ..wording import count
 
 BACKUP_FOLDER = "Sauvegardes ccc-xl"
 BACKUPS_KEPT = 20
@@ -239,8 +240,9 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
                 raise FileRefused(os_error_message(error)) from None
             opened.notes[:0] = asked
             if removed:
-                opened.notes.append(f"{removed} fichier(s) temporaire(s) laissé(s) par un calcul interrompu "
-                                    "supprimé(s) (ils contenaient une copie du classeur).")
+                left = count(removed, "fichier temporaire laissé", "fichiers temporaires laissés")
+                gone = "supprimé (il contenait" if removed == 1 else "supprimés (ils contenaient"
+                opened.notes.append(f"{left} par un calcul interrompu {gone} une copie du classeur).")
             yield opened
 
 
