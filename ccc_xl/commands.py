@@ -26,6 +26,7 @@ from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
 from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
 from .workbook.gateway import Workbook
+from .workbook.preflight import Writes
 from .workbook.safety import FileRefused
 
 Command = Callable[..., Outcome]
@@ -43,6 +44,8 @@ def run(book: Workbook, name: str, command: Command, **options) -> Outcome:
         raise
     outcome.anomalies = _unique(book.anomalies + outcome.anomalies)
     outcome.lines += book.backend.notes()
+    if book.backend.notices:
+        outcome.summary = " ".join([outcome.summary, *book.backend.notices])
     book.log(name, outcome.summary, level=outcome.level, anomalies=outcome.anomalies, details=outcome.lines)
     outcome.journaled = True
     return outcome
@@ -65,15 +68,38 @@ def run_on_file(path, name: str, command: Command, **options) -> Outcome:
     workbook can be opened at all) and the error is raised again for the caller to show.
     """
     try:
-        with open_workbook(path) as book:
+        with open_workbook(path, writes=planned_writes(name, options)) as book:
             return run(book, name, command, **options)
     except FileRefused:
         raise  # about the file itself (open elsewhere, changed meanwhile…): nothing may be written to it
     except CommandError as error:
         with contextlib.suppress(CommandError):
-            with open_workbook(path) as book:
+            with open_workbook(path, writes=Writes((c.JOURNAL.sheet,))) as book:
                 book.log(name, error.message, level="Erreur", anomalies=error.anomalies)
         raise
+
+
+def planned_writes(name: str, options: dict) -> Writes:
+    """What a command will write in a workbook file, checked before it starts (a protected sheet,
+    a protected workbook structure): the adviser learns it at once, not after a long planning."""
+    from . import retention
+
+    sheets: tuple[str, ...] = ()
+    generated: tuple[c.GeneratedSheet, ...] = ()
+    if name == "eligibilite":
+        sheets = (c.CANDIDATES.sheet,)
+    elif name == "rotations" and not options.get("verifier"):
+        sheets = (c.COMPANIES.sheet,)
+        generated = (c.BINOMES_SHEET, c.INTERVIEWS_SHEET, c.PLANNING_SHEET, c.GRAND_ORAL_SHEET)
+    elif name == "documents":
+        generated = (c.DOCUMENTS_SHEET,)
+    elif name == "suivi":
+        sheets, generated = (c.PATHWAYS.sheet,), (c.DASHBOARD_SHEET,)
+    elif name == "indicateurs":
+        generated = (c.INDICATORS_SHEET,)
+    elif name == "purger" and options.get("confirm"):
+        sheets = tuple(dict.fromkeys(t.sheet for t in retention.PURGED_TABLES))
+    return Writes((*sheets, c.JOURNAL.sheet), tuple(g.name for g in generated))
 
 
 def nouveau(path, overwrite: bool = False) -> Outcome:

@@ -530,7 +530,8 @@ CASES: tuple[Case, ...] = (
          edited(_drop_table), refused=True, where=("Candidats", "tblCandidats")),
     Case("tableau-renomme", "Tableau des candidats renommé « Tableau1 ».", edited(_rename_table), refused=True, where=("Candidats", "tblCandidats")),
     Case("cellules-fusionnees", "Cellules fusionnées au milieu du tableau des candidats.", edited(_merge), refused=True, where=("Candidats", "fusionnées")),
-    Case("masque-protege-deplace", "Ligne masquée, feuille protégée sans mot de passe, feuille masquée, onglets déplacés.", edited(_hide_and_protect)),
+    Case("masque-protege-deplace", "Ligne masquée, feuille protégée sans mot de passe, feuille masquée, onglets déplacés.",
+         edited(_hide_and_protect), refused=("rotations", "purger"), where=("Entreprises", "Ôtez la protection")),
     Case("50000-lignes-vides", "50 000 lignes vides mais mises en forme dans le tableau des candidats.", edited(_blank_formatted_rows)),
     # Empty tables
     Case("classeur-vierge", "Classeur vierge créé par « ccc-xl nouveau ».", lambda p: create_workbook(p, overwrite=True),

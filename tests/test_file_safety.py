@@ -1,5 +1,6 @@
 """File mode never half-writes, never loses what the adviser had, and keeps a backup."""
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -59,15 +60,35 @@ def test_refuses_a_workbook_open_in_excel(blank):
     assert blank.read_bytes() == original
 
 
-def test_what_openpyxl_would_drop_is_detected_and_the_workbook_left_as_it_was(blank):
-    rewrite_member(blank, sheet_part(blank, "Candidats"), lambda xml: xml.replace("</worksheet>", X14_VALIDATION + "</worksheet>"))
+def test_what_openpyxl_cannot_write_is_kept_as_it_was(blank):
+    """An x14 drop-down (a list on another sheet) on a sheet ccc-xl writes to survives the save."""
+    part = sheet_part(blank, "Journal")
+    rewrite_member(blank, part, lambda xml: xml.replace("</worksheet>", X14_VALIDATION + "</worksheet>"))
+    write_something(blank)
+    with zipfile.ZipFile(blank) as archive:
+        assert X14_VALIDATION.replace("<extLst>", "").split("<x14:formula1>")[1] in archive.read(part).decode()
+
+
+def test_the_loss_check_still_refuses_a_package_missing_something(blank):
+    """The last safety net: bytes that lost a sheet are never written over the workbook."""
+    from ccc_xl.workbook.file import FileBackend
+
     original = blank.read_bytes()
+    with zipfile.ZipFile(blank) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    lossy = io.BytesIO()
+    with zipfile.ZipFile(lossy, "w") as target:
+        for info, data in items:
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b' name="Accueil"', b' name="Accueil2"')
+            target.writestr(info, data)
+    backend = FileBackend(blank)
+    backend.original, backend.dirty = lossy.getvalue(), True  # as if an edit had produced these bytes
     with pytest.raises(CommandError) as refused:
-        write_something(blank)
-    assert "listes déroulantes" in refused.value.message and "Candidats" in refused.value.message
-    assert "n'a pas été modifié" in refused.value.message
+        backend.save()
+    assert "Accueil" in refused.value.message and "n'a pas été modifié" in refused.value.message
     assert blank.read_bytes() == original
-    assert not list(blank.parent.glob(".*.tmp.xlsx"))
+    assert not list(blank.parent.glob(".*.tmp*"))
 
 
 @pytest.mark.parametrize(

@@ -1,139 +1,169 @@
-"""The file backend: a closed .xlsx read with python-calamine and written with openpyxl (CLI, tests, Linux).
+"""The file backend: a closed .xlsx read with python-calamine and saved by the surgical writer.
 
-A run never writes the adviser's file directly. `open_workbook` opens it through `safety` (lock,
-refusals, bytes read once), loads it, lets the command work in memory, saves the new package to
-bytes, checks from the package itself that nothing the adviser had was lost, and hands the bytes to
+A run never writes the adviser's file directly, and never re-serialises it. `open_workbook` opens it
+through `safety` (lock, refusals, bytes read once), checks the bytes before the command's work
+(`preflight`), lets the command read tables (`reader.Package`, on the bytes) and record its edits;
+on save `package.apply` produces the new package from the original bytes and the edits, copying
+every part ccc-xl does not own unchanged. The result is checked for losses and handed to
 `safety.replace` (fingerprint check, verified backup, atomic replace). Any error leaves the
-original untouched.
+original untouched. openpyxl only renders generated sheets in a scratch workbook and fills the
+tables of a new workbook; it never loads an adviser's workbook.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import zipfile
+import warnings
 from pathlib import Path
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter, range_boundaries
 
 from ..contract import MARKER_NAME, SHEET_ORDER, Table
 from ..report import CommandError
-from . import integrity, reader, safety
+from . import integrity, package, preflight, reader, safety
 from .content import SheetContent
-from .gateway import Backend, RawTable, Workbook, excel_value, missing_table
-from .layout import put, render_sheet, style_data_cell
+from .gateway import Backend, RawTable, Workbook, excel_value, same_cell
 
 BACKUP_FOLDER = safety.BACKUP_FOLDER
 
 
-def check_package(path: Path, data: bytes) -> None:
-    """Refuse, in French, what openpyxl cannot or must not open."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise CommandError(
-            f"« {path.name} » est un ancien classeur Excel (.xls) : ouvrez-le dans Excel et enregistrez-le au "
-            "format .xlsx (Fichier > Enregistrer sous > Classeur Excel)."
-        )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise CommandError(f"« {path.name} » n'est pas un classeur Excel .xlsx lisible (fichier vide, tronqué ou d'un autre format).")
+def read_model(data: bytes, name: str):
+    """openpyxl's model of package bytes (a new workbook whose tables are filled), without its
+    English warnings."""
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return load_workbook(io.BytesIO(data))
+    except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
+        raise _damaged(Path(name), problem) from None
 
 
 class FileBackend(Backend):
     """A closed workbook: tables read by the fast reader (`reader.Package`, python-calamine) from the
-    bytes `safety` read; openpyxl loads the workbook only when a command writes into it."""
+    bytes `safety` read; writes recorded as edits and applied to those bytes by the surgical writer
+    on save."""
 
     def __init__(self, path: Path, opened: safety.OpenedFile | None = None):
         self.path = Path(path)
         self.opened = opened or safety.read(self.path)
-        check_package(self.path, self.opened.data)
-        try:
-            self.package = reader.Package(self.opened.data)
-        except reader.Unreadable as problem:
-            raise _damaged(self.path, problem) from None
-        self._wb = None
+        data = self.opened.data
+        preflight.check_file_type(data, self.path.name)
+        self.original = data
+        self.edits: list[package.Edit] = []
         self.replaced: set[str] = set()
+        self.notices: list[str] = []
+        self.package = self._reader(data)
+        self._stale: set[str] = set()  # sheets edited since `package` was read (it shows them as they were)
+        self._sheet_names = list(self.package.sheet_names)
+        self._builder = None  # openpyxl model of a new workbook whose tables are being filled
         self.dirty = False
 
-    @property
-    def wb(self):
-        """The openpyxl workbook, loaded from the bytes read at opening when first written to."""
-        if self._wb is None:
-            try:
-                self._wb = load_workbook(io.BytesIO(self.opened.data))
-            except Exception as problem:  # noqa: BLE001 - a damaged package fails in many ways (XML syntax, missing parts…)
-                raise _damaged(self.path, problem) from None
-        return self._wb
+    def _reader(self, data: bytes) -> reader.Package:
+        try:
+            return reader.Package(data)
+        except reader.Unreadable as problem:
+            raise _damaged(self.path, problem) from None
+
+    def current(self) -> bytes:
+        """The package as it would be saved now."""
+        if self._builder is not None:  # tables filled in a new workbook
+            self.original = workbook_bytes(self._builder)
+            self._builder = None
+        return package.apply(self.original, self.edits) if self.edits else self.original
 
     def is_ccc_workbook(self) -> bool:
         return MARKER_NAME in self.package.defined_names
 
-    def _find(self, table: Table):
-        for ws in self.wb.worksheets:
-            if table.name in ws.tables:
-                return ws, ws.tables[table.name]
-        raise missing_table(table, self.wb.sheetnames)
+    def _sheet_of(self, table: Table) -> str:
+        location = self.package.tables.get(table.name)
+        return location.sheet if location is not None else table.sheet
 
     def read_table(self, table: Table) -> RawTable:
+        """A table as it is now: the package is read again (edits applied) only when the table's
+        sheet was edited since it was read (the gateway keeps the tables it wrote itself)."""
+        if self._stale and (table.name not in self.package.tables or self._sheet_of(table) in self._stale):
+            self.package, self._stale = self._reader(self.current()), set()
         try:
             return self.package.read_table(table)
         except reader.Unreadable as problem:
             raise _damaged(self.path, problem) from None
 
-    def write_columns(self, raw: RawTable, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
-        ws = self.wb[raw.sheet]
-        for header, values in columns.items():
-            column_number = raw.first_column + raw.header.index(header)
-            for offset, value in enumerate(values):
-                cell = put(ws, raw.first_row + offset, column_number, value)
-                if formats.get(header):
-                    cell.number_format = formats[header]
+    def _touch(self, sheet: str) -> None:
+        self._stale.add(sheet)
         self.dirty = True
+
+    def write_columns(self, raw: RawTable, columns: dict[str, list[object]], formats: dict[str, str | None]) -> None:
+        """Only the cells whose value changes are written: an unchanged cell keeps its formula,
+        rich text and look, whatever column it is in."""
+        for header, values in columns.items():
+            position = raw.header.index(header)
+            column_number = raw.first_column + position
+            run: list[object] = []
+            start = None
+            for offset, value in enumerate([*values, _END]):
+                old = raw.rows[offset][position] if offset < len(raw.rows) and position < len(raw.rows[offset]) else None
+                changed = value is not _END and not same_cell(old, value)
+                if changed:
+                    start = offset if start is None else start
+                    run.append(value)
+                elif start is not None:
+                    self.edits.append(package.CellRun(raw.sheet, column_number, raw.first_row + start, tuple(run), formats.get(header)))
+                    run, start = [], None
+        self._touch(raw.sheet)
 
     def replace_sheet(self, content: SheetContent) -> None:
+        from openpyxl import Workbook as ScratchWorkbook
+
+        from .layout import render_sheet
+
         name = content.sheet
-        if name in self.wb.sheetnames:
-            index = self.wb.sheetnames.index(name)
-            self.wb.remove(self.wb[name])
-        else:
-            index = _planned_index(self.wb.sheetnames, name)
-        ws = self.wb.create_sheet(name, index)
+        scratch = ScratchWorkbook()
+        ws = scratch.active
+        ws.title = name
         render_sheet(ws, content)
+        if name in self._sheet_names:
+            notes = preflight.notes_on(self.original, name) if name not in self.replaced else 0
+            if notes:
+                self.notices.append(f"La feuille « {name} » a été régénérée : les {notes} note(s) ou commentaire(s) "
+                                    "que vous y aviez mis ont été effacés avec elle.")
+            position = self._sheet_names.index(name)
+        else:
+            position = _planned_index(self._sheet_names, name)
+            self._sheet_names.insert(position, name)
+        self.edits.append(package.SheetReplacement(name, workbook_bytes(scratch), position))
         self.replaced.add(name)
-        self.dirty = True
+        self._touch(name)
 
     def append_rows(self, table: Table, rows: list[list[object]]) -> None:
-        ws, xl_table = self._find(table)
-        min_col, min_row, max_col, max_row = range_boundaries(xl_table.ref)
-        # Reuse trailing blank rows of the table (a fresh table has one) before growing it.
-        last_used = max_row
-        while last_used > min_row and all(
-            ws.cell(last_used, c).value in (None, "") for c in range(min_col, max_col + 1)
-        ):
-            last_used -= 1
-        for offset, values in enumerate(rows, start=1):
-            for index, (column, value) in enumerate(zip(table.columns, values)):
-                cell = put(ws, last_used + offset, min_col + index, value)
-                style_data_cell(cell, column)
-        new_max = max(max_row, last_used + len(rows))
-        xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_max}"
-        self.dirty = True
+        self.edits.append(package.TableRows(table.name, tuple(tuple(r) for r in rows)))
+        self._touch(self._sheet_of(table))
 
     def fill_table(self, table: Table, rows: list[list[object]]) -> None:
-        """Replace a table's data rows (new workbooks only: the demo and test fixtures)."""
-        ws, xl_table = self._find(table)
+        """Replace a table's data rows (new workbooks only: the demo and test fixtures), through
+        openpyxl: such a workbook holds nothing of an adviser's yet."""
+        from openpyxl.utils import get_column_letter, range_boundaries
+
+        from .layout import put, style_data_cell
+
+        if self._builder is None:
+            self.original, self.edits = self.current(), []
+            self._builder = read_model(self.original, self.path.name)
+        ws = next(w for w in self._builder.worksheets if table.name in w.tables)
+        xl_table = ws.tables[table.name]
         min_col, min_row, max_col, _ = range_boundaries(xl_table.ref)
         for offset, values in enumerate(rows, start=1):
             for index, column in enumerate(table.columns):
                 cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
                 style_data_cell(cell, column)
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
-        self.dirty = True
+        self._touch(ws.title)
 
     def save(self, backup: bool = True) -> Path | None:
         """Save atomically after checking for losses; returns the backup path (None if unchanged)."""
         if not self.dirty:
             return None
-        data = workbook_bytes(self.wb)
+        data = self.current()
         lost = integrity.losses(integrity.inventory(io.BytesIO(self.opened.data)), integrity.inventory(io.BytesIO(data)),
                                 set(self.replaced))
         if lost:
@@ -143,6 +173,9 @@ class FileBackend(Backend):
 
     def notes(self) -> list[str]:
         return list(self.opened.notes)
+
+
+_END = object()
 
 
 def _damaged(path: Path, problem: Exception) -> CommandError:
@@ -162,19 +195,23 @@ def _planned_index(existing: list[str], name: str) -> int:
 
 
 def workbook_bytes(wb) -> bytes:
-    """The whole .xlsx package of an openpyxl workbook, in memory."""
+    """The whole .xlsx package of an openpyxl workbook (a new one: `ccc-xl nouveau`, exports), in memory."""
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
 @contextlib.contextmanager
-def open_workbook(path, write: bool = True):
-    """A `Workbook` on a file; saved atomically on success when ``write``, untouched on error."""
+def open_workbook(path, write: bool = True, writes: preflight.Writes | None = None):
+    """A `Workbook` on a file; saved atomically on success when ``write``, untouched on error.
+
+    ``writes``: what the command will write, checked on the package before the command's work."""
     with safety.open_for_update(Path(path), write=write) as opened:
         backend = FileBackend(Path(path), opened)
         book = Workbook(backend)
         book.check_is_ccc_workbook()
+        if write and writes is not None:
+            preflight.check(backend.original, writes)
         yield book
         if write:
             backend.save()

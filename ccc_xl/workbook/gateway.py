@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
@@ -34,6 +34,9 @@ class RawTable:
     rows: list[list[object]]
     first_row: int  # Excel row number of the first data row
     first_column: int  # Excel column number (1-based) of the table's first column
+    # (Excel row, position in the row) -> why the cell could not be read, although it holds
+    # something (a formula never calculated): reported as an anomaly, read as blank.
+    problems: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def missing_table(table: Table, sheet_names: list[str]) -> CommandError:
@@ -54,6 +57,9 @@ def missing_table(table: Table, sheet_names: list[str]) -> CommandError:
 
 class Backend(ABC):
     """Raw access to one workbook. Implementations: `file.FileBackend`, `live.LiveBackend`."""
+
+    # French lines a run's outcome must show (the file backend: notes erased with a regenerated sheet).
+    notices: tuple[str, ...] | list[str] = ()
 
     @abstractmethod
     def is_ccc_workbook(self) -> bool:
@@ -163,6 +169,12 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
         parsed: dict[tuple[type, object], tuple[object, Unreadable | None]] = {}
         for excel_row, row in kept:
             cell = row[position] if position is not None and position < len(row) else None
+            uncalculated = raw.problems.get((excel_row, position)) if raw.problems else None
+            if uncalculated is not None:
+                values.append(None)
+                if not col.computed:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, uncalculated))
+                continue
             key = (type(cell), cell)
             found = parsed.get(key)
             if found is None:
@@ -315,7 +327,7 @@ class Workbook:
             position = raw.header.index(header)
             old = [row[position] if position < len(row) else None for row in raw.rows]
             new = [None if i in targets else value for i, value in enumerate(old)]
-            changed += sum(1 for a, b in zip(old, new) if not _same_cell(a, b))
+            changed += sum(1 for a, b in zip(old, new) if not same_cell(a, b))
             columns[header] = new
         if changed:
             self._commit(table, columns, {header: None for header in columns})
@@ -338,7 +350,7 @@ class Workbook:
             old = [row[position] if position < len(row) else None for row in raw.rows]
             values = [by_row.get(raw.first_row + i, None if raw.first_row + i in blank else old[i])
                       for i in range(len(raw.rows))]
-            changed += sum(1 for a, b in zip(old, values) if not _same_cell(a, b))
+            changed += sum(1 for a, b in zip(old, values) if not same_cell(a, b))
             columns[raw.header[position]] = values
             formats[raw.header[position]] = col.excel_format
         if changed:
@@ -351,8 +363,10 @@ class Workbook:
         self.backend.write_columns(raw, columns, formats)
         for header, values in columns.items():
             position = raw.header.index(header)
-            for row, value in zip(raw.rows, values):
+            for excel_row, (row, value) in enumerate(zip(raw.rows, values), start=raw.first_row):
                 row.extend([None] * (position + 1 - len(row)))
+                if not same_cell(row[position], value):  # a formula without result written over is gone
+                    raw.problems.pop((excel_row, position), None)
                 row[position] = value
         self._frames.pop(table.name, None)
 
@@ -397,7 +411,8 @@ def _journal_key(sheet, row, column, message) -> tuple:
     return (sheet or None, None if is_blank(row) or pd.isna(row) else int(row), column or None, message or None)
 
 
-def _same_cell(old: object, new: object) -> bool:
+def same_cell(old: object, new: object) -> bool:
+    """Whether a cell holding ``old`` already shows ``new`` (blanks alike, numbers by value)."""
     if is_blank(old) and is_blank(new):
         return True
     if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):

@@ -114,21 +114,6 @@ def apply(data: bytes, edits: Sequence[Edit]) -> bytes:
     return package.to_bytes()
 
 
-def uncalculated(data: bytes, sheet: str, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Those of ``cells`` (row, column) of ``sheet`` holding a formula Excel never calculated: no
-    cached result is stored (openpyxl wrote it, or a tool that does not calculate)."""
-    probe = Package(data)
-    root = probe.xml(probe.sheet_part(sheet), touch=False)
-    found = set()
-    for cell in root.iter(q("c")):
-        if cell.find(q("f")) is None or cell.find(q("v")) is not None:
-            continue
-        position = split_ref(cell.get("r"))
-        if position in cells:
-            found.add(position)
-    return found
-
-
 # --- Small helpers -----------------------------------------------------------------------------
 
 def part_rels_name(part: str) -> str:

@@ -48,6 +48,8 @@ NS = {
 R_ID = "{%s}id" % NS["r"]
 WORKSHEET = "/worksheet"
 TABLE = "/table"
+FORMULA_WITHOUT_RESULT = ("formule sans résultat enregistré — ouvrez et enregistrez le classeur dans Excel, "
+                          "ou saisissez la valeur")
 # Integral floats up to this are exact: calamine reads every number as a float, openpyxl gives an
 # int for a number written without a decimal point.
 EXACT_INTEGERS = 2**53
@@ -141,7 +143,7 @@ class Package:
         if location is None:
             raise missing_table(table, self.sheet_names)
         min_col, min_row, max_col, table_end = range_boundaries(location.ref)
-        grid, merged = self._sheet(location, table_end)
+        grid, merged, uncalculated = self._sheet(location, table_end)
         max_row = table_end
         if table_end > min_row:  # rows below the last one holding a value (formats only) are not read
             filled = [r for r in range(min_row + 1, min(table_end, len(grid)) + 1)
@@ -150,12 +152,16 @@ class Package:
         rows = [_padded(grid[r - 1] if r <= len(grid) else [], min_col, max_col) for r in range(min_row, max_row + 1)]
         if any(first_row <= table_end and last_row >= min_row for first_row, last_row in merged):
             raise CommandError(f"La feuille « {location.sheet} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
-        return RawTable(table, location.sheet, [str(h) if h is not None else "" for h in rows[0]], rows[1:], min_row + 1, min_col)
+        problems = {(row, column - min_col): FORMULA_WITHOUT_RESULT for row, column in uncalculated
+                    if min_row < row <= max_row and min_col <= column <= max_col}
+        return RawTable(table, location.sheet, [str(h) if h is not None else "" for h in rows[0]], rows[1:], min_row + 1, min_col,
+                        problems=problems)
 
-    def _sheet(self, location: TableLocation, last_row: int) -> tuple[list[list[object]], list[tuple[int, int]]]:
-        """A sheet's values from A1 down to ``last_row`` (lists of cells, 0-based) and its merged
-        ranges (first and last Excel row of each)."""
+    def _sheet(self, location: TableLocation, last_row: int) -> tuple[list[list[object]], list[tuple[int, int]], set[tuple[int, int]]]:
+        """A sheet's values from A1 down to ``last_row`` (lists of cells, 0-based), its merged
+        ranges (first and last Excel row of each) and its formulas without a cached result."""
         xml = self._zip.read(location.part)
+        uncalculated = _uncalculated(xml)
         exceptions, beyond = self._exceptions(xml)
         if not beyond:
             try:
@@ -168,7 +174,7 @@ class Package:
                 beyond = True
         if beyond:  # that sheet is read from its XML
             try:
-                return self._cells_from_xml(xml, last_row), _merged_from_xml(xml)
+                return self._cells_from_xml(xml, last_row), _merged_from_xml(xml), uncalculated
             except (ET.ParseError, ValueError, IndexError) as problem:
                 raise Unreadable(type(problem).__name__) from None
         for (row, column), value in exceptions.items():
@@ -178,7 +184,7 @@ class Package:
                 line = grid[row - 1]
                 line.extend([None] * (column - len(line)))
                 line[column - 1] = value
-        return grid, merged
+        return grid, merged, uncalculated
 
     def _workbook(self):
         if self._calamine is None:
@@ -273,6 +279,42 @@ _ERROR_OR_ISO_CELL = re.compile(rb'\st="[ed]"')
 _SUSPECT_NUMBER = re.compile(rb"<v>(?:-|\d{7}|0\.99999|[0-9.]*[eE]|\d+\.0*<)")
 _ATTRIBUTE = re.compile(rb'\s([a-zA-Z:]+)="([^"]*)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+# In a sheet's cells (any namespace prefix): a formula element, a cell's start and end, a cached value.
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_CACHED_VALUE = re.compile(rb"<(?:\w+:)?v[\s>/]")
+_REFERENCE = re.compile(rb'\sr="\$?([A-Z]+)\$?([0-9]+)"')
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
+
+
+def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
+    """(row, column) of the cells holding a formula without a cached result (``<f>`` and no
+    ``<v>``: the workbook was written by a tool that does not calculate, and was never opened and
+    saved in Excel since). Such a cell reads as blank, which is not what the adviser sees. Only the
+    cells are scanned: extension lists hold formulas of their own (drop-downs, sparklines)."""
+    found: set[tuple[int, int]] = set()
+    opening = _SHEET_DATA.search(xml)
+    closing = _SHEET_DATA_END.search(xml, opening.end()) if opening else None
+    if closing is None:
+        return found
+    first, last = opening.end(), closing.start()
+    for match in _FORMULA.finditer(xml, first, last):
+        cell = None
+        for cell in _CELL_START.finditer(xml, max(first, match.start() - 512), match.start()):
+            pass
+        if cell is None:
+            continue
+        tag_end = xml.find(b">", cell.start())
+        end = _CELL_END.search(xml, match.end(), last)
+        reference = _REFERENCE.search(xml, cell.start(), tag_end)
+        if reference is None or end is None or _CACHED_VALUE.search(xml, tag_end, end.start()) is not None:
+            continue
+        found.add((int(reference.group(2)), column_index_from_string(reference.group(1).decode())))
+    return found
 
 
 def _parse_cell(element: bytes) -> tuple[tuple[int, int], str, int, str | None] | None:

@@ -1,0 +1,375 @@
+"""What advisers add in Excel survives every writing command — or the command refuses first.
+
+The corpus (scripts/build_fidelity_corpus.py) holds one workbook per thing openpyxl cannot write,
+made as Excel writes it. For each case × each writing command: either every part of the package
+ccc-xl does not own is identical after the save (XML compared canonicalised), or the command
+refused before any work, in French, naming the object and the fix. The oracle below decides what
+ccc-xl owns from the contract (computed columns, the Journal's new rows, generated sheets), not
+from the writer's code.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from ccc_xl import contract as c
+from ccc_xl.cli import main
+from ccc_xl.commands import eligibilite, run_on_file
+from ccc_xl.parsing import normalise
+from hostile import ROOT, TODAY, load_script
+from conftest import soffice_or_fail
+
+corpus_script = load_script("build_fidelity_corpus")
+CASES = {case.name: case for case in corpus_script.CASES}
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+COMMANDS = {
+    "eligibilite": lambda wb, out: ["eligibilite", str(wb)],
+    "rotations": lambda wb, out: ["rotations", str(wb)],
+    "documents": lambda wb, out: ["documents", str(wb), "--dossier", str(out), "--type", "emargement"],
+    "suivi": lambda wb, out: ["suivi", str(wb), "--au", TODAY],
+    "indicateurs": lambda wb, out: ["indicateurs", str(wb), "--date", TODAY],
+    "purger": lambda wb, out: ["purger", str(wb), "--avant", "2020", "--oui"],
+}
+# Generated sheets each command replaces, and the contract tables whose computed columns it writes.
+GENERATES = {
+    "rotations": {c.BINOMES_SHEET.name, c.INTERVIEWS_SHEET.name, c.PLANNING_SHEET.name, c.GRAND_ORAL_SHEET.name},
+    "documents": {c.DOCUMENTS_SHEET.name}, "suivi": {c.DASHBOARD_SHEET.name}, "indicateurs": {c.INDICATORS_SHEET.name},
+}
+SAVED = ROOT / "tests" / "fidelity-saved"  # every saved workbook, for LibreOffice at the end
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    shutil.rmtree(SAVED, ignore_errors=True)
+    return corpus_script.build(ROOT / "tests" / "fidelity")
+
+
+# --- Reading a package independently of the writer -------------------------------------------
+
+class Parts:
+    def __init__(self, data: bytes):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.parts = {name: archive.read(name) for name in archive.namelist()}
+
+    def xml(self, name: str):
+        return etree.fromstring(self.parts[name])
+
+    def rels(self, part: str) -> dict[str, str]:
+        folder, base = part.rsplit("/", 1) if "/" in part else ("", part)
+        name = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+        if name not in self.parts:
+            return {}
+        found = {}
+        for rel in self.xml(name):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target")
+            path = target.lstrip("/") if target.startswith("/") else re.sub(r"[^/]+/\.\./", "", f"{folder}/{target}")
+            found[rel.get("Id")] = path
+        return found
+
+    def sheets(self) -> dict[str, str]:
+        targets = self.rels("xl/workbook.xml")
+        return {s.get("name"): targets[s.get(R_ID)] for s in self.xml("xl/workbook.xml").iter(f"{{{MAIN}}}sheet")}
+
+    def reachable(self, part: str) -> set[str]:
+        seen, queue = set(), [part]
+        while queue:
+            current = queue.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            queue.extend(self.rels(current).values())
+            folder, base = current.rsplit("/", 1) if "/" in current else ("", current)
+            seen.add(f"{folder}/_rels/{base}.rels")
+        return seen
+
+
+def canonical(xml: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(xml), method="c14n")
+
+
+def _text(cell) -> str:
+    return "".join(t.text or "" for t in cell.iter(f"{{{MAIN}}}t"))
+
+
+def owned_cells(before: Parts, sheet: str, purge: bool) -> tuple[set[str], int]:
+    """Columns a command may write on a sheet (computed columns of its contract table and, for the
+    purge, identifying and free-text ones), found by their header, and the table's header row."""
+    table = next((t for t in vars(c).values() if isinstance(t, c.Table) and t.sheet == sheet), None)
+    if table is None:
+        return set(), 1
+    part = before.sheets()[sheet]
+    table_part = next((t for t in before.rels(part).values() if "/tables/" in t
+                       and before.xml(t).get("name", "").lower() == table.name.lower()), None)
+    header_row = int(re.search(r"\d+", before.xml(table_part).get("ref")).group()) if table_part else 1
+    headers = {normalise(col.header) for col in table.columns
+               if col.computed or (purge and (col.identifying or col.kind is c.Kind.TEXT))}
+    strings = strings_of(before)
+    columns = set()
+    for cell in before.xml(part).iter(f"{{{MAIN}}}c"):
+        if re.fullmatch(rf"[A-Z]+{header_row}", cell.get("r", "")):
+            text = _text(strings[int(cell.findtext(f"{{{MAIN}}}v"))]) if cell.get("t") == "s" else _text(cell)
+            if normalise(text) in headers:
+                columns.add(re.sub(r"\d+", "", cell.get("r")))
+    return columns, header_row
+
+
+def sheet_without(xml: bytes, owned: tuple[set[str], int], strings, new_rows_from: int | None) -> bytes:
+    """A sheet's XML without owned cells, new Journal rows, and the attributes a write adjusts
+    (dimension, row spans); shared strings resolved so a renumbering would not hide a change."""
+    root = etree.fromstring(xml)
+    columns, header_row = owned
+    for row in list(root.iter(f"{{{MAIN}}}row")):
+        number = int(row.get("r"))
+        row.attrib.pop("spans", None)
+        for cell in list(row.iter(f"{{{MAIN}}}c")):
+            column = re.sub(r"\d+", "", cell.get("r"))
+            if (number > header_row and column in columns) or (new_rows_from is not None and number >= new_rows_from):
+                row.remove(cell)
+            elif cell.get("t") == "s":
+                value = cell.find(f"{{{MAIN}}}v")
+                value.text = etree.tostring(strings[int(value.text)], method="c14n").decode()
+        if len(row) == 0:
+            row.getparent().remove(row)
+    for element in list(root.iter(f"{{{MAIN}}}dimension")):
+        element.getparent().remove(element)
+    return etree.tostring(root, method="c14n")
+
+
+def strings_of(parts: Parts):
+    return parts.xml("xl/sharedStrings.xml").findall(f"{{{MAIN}}}si") if "xl/sharedStrings.xml" in parts.parts else []
+
+
+def journal_end(before: Parts) -> int:
+    """First row under the Journal's last non-empty row (new lines go there)."""
+    root = before.xml(before.sheets()[c.JOURNAL.sheet])
+    filled = [int(row.get("r")) for row in root.iter(f"{{{MAIN}}}row")
+              if any(cell.find(f"{{{MAIN}}}v") is not None or cell.find(f"{{{MAIN}}}is") is not None for cell in row)]
+    return max(filled) + 1
+
+
+def differences(before_data: bytes, after_data: bytes, command: str) -> list[str]:
+    """Parts ccc-xl does not own that changed, described; empty when everything was kept."""
+    before, after = Parts(before_data), Parts(after_data)
+    purge = command == "purger"
+    generated = GENERATES.get(command, set())
+    old_sheets, new_sheets = before.sheets(), after.sheets()
+    owned_parts = set()
+    for sheet in generated:
+        for parts, sheets in ((before, old_sheets), (after, new_sheets)):
+            if sheet in sheets:
+                owned_parts |= parts.reachable(sheets[sheet])
+    for part in list(owned_parts):  # parts shared with sheets that stay are not owned
+        if any(part in before.reachable(p) for s, p in old_sheets.items() if s not in generated):
+            owned_parts.discard(part)
+    special = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+               "xl/sharedStrings.xml", "xl/calcChain.xml"}
+    problems = []
+    written = {c.JOURNAL.sheet} | ({t.sheet for t in c.INPUT_TABLES} | {t.sheet for t in c.ROTATION_TABLES} if purge else
+                                   {"eligibilite": {c.CANDIDATES.sheet}, "rotations": {c.COMPANIES.sheet},
+                                    "suivi": {c.PATHWAYS.sheet}}.get(command, set()))
+    journal_table = next(t for t in before.reachable(old_sheets[c.JOURNAL.sheet]) if "/tables/" in t)
+    strings_before, strings_after = strings_of(before), strings_of(after)
+    for name, content in before.parts.items():
+        if name in owned_parts or name in special:
+            continue
+        if name not in after.parts:
+            problems.append(f"partie supprimée : {name}")
+            continue
+        sheet = next((s for s, p in old_sheets.items() if p == name), None)
+        if sheet in written and sheet not in generated:
+            owned = owned_cells(before, sheet, purge)
+            start = journal_end(before) if sheet == c.JOURNAL.sheet else None
+            old = sheet_without(content, owned, strings_before, start)
+            new = sheet_without(after.parts[name], owned, strings_after, start)
+            if old != new:
+                problems.append(f"feuille modifiée hors des cellules de ccc-xl : {sheet}")
+        elif name == journal_table:
+            strip = lambda xml: re.sub(rb' ref="[A-Z]+\d+:[A-Z]+\d+"', b"", canonical(xml))
+            if strip(content) != strip(after.parts[name]):
+                problems.append("tableau du Journal modifié")
+        elif name.endswith((".xml", ".rels", ".vml")) and content.lstrip().startswith(b"<"):
+            if canonical(content) != canonical(after.parts[name]):
+                problems.append(f"partie modifiée : {name}")
+        elif content != after.parts[name]:
+            problems.append(f"partie binaire modifiée : {name}")
+    problems += _special_differences(before, after, generated)
+    return problems
+
+
+def _special_differences(before: Parts, after: Parts, generated: set[str]) -> list[str]:
+    problems = []
+    # styles: every collection keeps its entries in place (indices of the adviser's cells)
+    old_styles, new_styles = before.xml("xl/styles.xml"), after.xml("xl/styles.xml")
+    for collection in old_styles:
+        new = new_styles.find(collection.tag)
+        old_items = [etree.tostring(e, method="c14n") for e in collection]
+        new_items = [etree.tostring(e, method="c14n") for e in (new if new is not None else [])]
+        if new_items[: len(old_items)] != old_items:
+            problems.append(f"styles déplacés : {etree.QName(collection).localname}")
+    # shared strings still used keep their text and runs
+    old_strings, new_strings = strings_of(before), strings_of(after)
+    used = set()
+    for sheet_part in after.sheets().values():
+        root = after.xml(sheet_part)
+        used |= {int(cell.findtext(f"{{{MAIN}}}v")) for cell in root.iter(f"{{{MAIN}}}c") if cell.get("t") == "s"}
+    for index in used:
+        if index < len(old_strings) and etree.tostring(old_strings[index], method="c14n") != etree.tostring(new_strings[index], method="c14n"):
+            problems.append(f"texte partagé modifié : {index}")
+    # workbook: same sheets in the same order (plus new generated ones), names kept, the rest identical
+    old_book, new_book = before.xml("xl/workbook.xml"), after.xml("xl/workbook.xml")
+    old_names = [s.get("name") for s in old_book.iter(f"{{{MAIN}}}sheet")]
+    new_names = [s.get("name") for s in new_book.iter(f"{{{MAIN}}}sheet")]
+    if [n for n in new_names if n in old_names] != old_names or set(new_names) - set(old_names) - generated:
+        problems.append("feuilles du classeur changées")
+    kept_names = {(d.get("name"), old_names[int(d.get("localSheetId"))] if d.get("localSheetId") else None, d.text)
+                  for d in old_book.iter(f"{{{MAIN}}}definedName")}
+    new_defined = {(d.get("name"), new_names[int(d.get("localSheetId"))] if d.get("localSheetId") else None, d.text)
+                   for d in new_book.iter(f"{{{MAIN}}}definedName")}
+    lost = {n for n in kept_names - new_defined if not (n[1] in generated and n[0].startswith("_xlnm."))}
+    if lost:
+        problems.append(f"noms définis perdus : {sorted(map(str, lost))}")
+    for tag in ("workbookPr", "workbookProtection", "calcPr", "extLst", "fileVersion"):
+        old, new = old_book.find(f"{{{MAIN}}}{tag}"), new_book.find(f"{{{MAIN}}}{tag}")
+        if (old is None) != (new is None) or (old is not None and etree.tostring(old, method="c14n") != etree.tostring(new, method="c14n")):
+            problems.append(f"classeur modifié : {tag}")
+    # relationships of the workbook and content types: all kept
+    old_rels = {(r.get("Id"), r.get("Type"), r.get("Target")) for r in before.xml("xl/_rels/workbook.xml.rels")}
+    new_rels = {(r.get("Id"), r.get("Type"), r.get("Target")) for r in after.xml("xl/_rels/workbook.xml.rels")}
+    if old_rels - new_rels:
+        problems.append(f"relations du classeur perdues : {old_rels - new_rels}")
+    old_types, new_types = before.xml("[Content_Types].xml"), after.xml("[Content_Types].xml")
+    defaults = lambda root: {(d.get("Extension").lower(), d.get("ContentType")) for d in root.iter(f"{{{CT}}}Default")}
+    overrides = lambda root: {(o.get("PartName"), o.get("ContentType")) for o in root.iter(f"{{{CT}}}Override")}
+    if defaults(old_types) - defaults(new_types):
+        problems.append("types de contenu par défaut perdus")
+    missing = {o for o in overrides(old_types) - overrides(new_types) if o[0].lstrip("/") in after.parts}
+    if missing:
+        problems.append(f"types de contenu perdus : {missing}")
+    for name in after.parts:
+        if name != "[Content_Types].xml" and not name.endswith(".rels") and not any(
+                o[0].lstrip("/") == name for o in overrides(new_types)) and name.rsplit(".", 1)[-1].lower() not in {d[0] for d in defaults(new_types)}:
+            problems.append(f"partie sans type de contenu : {name}")
+    return problems
+
+
+# --- The matrix --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("case_name", list(CASES))
+def test_every_added_thing_survives_or_the_command_refuses_first(corpus, case_name, command, tmp_path):
+    case = CASES[case_name]
+    work = tmp_path / "dossier"
+    shutil.copytree(corpus / case.name, work)
+    path, out = work / case.workbook, tmp_path / "sortie"
+    out.mkdir()
+    original = path.read_bytes()
+
+    result = CliRunner().invoke(main, COMMANDS[command](path, out))
+
+    output = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    assert "Traceback" not in output and "Erreur inattendue" not in output and "Warning" not in output, output
+    refusal = (case.refuses or {}).get(command)
+    if refusal is not None:
+        assert result.exit_code != 0, output
+        for words in refusal:
+            assert words.lower() in output.lower(), f"« {words} » absent du refus :\n{output}"
+        assert not any(out.rglob("*.docx")), "documents produits avant le refus"
+        if case.raw is not None:
+            assert path.read_bytes() == original
+            return
+    else:
+        assert result.exit_code == 0, output
+        assert path.read_bytes() != original
+    assert differences(original, path.read_bytes(), command) == []
+    SAVED.mkdir(exist_ok=True)
+    shutil.copy2(path, SAVED / f"{case.name}-{command}{path.suffix}")
+
+
+def test_a_note_on_a_generated_sheet_is_said_when_the_sheet_is_regenerated(corpus, tmp_path):
+    work = tmp_path / "dossier"
+    shutil.copytree(corpus / "note-feuille-generee", work)
+    result = CliRunner().invoke(main, ["rotations", str(work / "classeur.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "« Planning » a été régénérée" in " ".join(result.output.split()) and "note" in result.output
+
+
+def _statuses(path: Path) -> list:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path, data_only=True)[c.CANDIDATES.sheet]
+    header = [cell.value for cell in ws[1]]
+    column = header.index(c.CANDIDATES.column("eligibility").header)
+    return [row[column] for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_birth_dates_typed_as_formulas_give_the_same_statuses_twice(corpus, tmp_path):
+    path = tmp_path / "classeur.xlsx"
+    shutil.copy2(corpus / "formule-date-naissance" / "classeur.xlsx", path)
+    first = run_on_file(path, "eligibilite", eligibilite)
+    after_first, statuses = path.read_bytes(), _statuses(path)
+    second = run_on_file(path, "eligibilite", eligibilite)
+    assert first.data["counts"] == second.data["counts"] and _statuses(path) == statuses
+    assert second.data["changed"] == 0
+    assert differences(after_first, path.read_bytes(), "eligibilite") == []
+    with zipfile.ZipFile(path) as archive:  # formula and cached result both kept
+        sheet = Parts(path.read_bytes()).sheets()[c.CANDIDATES.sheet]
+        assert b"<f>DATE(2004,5,3)</f><v>38110</v>" in archive.read(sheet)
+
+
+def test_a_formula_never_calculated_is_named_with_what_to_do(corpus, tmp_path):
+    path = tmp_path / "classeur.xlsx"
+    shutil.copy2(corpus / "formule-sans-resultat" / "classeur.xlsx", path)
+    outcome = run_on_file(path, "eligibilite", eligibilite)
+    found = [a for a in outcome.anomalies if a.row == 12 and a.column == "Date de naissance"]
+    assert found and found[0].message == ("formule sans résultat enregistré — ouvrez et enregistrez le classeur dans Excel, "
+                                          "ou saisissez la valeur")
+    assert "Candidats" in str(found[0])
+
+
+def test_the_macro_workbook_keeps_its_vba_modules(corpus, tmp_path):
+    from oletools.olevba import VBA_Parser
+
+    path = tmp_path / "classeur.xlsm"
+    shutil.copy2(corpus / "macros-xlsm" / "classeur.xlsm", path)
+    before = path.read_bytes()
+    result = CliRunner().invoke(main, ["rotations", str(path)])
+    assert result.exit_code == 0, result.output
+
+    def modules(data: bytes) -> list:
+        parser = VBA_Parser("classeur.xlsm", data=data)
+        return sorted((name, code) for _, _, name, code in parser.extract_macros())
+
+    assert modules(path.read_bytes()) == modules(before) and modules(before)
+    with zipfile.ZipFile(path) as archive:
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in archive.read("[Content_Types].xml").decode()
+
+
+def test_libreoffice_opens_every_saved_workbook(corpus, tmp_path):
+    """Runs after the matrix (pytest keeps file order): one LibreOffice start for all saves."""
+    saved = sorted(SAVED.glob("*.xls*")) if SAVED.exists() else []
+    if not saved:
+        pytest.skip("aucun classeur enregistré par la matrice (lancée séparément)")
+    soffice = soffice_or_fail()
+    profile = tmp_path / f"lo-{uuid.uuid4().hex}"
+    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "csv",
+                    *map(str, saved), "--outdir", str(tmp_path / "csv")], check=True, capture_output=True, timeout=1200)
+    missing = [p.name for p in saved if not (tmp_path / "csv" / f"{p.stem}.csv").exists()]
+    assert not missing, missing
+    shutil.rmtree(SAVED)
