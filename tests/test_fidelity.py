@@ -183,7 +183,8 @@ def differences(before_data: bytes, after_data: bytes, command: str) -> list[str
     written = {c.JOURNAL.sheet} | ({t.sheet for t in c.INPUT_TABLES} | {t.sheet for t in c.ROTATION_TABLES} if purge else
                                    {"eligibilite": {c.CANDIDATES.sheet}, "rotations": {c.COMPANIES.sheet},
                                     "suivi": {c.PATHWAYS.sheet}}.get(command, set()))
-    journal_table = next(t for t in before.reachable(old_sheets[c.JOURNAL.sheet]) if "/tables/" in t)
+    journal_table = next(t for t in before.reachable(old_sheets[c.JOURNAL.sheet])
+                         if t.startswith("xl/tables/") and "/_rels/" not in t)
     strings_before, strings_after = strings_of(before), strings_of(after)
     for name, content in before.parts.items():
         if name in owned_parts or name in special:
