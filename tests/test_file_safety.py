@@ -104,6 +104,17 @@ def test_files_that_are_not_xlsx_are_refused_in_french(tmp_path, content, messag
     assert path.read_bytes() == content
 
 
+def test_a_strict_open_xml_workbook_is_named(blank):
+    """Excel's « Feuille de calcul Open XML Strict » uses other namespaces: named, with what to do."""
+    rewrite_member(blank, "_rels/.rels", lambda xml: xml.replace(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+        "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"))
+    original = blank.read_bytes()
+    with pytest.raises(CommandError, match="Open XML Strict.*Classeur Excel"):
+        write_something(blank)
+    assert blank.read_bytes() == original
+
+
 def test_truncated_workbook_is_refused(blank):
     data = blank.read_bytes()
     blank.write_bytes(data[: len(data) // 2])
