@@ -49,13 +49,12 @@ GENERATES = {
     "rotations": {c.BINOMES_SHEET.name, c.INTERVIEWS_SHEET.name, c.PLANNING_SHEET.name, c.GRAND_ORAL_SHEET.name},
     "documents": {c.DOCUMENTS_SHEET.name}, "suivi": {c.DASHBOARD_SHEET.name}, "indicateurs": {c.INDICATORS_SHEET.name},
 }
-SAVED = ROOT / "tests" / "fidelity-saved"  # every saved workbook, for LibreOffice at the end
 
 
 @pytest.fixture(scope="session")
-def corpus():
-    shutil.rmtree(SAVED, ignore_errors=True)
-    return corpus_script.build(ROOT / "tests" / "fidelity")
+def corpus(built_once):
+    """Built once per test run, in a folder shared by the run's workers."""
+    return built_once("fidelity", corpus_script.build)
 
 
 # --- Reading a package independently of the writer -------------------------------------------
@@ -299,8 +298,6 @@ def test_every_added_thing_survives_or_the_command_refuses_first(corpus, case_na
         assert result.exit_code == 0, output
         assert path.read_bytes() != original
     assert differences(original, path.read_bytes(), command) == []
-    SAVED.mkdir(exist_ok=True)
-    shutil.copy2(path, SAVED / f"{case.name}-{command}{path.suffix}")
 
 
 def test_a_note_on_a_generated_sheet_is_said_when_the_sheet_is_regenerated(corpus, tmp_path):
@@ -363,14 +360,20 @@ def test_the_macro_workbook_keeps_its_vba_modules(corpus, tmp_path):
 
 
 def test_libreoffice_opens_every_saved_workbook(corpus, tmp_path):
-    """Runs after the matrix (pytest keeps file order): one LibreOffice start for all saves."""
-    saved = sorted(SAVED.glob("*.xls*")) if SAVED.exists() else []
-    if not saved:
-        pytest.skip("aucun classeur enregistré par la matrice (lancée séparément)")
+    """Each case after the commands that patch cells (eligibilite), replace sheets and grow the
+    Journal (rotations, suivi): one LibreOffice start opens them all."""
+    saved = []
+    for case in CASES.values():
+        if case.raw is not None:
+            continue
+        path = tmp_path / f"{case.name}{case.suffix}"
+        shutil.copy2(corpus / case.name / case.workbook, path)
+        for command in ("eligibilite", "rotations", "suivi"):
+            CliRunner().invoke(main, COMMANDS[command](path, tmp_path))
+        saved.append(path)
     soffice = soffice_or_fail()
     profile = tmp_path / f"lo-{uuid.uuid4().hex}"
     subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "csv",
                     *map(str, saved), "--outdir", str(tmp_path / "csv")], check=True, capture_output=True, timeout=1200)
     missing = [p.name for p in saved if not (tmp_path / "csv" / f"{p.stem}.csv").exists()]
     assert not missing, missing
-    shutil.rmtree(SAVED)
