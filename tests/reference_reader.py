@@ -1,7 +1,9 @@
 """The file backend's former read path, kept as the reference the fast reader is compared with.
 
 openpyxl loads the whole workbook twice (formulas, then their cached results): slow, but it is
-what ccc-xl has always read, so `ccc_xl.workbook.reader` must give exactly the same tables.
+what ccc-xl has always read, so `ccc_xl.workbook.reader` must give exactly the same tables. A
+formula without a cached result is found by parsing the sheet's XML with lxml (the writer's
+package model), not by the reader's byte scan.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from openpyxl.utils import range_boundaries
 from ccc_xl.contract import Table
 from ccc_xl.report import CommandError
 from ccc_xl.workbook.gateway import RawTable, missing_table
+from ccc_xl.workbook.package import Package, q, split_ref
+from ccc_xl.workbook.reader import FORMULA_WITHOUT_RESULT
 
 
 class ReferenceReader:
@@ -37,16 +41,27 @@ class ReferenceReader:
         min_col, min_row, max_col, table_end = range_boundaries(xl_table.ref)
         max_row = _last_filled_row(ws, min_col, min_row, max_col, table_end)
         cells = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col))
+        problems = {}
         if any(c.data_type == "f" for row in cells[1:] for c in row):
             values_ws = self._values(ws)
             grid = [list(r) for r in values_ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col, values_only=True)]
+            formulas = {(c.row, c.column) for row in cells[1:] for c in row if c.data_type == "f"}
+            problems = {(r, column - min_col): FORMULA_WITHOUT_RESULT for r, column in self._uncalculated(ws.title) & formulas}
         else:
             grid = [[c.value for c in row] for row in cells]
         if ws.merged_cells.ranges and any(
             range_boundaries(str(m))[1] <= table_end and range_boundaries(str(m))[3] >= min_row for m in ws.merged_cells.ranges
         ):
             raise CommandError(f"La feuille « {ws.title} » contient des cellules fusionnées dans le tableau {table.name} : annulez la fusion.")
-        return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col)
+        return RawTable(table, ws.title, [str(h) if h is not None else "" for h in grid[0]], grid[1:], min_row + 1, min_col,
+                        problems=problems)
+
+    def _uncalculated(self, sheet: str) -> set[tuple[int, int]]:
+        """(row, column) of the cells of ``sheet`` holding a formula and no cached result."""
+        package = Package(self.data)
+        root = package.xml(package.sheet_part(sheet), touch=False)
+        return {split_ref(cell.get("r")) for cell in root.iter(q("c"))
+                if cell.find(q("f")) is not None and cell.find(q("v")) is None}
 
 
 def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:

@@ -268,3 +268,33 @@ def test_a_sheet_calamine_cannot_convert_is_read_from_its_xml():
             f'<c r="C3" t="b"><v>1</v></c><c r="{start}3" s="1"><f>TODAY()</f><v>46000</v></c></row>')
     data = _package([("tblSessions", rows, "", f"A1:{get_column_letter(len(c.SESSIONS.columns))}4")], ["Centre pénitentiaire"], False)
     assert assert_same_tables(data, (c.SESSIONS,)) == 1
+
+
+def test_formulas_without_a_cached_result_are_named_and_only_they():
+    """A formula never calculated (no ``<v>``: written by a tool that does not calculate) is named
+    by row and column; a calculated one, even with an empty text result, reads as its result; the
+    formulas of a drop-down or sparkline in the sheet's extension list are not cells."""
+    width = len(c.CANDIDATES.columns)
+    header = "".join(f'<c r="{get_column_letter(i + 1)}1" t="inlineStr"><is><t>{escape(col.header)}</t></is></c>'
+                     for i, col in enumerate(c.CANDIDATES.columns))
+    born = get_column_letter(c.CANDIDATES.keys.index("birth_date") + 1)
+    ecrou = get_column_letter(c.CANDIDATES.keys.index("ecrou") + 1)
+    rows = (f'<row r="1">{header}</row>'
+            f'<row r="2"><c r="A2" t="inlineStr"><is><t>C1</t></is></c><c r="{born}2"><f>DATE(2004,5,3)</f></c>'
+            f'<c r="{ecrou}2" t="str"><f>""</f><v></v></c></row>'
+            f'<row r="3"><c r="A3" t="inlineStr"><is><t>C2</t></is></c><c r="{born}3" s="1"><f>DATE(2004,5,3)</f><v>38110</v></c>'
+            f'<c r="{ecrou}3"><f t="shared" ref="{ecrou}3:{ecrou}4" si="0">1234567+0</f></c></row>'
+            f'<row r="4"><c r="A4" t="inlineStr"><is><t>C3</t></is></c><c r="{ecrou}4"><f t="shared" si="0"/></c>'
+            f'<c r="{get_column_letter(width)}4" t="inlineStr"><is><t>dernière</t></is></c></row>')
+    extensions = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+                  'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                  '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+                  '<x14:dataValidation type="list"><x14:formula1><xm:f>Listes!$A$1:$A$5</xm:f></x14:formula1>'
+                  f'<xm:sqref>{get_column_letter(width)}2:{get_column_letter(width)}9</xm:sqref></x14:dataValidation>'
+                  '</x14:dataValidations></ext></extLst>')
+    data = _package([("tblCandidats", rows, extensions, f"A1:{get_column_letter(width)}4")], [], False)
+    assert assert_same_tables(data, (c.CANDIDATES,)) == 1
+    frame, anomalies = frame_from_raw(Package(data).read_table(c.CANDIDATES))
+    assert frame.loc[3, "birth_date"].date() == dt.date(2004, 5, 3)
+    named = sorted((a.sheet, a.row, a.column) for a in anomalies if "formule sans résultat" in a.message)
+    assert named == [("Candidats", 2, "Date de naissance"), ("Candidats", 3, "N° d'écrou"), ("Candidats", 4, "N° d'écrou")]
