@@ -300,6 +300,24 @@ def test_every_added_thing_survives_or_the_command_refuses_first(corpus, case_na
     assert differences(original, path.read_bytes(), command) == []
 
 
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_no_command_loads_the_advisers_workbook_into_openpyxl(corpus, command, tmp_path, monkeypatch):
+    """Reading is calamine's and saving is the surgical writer's: openpyxl never loads the workbook,
+    so it can neither drop what it does not know nor cost the button its load time."""
+    from openpyxl.reader.excel import ExcelReader
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl a chargé le classeur")
+
+    monkeypatch.setattr(ExcelReader, "__init__", refuse)
+    work = tmp_path / "dossier"
+    shutil.copytree(corpus / "formule-date-naissance", work)
+    out = tmp_path / "sortie"
+    out.mkdir()
+    result = CliRunner().invoke(main, COMMANDS[command](work / "classeur.xlsx", out))
+    assert result.exit_code == 0 and result.exception is None, result.output
+
+
 def test_a_note_on_a_generated_sheet_is_said_when_the_sheet_is_regenerated(corpus, tmp_path):
     work = tmp_path / "dossier"
     shutil.copytree(corpus / "note-feuille-generee", work)

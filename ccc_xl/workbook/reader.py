@@ -14,6 +14,9 @@ random workbooks — so typed parsing and anomalies do not depend on the reader:
   without parsing it: error values (« #N/A », which calamine turns into empty cells), ISO 8601
   dates (t="d"), numbers in date-formatted cells that are negative or too large for a date
   (openpyxl gives a date before 1900 or « #VALUE! »), integers beyond 2**53 (exact for openpyxl);
+- a formula without a cached result (no ``<v>``: the file was written by a tool that does not
+  calculate) reads as blank for both, so the same scan finds those cells and `RawTable.problems`
+  names each one (« formule sans résultat enregistré … »);
 - a sheet calamine cannot convert at all (a date-formatted number far beyond any calendar, on which
   it panics) is read cell by cell from the same XML with openpyxl's own conversions.
 """
