@@ -594,10 +594,15 @@ def build_corpus(folder: Path = CORPUS) -> Path:
         (folder / case.name).mkdir()
         case.build(folder / case.name / WORKBOOK)
     shutil.rmtree(CORPUS_TMP)
-    (folder / "LISEZMOI.txt").write_text(
-        "Corpus généré par scripts/build_corpus.py (ne pas modifier à la main).\n\n"
-        + "".join(f"{case.name} : {case.description}\n" for case in CASES), encoding="utf-8")
+    write_readme(folder, "build_corpus.py", CASES)
     return folder
+
+
+def write_readme(folder: Path, script: str, cases) -> None:
+    """The corpus's LISEZMOI.txt: which script made it and what each case holds."""
+    (folder / "LISEZMOI.txt").write_text(
+        f"Corpus généré par scripts/{script} (ne pas modifier à la main).\n\n"
+        + "".join(f"{case.name} : {case.description}\n" for case in cases), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -613,9 +613,7 @@ def build(folder: Path = CORPUS) -> Path:
     for case in CASES:
         build_case(case, folder, base)
     shutil.rmtree(folder / ".tmp")
-    (folder / "LISEZMOI.txt").write_text(
-        "Corpus généré par scripts/build_fidelity_corpus.py (ne pas modifier à la main).\n\n"
-        + "".join(f"{case.name} : {case.description}\n" for case in CASES), encoding="utf-8")
+    build_corpus.write_readme(folder, "build_fidelity_corpus.py", CASES)
     return folder
 
 
