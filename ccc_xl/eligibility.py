@@ -184,7 +184,7 @@ def assess(row: int, candidate, criteria: Criteria | None, today: dt.date, unrea
         elif not value:
             failed.append(no)
 
-    if not _has_id(candidate.id):
+    if not _filled(candidate.id):
         missing.append(f"« {_header('id')} » manquant (sans ID, ni planning, ni document, ni suivi)")
 
     if criteria is None:
@@ -300,6 +300,7 @@ class Evaluation:
     computed: pd.DataFrame  # index = Excel rows, columns = COMPUTED
     anomalies: list[Anomaly]
     counts: dict[int | None, Counter]
+    purged: Counter = field(default_factory=Counter)  # session -> pseudonymised candidates left as they are
 
 
 def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date,
@@ -309,6 +310,11 @@ def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date
     ``unreadable``: the cells the gateway could not read (`unreadable_cells` of its anomalies)."""
     criteria, anomalies = session_criteria(sessions, unreadable)
     chosen = candidates if session is None else candidates[candidates.session.eq(session).fillna(False)]
+    # A pseudonymised row (the purge wrote its age band in place of the birth date) is history: its
+    # status stays what it was when the session ran, and it raises no anomaly about what was erased.
+    pseudonymised = chosen.age_band.map(_filled).astype(bool)
+    purged = Counter(_session_year(year) for year in chosen.session[pseudonymised])
+    chosen = chosen[~pseudonymised]
     assessments = {row: assess(row, cand, criteria.get(_session_year(cand.session)), today, unreadable)
                    for row, cand in zip(chosen.index, chosen.itertuples(index=False))}
     ranks = _ranks(chosen, assessments)
@@ -329,14 +335,15 @@ def evaluate(candidates: pd.DataFrame, sessions: pd.DataFrame, *, today: dt.date
     counts: dict[int | None, Counter] = defaultdict(Counter)
     for year, status in zip(chosen.session, computed.eligibility):
         counts[_session_year(year)][status] += 1
-    return Evaluation(computed, anomalies, dict(counts))
+    return Evaluation(computed, anomalies, dict(counts), purged)
 
 
 NO_ID = ("candidat retenu sans ID : ni planning, ni document, ni suivi ne seront produits pour lui tant que "
          "son ID n'est pas saisi.")
 
 
-def _has_id(value) -> bool:
+def _filled(value) -> bool:
+    """A cell holding something other than blanks (an ID, an age band…)."""
     return _known(value) and bool(str(value).strip())
 
 
@@ -382,7 +389,7 @@ def _selection_warnings(chosen: pd.DataFrame, computed: pd.DataFrame, criteria: 
     retained = chosen.retained.fillna(False).astype(bool)
     for row in chosen.index[retained]:
         status = computed.at[row, "eligibility"]
-        if not _has_id(chosen.at[row, "id"]):
+        if not _filled(chosen.at[row, "id"]):
             warnings.append(Anomaly(c.CANDIDATES.sheet, row, _header("id"), None, NO_ID))
         elif status != ELIGIBLE:
             warnings.append(Anomaly(c.CANDIDATES.sheet, row, _header("retained"), "Oui",
@@ -399,11 +406,14 @@ def summary(evaluation: Evaluation, anomalies: int) -> tuple[str, list[str]]:
     """A French summary line and one line per session, for the Journal and the CLI/Excel message;
     ``anomalies`` counts everything found, reading problems included."""
     total = Counter()
-    lines = []
-    for year in sorted(evaluation.counts, key=lambda y: (y is None, y)):
-        counts = evaluation.counts[year]
+    by_year = {}
+    for year, counts in evaluation.counts.items():
         total.update(counts)
-        lines.append(f"Session {year if year is not None else '(non renseignée)'} : {_counts(counts)}.")
+        by_year[year] = f"Session {year if year is not None else '(non renseignée)'} : {_counts(counts)}."
+    for year, n in evaluation.purged.items():
+        by_year[year] = (f"Session {year} : {count(n, 'candidat pseudonymisé', 'candidats pseudonymisés')} par la "
+                         "purge, laissés tels quels (leur éligibilité reste celle de la session).")
+    lines = [by_year[year] for year in sorted(by_year, key=lambda y: (y is None, y))]
     head = (f"Éligibilité de {count(sum(total.values()), 'candidat')} : {_counts(total)} ; "
             f"{count(anomalies, 'anomalie')}. {REFERENCE_RULE}")
     return head, lines

@@ -622,3 +622,22 @@ def test_the_sessions_establishments_are_named_once_each_in_their_official_spell
     typed = ["CP Poitiers-Vivonne", official, "C.P. de Vivonne", "  Maison d'arrêt de Niort ", "MA Niort", "centre penitentiaire poitiers vivonne"]
     assert distinct(typed, official) == [official, "Maison d'arrêt de Niort"]
     assert distinct([], official) == []
+
+
+def test_a_purged_session_keeps_its_eligibility_and_raises_no_anomaly(demo_copy):
+    """After the purge, the pseudonymised candidates are history: re-running the eligibility does
+    not turn them « À compléter » for the birth dates the purge erased, nor flag them."""
+    from ccc_xl.commands import purger
+
+    run_on_file(demo_copy, "purger", purger, before=2020, confirm=True, today=DEMO_TODAY)
+    with open_workbook(demo_copy, write=False) as book:
+        before = book.read(c.CANDIDATES)
+    again = run_on_file(demo_copy, "eligibilite", eligibilite, today=DEMO_TODAY)
+    with open_workbook(demo_copy, write=False) as book:
+        after = book.read(c.CANDIDATES)
+    purged = before.session.eq(2019).fillna(False)
+    assert purged.any() and before.age_band[purged].notna().all()
+    pd.testing.assert_frame_equal(after[purged], before[purged])
+    assert not [a for a in again.anomalies if a.row in set(before.index[purged])]
+    assert any("Session 2019 : 10 candidats pseudonymisés par la purge" in line for line in again.lines)
+    assert 2019 not in again.data["counts"]
