@@ -318,6 +318,83 @@ def test_no_command_loads_the_advisers_workbook_into_openpyxl(corpus, command, t
     assert result.exit_code == 0 and result.exception is None, result.output
 
 
+ANCHORED_ON_PLANNING = {
+    "tableau croisé dynamique": ("pivotTables/pivotTable9.xml", f"{corpus_script.R}/pivotTable",
+                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml",
+                                 f'<pivotTableDefinition xmlns="{MAIN}" name="TCD_Salles" cacheId="9" dataCaption="Valeurs">'
+                                 '<location ref="H3:I6" firstHeaderRow="1" firstDataRow="1" firstDataCol="1"/></pivotTableDefinition>'),
+    "segment": ("slicers/slicer9.xml", "http://schemas.microsoft.com/office/2007/relationships/slicer",
+                "application/vnd.ms-excel.slicer+xml",
+                '<slicers xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                '<slicer name="Salle" cache="Segment_Salle" caption="Salle" rowHeight="241300"/></slicers>'),
+    "chronologie": ("timelines/timeline9.xml", "http://schemas.microsoft.com/office/2011/relationships/timeline",
+                    "application/vnd.ms-excel.timeline+xml",
+                    '<timelines xmlns="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main">'
+                    '<timeline name="Date" cache="NativeTimeline_Date" caption="Date" level="2" selectionLevel="2"/></timelines>'),
+}
+
+
+def _base_with(corpus: Path, build) -> bytes:
+    """The corpus's base workbook (rotations planned) with ``build`` applied, as Excel would write it."""
+    package = corpus_script.Package((corpus / "base.xlsx").read_bytes())
+    build(package)
+    return package.to_bytes()
+
+
+def _refused_by_rotations(corpus: Path, build, tmp_path: Path) -> tuple[Path, bytes, str]:
+    """Run rotations on the base workbook with ``build`` applied; it must refuse before the planning
+    search and change nothing but the Journal's error line. Returns the path, original bytes, output."""
+    path = tmp_path / "classeur.xlsx"
+    path.write_bytes(original := _base_with(corpus, build))
+    result = CliRunner().invoke(main, ["rotations", str(path)])
+    output = " ".join(result.output.split())
+    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+    assert "meilleur planning" not in output, output
+    assert differences(original, path.read_bytes(), "refus") == []
+    return path, original, output
+
+
+@pytest.mark.parametrize("label", list(ANCHORED_ON_PLANNING))
+def test_what_a_regenerated_sheet_carries_and_would_lose_stops_that_command_only(corpus, label, tmp_path):
+    """A pivot table, slicer or timeline on Planning: rotations (which regenerates Planning) refuses before
+    any work, naming the sheet, the object and the fix; a command that leaves Planning keeps it."""
+    name, rel_type, content_type, xml = ANCHORED_ON_PLANNING[label]
+
+    def add(package):
+        part = f"xl/{name}"
+        package.parts[part] = xml.encode()
+        package.content_type(part, content_type)
+        package.relate(package.sheet_part(c.PLANNING_SHEET.name), rel_type, part)
+
+    path, original, output = _refused_by_rotations(corpus, add, tmp_path)
+    assert f"feuille « {c.PLANNING_SHEET.name} » est régénérée" in output and label in output, output
+    assert "déplacez-le sur une autre feuille" in output, output
+
+    kept = CliRunner().invoke(main, ["eligibilite", str(path)])
+    assert kept.exit_code == 0, kept.output
+    assert differences(original, path.read_bytes(), "eligibilite") == []
+
+
+def test_an_adviser_table_bearing_the_name_of_a_generated_one_is_named_before_any_work(corpus, tmp_path):
+    """ccc-xl writes tblEntretiens on its Entretiens sheet: an adviser's table of that name elsewhere
+    would make two tables of one name; rotations says which and how to rename it."""
+    def add(package):
+        sheet = corpus_script.own_lists_sheet(package)
+        ids = [int(package.xml(n).get("id")) for n in package.parts if n.startswith("xl/tables/") and n.endswith(".xml")]
+        part = "xl/tables/tableMesListes.xml"
+        package.parts[part] = (f'<table xmlns="{MAIN}" id="{max(ids) + 1}" name="{c.INTERVIEWS.name}" '
+                               f'displayName="{c.INTERVIEWS.name}" ref="A1:A4" totalsRowShown="0"><autoFilter ref="A1:A4"/>'
+                               '<tableColumns count="1"><tableColumn id="1" name="Avocats"/></tableColumns>'
+                               '<tableStyleInfo name="TableStyleMedium2" showRowStripes="1"/></table>').encode()
+        package.content_type(part, "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml")
+        rel_id = package.relate(package.sheet_part(sheet), f"{corpus_script.R}/table", part)
+        package.sheet_child(sheet, f'<tableParts xmlns="{MAIN}" xmlns:r="{corpus_script.R}" count="1">'
+                                   f'<tablePart r:id="{rel_id}"/></tableParts>')
+
+    output = _refused_by_rotations(corpus, add, tmp_path)[2]
+    assert f"{c.INTERVIEWS.name} de la feuille « Mes listes »" in output and "renommez le vôtre" in output, output
+
+
 def test_a_note_on_a_generated_sheet_is_said_when_the_sheet_is_regenerated(corpus, tmp_path):
     work = tmp_path / "dossier"
     shutil.copytree(corpus / "note-feuille-generee", work)
