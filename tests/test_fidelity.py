@@ -291,9 +291,9 @@ def test_every_added_thing_survives_or_the_command_refuses_first(corpus, case_na
         for words in refusal:
             assert words.lower() in output.lower(), f"« {words} » absent du refus :\n{output}"
         assert not any(out.rglob("*.docx")), "documents produits avant le refus"
-        if case.raw is not None:
-            assert path.read_bytes() == original
-            return
+        # A refusal says « rien n'a été modifié »: not even a Journal line is written.
+        assert path.read_bytes() == original
+        return
     else:
         assert result.exit_code == 0, output
         assert path.read_bytes() != original

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..report import CommandError
+from .safety import FileRefused
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -125,7 +126,10 @@ def _rels(archive: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[st
 
 
 def check(data: bytes, writes: Writes) -> None:
-    """Refuse before any work what would stop the save of a command that writes ``writes``."""
+    """Refuse before any work what would stop the save of a command that writes ``writes``.
+
+    A refusal here is about the workbook as the adviser made it (protection, objects on a sheet ccc-xl
+    regenerates): the message says nothing was changed, so not even a Journal line is written."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         main = next((t for _, kind, t in _rels(archive, names, "") if kind.endswith("/officeDocument")), None)
@@ -136,7 +140,7 @@ def check(data: bytes, writes: Writes) -> None:
         sheets = {s.get("name"): targets.get(s.get(f"{{{DOC_REL}}}id")) for s in workbook.iter(f"{{{MAIN}}}sheet")}
         structure = workbook.find(f"{{{MAIN}}}workbookProtection")
         if writes.generated and structure is not None and structure.get("lockStructure") in ("1", "true"):
-            raise CommandError(
+            raise FileRefused(
                 "La structure du classeur est protégée (Révision > Protéger le classeur) et ccc-xl doit régénérer "
                 f"la feuille « {writes.generated[0]} » : rien n'a été modifié. Ôtez la protection du classeur puis relancez."
             )
@@ -147,7 +151,7 @@ def check(data: bytes, writes: Writes) -> None:
             root = etree.fromstring(archive.read(part), _PARSER)
             protection = root.find(f"{{{MAIN}}}sheetProtection")
             if protection is not None and protection.get("sheet") in ("1", "true"):
-                raise CommandError(
+                raise FileRefused(
                     f"La feuille « {sheet} » est protégée et ccc-xl doit y écrire : rien n'a été modifié. "
                     f"Ôtez la protection de la feuille « {sheet} » (Révision > Ôter la protection de la feuille) puis relancez."
                 )
@@ -166,12 +170,12 @@ ANCHORED = (
 
 def _check_generated(archive, names, sheet: str, part: str, root) -> None:
     if root.tag != f"{{{MAIN}}}worksheet":
-        raise CommandError(f"« {sheet} » n'est pas une feuille de calcul ordinaire (feuille graphique ou macro) : "
+        raise FileRefused(f"« {sheet} » n'est pas une feuille de calcul ordinaire (feuille graphique ou macro) : "
                            "renommez-la, ccc-xl recréera la sienne.")
     for _, kind, _ in _rels(archive, names, part):
         for suffix, label in ANCHORED:
             if kind.endswith(suffix):
-                raise CommandError(
+                raise FileRefused(
                     f"La feuille « {sheet} » est régénérée par ccc-xl et porte {label} qui serait perdu : "
                     "déplacez-le sur une autre feuille (Couper, puis Coller sur une autre feuille) puis relancez."
                 )
@@ -191,7 +195,7 @@ def _check_table_names(archive, names, sheets: dict, generated: tuple[str, ...])
             table_name = etree.fromstring(archive.read(target), _PARSER).get("name") or ""
             table = wanted.get(table_name.lower())
             if table is not None and table.sheet in generated and table.sheet != sheet:
-                raise CommandError(
+                raise FileRefused(
                     f"Le tableau {table_name} de la feuille « {sheet} » porte le nom du tableau que ccc-xl écrit sur la "
                     f"feuille « {table.sheet} » : renommez le vôtre (Création de tableau > Nom du tableau) puis relancez."
                 )
