@@ -480,14 +480,20 @@ def indicateurs_cmd(classeur, as_json, until, today):
               help="Classeur à produire (nouveau fichier, sans macro).")
 @click.option("--annee", type=YEAR, metavar="ANNÉE", help="Sessions jusqu'à cette année dans la synthèse, détail de cette année seule.")
 @click.option("--date", "today", type=DAY, metavar="JJ/MM/AAAA", help="Date de calcul (aujourd'hui par défaut).")
+@click.option("--detail", is_flag=True,
+              help="Ajouter l'onglet « Participants (SPIP) » : une ligne par participant, données pseudonymisées "
+                   "rendues k-anonymes (chaque combinaison partagée par au moins SEUIL personnes), pour le SPIP seul.")
+@click.option("--seuil", type=click.IntRange(min=5), default=5, show_default=True, metavar="SEUIL",
+              help="Plus petit effectif affiché dans une ventilation plus fine qu'une session (en dessous : « < SEUIL »).")
 @password_options
 @friendly
-def export_financeurs_cmd(classeurs, sortie, annee, today):
-    """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur anonymisé pour les
-    financeurs : synthèse, participants pseudonymisés, entreprises, budget, méthode."""
+def export_financeurs_cmd(classeurs, sortie, annee, today, detail, seuil):
+    """Consolider un ou plusieurs CLASSEURS (lus sans être modifiés) en un classeur agrégé pour les
+    financeurs : synthèse (petits effectifs masqués), entreprises, budget, méthode ; avec --detail, un
+    tableau pseudonymisé par participant réservé au SPIP."""
     from .commands import export_financeurs
 
-    return export_financeurs(classeurs, sortie, year=annee, today=today)
+    return export_financeurs(classeurs, sortie, year=annee, today=today, detail=detail, threshold=seuil)
 
 
 @main.command("bilan", short_help="Étape 7 : bilan annuel Word.")

@@ -546,14 +546,20 @@ def _is_ccc_workbook(path: Path) -> bool:
         return False
 
 
-def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None) -> Outcome:
-    """Consolidate workbooks (read only) into a new anonymised workbook for funders. ``paths`` are
-    workbook files, or an open `Workbook` (the Excel button exports the workbook on screen)."""
+def export_financeurs(paths, output, *, year: int | None = None, today: dt.date | None = None,
+                      detail: bool = False, threshold: int | None = None) -> Outcome:
+    """Consolidate workbooks (read only) into a new aggregated workbook for funders; with ``detail``,
+    plus a k-anonymous pseudonymised per-person table for the SPIP. ``threshold``: smallest count
+    shown in a breakdown, and k (5 by default, never less). ``paths`` are workbook files, or an open
+    `Workbook` (the Excel button exports the workbook on screen)."""
     import dataclasses
 
-    from . import funders
+    from . import disclosure, funders
     from .workbook.export import write_new_workbook
 
+    threshold = disclosure.DEFAULT_THRESHOLD if threshold is None else threshold
+    if threshold < disclosure.DEFAULT_THRESHOLD:
+        raise CommandError(f"Le seuil des petits effectifs ne peut pas être inférieur à {disclosure.DEFAULT_THRESHOLD}.")
     paths, output = list(paths), Path(output)
     check_export_target(paths, output)
     tables, anomalies, names = [], [], []
@@ -563,8 +569,11 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
         tables.append(read)
         anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
     consolidated = funders.consolidate(tables, names)
-    previous = write_new_workbook(output, funders.export_contents(consolidated, today or dt.date.today(), year))
-    summary = f"Classeur pour les financeurs écrit : {output} ({len(names)} classeur(s) consolidé(s), données pseudonymisées)."
+    contents = funders.export_contents(consolidated, today or dt.date.today(), year, threshold=threshold, detail=detail)
+    previous = write_new_workbook(output, contents)
+    what = ("données agrégées, et onglet « Participants (SPIP) » de données pseudonymisées réservé au SPIP" if detail
+            else "données agrégées")
+    summary = f"Classeur pour les financeurs écrit : {output} ({len(names)} classeur(s) consolidé(s), {what})."
     lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
     lines += [kept_previous(previous)] if previous else []
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(output)])

@@ -1,9 +1,11 @@
-"""The workbook sent to funders: several ccc-xl workbooks consolidated, then anonymised.
+"""The workbook sent to funders: several ccc-xl workbooks consolidated, then aggregated.
 
-The advisers' workbooks hold special-category data (art. 10 GDPR). What leaves the Mission Locale is
-built here from an explicit allow-list of fields: a per-export pseudonymous code, the session, an age
-band, the sentence adjustment and the situations at 6 months and 1 year — never a column the contract
-marks ``identifying`` (name, écrou, birth date, adviser, free-text notes), nor a company contact.
+The advisers' workbooks hold special-category data (art. 10 GDPR). By default what leaves the Mission
+Locale is aggregated: the indicators by session and cumulated, companies by domain and type, budget,
+method; a count of people finer than a whole session below the threshold is hidden, with as many
+other cells as needed so that it cannot be recomputed from the totals (`disclosure`). On request, a
+per-person table for the SPIP: pseudonymised personal data (a per-export code, never a column the
+contract marks ``identifying``), made k-anonymous on its quasi-identifiers.
 
 Consolidation: each workbook's participant IDs are made unique; the same participant entered in two
 workbooks (same ID and session, or same écrou and session) is kept once and reported, and so is a
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import contract as c
+from . import disclosure
 from . import indicators as ind
 from .parsing import normalise
 from .report import Anomaly
@@ -107,8 +110,94 @@ def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicate
 
 
 # ------------------------------------------------------------------------------------------------
-# The anonymised sheets
+# The aggregated sheets, and the pseudonymised per-person table on request
 # ------------------------------------------------------------------------------------------------
+
+# Breakdowns of people (or proposals) finer than a whole session, as (total, parts, complete): the
+# parts add up to the total, or, when ``complete`` is False, to less (the rest is never published:
+# an adjustment without a type, participants not released…). Counts that are no part of any
+# breakdown are whole-session figures, published exactly: participants, positive exits, adjustments,
+# and how many one-year situations are known, on which the positive-exit rate funders contract on
+# is computed.
+BREAKDOWNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("propositions", tuple(f"propositions_{ind.slug(k)}" for k in c.PROPOSAL_TYPES), False),
+    ("amenagements", tuple(f"amenagements_{ind.slug(k)}" for k in c.ADJUSTMENT_TYPES), False),
+    ("sorties_positives_1an", ("sorties_formation", "sorties_emploi"), True),
+    ("participants", (*(f"situation_6m_{ind.slug(s)}" for s in c.SITUATIONS), "situation_6m_inconnue"), True),
+    ("participants", ("sorties_positives_6m",), False),
+    ("participants", ("liberes",), False),
+    ("liberes", ("relais_avant_liberation",), False),
+)
+# Rates and the counts they are computed from: a rate on a hidden count is hidden too.
+RATE_INPUTS = {
+    "taux_amenagements": ("amenagements", "participants"),
+    "taux_sorties_positives_1an": ("sorties_positives_1an", "situation_1an_connue"),
+    "part_formation": ("sorties_formation", "sorties_positives_1an"),
+    "part_emploi": ("sorties_emploi", "sorties_positives_1an"),
+    "taux_suivi_mensuel": ("mois_suivi_tenus", "mois_suivi"),
+    "taux_relais_avant_liberation": ("relais_avant_liberation", "liberes"),
+}
+
+
+def synthesis_grid(results: ind.Results) -> disclosure.Grid:
+    """The counts of the synthesis and the sums a reader can use: each breakdown adds up to its
+    total in every column, and every count of the years adds up to the cumulative column."""
+    years, cumulative = [str(y) for y in results.years], results.cumulative
+    counts = {i.key for i in results.indicators if i.kind == ind.COUNT}
+    value = lambda key, column: int(results.value(column, key) or 0)  # noqa: E731
+    grid = disclosure.Grid({(key, column): value(key, column) for key in counts for column in results.columns})
+    parts_of_any = set()
+    for number, (total, parts, complete) in enumerate(BREAKDOWNS):
+        parts = tuple(p for p in parts if p in counts)
+        if total not in counts or not parts:
+            continue
+        rests = {column: value(total, column) - sum(value(p, column) for p in parts) for column in results.columns}
+        if any(rest < 0 for rest in rests.values()):
+            continue  # parts beyond their total (inconsistent data): no sum to rely on
+        parts_of_any |= set(parts)
+        rest_key = None if complete and not any(rests.values()) else f"reste {number}"
+        for column in results.columns:
+            cells = [(p, column) for p in parts]
+            if rest_key:
+                grid.values[(rest_key, column)] = rests[column]
+                grid.hidden.add((rest_key, column))
+                cells.append((rest_key, column))
+            grid.add(cells, (total, column))
+        if rest_key:
+            parts_of_any.add(rest_key)
+    grid.exact = {k for k in grid.values if k[0] not in parts_of_any}
+    if years:
+        for key in {k for k, _ in grid.values} & parts_of_any:
+            if sum(grid.values[(key, y)] for y in years) == grid.values[(key, cumulative)]:
+                grid.add([(key, y) for y in years], (key, cumulative))
+    return grid
+
+
+def synthesis_status(results: ind.Results, threshold: int) -> dict[tuple[str, str], str]:
+    """(indicator key, column) -> SHOWN, SMALL or SECRET for every count and rate of the synthesis."""
+    status = disclosure.protect(synthesis_grid(results), threshold)
+    for indicator in (i for i in results.indicators if i.kind == ind.RATE):
+        for column in results.columns:
+            inputs = RATE_INPUTS.get(indicator.key)
+            hidden = [s for (key, col), s in status.items() if col == column and s != disclosure.SHOWN
+                      and (inputs is None or key in inputs)]
+            status[(indicator.key, column)] = disclosure.SECRET if hidden else disclosure.SHOWN
+    return status
+
+
+def synthesis_content(results: ind.Results, threshold: int) -> tuple[SheetContent, int]:
+    """The Indicateurs sheet's layout with small cells hidden; and how many cells are hidden."""
+    status = synthesis_status(results, threshold)
+    content = ind.sheet_content(results, sheet="Synthèse")
+    for block, section in zip(content.blocks, ind.SECTIONS):
+        lines = [i for i in results.indicators if i.section == section]
+        block.frame = block.frame.astype(object)
+        for row, indicator in enumerate(lines):
+            for column in results.columns:
+                text = disclosure.marker(status.get((indicator.key, column), disclosure.SHOWN), threshold)
+                if text:
+                    block.frame.at[row, column] = text
+    return content, sum(1 for s in status.values() if s != disclosure.SHOWN)
 
 
 def age_bands(people: pd.DataFrame) -> list[str]:
@@ -118,9 +207,9 @@ def age_bands(people: pd.DataFrame) -> list[str]:
             for birth, start, kept in zip(people.birth_date, people.coaching_start, people.age_band)]
 
 
-def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.DataFrame:
-    """One anonymised line per participant: sequential code in an order keyed by a secret of this
-    export, so the code says nothing about the ID and codes differ from one export to the next."""
+def people_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.DataFrame:
+    """One line per participant, quasi-identifiers only, in an order keyed by a secret of this
+    export (the order says nothing about the ID)."""
     cand = src[c.CANDIDATES]
     people = cand[ind.in_sessions(cand, keys) & cand.retained.fillna(False).astype(bool)]
     sessions = src[c.SESSIONS].drop_duplicates(["source", "year"])
@@ -130,18 +219,85 @@ def participants_frame(src: ind.Sources, keys: pd.MultiIndex, key: bytes) -> pd.
     order = people.id.map(lambda pid: hmac.new(key, pid.encode(), hashlib.sha256).hexdigest())
     people = people.assign(order=order).sort_values(["session", "order"]).reset_index(drop=True)
     granted = people.adjustment_granted.fillna(False).astype(bool)
-    width = max(4, len(str(len(people))))
+    adjustment = people.adjustment_type.where(people.adjustment_type.notna(), "Oui (type non renseigné)")
     return pd.DataFrame({
-        "Code": [f"P{n:0{width}d}" for n in range(1, len(people) + 1)],
-        "Session": people.session.astype("Int64"),
+        "Session": people.session.astype("Int64").astype(object),
         "Établissement": people.institution.fillna(c.SESSION_DEFAULTS["institution"]),
         "Tranche d'âge": age_bands(people),
-        "Aménagement de peine": granted.map({True: "Oui", False: "Non"}),
-        "Type d'aménagement": people.adjustment_type.where(granted),
+        "Aménagement de peine": adjustment.where(granted, "Non"),
         "Situation à 6 mois": people.situation_6m.fillna(UNKNOWN),
         "Situation à 1 an": people.situation_1y.fillna(UNKNOWN),
-        "Sortie positive à 1 an": people.situation_1y.isin(c.POSITIVE_SITUATIONS).map({True: "Oui", False: "Non"}).where(people.situation_1y.notna(), UNKNOWN),
     })
+
+
+def _periods(years: pd.Series, width: int | None) -> pd.Series:
+    """Session years grouped by periods of ``width`` years from the first one (« 2019–2021 »), or
+    all together (``width`` None: « 2019–2026 »)."""
+    numbers = pd.to_numeric(years, errors="coerce")
+    if numbers.notna().sum() == 0:
+        return years.map(lambda _: UNKNOWN)
+    first, last = int(numbers.min()), int(numbers.max())
+    if width is None:
+        return numbers.map(lambda y: f"{first}–{last}" if pd.notna(y) else UNKNOWN)
+    return numbers.map(lambda y: UNKNOWN if pd.isna(y) else
+                       f"{first + (int(y) - first) // width * width}–{first + (int(y) - first) // width * width + width - 1}")
+
+
+def _outcome(situations: pd.Series) -> pd.Series:
+    return situations.map(lambda s: "Sortie positive" if s in c.POSITIVE_SITUATIONS
+                          else UNKNOWN if s == UNKNOWN else "Autre situation")
+
+
+def _two_bands(bands: pd.Series) -> pd.Series:
+    lows = {label: low for low, _, label in c.AGE_BANDS}
+    return bands.map(lambda b: b if b == UNKNOWN else "moins de 26 ans"
+                     if lows.get(b, 0 if str(b).startswith("moins") else 99) < 26 else "26 ans et plus")
+
+
+def _all(text: str):
+    return lambda values: values.map(lambda _: text)
+
+
+# How each column of the per-person table gets coarser (`disclosure.generalise`). The outcomes are
+# what the SPIP reads the table for: losing them weighs more than grouping years or ages.
+LADDERS = (
+    disclosure.Ladder("Aménagement de peine", (
+        ("type d'aménagement remplacé par Oui/Non", lambda s: s.map(lambda v: "Non" if v == "Non" else "Oui")),
+        ("aménagement masqué", _all("—"))), weight=2),
+    disclosure.Ladder("Tranche d'âge", (
+        ("tranches d'âge regroupées (moins de 26 ans, 26 ans et plus)", _two_bands),
+        ("tranche d'âge masquée", _all("—")))),
+    disclosure.Ladder("Session", (
+        ("sessions regroupées par périodes de 3 ans", lambda s: _periods(s, 3)),
+        ("sessions toutes regroupées", lambda s: _periods(s, None)))),
+    disclosure.Ladder("Établissement", (("établissements regroupés", _all("Tous établissements")),)),
+    disclosure.Ladder("Situation à 6 mois", (
+        ("situation à 6 mois réduite à sortie positive / autre", _outcome), ("situation à 6 mois masquée", _all("—"))),
+        weight=2),
+    disclosure.Ladder("Situation à 1 an", (
+        ("situation à 1 an réduite à sortie positive / autre", _outcome), ("situation à 1 an masquée", _all("—"))),
+        weight=3),
+)
+QUASI_IDENTIFIERS = [ladder.column for ladder in LADDERS]
+REMOVABLE = 0.1  # share of the rows the per-person table may lose rather than be generalised further
+
+
+def detail_content(src: ind.Sources, keys: pd.MultiIndex, k: int, key: bytes, period: str) -> SheetContent:
+    """The pseudonymised per-person table for the SPIP: k-anonymous on every column but the code."""
+    people = people_frame(src, keys, key)
+    table, applied, removed = disclosure.generalise(people, list(LADDERS), k, int(len(people) * REMOVABLE))
+    table = table[["Session", *(q for q in QUASI_IDENTIFIERS if q != "Session")]]
+    table = table.sort_values(list(table.columns), key=lambda s: s.astype(str), kind="stable").reset_index(drop=True)
+    width = max(4, len(str(len(table))))
+    table.insert(0, "Code", [f"P{n:0{width}d}" for n in range(1, len(table) + 1)])
+    notes = [DETAIL_WARNING,
+             f"Chaque combinaison de session, établissement, tranche d'âge, aménagement et situations est partagée par "
+             f"au moins {k} personnes (k-anonymat, k = {k}).",
+             "Généralisations appliquées : " + ("; ".join(applied) if applied else "aucune") + ".",
+             f"{removed} participant(s) dont la combinaison restait partagée par moins de {k} personnes : ligne(s) retirée(s)."]
+    return SheetContent(DETAIL_SHEET, f"Participants ({period}) — données personnelles pseudonymisées, réservées au SPIP",
+                        notes=notes, blocks=[Block(table, widths={"Établissement": 34, "Aménagement de peine": 30,
+                                                                  "Situation à 6 mois": 26, "Situation à 1 an": 26})])
 
 
 def companies_frame(src: ind.Sources, keys: pd.MultiIndex) -> pd.DataFrame:
@@ -156,13 +312,18 @@ def companies_frame(src: ind.Sources, keys: pd.MultiIndex) -> pd.DataFrame:
 
 
 def budget_frames(src: ind.Sources, keys: pd.MultiIndex, results: ind.Results) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(funding by session and funder, total and cost per participant by session)."""
+    """(funding by session and funder, total and cost per participant by session); session years
+    are numbers, amounts in whole euros as everywhere (`indicators.displayed`)."""
+    money = next(i for i in results.indicators if i.key == "budget_total")
     funding = src[c.FUNDING][ind.in_sessions(src[c.FUNDING], keys)]
     by_funder = funding.groupby(["session", "funder"], as_index=False).amount.sum()
     by_funder.columns = ["Session", "Financeur", "Montant (€)"]
+    by_funder["Session"] = by_funder["Session"].astype("Int64")
+    by_funder["Montant (€)"] = by_funder["Montant (€)"].map(lambda v: ind.displayed(money, v))
     years = sorted({int(y) for y in keys.get_level_values(1)})
     totals = pd.DataFrame([
-        [str(y), results.value(str(y), "budget_total"), results.value(str(y), "participants"), results.value(str(y), "cout_par_participant")]
+        [y, ind.displayed(money, results.value(str(y), "budget_total")), results.value(str(y), "participants"),
+         ind.displayed(money, results.value(str(y), "cout_par_participant"))]
         for y in years if str(y) in results.values
     ], columns=["Session", "Budget total (€)", "Participants", "Coût par participant (€)"])
     return by_funder, totals
@@ -173,19 +334,41 @@ def method_frame(results: ind.Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Rubrique", "Indicateur", "Définition"])
 
 
-METHOD_NOTES = (
-    "Données pseudonymisées : aucun nom, numéro d'écrou, date de naissance, conseiller ni observation libre. "
-    "Le code participant est attribué à chaque export et ne permet pas de retrouver la personne.",
-    "Tranche d'âge : âge au premier jour du coaching. Entreprises : nombres d'entreprises distinctes, sans contact.",
-    "Doublons entre classeurs : un même participant (même ID et session, ou même n° d'écrou et session) "
-    "ou un même financement (session, financeur, montant) saisi dans deux classeurs est compté une fois.",
-    "Sessions tenues : coaching commencé à la date de calcul ; une session en préparation n'est pas comptée.",
+DETAIL_SHEET = "Participants (SPIP)"
+DETAIL_WARNING = (
+    "Données personnelles pseudonymisées, réservées au SPIP : une ligne par participant, sans nom, écrou, date de "
+    "naissance ni observation, mais qui reste une donnée personnelle (RGPD, art. 10). Ne pas transmettre aux autres "
+    "financeurs ; ne pas chercher à réidentifier les personnes."
 )
 
 
-def export_contents(consolidated: Consolidated, today: dt.date, year: int | None = None, key: bytes | None = None) -> list[SheetContent]:
-    """Every sheet of the funders' workbook. With ``year``, the synthesis covers the sessions up to
-    that year (its column and the cumulative one) and the detail sheets that year only."""
+def method_notes(threshold: int, hidden: int, detail: bool) -> list[str]:
+    """The Méthode sheet's notes: what the workbook holds and how small counts are protected."""
+    notes = [
+        "Données agrégées : effectifs, taux et montants par session et cumulés ; aucune ligne ne décrit une personne"
+        + (f", sauf l'onglet « {DETAIL_SHEET} » (données pseudonymisées, voir plus bas)." if detail else "."),
+        f"Petits effectifs (secret statistique) : dans une ventilation plus fine qu'une session entière (propositions "
+        f"par type, aménagements par type, situations, libérés, relais…), un effectif de 1 à {threshold - 1} est "
+        f"affiché « < {threshold} » ; pour qu'il ne puisse pas être retrouvé par différence avec les totaux de la "
+        "session ou du cumul, d'autres cases sont masquées « s ». Un taux calculé sur une case masquée est masqué aussi. "
+        f"Les chiffres de chaque session entière (participants, sorties positives, aménagements, budget…) sont "
+        f"exacts. {hidden} case(s) masquée(s) dans la synthèse.",
+        "Tranche d'âge : âge au premier jour du coaching. Entreprises : nombres d'entreprises distinctes, sans contact.",
+        "Doublons entre classeurs : un même participant (même ID et session, ou même n° d'écrou et session) "
+        "ou un même financement (session, financeur, montant) saisi dans deux classeurs est compté une fois.",
+        "Sessions tenues : coaching commencé à la date de calcul ; une session en préparation n'est pas comptée.",
+    ]
+    if detail:
+        notes.append(DETAIL_WARNING)
+    return notes
+
+
+def export_contents(consolidated: Consolidated, today: dt.date, year: int | None = None, key: bytes | None = None,
+                    threshold: int = disclosure.DEFAULT_THRESHOLD, detail: bool = False) -> list[SheetContent]:
+    """Every sheet of the funders' workbook: aggregates with small counts hidden (``threshold``), and
+    with ``detail`` the k-anonymous per-person table (k = ``threshold``). With ``year``, the synthesis
+    covers the sessions up to that year (its column and the cumulative one) and the other sheets
+    that year only."""
     src = consolidated.sources
     results = ind.compute(src, today, until=year)
     held = ind.held_sessions(src[c.SESSIONS], today, year)
@@ -197,21 +380,25 @@ def export_contents(consolidated: Consolidated, today: dt.date, year: int | None
         f"Consolidation de {len(consolidated.names)} classeur(s) ; {len(consolidated.duplicates)} doublon(s) "
         "écarté(s) (voir l'onglet Méthode)."
     )
-    synthesis = ind.sheet_content(results, sheet="Synthèse")
-    synthesis.title = "100 Chances 100 Emplois en milieu carcéral — synthèse pour les financeurs"
-    synthesis.notes.insert(0, origin)
+    synthesis, hidden = synthesis_content(results, threshold)
+    synthesis.title = "100 Chances 100 Emplois en milieu carcéral — synthèse agrégée pour les financeurs"
+    synthesis.notes[:0] = [origin, f"« < {threshold} » : effectif de 1 à {threshold - 1} ; « s » : masqué (secret "
+                                   "statistique, voir l'onglet Méthode)."]
     by_funder, totals = budget_frames(src, keys, results)
     money = {"Montant (€)": '#,##0\\ "€"', "Budget total (€)": '#,##0\\ "€"', "Coût par participant (€)": '#,##0\\ "€"'}
-    participants = participants_frame(src, keys, key or secrets.token_bytes(32))
-    return [
+    years = {"Session": "0"}
+    notes = method_notes(threshold, hidden, detail)
+    sheets = [
         synthesis,
-        SheetContent("Participants", f"Participants ({period}) — données pseudonymisées", notes=[METHOD_NOTES[0]],
-                     blocks=[Block(participants, widths={"Établissement": 34, "Type d'aménagement": 34})]),
-        SheetContent("Entreprises", f"Entreprises par domaine et par type ({period})", notes=[METHOD_NOTES[1]],
+        SheetContent("Entreprises", f"Entreprises par domaine et par type ({period})", notes=[notes[2]],
                      blocks=[Block(companies_frame(src, keys), widths={"Domaine": 60})]),
         SheetContent("Budget", f"Budget et financements ({period})",
-                     blocks=[Block(by_funder, title="Financements", formats=money, widths={"Financeur": 30}),
-                             Block(totals, title="Coût par participant", formats=money)]),
-        SheetContent("Méthode", "Méthode et définitions", notes=[*METHOD_NOTES, c.POSITIVE_EXIT_RULE, ind.computed_on(results)],
+                     blocks=[Block(by_funder, title="Financements", formats={**money, **years}, widths={"Financeur": 30}),
+                             Block(totals, title="Coût par participant", formats={**money, **years})]),
+        SheetContent("Méthode", "Méthode et définitions", notes=[*notes, c.POSITIVE_EXIT_RULE, ind.ROUNDING_RULE,
+                                                                 ind.computed_on(results)],
                      blocks=[Block(method_frame(results), widths={"Rubrique": 22, "Indicateur": 44, "Définition": 100}, wrap=True)]),
     ]
+    if detail:
+        sheets.insert(1, detail_content(src, keys, threshold, key or secrets.token_bytes(32), period))
+    return sheets

@@ -1,4 +1,5 @@
-"""The funders' workbook: consolidation, duplicates, anonymisation, neutralised text, LibreOffice."""
+"""The funders' workbook: consolidation, duplicates, aggregates without identities, neutralised text,
+LibreOffice."""
 
 import datetime as dt
 import re
@@ -17,7 +18,8 @@ from ccc_xl.workbook.file import open_workbook
 
 from conftest import DEMO_TODAY, libreoffice_sheets, workbook_with
 
-SHEETS = ("Synthèse", "Participants", "Entreprises", "Budget", "Méthode")
+SHEETS = ("Synthèse", "Entreprises", "Budget", "Méthode")
+DETAIL = "Participants (SPIP)"
 HOSTILE = ("=HYPERLINK(\"http://x.test\",\"clic\")", "+33 6 00 00 00 00", "-2+3", "@SOMME(A1)")
 
 
@@ -72,9 +74,11 @@ def test_no_identifying_value_leaves_in_the_export(tmp_path, demo_copy):
     sources = [demo_copy, hostile_workbook(tmp_path / "h.xlsx")]
     values = identifying_values(sources)
     assert {"Zébulon-Tartempion", "E-998877", "14/07/2001", "Hortense Quiroga", "Gontran Pfeffer", "Claire Fontaine"} <= values
-    export = tmp_path / "financeurs.xlsx"
-    export_financeurs(sources, export, today=DEMO_TODAY)
-    assert leaks(export, values) == []
+    for detail in (False, True):
+        export = tmp_path / f"financeurs-{detail}.xlsx"
+        export_financeurs(sources, export, today=DEMO_TODAY, detail=detail)
+        assert (DETAIL in load_workbook(export).sheetnames) == detail
+        assert leaks(export, values) == []
     # The scan itself finds a value that is there: a source workbook leaks everything.
     assert "Zébulon-Tartempion" in leaks(sources[1], values)
 
@@ -98,9 +102,9 @@ def test_duplicates_across_workbooks_are_reported_and_counted_once(tmp_path):
     # same écrou under another ID; plus the same funding lines.
     second = hostile_workbook(tmp_path / "ml2.xlsx", id_b="AUTRE-7")
     alone = tmp_path / "seul.xlsx"
-    export_financeurs([first], alone, today=DEMO_TODAY)
+    export_financeurs([first], alone, today=DEMO_TODAY, detail=True)
     both = tmp_path / "deux.xlsx"
-    outcome = export_financeurs([first, second], both, today=DEMO_TODAY)
+    outcome = export_financeurs([first, second], both, today=DEMO_TODAY, detail=True)
     about = [(a.sheet, a.row) for a in outcome.anomalies]
     assert ("ml2.xlsx › Candidats", 2) in about and ("ml2.xlsx › Candidats", 3) in about
     assert sum(1 for a in outcome.anomalies if a.sheet == "ml2.xlsx › Financements") == len(HOSTILE)
@@ -109,7 +113,7 @@ def test_duplicates_across_workbooks_are_reported_and_counted_once(tmp_path):
         return [row for row in load_workbook(path)["Synthèse"].iter_rows(values_only=True)]
 
     assert synthesis(alone)[4:] == synthesis(both)[4:]  # same figures, only the origin note differs
-    assert load_workbook(both)["Participants"].max_row == load_workbook(alone)["Participants"].max_row
+    assert load_workbook(both)[DETAIL].max_row == load_workbook(alone)[DETAIL].max_row
 
 
 def test_the_export_never_overwrites_a_ccc_workbook(tmp_path, demo_copy):
@@ -121,46 +125,56 @@ def test_the_export_never_overwrites_a_ccc_workbook(tmp_path, demo_copy):
 
 
 def test_libreoffice_shows_the_computed_figures(tmp_path, demo_copy):
+    from ccc_xl import funders
+
     export = tmp_path / "financeurs.xlsx"
-    export_financeurs([demo_copy], export, today=DEMO_TODAY)
+    export_financeurs([demo_copy], export, today=DEMO_TODAY, detail=True)
     with open_workbook(demo_copy, write=False) as book:
         from ccc_xl.commands import read_sources
 
         results = ind.compute(read_sources(book), DEMO_TODAY)
-    shown = libreoffice_sheets(export, tmp_path / "csv", names=SHEETS)
-    assert set(shown) == set(SHEETS)
+    hidden = funders.synthesis_status(results, 5)
+    shown = libreoffice_sheets(export, tmp_path / "csv", names=(*SHEETS, DETAIL))
+    assert set(shown) == {*SHEETS, DETAIL}
     labels = {i.label for i in results.indicators}
     header = next(row for row in shown["Synthèse"] if row and row[0] == ind.LABEL)
     rows = [row for row in shown["Synthèse"] if row and row[0] in labels]  # in the sheet's order
     assert [row[0] for row in rows] == [i.label for i in results.indicators]
-    checked = 0
+    checked = masked = 0
     for indicator, row in zip(results.indicators, rows):
         if indicator.kind == ind.MONEY:
             continue  # money formats depend on LibreOffice's locale
         for column in results.columns:
             value = results.value(column, indicator.key)
-            expected = "" if value is None else (f"{round(100 * value)}%" if indicator.kind == ind.RATE else str(value))
-            assert row[header.index(column)] == expected, (indicator.label, column)
+            status = hidden.get((indicator.key, column), "shown")
+            if status != "shown":
+                assert row[header.index(column)] == ("< 5" if status == "small" else "s"), (indicator.label, column)
+                masked += 1
+                continue
+            expected = "" if value is None else (f"{ind.percent(value)}%" if indicator.kind == ind.RATE else str(value))
+            assert row[header.index(column)].replace("\u00a0", "").replace(" ", "") == expected, (indicator.label, column)
             checked += 1
-    assert checked > 200
+    assert checked > 200 and masked > 20
     cumulative = results.value(results.cumulative, "participants")
     assert results.cumulative == "Cumul 2019–2026" and cumulative == 46  # the demo's held sessions
     assert next(row for row in rows if row[0] == "Participants")[header.index(results.cumulative)] == str(cumulative)
-    participants = shown["Participants"]
-    assert sum(1 for row in participants if row and re.fullmatch(r"P\d{4}", row[0])) == cumulative
+    removed = int(re.search(r"(\d+) participant\(s\) dont la combinaison", str(shown[DETAIL])).group(1))
+    assert sum(1 for row in shown[DETAIL] if row and re.fullmatch(r"P\d{4}", row[0])) == cumulative - removed
 
 
-def test_purged_sessions_keep_their_age_band_in_the_export(tmp_path, demo_copy):
-    from ccc_xl.commands import purger, run_on_file
+def test_purged_sessions_keep_their_age_band_for_the_detail_table(tmp_path, demo_copy):
+    import secrets
+
+    import pandas as pd
+
+    from ccc_xl import funders
+    from ccc_xl.commands import purger, read_sources, run_on_file
 
     run_on_file(demo_copy, "purger", purger, before=2022, confirm=True, today=DEMO_TODAY)
-    export = tmp_path / "financeurs.xlsx"
-    export_financeurs([demo_copy], export, today=DEMO_TODAY)
-    ws = load_workbook(export)["Participants"]
-    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and re.fullmatch(r"P\d{4}", str(r[0]))]
-    header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Code")
-    bands = {r[header.index("Session")]: set() for r in rows}
-    for r in rows:
-        bands[r[header.index("Session")]].add(r[header.index("Tranche d'âge")])
-    assert bands[2019] and bands[2021]  # purged: birth dates are gone, the bands the purge kept remain
-    assert all(band in {label for *_, label in c.AGE_BANDS} for year in (2019, 2021) for band in bands[year])
+    with open_workbook(demo_copy, write=False) as book:
+        sources = read_sources(book)
+    keys = pd.MultiIndex.from_tuples([(0, 2019), (0, 2021)])
+    people = funders.people_frame(sources, keys, secrets.token_bytes(8))
+    assert len(people) == 13 and set(people.Session) == {2019, 2021}
+    # Purged: birth dates are gone, the bands the purge kept remain.
+    assert set(people["Tranche d'âge"]) <= {label for *_, label in c.AGE_BANDS}
