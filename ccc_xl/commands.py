@@ -21,7 +21,7 @@ from . import contract as c
 from . import demo as demo_data
 from .progress import report as progress
 from .report import Anomaly, CommandError, Outcome
-from .wording import count
+from .wording import agreed, count
 from .sessions import select_session, session_row, session_rows
 from .workbook.build import create_workbook
 from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
@@ -361,7 +361,7 @@ def _purge_plan(book: Workbook, before: int, today: dt.date):
             continue
         if table in c.INPUT_TABLES:
             extras[table.name] = book.extra_columns(table)
-    plan = retention.plan_purge(frames, before, today, extras)
+    plan = retention.plan_purge(frames, before, today, extras, list(book.anomalies))
     for change in plan.changes:  # a renamed column would keep its names: refuse rather than half-purge
         book.require_columns(change.table, retention.rewritten_columns(change.table),
                              "ccc-xl ne pourrait pas y effacer les noms des détenus : rien n'a été pseudonymisé.")
@@ -385,7 +385,7 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     from .workbook import safety, surroundings
 
     plan = _purge_plan(book, before, today or dt.date.today())
-    lines = plan.lines()
+    lines = plan.lines(done=confirm)
     if not plan.purged:
         return Outcome("purger", f"Aucune session antérieure à {before} n'a dépassé sa durée de conservation : "
                                  "rien à pseudonymiser.", lines=lines)
@@ -393,24 +393,31 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     path = book.backend.path if getattr(book.backend, "path", None) else None
     folders = surroundings.session_folders(documents_folder(book), plan.purged) if path else []
     copies = safety.copies_of(path) if path else []
-    lines += [f"Dossier « {c.DOCUMENTS_FOLDER}/{f.year} » supprimé avec ses {f.files} fichier(s) (documents produits, "
-              "CV et tout fichier ajouté)." for f in folders]
+    for f in folders:
+        files = count(f.files, "fichier", "fichiers")
+        lines.append(f"Dossier « {c.DOCUMENTS_FOLDER}/{f.year} » supprimé avec ses {files} (documents produits, CV et tout "
+                     "fichier ajouté)." if confirm else
+                     f"Dossier « {c.DOCUMENTS_FOLDER}/{f.year} » et ses {files} (documents produits, CV et tout fichier "
+                     "ajouté) : sera supprimé.")
     if copies:
-        lines.append(f"{len(copies)} copie(s) du classeur d'avant la purge supprimée(s) (dossier « {BACKUP_FOLDER} » et "
-                     "copies temporaires d'enregistrements interrompus).")
+        n = len(copies)
+        lines.append(f"{count(n, 'copie', 'copies')} du classeur d'avant la purge "
+                     f"{agreed(n, 'supprimée', 'supprimées') if confirm else agreed(n, 'sera supprimée', 'seront supprimées')} "
+                     f"(dossier « {BACKUP_FOLDER} » et copies temporaires d'enregistrements interrompus).")
     live = not isinstance(book.backend, FileBackend)
     outside = _outside_tables(Path(path), plan) if path and (live or not confirm) else []
     if not confirm:
         lines += outside
         if not live:
-            lines.append("La copie de sécurité faite en enregistrant est supprimée dès que le classeur purgé est vérifié.")
-        summary = f"Sessions à pseudonymiser : {years}."
+            lines.append("La copie de sécurité faite en enregistrant sera supprimée dès que le classeur purgé aura été vérifié.")
+        summary = f"{agreed(len(plan.purged), 'Session', 'Sessions')} à pseudonymiser : {years}."
         return Outcome("purger", summary, lines=lines, data={"plan": plan, "preview": "\n".join([summary, *lines])})
     if live and outside:
         raise CommandError("Ce classeur cite aussi ces détenus hors des lignes à pseudonymiser, là où Excel ne laisse pas "
                            "ccc-xl écrire : " + " ; ".join(outside) + " Pour une purge complète et contrôlée, "
                            "enregistrez et fermez le classeur, puis lancez « ccc-xl purger » sur le fichier. "
                            "Rien n'a été modifié.")
+    book.rewrite_anomalies(plan.erased)
     cells = 0
     for change in plan.changes:
         cells += book.rewrite_input(change.table, change.inputs, list(change.inputs.columns))
@@ -420,7 +427,9 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
             cells += book.clear_extra(change.table, list(change.inputs.index), change.extra_headers)
     if plan.journal is not None and len(plan.journal):
         cells += book.rewrite_input(c.JOURNAL, plan.journal, ["message"])
-    outcome = Outcome("purger", f"Sessions {years} pseudonymisées ({cells} cellule(s) modifiée(s)) ; "
+    changed = f"{count(cells, 'cellule modifiée', 'cellules modifiées')}"
+    outcome = Outcome("purger", f"{agreed(len(plan.purged), 'Session', 'Sessions')} {years} "
+                                f"{agreed(len(plan.purged), 'pseudonymisée', 'pseudonymisées')} ({changed}) ; "
                                 "les indicateurs sont inchangés.", lines=lines)
     if not live:
         book.after_save.append(lambda: _finish_purge(Path(path), plan, [f.path for f in folders], outcome))
@@ -437,7 +446,7 @@ def _outside_tables(path: Path, plan) -> list[str]:
     from .workbook import safety, scrub
 
     _, changes = scrub.scrub(safety.read(path).data, plan.identities, plan.rows_by_sheet)
-    return changes.lines(plan.rows_by_sheet)
+    return changes.lines(plan.rows_by_sheet, done=False)
 
 
 def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> None:

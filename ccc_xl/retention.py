@@ -25,6 +25,7 @@ Nothing here touches a file: `plan_purge` returns the new values, `commands.purg
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import pandas as pd
 
 from . import contract as c
 from .parsing import is_blank
+from .wording import agreed, count
 from .eligibility import age_on
 from .identities import Identities, Person
 
@@ -96,18 +98,32 @@ class PurgePlan:
         """Excel rows of the purged sessions, by sheet (their notes are erased whole)."""
         return {change.table.sheet: set(change.inputs.index) for change in self.changes}
 
-    def lines(self) -> list[str]:
-        """French lines: counts per table and session, never a value."""
+    def erased(self, anomaly):
+        """``anomaly`` without the values it quotes when it is about a purged row (an unreadable
+        cell of a purged row must not reach the Journal), else unchanged."""
+        if anomaly.row not in self.rows_by_sheet.get(anomaly.sheet, ()):
+            return anomaly
+        return dataclasses.replace(anomaly, value=None, message=_QUOTED.sub(ERASED_VALUE, anomaly.message))
+
+    def lines(self, done: bool = False) -> list[str]:
+        """French lines: counts per table and session, never a value; what will be done (the
+        preview), or with ``done`` what was."""
+        will = lambda n, singular, plural: agreed(n, singular, plural) if done else agreed(n, "sera " + singular, "seront " + plural)  # noqa: E731
         lines = [f"Session {year} : conservée jusqu'au 31/12/{until} (durée de conservation), non modifiée."
                  for year, until in self.kept]
         for change in self.changes:
-            for year, count in sorted(change.rows_by_session.items()):
-                lines.append(f"Session {year} — {change.table.sheet} : {count} ligne(s) pseudonymisée(s).")
+            for year, n in sorted(change.rows_by_session.items()):
+                lines.append(f"Session {year} — {change.table.sheet} : {count(n, 'ligne', 'lignes')} "
+                             f"{will(n, 'pseudonymisée', 'pseudonymisées')}.")
             if change.extra_headers:
+                n = len(change.extra_headers)
                 names = ", ".join(f"« {self.identities.replace(h)} »" for h in change.extra_headers)
-                lines.append(f"{change.table.sheet} : colonne(s) ajoutée(s) au tableau, vidée(s) aussi sur ces lignes : {names}.")
+                lines.append(f"{change.table.sheet} : {agreed(n, 'colonne ajoutée', 'colonnes ajoutées')} au tableau, "
+                             f"{will(n, 'vidée', 'vidées')} aussi sur ces lignes : {names}.")
         if self.journal is not None and len(self.journal):
-            lines.append(f"Journal : {len(self.journal)} ligne(s) dont le message citait un détenu, rendues anonymes.")
+            n = len(self.journal)
+            lines.append(f"Journal : {count(n, 'ligne', 'lignes')} citant un détenu ou une ligne purgée, "
+                         f"{will(n, 'rendue anonyme', 'rendues anonymes')}.")
         return lines
 
 
@@ -213,19 +229,51 @@ def _table_change(table, frame, owner, detainees, session_of, starts, extra=None
     return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()}, extra_headers)
 
 
-def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee]) -> pd.DataFrame:
-    """New messages of the Journal rows that cite a purged detainee (by ID, full name or écrou)."""
+ERASED_VALUE = "« (valeur effacée par la purge) »"
+_QUOTED = re.compile(r"«[^«»]*»")
+
+
+def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee], rows: dict[str, set[int]],
+             values: set[str]) -> pd.DataFrame:
+    """New messages of the Journal rows that cite a purged detainee or a purged row's content.
+
+    A line about a purged row (its sheet and row) loses every value it quotes (« … »): an
+    unreadable date, a note. Any other line loses the quoted values equal to one of ``values`` (what
+    the purged rows hold as text, unreadable cells included: the row may have moved since the line
+    was written). Then names and écrou numbers of purged detainees are replaced by their IDs."""
     changed = {}
     for i, message in journal["message"].items():
         if not isinstance(message, str):
             continue
-        new = message
+        sheet, row = journal.at[i, "sheet"], journal.at[i, "row"]
+        about_purged = isinstance(sheet, str) and not is_blank(row) and int(row) in rows.get(sheet, ())
+        new = _QUOTED.sub(lambda m: ERASED_VALUE if about_purged or _quotes(m.group(), values) else m.group(), message)
         for detainee in detainees.values():
             if detainee.cited_in(new):
                 new = detainee.scrub(new)
         if new != message:
             changed[i] = new
     return pd.DataFrame({"message": pd.Series(changed, dtype=object)})
+
+
+def _quotes(quoted: str, values: set[str]) -> bool:
+    inside = quoted[1:-1].strip()
+    return bool(inside) and (inside in values or any(len(v) >= 4 and v in inside for v in values))
+
+
+def _row_texts(changes: list[TableChange], frames: dict[str, pd.DataFrame], extras: dict[str, pd.DataFrame],
+               unreadable) -> set[str]:
+    """Every text the purged rows hold (adviser columns, their own columns, unreadable cells)."""
+    texts = set()
+    for change in changes:
+        rows = change.inputs.index
+        for frame in (frames[change.table.name], extras.get(change.table.name)):
+            if frame is not None:
+                part = frame.loc[frame.index.intersection(rows)]
+                texts |= {str(v).strip() for column in part.columns for v in part[column] if isinstance(v, str)}
+        texts |= {str(a.value).strip() for a in unreadable
+                  if a.sheet == change.table.sheet and a.row in rows and not is_blank(a.value)}
+    return {t for t in texts if len(t) >= 2}
 
 
 def _identities(people: pd.DataFrame, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series]) -> Identities:
@@ -260,9 +308,10 @@ def _text(value) -> str:
 
 
 def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date,
-               extras: dict[str, pd.DataFrame] | None = None) -> PurgePlan:
+               extras: dict[str, pd.DataFrame] | None = None, unreadable=()) -> PurgePlan:
     """What purging the sessions before ``before`` does, given every table (by table name) as read,
-    and the adviser's own columns of each table (`Workbook.extra_columns`, by table name).
+    the adviser's own columns of each table (`Workbook.extra_columns`, by table name), and the
+    unreadable cells found while reading them (`report.Anomaly`, whose values the Journal may quote).
 
     Only sessions whose retention period is over (`retention_limit` < today's year) are purged; the
     others before ``before`` are listed as kept.
@@ -287,5 +336,8 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date,
         if change is not None:
             changes.append(change)
     journal = frames.get(c.JOURNAL.name)
-    journal_change = _journal(journal, detainees) if journal is not None and detainees else None
+    journal_change = None
+    if journal is not None and changes:
+        rows = {change.table.sheet: set(change.inputs.index) for change in changes}
+        journal_change = _journal(journal, detainees, rows, _row_texts(changes, frames, extras or {}, unreadable))
     return PurgePlan(sorted(years), kept, changes, journal_change, _identities(people, frames, owners))

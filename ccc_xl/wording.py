@@ -22,3 +22,8 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     ``plural`` defaults to ``singular`` + « s »; give it for irregular nouns and for several words
     (« document produit », « documents produits »)."""
     return f"{number(n)} {singular if abs(n) < 2 else plural or singular + 's'}"
+
+
+def agreed(n: int, singular: str, plural: str) -> str:
+    """The word (or words) agreeing with ``n``: « supprimé » for 0 or 1, « supprimés » from 2."""
+    return singular if abs(n) < 2 else plural

@@ -114,7 +114,7 @@ def test_saying_no_to_the_purge_changes_nothing_but_the_journal(saved_demo):
     xlbook, answers = xw.Book(json=copy.deepcopy(sent)), Answers(confirm=False)
     message, level = press(xlbook, "cccPurger", answers)
     (question,) = answers.asked
-    assert "Sessions à pseudonymiser : 2019" in question and "Candidats" in question  # the preview, by table
+    assert "Session à pseudonymiser : 2019" in question and "Candidats" in question  # the preview, by table
     assert "abandonnée" in message and level == "Info"
     seen = observe(sent, xlbook, message, level, folder, files_under(folder), [])
     assert seen.changed_sheets == {c.JOURNAL.sheet} and seen.journal == [("purger", "Info")]
@@ -122,7 +122,7 @@ def test_saying_no_to_the_purge_changes_nothing_but_the_journal(saved_demo):
 
 def test_saying_yes_to_the_purge_pseudonymises_the_expired_sessions(clicks):
     seen = clicks["cccPurger"]
-    assert "pseudonymisées" in seen.message and seen.dialogs == ["confirm"]
+    assert "pseudonymisée" in seen.message and seen.dialogs == ["confirm"]
     assert (c.CANDIDATES.name, "last_name") in seen.written_columns
 
 

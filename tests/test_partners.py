@@ -237,11 +237,11 @@ def test_purge_keeps_the_figures_and_leaves_no_identifying_value(demo_copy):
 def test_purge_respects_the_retention_period_and_is_idempotent(demo_copy):
     today = dt.date(2026, 11, 26)  # 2019 + 5 years is over; 2021 is kept until the end of 2026
     first = run_on_file(demo_copy, "purger", purger, before=2024, confirm=True, today=today)
-    assert "Sessions 2019 pseudonymisées" in first.summary
+    assert "Session 2019 pseudonymisée" in first.summary
     assert any("Session 2021 : conservée jusqu'au 31/12/2026" in line for line in first.lines)
     assert (people_of(demo_copy, [2021]).last_name != "Anonymisé").all()
     again = run_on_file(demo_copy, "purger", purger, before=2024, confirm=True, today=today)
-    assert "(0 cellule(s) modifiée(s))" in again.summary
+    assert "(0 cellule modifiée)" in again.summary
 
 
 def test_rewrite_input_changes_only_the_given_rows_and_columns(demo_copy):

@@ -226,11 +226,16 @@ def test_the_preview_names_what_will_go_and_changes_nothing(planted):
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert f"« {ADVISER_COLUMN} »" in output
-    assert f"Dossier « Documents 100 Chances/2019 » supprimé avec ses {files} fichier(s)" in output
+    assert f"Dossier « Documents 100 Chances/2019 » et ses {files} fichiers" in output and "sera supprimé" in output
     copies = len(list((planted.parent / BACKUP_FOLDER).glob("*.xlsx"))) + 1  # and the interrupted save's
-    assert f"{copies} copie(s) du classeur d'avant la purge" in output
-    assert f"feuille « {ADVISER_SHEET} » : 3 cellule(s)" in output and "note(s)" in output
-    assert "tableau croisé « TCD_Candidats »" in output and "nom(s) défini(s) renommé(s)" in output
+    assert f"{copies} copies du classeur d'avant la purge seront supprimées" in output
+    assert f"feuille « {ADVISER_SHEET} » : 3 cellules" in output and " note" in output
+    assert "tableau croisé « TCD_Candidats »" in output and "sera actualisé" in output
+    assert re.search(r"\d+ noms? définis? (sera renommé|seront renommés)", output)
+    assert "10 lignes seront pseudonymisées" in output
+    # Nothing is done yet: the preview never speaks as if it were, nor with « (s) ».
+    assert not re.search(r"(?<!sera )(?<!seront )\b(supprimée?s?|retirée?s?|renommée?s?|effacée?s?|vidée?s?)\b", output.replace("leurs valeurs effacées", "")), output
+    assert "(s)" not in output
     assert "Abandon" in output and planted.read_bytes() == before
     assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
     for person in people(planted, [2019]):
@@ -250,11 +255,11 @@ def test_the_purge_in_excel_pseudonymises_when_nothing_lies_outside_the_tables(d
     xlbook = xw.Book(json=payload(path, fullname=str(path)))
     book = Workbook(LiveBackend(xlbook))
     preview = purger(book, before=2020, today=DEMO_TODAY)
-    assert preview.data["preview"].startswith("Sessions à pseudonymiser : 2019.")
-    assert "Session 2019 — Candidats : 10 ligne(s)" in preview.data["preview"]
+    assert preview.data["preview"].startswith("Session à pseudonymiser : 2019.")
+    assert "Session 2019 — Candidats : 10 lignes seront pseudonymisées" in preview.data["preview"]
     assert xlbook.json()["actions"] == [] and backup.exists()
     done = purger(book, before=2020, confirm=True, today=DEMO_TODAY)
-    assert "Sessions 2019 pseudonymisées" in done.summary and any("Ctrl+S" in line for line in done.lines)
+    assert "Session 2019 pseudonymisée" in done.summary and "Candidats : 10 lignes pseudonymisées" in " ".join(done.lines) and any("Ctrl+S" in line for line in done.lines)
     assert xlbook.json()["actions"] and not backup.exists()
 
 
@@ -269,7 +274,7 @@ def test_the_purge_in_excel_refuses_when_notes_or_pivots_cite_a_detainee(planted
     xlbook = xw.Book(json=payload(planted, fullname=str(planted)))
     with pytest.raises(CommandError, match="fermez le classeur") as refused:
         purger(Workbook(LiveBackend(xlbook)), before=2020, confirm=True, today=DEMO_TODAY)
-    assert "tableau croisé « TCD_Candidats »" in refused.value.message and "note(s)" in refused.value.message
+    assert "tableau croisé « TCD_Candidats »" in refused.value.message and " note" in refused.value.message
     assert xlbook.json()["actions"] == []
     assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
 
@@ -438,3 +443,39 @@ def test_identities_in_the_journal_and_free_text_of_kept_rows_are_scrubbed_too(d
     assert after.loc[kept_row.index[0], "notes"] == f"Ancien codétenu de {purged.id}"
     assert after.loc[kept_row.index[0], "last_name"] == kept_row.last_name.iloc[0]
     assert after.groupby("session").size().equals(candidates.groupby("session").size())
+
+
+def test_the_journal_keeps_no_unreadable_value_nor_text_of_a_purged_row(demo_copy):
+    """An unreadable birth date of a 2019 row reaches the Journal through a command's anomalies, and
+    an older line quotes that row's note from when the row was elsewhere; after the purge no
+    Journal message quotes either (the purge's own lines neither), while a kept row's stays."""
+    from ccc_xl.commands import indicateurs
+    from ccc_xl.report import Anomaly
+
+    wb = load_workbook(demo_copy)
+    ws = wb[c.CANDIDATES.sheet]
+    column = {key: 1 + c.CANDIDATES.keys.index(key) for key in ("birth_date", "notes", "session")}
+    rows = {year: next(r for r in range(2, ws.max_row + 1) if ws.cell(r, column["session"]).value == year) for year in (2019, 2023)}
+    purged_date, kept_date, note = "31/13/1997", "32/01/2000", "Rencontré au parloir, son frère tient le garage"
+    ws.cell(rows[2019], column["birth_date"]).value = purged_date
+    ws.cell(rows[2023], column["birth_date"]).value = kept_date
+    ws.cell(rows[2019], column["notes"]).value = note
+    wb.save(demo_copy)
+    with open_workbook(demo_copy) as book:  # a line written when the row was 7 rows lower
+        book.log("suivi", "Suivi", anomalies=[Anomaly(c.CANDIDATES.sheet, rows[2019] + 7, "Observations", note,
+                                                      f"« {note} » : texte trop long pour le tableau de bord.")])
+    run_on_file(demo_copy, "indicateurs", indicateurs, today=DEMO_TODAY)
+
+    def messages() -> list[str]:
+        with open_workbook(demo_copy, write=False) as book:
+            return [str(m) for m in book.read(c.JOURNAL).message.dropna()]
+
+    before = " ".join(messages())
+    assert purged_date in before and kept_date in before and note in before  # the test can fail
+
+    outcome = run_on_file(demo_copy, "purger", purger, before=2020, confirm=True, today=DEMO_TODAY)
+    assert any("Journal" in line and "rendues anonymes" in line for line in outcome.lines)
+    after = " ".join(messages())
+    assert purged_date not in after and note not in after and "Rencontré au parloir" not in after
+    assert kept_date in after  # a kept row's anomaly is the adviser's to fix: it stays
+    assert "(valeur effacée par la purge)" in after

@@ -232,6 +232,11 @@ class Workbook:
         """The unreadable cells met so far — of one session's rows only, after `concern_session`."""
         return [a for a in self._found if self._concerns(a)]
 
+    def rewrite_anomalies(self, rewrite: Callable[[Anomaly], Anomaly]) -> None:
+        """Replace each unreadable cell met so far by ``rewrite(anomaly)`` (the purge erases the
+        values of purged rows before the run's anomalies reach the Journal)."""
+        self._found = [rewrite(a) for a in self._found]
+
     def concern_session(self, year: int) -> None:
         """This run works on session ``year`` alone: another session's unreadable cells are not its
         business (they are reported by the runs on that session, or on the whole workbook). Rows

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ..identities import BIRTH_DATE, ECROU, Hit, Identities, safe_name
+from ..wording import agreed, count
 from .package import part_rels_name, resolve_target
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -84,12 +85,13 @@ class Residue:
 
 
 _DETAIL = re.compile(r", (?:(cellule|note de la cellule|commentaire de la cellule) [A-Z]+\d+|(enregistrement) \d+|(champ) « .* »)$")
-_NOUNS = {"cellule": "cellule(s)", "note de la cellule": "note(s)", "commentaire de la cellule": "commentaire(s)",
-          "enregistrement": "enregistrement(s)", "champ": "champ(s)"}
+_NOUNS = {"cellule": ("cellule", "cellules"), "note de la cellule": ("note", "notes"),
+          "commentaire de la cellule": ("commentaire", "commentaires"),
+          "enregistrement": ("enregistrement", "enregistrements"), "champ": ("champ", "champs")}
 
 
 def grouped(places) -> list[str]:
-    """Places summed up for people: « feuille « Mes notes » : 3 cellule(s) » rather than 3 lines."""
+    """Places summed up for people: « feuille « Mes notes » : 3 cellules » rather than 3 lines."""
     groups: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for place in places:
         match = _DETAIL.search(place)
@@ -98,7 +100,7 @@ def grouped(places) -> list[str]:
         groups[head][noun].add(place)
     lines = []
     for head, nouns in groups.items():
-        counts = [f"{len(found)} {_NOUNS[noun]}" for noun, found in nouns.items() if noun]
+        counts = [count(len(found), *_NOUNS[noun]) for noun, found in nouns.items() if noun]
         lines.append(f"{head} : {', '.join(counts)}" if counts else head)
     return lines
 
@@ -108,18 +110,25 @@ class Changes:
     """What `scrub` did (places, identities replaced by IDs), for the purge's preview and summary."""
 
     found: list[Residue] = field(default_factory=list)  # each identity replaced or value erased
-    refreshed: list[str] = field(default_factory=list)  # pivot caches marked to refresh on open
+    refreshed: list[tuple[str, int]] = field(default_factory=list)  # pivot caches marked to refresh on open, records dropped
     renamed: int = 0  # defined names whose name held an identity
 
-    def lines(self, rewritten: dict[str, set[int]] | None = None) -> list[str]:
-        """French lines; cells of the ``rewritten`` rows (sheet -> rows), which the tables' own
-        purge handles, are left out."""
+    def lines(self, rewritten: dict[str, set[int]] | None = None, done: bool = True) -> list[str]:
+        """French lines, of what was done (``done``) or of what will be (a preview); cells of the
+        ``rewritten`` rows (sheet -> rows), which the tables' own purge handles, are left out."""
         rewritten = rewritten or {}
         places = [r.place for r in self.found if r.sheet is None or r.row not in rewritten.get(r.sheet, ())]
-        lines = [f"Hors des lignes purgées : {line}." for line in grouped(places)]
-        lines += [f"{pivot} ; il sera actualisé à l'ouverture du classeur." for pivot in self.refreshed]
+        lines = [f"{'Nettoyé' if done else 'À nettoyer'} hors des lignes purgées : {line}." for line in grouped(places)]
+        for pivot, dropped in self.refreshed:
+            records = (count(dropped, "enregistrement", "enregistrements") + " des détenus purgés "
+                       + (agreed(dropped, "retiré", "retirés") if done else agreed(dropped, "sera retiré", "seront retirés"))
+                       + ", ") if dropped else ""
+            erased = "leurs valeurs effacées" if dropped else ("valeurs des détenus purgés " + ("effacées" if done else "à effacer"))
+            lines.append(f"Cache du {pivot} : {records}{erased} ; il {'est' if done else 'sera'} actualisé à l'ouverture du classeur.")
         if self.renamed:
-            lines.append(f"{self.renamed} nom(s) défini(s) renommé(s) avec l'ID du participant (et les formules qui les utilisent).")
+            verb = agreed(self.renamed, "renommé", "renommés") if done else agreed(self.renamed, "sera renommé", "seront renommés")
+            lines.append(f"{count(self.renamed, 'nom défini', 'noms définis')} {verb} avec l'ID du participant (et les "
+                         "formules qui les utilisent).")
         return lines
 
     def __bool__(self) -> bool:
@@ -549,8 +558,7 @@ class _Walk:
         if self.fix and (changed or dropped):
             root.set("refreshOnLoad", "1")
             pkg.changed.add(part)
-            self.changes.refreshed.append(f"Cache du {self.safe(name)} : {dropped} enregistrement(s) retiré(s), "
-                                          "valeurs des détenus purgés effacées")
+            self.changes.refreshed.append((self.safe(name), dropped))
         # The rest of the definition (source range, formulas of calculated fields…).
         for element in root.iter():
             if isinstance(element.tag, str) and not _in_shared_items(element) and _local(element) != "cacheField":
