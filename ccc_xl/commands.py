@@ -578,12 +578,25 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
         tables.append(read)
         anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
     consolidated = funders.consolidate(tables, names)
-    contents = funders.export_contents(consolidated, today or dt.date.today(), year, threshold=threshold, detail=detail)
+    today = today or dt.date.today()
+    why = funders.nothing_to_export(consolidated, today, year)
+    if why:
+        raise CommandError(why, anomalies=consolidated.duplicates + anomalies)
+    results = ind.compute(consolidated.sources, today, until=year)
+    contents = funders.export_contents(consolidated, today, year, threshold=threshold, detail=detail, results=results)
+    problems = funders.check_export(contents, consolidated, results, threshold)
+    if problems:
+        raise CommandError("Export financeurs non écrit : son contrôle avant écriture a trouvé " + " ; ".join(problems)
+                           + ". Rien n'a été écrit.",
+                           anomalies=consolidated.duplicates + anomalies)
     previous = write_new_workbook(output, contents)
     what = ("données agrégées, et onglet « Participants (SPIP) » de données pseudonymisées réservé au SPIP" if detail
             else "données agrégées")
-    summary = f"Classeur pour les financeurs écrit : {output} ({len(names)} classeur(s) consolidé(s), {what})."
-    lines = [f"{len(consolidated.duplicates)} doublon(s) entre ou dans les classeurs, comptés une fois."] if consolidated.duplicates else []
+    summary = (f"Classeur pour les financeurs écrit : {output} ({count(len(names), 'classeur consolidé', 'classeurs consolidés')}, "
+               f"{what}).")
+    duplicates = len(consolidated.duplicates)
+    lines = [f"{count(duplicates, 'doublon', 'doublons')} entre ou dans les classeurs, "
+             f"{agreed(duplicates, 'compté', 'comptés')} une fois."] if duplicates else []
     lines += [kept_previous(previous)] if previous else []
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(output)])
 

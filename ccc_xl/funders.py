@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,6 +28,7 @@ from . import disclosure
 from . import indicators as ind
 from .parsing import normalise
 from .report import Anomaly
+from .wording import agreed, count
 from .retention import age_band
 from .workbook.content import Block, SheetContent
 
@@ -191,12 +193,18 @@ def synthesis_content(results: ind.Results, threshold: int) -> tuple[SheetConten
     content = ind.sheet_content(results, sheet="Synthèse")
     for block, section in zip(content.blocks, ind.SECTIONS):
         lines = [i for i in results.indicators if i.section == section]
-        block.frame = block.frame.astype(object)
+        # Definitions are on the Méthode sheet: without them the figures fit a landscape page.
+        block.frame = block.frame.drop(columns=ind.DEFINITION).astype(object)
         for row, indicator in enumerate(lines):
             for column in results.columns:
                 text = disclosure.marker(status.get((indicator.key, column), disclosure.SHOWN), threshold)
                 if text:
                     block.frame.at[row, column] = text
+        # « < 5 » and « s » are text: the format's text section right-aligns them like the numbers.
+        block.formats = {column: f"{fmt};-{fmt};{fmt};* @" for column, fmt in block.formats.items()}
+        block.widths = {**block.widths, **{column: 9 for column in results.columns}, results.cumulative: 19}
+    chart = content.blocks[-1]
+    chart.widths, chart.wrap = {header: 12 for header in chart.frame.columns}, True
     return content, sum(1 for s in status.values() if s != disclosure.SHOWN)
 
 
@@ -293,8 +301,9 @@ def detail_content(src: ind.Sources, keys: pd.MultiIndex, k: int, key: bytes, pe
     notes = [DETAIL_WARNING,
              f"Chaque combinaison de session, établissement, tranche d'âge, aménagement et situations est partagée par "
              f"au moins {k} personnes (k-anonymat, k = {k}).",
-             "Généralisations appliquées : " + ("; ".join(applied) if applied else "aucune") + ".",
-             f"{removed} participant(s) dont la combinaison restait partagée par moins de {k} personnes : ligne(s) retirée(s)."]
+             "Généralisations appliquées : " + (" ; ".join(applied) if applied else "aucune") + ".",
+             f"{count(removed, 'participant', 'participants')} dont la combinaison restait partagée par moins de {k} "
+             f"personnes : {agreed(removed, 'ligne retirée', 'lignes retirées')}."]
     return SheetContent(DETAIL_SHEET, f"Participants ({period}) — données personnelles pseudonymisées, réservées au SPIP",
                         notes=notes, blocks=[Block(table, widths={"Établissement": 34, "Aménagement de peine": 30,
                                                                   "Situation à 6 mois": 26, "Situation à 1 an": 26})])
@@ -342,63 +351,218 @@ DETAIL_WARNING = (
 )
 
 
+AGE_AND_COMPANIES = "Tranche d'âge : âge au premier jour du coaching. Entreprises : nombres d'entreprises distinctes, sans contact."
+
+
 def method_notes(threshold: int, hidden: int, detail: bool) -> list[str]:
     """The Méthode sheet's notes: what the workbook holds and how small counts are protected."""
     notes = [
         "Données agrégées : effectifs, taux et montants par session et cumulés ; aucune ligne ne décrit une personne"
         + (f", sauf l'onglet « {DETAIL_SHEET} » (données pseudonymisées, voir plus bas)." if detail else "."),
+        "Chiffres exacts : ceux de chaque session entière (sessions, candidats, participants, aménagements accordés, "
+        "sorties positives à 1 an, situations connues, budget…), sur lesquels portent les conventions.",
         f"Petits effectifs (secret statistique) : dans une ventilation plus fine qu'une session entière (propositions "
-        f"par type, aménagements par type, situations, libérés, relais…), un effectif de 1 à {threshold - 1} est "
-        f"affiché « < {threshold} » ; pour qu'il ne puisse pas être retrouvé par différence avec les totaux de la "
-        "session ou du cumul, d'autres cases sont masquées « s ». Un taux calculé sur une case masquée est masqué aussi. "
-        f"Les chiffres de chaque session entière (participants, sorties positives, aménagements, budget…) sont "
-        f"exacts. {hidden} case(s) masquée(s) dans la synthèse.",
-        "Tranche d'âge : âge au premier jour du coaching. Entreprises : nombres d'entreprises distinctes, sans contact.",
+        f"par type, aménagements par type, situations à 6 mois, formation ou emploi, libérés, relais), un effectif de 1 "
+        f"à {threshold - 1} est affiché « < {threshold} » (secret primaire) ; 0 est affiché, il ne décrit personne.",
+        "Secret secondaire : chaque ventilation s'additionne à son total et chaque année au cumul ; pour qu'un effectif "
+        "masqué ne puisse pas être retrouvé par différence, d'autres cases sont masquées « s », jusqu'à ce qu'un contrôle "
+        "(recherche exhaustive des tableaux compatibles avec tout ce qui est affiché) montre qu'aucune case masquée n'a "
+        "une seule valeur possible. Un taux calculé sur une case masquée est masqué aussi. "
+        f"{count(hidden, 'case masquée', 'cases masquées')} dans la synthèse.",
+        AGE_AND_COMPANIES,
         "Doublons entre classeurs : un même participant (même ID et session, ou même n° d'écrou et session) "
         "ou un même financement (session, financeur, montant) saisi dans deux classeurs est compté une fois.",
         "Sessions tenues : coaching commencé à la date de calcul ; une session en préparation n'est pas comptée.",
+        "Contrôle avant écriture : le classeur n'est écrit que si ces règles sont vérifiées sur son contenu et qu'aucun "
+        "nom, numéro d'écrou, date de naissance ou coordonnée des classeurs sources n'y figure.",
     ]
     if detail:
-        notes.append(DETAIL_WARNING)
+        notes += [DETAIL_WARNING,
+                  f"k-anonymat de l'onglet « {DETAIL_SHEET} » : chaque combinaison de session, établissement, tranche "
+                  f"d'âge, aménagement et situations y est partagée par au moins {threshold} personnes. Pour y parvenir, "
+                  "les colonnes sont généralisées le moins possible (sessions regroupées par périodes, tranches d'âge "
+                  "fusionnées, type d'aménagement ramené à Oui/Non, situations réduites à « sortie positive » ou "
+                  f"« autre », au besoin masquées), puis les quelques personnes restées seules (au plus "
+                  f"{round(REMOVABLE * 100)} %) sont retirées ; l'onglet dit ce qui a été fait."]
     return notes
 
 
 def export_contents(consolidated: Consolidated, today: dt.date, year: int | None = None, key: bytes | None = None,
-                    threshold: int = disclosure.DEFAULT_THRESHOLD, detail: bool = False) -> list[SheetContent]:
+                    threshold: int = disclosure.DEFAULT_THRESHOLD, detail: bool = False,
+                    results: ind.Results | None = None) -> list[SheetContent]:
     """Every sheet of the funders' workbook: aggregates with small counts hidden (``threshold``), and
     with ``detail`` the k-anonymous per-person table (k = ``threshold``). With ``year``, the synthesis
     covers the sessions up to that year (its column and the cumulative one) and the other sheets
-    that year only."""
+    that year only. ``results``: the indicators already computed for ``today`` and ``year``."""
     src = consolidated.sources
-    results = ind.compute(src, today, until=year)
+    results = results or ind.compute(src, today, until=year)
     held = ind.held_sessions(src[c.SESSIONS], today, year)
     keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
     if year is not None:
         keys = keys[keys.get_level_values(1) == year]
     period = f"session {year}" if year is not None else results.cumulative.replace("Cumul ", "sessions ")
     origin = (
-        f"Consolidation de {len(consolidated.names)} classeur(s) ; {len(consolidated.duplicates)} doublon(s) "
-        "écarté(s) (voir l'onglet Méthode)."
+        f"Consolidation de {count(len(consolidated.names), 'classeur', 'classeurs')} ; "
+        f"{count(len(consolidated.duplicates), 'doublon écarté', 'doublons écartés')} (voir l'onglet Méthode)."
     )
     synthesis, hidden = synthesis_content(results, threshold)
     synthesis.title = "100 Chances 100 Emplois en milieu carcéral — synthèse agrégée pour les financeurs"
     synthesis.notes[:0] = [origin, f"« < {threshold} » : effectif de 1 à {threshold - 1} ; « s » : masqué (secret "
-                                   "statistique, voir l'onglet Méthode)."]
+                                   "statistique). Définitions et méthode : onglet « Méthode »."]
     by_funder, totals = budget_frames(src, keys, results)
     money = {"Montant (€)": '#,##0\\ "€"', "Budget total (€)": '#,##0\\ "€"', "Coût par participant (€)": '#,##0\\ "€"'}
     years = {"Session": "0"}
     notes = method_notes(threshold, hidden, detail)
     sheets = [
         synthesis,
-        SheetContent("Entreprises", f"Entreprises par domaine et par type ({period})", notes=[notes[2]],
+        SheetContent("Entreprises", f"Entreprises par domaine et par type ({period})", notes=[AGE_AND_COMPANIES],
                      blocks=[Block(companies_frame(src, keys), widths={"Domaine": 60})]),
         SheetContent("Budget", f"Budget et financements ({period})",
                      blocks=[Block(by_funder, title="Financements", formats={**money, **years}, widths={"Financeur": 30}),
                              Block(totals, title="Coût par participant", formats={**money, **years})]),
         SheetContent("Méthode", "Méthode et définitions", notes=[*notes, c.POSITIVE_EXIT_RULE, ind.ROUNDING_RULE,
                                                                  ind.computed_on(results)],
-                     blocks=[Block(method_frame(results), widths={"Rubrique": 22, "Indicateur": 44, "Définition": 100}, wrap=True)]),
+                     blocks=[Block(method_frame(results), widths={"Rubrique": 22, "Indicateur": 44, "Définition": 150}, wrap=True)]),
     ]
     if detail:
         sheets.insert(1, detail_content(src, keys, threshold, key or secrets.token_bytes(32), period))
+    for sheet in sheets:  # printed on landscape pages one sheet wide, notes cut in lines that fit
+        sheet.landscape = True
+        sheet.notes = [line for note in sheet.notes for line in textwrap.wrap(note, NOTE_WIDTH)]
     return sheets
+
+
+NOTE_WIDTH = 130  # characters of a note's line: what a landscape page shows of the narrowest sheet
+
+
+# ------------------------------------------------------------------------------------------------
+# Before anything is written: is there something to export, and does the export keep its promises?
+# ------------------------------------------------------------------------------------------------
+
+
+def nothing_to_export(consolidated: Consolidated, today: dt.date, year: int | None) -> str | None:
+    """Why there is no export to write (French), like the annual report's refusal; None when there
+    is. With ``year``, that session must be held; without, at least one session must be."""
+    sessions = consolidated.sources[c.SESSIONS]
+    if year is not None:
+        why = ind.not_held(sessions, year, today)
+        return f"Pas d'export financeurs {year} : {why[:1].lower()}{why[1:]} Rien n'a été écrit." if why else None
+    if not ind.held_sessions(sessions, today).empty:
+        return None
+    why = ind.waiting_sessions(sessions, today) or f"aucune session dans l'onglet « {c.SESSIONS.sheet} »."
+    return f"Pas d'export financeurs : {why[:1].lower()}{why[1:]} Rien n'a été écrit."
+
+
+def check_export(sheets: list[SheetContent], consolidated: Consolidated, results: ind.Results, threshold: int) -> list[str]:
+    """What the export about to be written would reveal, read back from its sheets (French, one
+    line per problem; empty when it keeps its promises): no sheet beyond the expected ones; in the
+    synthesis, whole-session figures exact, every other count shown only when 0 or at least
+    ``threshold``, and no hidden count recomputable from what is shown (`disclosure.audit`); the
+    per-person table, if any, k-anonymous with k = ``threshold`` on all its columns but the code;
+    no name, écrou number, birth date or contact of the sources anywhere. ``results``: the
+    indicators the export was made from."""
+    by_name = {sheet.sheet: sheet for sheet in sheets}
+    problems = [f"onglet inattendu « {name} »" for name in by_name if name not in (*SHEETS, DETAIL_SHEET)]
+    problems += _synthesis_problems(by_name["Synthèse"], results, threshold)
+    if DETAIL_SHEET in by_name:
+        problems += _detail_problems(by_name[DETAIL_SHEET], threshold)
+    problems += _identity_problems(sheets, consolidated, results)
+    return problems
+
+
+SHEETS = ("Synthèse", "Entreprises", "Budget", "Méthode")
+
+
+def _synthesis_problems(synthesis: SheetContent, results: ind.Results, threshold: int) -> list[str]:
+    grid = synthesis_grid(results)
+    shown: dict[tuple[str, str], object] = {}
+    for block, section in zip(synthesis.blocks, ind.SECTIONS):
+        lines = [i for i in results.indicators if i.section == section]
+        if list(block.frame[ind.LABEL]) != [i.label for i in lines]:
+            return [f"synthèse : la rubrique « {section} » ne suit pas les indicateurs calculés"]
+        for row, indicator in enumerate(lines):
+            shown.update({(indicator.key, column): block.frame.at[row, column] for column in results.columns})
+    problems, status = [], {}
+    small, secret = disclosure.marker(disclosure.SMALL, threshold), disclosure.marker(disclosure.SECRET, threshold)
+    for key, true in grid.values.items():
+        if key in grid.hidden:
+            continue
+        value, where = shown.get(key), f"synthèse, « {_label(results, key[0])} », {key[1]}"
+        if key in grid.exact:
+            if value != true:
+                problems.append(f"{where} : {value} au lieu de {true}")
+        elif value == small:
+            status[key] = disclosure.SMALL
+            if not 1 <= true < threshold:
+                problems.append(f"{where} : « {small} » pour {true}")
+        elif value == secret:
+            status[key] = disclosure.SECRET
+        else:
+            status[key] = disclosure.SHOWN
+            if value != true or 1 <= true < threshold:
+                problems.append(f"{where} : petit effectif affiché")
+    recomputable = disclosure.audit(grid, status, threshold)
+    problems += [f"synthèse, « {_label(results, k)} », {column} : case masquée qui se recalcule à partir des totaux"
+                 for k, column in recomputable]
+    for indicator in (i for i in results.indicators if i.kind == ind.RATE):
+        inputs = RATE_INPUTS.get(indicator.key)
+        for column in results.columns:
+            over_hidden = any(s != disclosure.SHOWN for (k, col), s in status.items()
+                              if col == column and (inputs is None or k in inputs))
+            if over_hidden and shown.get((indicator.key, column)) != secret:
+                problems.append(f"synthèse, « {indicator.label} », {column} : taux calculé sur un effectif masqué")
+    return problems
+
+
+def _label(results: ind.Results, key: str) -> str:
+    return next((i.label for i in results.indicators if i.key == key), key)
+
+
+def _detail_problems(detail: SheetContent, k: int) -> list[str]:
+    table = detail.blocks[0].frame
+    if sorted(table.columns) != sorted(["Code", *QUASI_IDENTIFIERS]):
+        return [f"onglet « {DETAIL_SHEET} » : colonnes inattendues"]
+    sizes = disclosure.class_sizes(table, QUASI_IDENTIFIERS)
+    alone = int((sizes < k).sum())
+    return [f"onglet « {DETAIL_SHEET} » : {alone} ligne(s) partagent leur combinaison avec moins de {k} personnes"] if alone else []
+
+
+def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, results: ind.Results) -> list[str]:
+    """Every text the sheets hold, looked at for the identity tokens of the sources' people."""
+    from .identities import Identities, Person
+
+    src = consolidated.sources
+    cand = src[c.CANDIDATES]
+    people = [Person(f"{consolidated.names[int(s)]} › {pid}", _text(f), _text(l), _text(e),
+                     b.date() if pd.notna(b) else None)
+              for s, pid, f, l, e, b in zip(cand.source, cand.original_id, cand.first_name, cand.last_name, cand.ecrou, cand.birth_date)]
+    # Advisers, company contacts…: each whole value is looked for as a name.
+    for table in ind.TABLES:
+        frame = src[table]
+        for column in (col for col in table.columns if col.identifying and col.key in frame.columns
+                       and col.kind is c.Kind.TEXT and col.key not in ("first_name", "last_name", "ecrou", "notes")):
+            people += [Person(f"« {column.header} » de l'onglet « {table.sheet} »", last_name=v) for v in frame[column.key].dropna().map(_text) if v]
+    # A surname alone is not looked for where it is a word of the export's own text, or of the
+    # establishments' and funders' names the export shows (« Vienne » in « Département de la Vienne »).
+    vocabulary = [*(col.header for t in c.TABLES.values() for col in t.columns),
+                  *(v for closed in c.LISTS.values() for v in closed.values),
+                  *(text for i in results.indicators for text in (i.section, i.label, i.definition)),
+                  *method_notes(disclosure.DEFAULT_THRESHOLD, 0, True), c.POSITIVE_EXIT_RULE, ind.ROUNDING_RULE,
+                  *src[c.SESSIONS].institution.dropna().map(_text), *src[c.FUNDING].funder.dropna().map(_text)]
+    identities = Identities(people, ignored=vocabulary)
+    problems = []
+    for sheet in sheets:
+        texts = [("titre", sheet.title), *(("note", n) for n in sheet.notes)]
+        for block in sheet.blocks:
+            texts += [(f"colonne « {h} »", str(h)) for h in block.frame.columns]
+            for header in block.frame.columns:
+                texts += [(f"colonne « {header} »", v) for v in block.frame[header] if isinstance(v, str)]
+        for where, text in texts:
+            for hit in identities.find(text):
+                what = f"{hit.kind} du participant {hit.owner}" if " › " in hit.owner else f"valeur de la colonne {hit.owner}"
+                problems.append(f"onglet « {sheet.sheet} », {where} : {what} (à retirer de la cellule du classeur qui l'a apporté)")
+    return list(dict.fromkeys(problems))
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()

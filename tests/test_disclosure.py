@@ -257,3 +257,75 @@ def test_no_hidden_cell_can_be_recomputed(table, rest, complete):
     shown = {**status, **{k: "shown" for k in grid.exact}}
     for cell, (low, high) in ranges(values, shown, grid.equations, THRESHOLD).items():
         assert low < high, (cell, low)
+
+
+# --- Nothing to export, and the check before writing -----------------------------------------
+
+
+@pytest.mark.parametrize("year, why", [(2024, "n'existe pas"), (2031, "n'existe pas"), (2027, "pas encore tenue")])
+def test_a_year_without_a_held_session_is_refused_like_the_bilan(demo_copy, tmp_path, year, why):
+    export = tmp_path / "financeurs.xlsx"
+    result = subprocess.run([sys.executable, "-m", "ccc_xl", "export-financeurs", str(demo_copy), "-o", str(export),
+                             "--annee", str(year), "--date", "26/11/2026"], capture_output=True, text=True)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    message = " ".join((result.stdout + result.stderr).split())
+    assert f"Pas d'export financeurs {year}" in message and why in message and "Rien n'a été écrit" in message
+    assert not export.exists()
+
+
+def test_a_workbook_without_a_held_session_is_refused(tmp_path):
+    new = workbook_with(tmp_path / "nouveau.xlsx", {c.SESSIONS: [{"year": 2027, "coaching_start": dt.date(2027, 3, 8)}]})
+    export = tmp_path / "financeurs.xlsx"
+    from ccc_xl.report import CommandError
+
+    with pytest.raises(CommandError, match="Pas d'export financeurs : la session 2027 n'est pas encore tenue"):
+        export_financeurs([new], export, today=TODAY)
+    assert not export.exists()
+
+
+def test_the_check_before_writing_refuses_a_name_typed_where_the_export_shows_text(demo_copy, tmp_path):
+    """A funder typed as a detainee's name (a slip an adviser can make) would go to every funder:
+    the export is not written, and the message says where without repeating the name."""
+    from ccc_xl.report import CommandError
+
+    with open_workbook(demo_copy) as book:
+        someone = book.read(c.CANDIDATES).iloc[0]
+        funding = book.read(c.FUNDING)
+        first = funding.iloc[[0]].assign(funder=f"{someone.first_name} {someone.last_name}")
+        book.rewrite_input(c.FUNDING, first, ["funder"])
+    export = tmp_path / "financeurs.xlsx"
+    with pytest.raises(CommandError) as refused:
+        export_financeurs([demo_copy], export, today=TODAY)
+    message = refused.value.message
+    assert "onglet « Budget »" in message and "« Financeur »" in message and someone.id in message
+    assert someone.last_name not in message and not export.exists()
+
+
+def test_the_check_before_writing_finds_a_small_count_shown_or_recomputable(demo_copy):
+    """The check reads the sheets as they would be written: a « < 5 » put back to its value, or a
+    secondary « s » put back, is found (so the check is no formality)."""
+    consolidated = funders.consolidate([sources_tables(demo_copy)], ["demo"])
+    results = ind.compute(consolidated.sources, TODAY)
+    sheets = funders.export_contents(consolidated, TODAY, results=results)
+    assert funders.check_export(sheets, consolidated, results, THRESHOLD) == []
+    status = funders.synthesis_status(results, THRESHOLD)
+    values = funders.synthesis_grid(results).values
+
+    def shown_instead(key, column) -> list[str]:
+        tampered = funders.export_contents(consolidated, TODAY, results=results)
+        label = next(i.label for i in results.indicators if i.key == key)
+        for block in tampered[0].blocks:
+            labels = list(block.frame[ind.LABEL]) if ind.LABEL in block.frame else []
+            if label in labels:
+                block.frame.at[labels.index(label), column] = values[(key, column)]
+        return funders.check_export(tampered, consolidated, results, THRESHOLD)
+
+    small = next(k for k, s in status.items() if s == disclosure.SMALL)
+    assert any("petit effectif affiché" in p for p in shown_instead(*small))
+    secondaries = [k for k, s in status.items() if s == disclosure.SECRET and values.get(k, 0) >= THRESHOLD][:10]
+    assert any(any("se recalcule" in p for p in shown_instead(*k)) for k in secondaries)
+
+
+def sources_tables(path: Path) -> dict:
+    with open_workbook(path, write=False) as book:
+        return {t.name: book.read(t) for t in ind.TABLES}
