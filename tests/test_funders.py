@@ -158,7 +158,7 @@ def test_libreoffice_shows_the_computed_figures(tmp_path, demo_copy):
     cumulative = results.value(results.cumulative, "participants")
     assert results.cumulative == "Cumul 2019–2026" and cumulative == 46  # the demo's held sessions
     assert next(row for row in rows if row[0] == "Participants")[header.index(results.cumulative)] == str(cumulative)
-    removed = int(re.search(r"(\d+) participant\(s\) dont la combinaison", str(shown[DETAIL])).group(1))
+    removed = int(re.search(r"(\d+) participants? dont la combinaison", str(shown[DETAIL])).group(1))
     assert sum(1 for row in shown[DETAIL] if row and re.fullmatch(r"P\d{4}", row[0])) == cumulative - removed
 
 
