@@ -203,8 +203,6 @@ def synthesis_content(results: ind.Results, threshold: int) -> tuple[SheetConten
         # « < 5 » and « s » are text: the format's text section right-aligns them like the numbers.
         block.formats = {column: f"{fmt};-{fmt};{fmt};* @" for column, fmt in block.formats.items()}
         block.widths = {**block.widths, **{column: 9 for column in results.columns}, results.cumulative: 19}
-    chart = content.blocks[-1]
-    chart.widths, chart.wrap = {header: 12 for header in chart.frame.columns}, True
     return content, sum(1 for s in status.values() if s != disclosure.SHOWN)
 
 
