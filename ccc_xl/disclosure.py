@@ -10,10 +10,11 @@ do:
 - secondary suppression: the breakdowns add up to totals that stay exact (participants, positive
   exits, adjustments: what funders contract on), and years add up to the cumulative column, so one
   hidden cell could be recomputed by subtraction. Other cells are hidden too, shown « s » (secret
-  statistique), until an audit finds that no hidden cell has a single possible value: for each one,
-  CP-SAT looks for another value consistent with every published number, every sum and what the
-  symbols say (« < 5 » is 1 to threshold - 1; « s » is any count). When a breakdown runs out of cells
-  to hide, its « < 5 » cells become « s » as well (the reader then knows even less).
+  statistique), until an audit finds that no hidden non-zero count has a single possible value (a
+  0 worked out describes nobody): for each one, CP-SAT looks for another value consistent with
+  every published number, every sum and what the symbols say (« < 5 » is 1 to threshold - 1;
+  « s » is any count). When a breakdown runs out of cells to hide, its « < 5 » cells become « s »
+  as well (the reader then knows even less).
 
 The per-person table (`--detail`) is made k-anonymous instead: every combination of its
 quasi-identifiers is shared by at least k rows, by generalising columns as little as possible
@@ -62,7 +63,8 @@ class Grid:
 
 def protect(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> dict[Key, str]:
     """SHOWN, SMALL (« < threshold ») or SECRET (« s ») for every protected cell of ``grid``, such
-    that no SMALL or SECRET cell can be recomputed from what is published."""
+    that no SMALL or SECRET cell can be recomputed from what is published (should hiding every
+    cell of a sum not suffice, the status is returned as it is: the export's check then refuses)."""
     status = {k: SMALL if 1 <= grid.values[k] < threshold else SHOWN for k in grid.protected}
     lines = _lines_of(grid)
     cache: dict = {}
@@ -70,6 +72,7 @@ def protect(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> dict[Key, str]:
         disclosed = audit(grid, status, threshold, cache)
         if not disclosed:
             return status
+        before = dict(status)
         for cell in disclosed:  # hide one more cell beside each disclosed one: the smallest non-zero first
             neighbours = {k for parts, total in lines[cell] for k in (*parts, total)}
             candidates = sorted((k for k in neighbours if status.get(k) == SHOWN),
@@ -80,6 +83,11 @@ def protect(grid: Grid, threshold: int = DEFAULT_THRESHOLD) -> dict[Key, str]:
                 for k in neighbours | {cell}:
                     if status.get(k) == SMALL:
                         status[k] = SECRET
+        if status == before:  # nothing changed: every protected cell of their sums is hidden
+            for cell in disclosed:
+                status.update({k: SECRET for parts, total in lines[cell] for k in (*parts, total) if k in status})
+        if status == before:  # still recomputable with all hidden: said by the export's check, never a loop
+            return status
 
 
 def _lines_of(grid: Grid) -> dict[Key, list[tuple[tuple[Key, ...], Key]]]:
@@ -109,12 +117,19 @@ def audit(grid: Grid, status: dict[Key, str], threshold: int = DEFAULT_THRESHOLD
 
 
 def _disclosed_in(grid: Grid, status: dict[Key, str], component: set[Key], threshold: int) -> list[Key]:
+    """The cells of ``component`` that no table consistent with what is published can change.
+
+    First in bulk (values differing from the real ones in as many cells as possible, again for the
+    cells not moved yet); then, when the bulk search ends without a proof, each cell left on its own
+    (is there a consistent table where it alone must differ?). A search that runs out of its budget
+    counts the cell as recomputable: the caller hides more rather than publish a doubt. The budget
+    is CP-SAT's deterministic time, so the result does not depend on the machine's load."""
     from ortools.sat.python import cp_model
 
     bound = sum(grid.values.values()) + 1
     equations = [(parts, total) for parts, total in grid.equations if any(k in component for k in (*parts, total))]
-    pending = sorted((k for k in component if k not in grid.hidden), key=str)
-    while pending:
+
+    def model_of():
         model = cp_model.CpModel()
         variables = {}
         for key in component:
@@ -123,21 +138,40 @@ def _disclosed_in(grid: Grid, status: dict[Key, str], component: set[Key], thres
         term = lambda k: variables[k] if k in variables else grid.values[k]  # noqa: E731
         for parts, total in equations:
             model.Add(sum(term(k) for k in parts) == term(total))
+        return model, variables
+
+    def solve(model):
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = 5
+        return solver, solver.Solve(model)
+
+    # A hidden 0 that a reader can work out describes nobody (and what it implies for the other
+    # cells is in the model): only non-zero counts must keep more than one possible value.
+    pending = sorted((k for k in component if k not in grid.hidden and grid.values[k]), key=str)
+    while pending:
+        model, variables = model_of()
         differs = {}
         for key in pending:
             differs[key] = model.NewBoolVar(f"autre {key}")
             model.Add(variables[key] != grid.values[key]).OnlyEnforceIf(differs[key])
         model.Maximize(sum(differs.values()))
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = 10
-        outcome = solver.Solve(model)
+        solver, outcome = solve(model)
         moved = [k for k in pending if outcome in (cp_model.OPTIMAL, cp_model.FEASIBLE)
                  and solver.Value(variables[k]) != grid.values[k]]
-        if not moved:  # no consistent table changes any of them (or none was found in time)
-            return pending
+        if not moved:
+            if outcome == cp_model.OPTIMAL:  # proven: no consistent table changes any of them
+                return pending
+            break
         pending = [k for k in pending if k not in moved]
-    return []
+    disclosed = []
+    for key in pending:
+        model, variables = model_of()
+        model.Add(variables[key] != grid.values[key])
+        _, outcome = solve(model)
+        if outcome not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            disclosed.append(key)
+    return disclosed
 
 
 def _components(grid: Grid, unknown: set[Key]) -> list[set[Key]]:

@@ -365,7 +365,7 @@ def method_notes(threshold: int, hidden: int, detail: bool) -> list[str]:
         "Secret secondaire : chaque ventilation s'additionne à son total et chaque année au cumul ; pour qu'un effectif "
         "masqué ne puisse pas être retrouvé par différence, d'autres cases sont masquées « s », jusqu'à ce qu'un contrôle "
         "(recherche exhaustive des tableaux compatibles avec tout ce qui est affiché) montre qu'aucune case masquée n'a "
-        "une seule valeur possible. Un taux calculé sur une case masquée est masqué aussi. "
+        "une seule valeur possible (hors zéros, qui ne décrivent personne). Un taux calculé sur une case masquée est masqué aussi. "
         f"{count(hidden, 'case masquée', 'cases masquées')} dans la synthèse.",
         AGE_AND_COMPANIES,
         "Doublons entre classeurs : un même participant (même ID et session, ou même n° d'écrou et session) "

@@ -246,7 +246,7 @@ def _journal(journal: pd.DataFrame, detainees: dict[str, Detainee], rows: dict[s
         if not isinstance(message, str):
             continue
         sheet, row = journal.at[i, "sheet"], journal.at[i, "row"]
-        about_purged = isinstance(sheet, str) and not is_blank(row) and int(row) in rows.get(sheet, ())
+        about_purged = isinstance(sheet, str) and not pd.isna(row) and int(row) in rows.get(sheet, ())
         new = _QUOTED.sub(lambda m: ERASED_VALUE if about_purged or _quotes(m.group(), values) else m.group(), message)
         for detainee in detainees.values():
             if detainee.cited_in(new):

@@ -9,6 +9,7 @@ and identity values of the source are looked for in every part of the exported f
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import re
@@ -101,7 +102,7 @@ def check_small_cells(path: Path, sources: ind.Sources, threshold: int = THRESHO
             status[key] = "shown"
     status.update({k: "shown" for k in grid.exact})
     for cell, (low, high) in ranges(grid.values, status, grid.equations, threshold).items():
-        assert low < high, f"{cell} se recalcule : {low}"
+        assert low < high or high == 0, f"{cell} se recalcule : {low}"  # a hidden 0 describes nobody
     rates = [i for i in results.indicators if i.kind == ind.RATE]
     for indicator in rates:  # a rate over a hidden count is hidden
         for column in results.columns:
@@ -157,10 +158,9 @@ def random_workbook(path: Path, seed: int, participants: int = 200) -> Path:
 
 
 def sources_of(path: Path) -> ind.Sources:
-    from ccc_xl.commands import read_sources
-
+    """The tables as the export consolidates them (proposals entered twice count once)."""
     with open_workbook(path, write=False) as book:
-        return read_sources(book)
+        return funders.consolidate([{t.name: book.read(t) for t in ind.TABLES}], [path.name]).sources
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +256,7 @@ def test_no_hidden_cell_can_be_recomputed(table, rest, complete):
     assert all(values[k] >= THRESHOLD or values[k] == 0 for k, s in status.items() if s == disclosure.SHOWN)
     shown = {**status, **{k: "shown" for k in grid.exact}}
     for cell, (low, high) in ranges(values, shown, grid.equations, THRESHOLD).items():
-        assert low < high, (cell, low)
+        assert low < high or high == 0, (cell, low)  # a hidden 0 that can be worked out describes nobody
 
 
 # --- Nothing to export, and the check before writing -----------------------------------------
@@ -312,7 +312,7 @@ def test_the_check_before_writing_finds_a_small_count_shown_or_recomputable(demo
     values = funders.synthesis_grid(results).values
 
     def shown_instead(key, column) -> list[str]:
-        tampered = funders.export_contents(consolidated, TODAY, results=results)
+        tampered = copy.deepcopy(sheets)
         label = next(i.label for i in results.indicators if i.key == key)
         for block in tampered[0].blocks:
             labels = list(block.frame[ind.LABEL]) if ind.LABEL in block.frame else []
@@ -322,8 +322,8 @@ def test_the_check_before_writing_finds_a_small_count_shown_or_recomputable(demo
 
     small = next(k for k, s in status.items() if s == disclosure.SMALL)
     assert any("petit effectif affiché" in p for p in shown_instead(*small))
-    secondaries = [k for k, s in status.items() if s == disclosure.SECRET and values.get(k, 0) >= THRESHOLD][:10]
-    assert any(any("se recalcule" in p for p in shown_instead(*k)) for k in secondaries)
+    secondaries = [k for k, s in status.items() if s == disclosure.SECRET and values.get(k, 0) >= THRESHOLD]
+    assert any(any("se recalcule" in p for p in shown_instead(*k)) for k in secondaries)  # stops at the first
 
 
 def sources_tables(path: Path) -> dict:

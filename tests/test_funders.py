@@ -92,7 +92,7 @@ def test_formula_like_text_is_neutralised_and_stays_text(tmp_path):
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     assert not [cell.value for cell in cells if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
     texts = {cell.value for cell in cells}
-    assert {"'" + h for h in HOSTILE} <= texts and "'=1+1 Maison d'arrêt" in texts
+    assert {"'" + h for h in HOSTILE} <= texts  # funders' names (the establishment is in no aggregate)
     assert not export.with_suffix(".xlsm").exists() and "xl/vbaProject.bin" not in zipfile.ZipFile(export).namelist()
 
 
