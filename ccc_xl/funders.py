@@ -548,7 +548,7 @@ def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, r
                   *method_notes(disclosure.DEFAULT_THRESHOLD, 0, True), c.POSITIVE_EXIT_RULE, ind.ROUNDING_RULE,
                   *src[c.SESSIONS].institution.dropna().map(_text), *src[c.FUNDING].funder.dropna().map(_text)]
     identities = Identities(people, ignored=vocabulary)
-    problems = []
+    places: dict[str, list[str]] = {}  # what was found -> where in the export
     for sheet in sheets:
         texts = [("titre", sheet.title), *(("note", n) for n in sheet.notes)]
         for block in sheet.blocks:
@@ -558,8 +558,9 @@ def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, r
         for where, text in texts:
             for hit in identities.find(text):
                 what = f"{hit.kind} du participant {hit.owner}" if " › " in hit.owner else f"valeur de la colonne {hit.owner}"
-                problems.append(f"onglet « {sheet.sheet} », {where} : {what} (à retirer de la cellule du classeur qui l'a apporté)")
-    return list(dict.fromkeys(problems))
+                places.setdefault(what, []).append(f"onglet « {sheet.sheet} », {where}")
+    return [f"{what} ({' ; '.join(dict.fromkeys(where))}) : à retirer de la cellule du classeur source qui l'a apporté"
+            for what, where in places.items()]
 
 
 def _text(value) -> str:
