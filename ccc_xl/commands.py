@@ -18,12 +18,10 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from . import contract as c
-from . import demo as demo_data
 from .progress import report as progress
 from .report import Anomaly, CommandError, Outcome
 from .wording import agreed, count
 from .sessions import select_session, session_row, session_rows
-from .workbook.build import create_workbook
 from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
 from .workbook.gateway import Workbook
 from .workbook.preflight import Writes
@@ -104,6 +102,8 @@ def planned_writes(name: str, options: dict) -> Writes:
 
 def nouveau(path, overwrite: bool = False) -> Outcome:
     """Create a blank ccc-xl workbook for a new adviser."""
+    from .workbook.build import create_workbook  # the buttons never build a workbook: not imported for them
+
     created = create_workbook(path, overwrite=overwrite)
     return Outcome("nouveau", f"Classeur créé : {created}", paths=[str(created)])
 
@@ -207,6 +207,9 @@ DEMO_STEPS: list[tuple[str, str, Command, dict]] = []  # filled at the end of th
 
 def demo(folder, today: dt.date | None = None) -> Outcome:
     """Build the fictitious demo workbook in ``folder`` and run every available step on it."""
+    from . import demo as demo_data
+    from .workbook.build import create_workbook
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_WORKBOOK
