@@ -179,8 +179,9 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     lines = [f"« {k.was} » " + ("modifié à la main depuis sa production" if k.edited else "n'a pas été produit par ccc-xl")
              + f" : gardé sous « {k.now} »." for k in generation.kept]
     if generation.stale:
+        removed = "supprimé" if generation.stale == 1 else "supprimés"
         lines.append(f"{count(generation.stale, 'dossier temporaire laissé', 'dossiers temporaires laissés')} par un calcul "
-                     "interrompu supprimé(s).")
+                     f"interrompu {removed}.")
     return Outcome("documents", summary, lines=lines, anomalies=anomalies, paths=[str(folder / f.path) for f in made])
 
 
@@ -302,7 +303,7 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     if verifier:
         if not violations:
             return Outcome("rotations", f"Session {year} : le planning des entretiens respecte toutes les règles.")
-        return Outcome("rotations", f"Session {year} : {len(violations)} règle(s) non respectée(s) dans le planning.",
+        return Outcome("rotations", f"Session {year} : {count(len(violations), 'règle non respectée', 'règles non respectées')} dans le planning.",
                        lines=violations, ok=False)
     for content in rotation.sheet_contents():
         book.replace_sheet(content)

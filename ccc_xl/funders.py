@@ -522,7 +522,7 @@ def _detail_problems(detail: SheetContent, k: int) -> list[str]:
         return [f"onglet « {DETAIL_SHEET} » : colonnes inattendues"]
     sizes = disclosure.class_sizes(table, QUASI_IDENTIFIERS)
     alone = int((sizes < k).sum())
-    return [f"onglet « {DETAIL_SHEET} » : {alone} ligne(s) partagent leur combinaison avec moins de {k} personnes"] if alone else []
+    return [f"onglet « {DETAIL_SHEET} » : {count(alone, 'ligne partage', 'lignes partagent')} leur combinaison avec moins de {k} personnes"] if alone else []
 
 
 def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, results: ind.Results) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import contract as c
+from ..wording import count
 
 UNEXPECTED = "Erreur inattendue"
 
@@ -109,7 +110,7 @@ def check(button: str, expected: Expectation, seen: Observation, folder) -> tupl
             problems.append(f"aucun lien sur la feuille « {expected.links} »")
         broken = [t for t in seen.link_targets if not (Path(folder) / t).is_file()]
         if broken:
-            problems.append(f"{len(broken)} lien(s) vers un fichier absent, dont « {broken[0]} »")
+            problems.append(f"{count(len(broken), 'lien')} vers un fichier absent, dont « {broken[0]} »")
     for pattern in expected.files:
         if not any(fnmatch(f, pattern) for f in seen.new_files):
             problems.append(f"aucun fichier « {pattern} » écrit")

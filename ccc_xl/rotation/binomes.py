@@ -21,6 +21,7 @@ from ccc_xl.contract import COMPANIES
 
 from .model import EMPLOYER, Binome, Company
 from .solver import new_solver
+from ..wording import count
 
 
 def mix_score(group: tuple[Company, ...]) -> int:
@@ -103,9 +104,9 @@ def composition_lines(binomes) -> list[str]:
     n_free = sum(len(b.companies) for b in free)
     trios = [b for b in free if len(b.companies) == 3]
     pairs = sum(len(b.companies) == 2 for b in binomes)
-    head = f"{len(binomes)} binômes : {pairs} paire(s) d'entreprises" + (" et 1 trio" if trios else "")
+    head = f"{count(len(binomes), 'binôme')} : {count(pairs, 'paire')} d'entreprises" + (" et 1 trio" if trios else "")
     if fixed:
-        head += f" ; {len(fixed)} imposé(s) par la colonne {COMPANIES.quoted('fixed_pair')}"
+        head += f" ; {count(len(fixed), 'imposé')} par la colonne {COMPANIES.quoted('fixed_pair')}"
     lines = [head + "."]
     if trios:
         lines.append(f"Un seul trio ({trios[0].label} : {trios[0].names}) : les {n_free} entreprises hors "

@@ -13,6 +13,7 @@ import pandas as pd
 from ccc_xl import contract
 
 from .model import Instance, Interview, hhmm, last_end, to_minutes
+from ..wording import count
 
 
 def _where(interview: Interview) -> str:
@@ -44,17 +45,17 @@ def check_schedule(instance: Instance, interviews) -> list[str]:
         by_slot[i.slot].append(i)
     for number, group in sorted(by_slot.items()):
         at = f"au créneau {number} ({hhmm(slots[number].start)})"
-        for pid, count in Counter(i.participant for i in group).items():
-            if count > 1:
-                violations.append(f"{people[pid].label} a {count} entretiens en même temps {at}.")
-        for label, count in Counter(i.binome for i in group).items():
-            if count > 1:
-                violations.append(f"Le binôme {label} reçoit {count} participants en même temps {at}.")
+        for pid, n in Counter(i.participant for i in group).items():
+            if n > 1:
+                violations.append(f"{people[pid].label} a {n} entretiens en même temps {at}.")
+        for label, n in Counter(i.binome for i in group).items():
+            if n > 1:
+                violations.append(f"Le binôme {label} reçoit {n} participants en même temps {at}.")
         if len(group) > params.rooms:
-            violations.append(f"{len(group)} entretiens ont lieu {at} pour {params.rooms} salle(s).")
-        for room, count in Counter(i.room for i in group if i.room is not None).items():
-            if count > 1:
-                violations.append(f"La salle {room} accueille {count} entretiens {at}.")
+            violations.append(f"{len(group)} entretiens ont lieu {at} pour {count(params.rooms, 'salle')}.")
+        for room, n in Counter(i.room for i in group if i.room is not None).items():
+            if n > 1:
+                violations.append(f"La salle {room} accueille {n} entretiens {at}.")
         for i in group:
             if i.room is not None and not 1 <= i.room <= params.rooms:
                 violations.append(f"{_where(i)}la salle {i.room} n'existe pas "
@@ -76,12 +77,12 @@ def check_schedule(instance: Instance, interviews) -> list[str]:
         by_person[i.participant].append(i)
     for person in instance.participants:
         mine = by_person.get(person.id, [])
-        for label, count in Counter(i.binome for i in mine).items():
-            if count > 1:
-                violations.append(f"{person.label} rencontre le binôme {label} {count} fois.")
+        for label, n in Counter(i.binome for i in mine).items():
+            if n > 1:
+                violations.append(f"{person.label} rencontre le binôme {label} {n} fois.")
         met = len({i.binome for i in mine})
         if met < instance.required:
-            violations.append(f"{person.label} ne rencontre que {met} binôme(s) ; "
+            violations.append(f"{person.label} ne rencontre que {count(met, 'binôme')} ; "
                               f"il en faut au moins {instance.required}.")
         busy = {i.slot for i in mine}
         for window in instance.consecutive_windows():
@@ -153,5 +154,5 @@ def check_grand_oral(instance: Instance, interviews, passages: pd.DataFrame) -> 
                               f"({hhmm(begin)}-{hhmm(finish)}).")
     for person in instance.participants:
         if seen[person.id] != 1:
-            violations.append(f"{person.label} a {seen[person.id]} passage(s) au Grand Oral au lieu d'un.")
+            violations.append(f"{person.label} a {count(seen[person.id], 'passage')} au Grand Oral au lieu d'un.")
     return violations

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ccc_xl.contract import CANDIDATES, SESSIONS
 
 from .model import Instance, hhmm, lower_bound_slots
+from ..wording import count
 
 
 def max_interviews(instance: Instance, p: int) -> int:
@@ -55,31 +56,31 @@ def precheck(instance: Instance) -> list[str]:
     n_people, n_binomes, n_slots = len(instance.participants), len(instance.binomes), len(instance.slots)
     if n_binomes < need:
         companies = sum(len(b.companies) for b in instance.binomes)
-        return [f"Il n'y a que {n_binomes} binôme(s) ({companies} entreprise(s)) pour {need} entretiens "
+        return [f"Il n'y a que {count(n_binomes, 'binôme')} ({count(companies, 'entreprise')}) pour {need} entretiens "
                 f"par participant ({SESSIONS.quoted('interviews_per_participant')}) : il faut au moins "
                 f"{need} binômes."]
     if params.rooms < 1:
         return [f"Aucune salle n'est prévue ({SESSIONS.quoted('rooms')})."]
     if n_slots < need:
-        return [f"La journée ne compte que {n_slots} créneau(x) de {params.interview_minutes} min "
+        return [f"La journée ne compte que {count(n_slots, 'créneau', 'créneaux')} de {params.interview_minutes} min "
                 f"{day_text(instance)} : il faut au moins {need} créneaux pour {need} entretiens par "
                 "participant."]
     lower = lower_bound_slots(instance)
     if lower > n_slots:
         total, parallel = n_people * need, min(params.rooms, n_binomes)
-        return [f"Il faut au moins {lower} créneaux pour {total} entretiens avec {parallel} entretien(s) "
+        return [f"Il faut au moins {lower} créneaux pour {total} entretiens avec {count(parallel, 'entretien')} "
                 f"en parallèle ; la journée n'en compte que {n_slots} {day_text(instance)}."]
     reasons = []
     for p, person in enumerate(instance.participants):
         reachable = sum(any(instance.meets(p, b, s) for s in range(n_slots)) for b in range(n_binomes))
         if reachable < need:
-            reasons.append(f"{person.label} ne peut rencontrer que {reachable} binôme(s) compte tenu de "
+            reasons.append(f"{person.label} ne peut rencontrer que {count(reachable, 'binôme')} compte tenu de "
                            f"ses indisponibilités et des horaires des entreprises ; il en faut {need}.")
             continue
         most = max_interviews(instance, p)
         if most < need:
-            reasons.append(f"{person.label} ne peut passer que {most} entretien(s) dans la journée "
-                           f"(indisponibilités, au plus {params.max_consecutive} entretien(s) "
+            reasons.append(f"{person.label} ne peut passer que {count(most, 'entretien')} dans la journée "
+                           f"(indisponibilités, au plus {count(params.max_consecutive, 'entretien')} "
                            f"d'affilée) ; il en faut {need}.")
     return reasons
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ccc_xl.contract import SESSIONS
 
 from .model import RotationError, day_slots
+from ..wording import count
 
 MAX_PARTICIPANTS = 80
 MAX_COMPANIES = 160
@@ -27,8 +28,8 @@ def check_size(n_participants: int, n_companies: int, params) -> None:
     reasons = []
     if n_participants > MAX_PARTICIPANTS or n_companies > MAX_COMPANIES:
         reasons.append(
-            f"Session trop grande pour une seule journée d'entretiens : {n_participants} participant(s) "
-            f"et {n_companies} entreprise(s). ccc-xl planifie au plus {MAX_PARTICIPANTS} participants et "
+            f"Session trop grande pour une seule journée d'entretiens : {count(n_participants, 'participant')} "
+            f"et {count(n_companies, 'entreprise')}. ccc-xl planifie au plus {MAX_PARTICIPANTS} participants et "
             f"{MAX_COMPANIES} entreprises à la fois (au-delà, le calcul dépasserait le temps et la "
             "mémoire d'un ordinateur portable courant). Partagez la session en plusieurs journées "
             f"d'au plus {MAX_PARTICIPANTS} participants et {MAX_COMPANIES} entreprises et planifiez "

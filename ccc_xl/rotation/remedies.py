@@ -6,7 +6,7 @@ unavailability, the companies' hours). Every remedy offered was checked by re-ru
 feasibility test on the session with that change, and only those that make it feasible are
 offered. The smallest sufficient change of each kind is found by bisection (each kind only helps
 more as it grows). When no single change is enough, two changes that are enough together are
-offered together (« ajoutez 2 salle(s) et inscrivez 4 entreprises de plus »), then all of them.
+offered together (« ajoutez 2 salles et inscrivez 4 entreprises de plus »), then all of them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ccc_xl.contract import CANDIDATES, COMPANIES, SESSIONS
 
 from .feasibility import no_participant
 from .model import LATEST_ADVISED_END, Instance, RotationError, hhmm
+from ..wording import count
 
 CHECK_SECONDS = 2.0  # one feasibility test at most; a change not proven enough then is not offered
 MOST_PAIRS = 3
@@ -57,7 +58,7 @@ def _kinds(instance: Instance) -> list[list[Remedy]]:
     params, need = instance.params, instance.required
     n_people, n_binomes = len(instance.participants), len(instance.binomes)
     most_binomes = n_binomes + n_people + need  # enough for anything companies can fix
-    kinds = [[Remedy(f"indiquez {r} dans {SESSIONS.quoted('rooms')} ({r - params.rooms} salle(s) de plus)",
+    kinds = [[Remedy(f"indiquez {r} dans {SESSIONS.quoted('rooms')} ({count(r - params.rooms, 'salle')} de plus)",
                      (("rooms", r),)) for r in range(max(params.rooms, 0) + 1, most_binomes + 1)]]
     longest = instance.with_params(day_end=max(LATEST_ADVISED_END, params.day_end))
     kinds.append([Remedy(f"indiquez {hhmm(slot.end)} ou plus tard dans {SESSIONS.quoted('day_end')}",
@@ -71,7 +72,7 @@ def _kinds(instance: Instance) -> list[list[Remedy]]:
                       for slot in unbounded.slots if slot.end > params.interviews_end])
         kinds.append([Remedy(f"placez le Grand Oral un autre jour que les entretiens "
                              f"({SESSIONS.quoted('grand_oral_date')})", (("grand_oral_same_day", False),))])
-    kinds.append([Remedy(f"inscrivez {2 * k} entreprise(s) de plus ({k} binôme(s))", extra_binomes=k)
+    kinds.append([Remedy(f"inscrivez {count(2 * k, 'entreprise')} de plus ({count(k, 'binôme')})", extra_binomes=k)
                   for k in range(1, most_binomes - n_binomes + 1)])
     kinds.append([Remedy(f"indiquez {c} dans {SESSIONS.quoted('max_consecutive')}",
                          (("max_consecutive", c),)) for c in range(params.max_consecutive + 1, need + 1)])

@@ -125,8 +125,10 @@ class FileBackend(Backend):
         if name in self._sheet_names:
             notes = preflight.notes_on(self.original, name) if name not in self.replaced else 0
             if notes:
-                self.notices.append(f"La feuille « {name} » a été régénérée : les {notes} note(s) ou commentaire(s) "
-                                    "que vous y aviez mis ont été effacés avec elle.")
+                self.notices.append((f"La feuille « {name} » a été régénérée : la note ou le commentaire que vous y aviez mis "
+                                     "a été effacé avec elle." if notes == 1 else
+                                     f"La feuille « {name} » a été régénérée : les {notes} notes ou commentaires "
+                                     "que vous y aviez mis ont été effacés avec elle."))
             position = self._sheet_names.index(name)
         else:
             position = _planned_index(self._sheet_names, name)
