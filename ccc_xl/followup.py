@@ -29,6 +29,7 @@ and « Date du Grand Oral » of the session, else « Début du coaching » + 4 d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -79,9 +80,13 @@ def end_of_collective_phase(session) -> dt.date | None:
     return start + dt.timedelta(days=COLLECTIVE_PHASE_DAYS) if start else None
 
 
-def month_starts(end: dt.date) -> list[dt.date]:
-    """First day of each follow-up month from A, then the day after the last one (13 dates)."""
-    return [end + relativedelta(months=k) for k in range(c.FOLLOWUP_MONTHS + 1)]
+@functools.lru_cache(maxsize=4096)
+def month_starts(end: dt.date) -> tuple[dt.date, ...]:
+    """First day of each follow-up month from A, then the day after the last one (13 dates).
+
+    Cached: every participant of a session shares it, and a national consolidation asks for it
+    tens of thousands of times."""
+    return tuple(end + relativedelta(months=k) for k in range(c.FOLLOWUP_MONTHS + 1))
 
 
 def month_of(starts: list[dt.date], day: dt.date) -> int | None:
@@ -112,9 +117,14 @@ def away_since(release, expected_release, territory) -> dt.date | None:
 
 def kept_months(end: dt.date, au: dt.date, events: pd.DataFrame, away: dt.date | None) -> tuple[int, int]:
     """(follow-up months over by ``au`` with at least one meeting, follow-up months over by ``au``)."""
+    return months_met(end, au, [d.date() for d in events.date[is_meeting(events.type, events.date, away)]])
+
+
+def months_met(end: dt.date, au: dt.date, meetings: list[dt.date]) -> tuple[int, int]:
+    """`kept_months` from the days of the participant's meetings."""
     starts = month_starts(end)
     over = bisect_right(starts[1:], au)
-    met = {month_of(starts, d.date()) for d in events.date[is_meeting(events.type, events.date, away)]}
+    met = {month_of(starts, day) for day in meetings}
     return len({k for k in met if k is not None and k < over}), over
 
 

@@ -164,15 +164,22 @@ def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date)
     if people.empty:
         return 0, 0
     events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
-    by_person = dict(tuple(events.groupby("participant")))
-    none = events.iloc[0:0]
+    # Plain lists per participant, typed once: this loop runs for every participant of every
+    # consolidated workbook (`fu.is_meeting` is the same rule on one participant's frame).
+    events = events.assign(day=events.date.dt.date, meeting=events.type.isin(c.MEETING_TYPES).fillna(False),
+                           relay=events.type.eq(c.RELAY_CONTACT_TYPE).fillna(False))
+    by_person: dict[object, list[tuple[dt.date, bool, bool]]] = {}
+    for participant, day, meeting, relay in zip(events.participant, events.day, events.meeting, events.relay):
+        by_person.setdefault(participant, []).append((day, bool(meeting), bool(relay)))
     kept = over = 0
     for person in people.to_dict("records"):
         end = fu.end_of_collective_phase(person)
         if end is None:
             continue
         away = fu.away_since(person.get("release_date"), person.get("expected_release"), person.get("relay_territory"))
-        met, months = fu.kept_months(end, today, by_person.get(person["id"], none), away)
+        meetings = [day for day, meeting, relay in by_person.get(person["id"], ())
+                    if meeting or (relay and away is not None and day >= away)]
+        met, months = fu.months_met(end, today, meetings)
         kept, over = kept + met, over + months
     return kept, over
 
@@ -182,16 +189,31 @@ FUNNEL_KEYS = {"informed": "detenus_informes", "volunteers": "volontaires", "int
                "retained": "retenus"}
 
 
-def _funnel(src: Sources, keys: pd.MultiIndex) -> dict[str, int]:
-    """The recruitment funnel of the sessions ``keys``, summed over sessions (and workbooks)."""
+def session_funnels(src: Sources, keys: pd.MultiIndex) -> dict[tuple, dict[str, int]]:
+    """The recruitment funnel of each session (source, year) of ``keys``, by indicator key: one
+    `recruitment.funnel` call per workbook, whatever the number of years and columns asked."""
     from .recruitment import funnel
 
-    total = dict.fromkeys(FUNNEL_KEYS.values(), 0)
-    candidates, meetings = src[c.CANDIDATES], src[c.INFO_MEETINGS]
+    candidates = dict(tuple(src[c.CANDIDATES].groupby("source")))
+    meetings = dict(tuple(src[c.INFO_MEETINGS].groupby("source")))
+    years_of: dict[object, list[int]] = {}
     for source, year in dict.fromkeys(keys):
-        counts = funnel(candidates[candidates.source == source], meetings[meetings.source == source], [int(year)])
-        for step, key in FUNNEL_KEYS.items():
-            total[key] += int(counts.at[int(year), step])
+        years_of.setdefault(source, []).append(int(year))
+    found = {}
+    for source, years in years_of.items():
+        counts = funnel(candidates.get(source, src[c.CANDIDATES].iloc[0:0]),
+                        meetings.get(source, src[c.INFO_MEETINGS].iloc[0:0]), years)
+        for year in years:
+            found[(source, year)] = {key: int(counts.at[year, step]) for step, key in FUNNEL_KEYS.items()}
+    return found
+
+
+def _funnel(funnels: dict[tuple, dict[str, int]], keys: pd.MultiIndex) -> dict[str, int]:
+    """The recruitment funnel of the sessions ``keys``, summed over sessions (and workbooks)."""
+    total = dict.fromkeys(FUNNEL_KEYS.values(), 0)
+    for source, year in dict.fromkeys(keys):
+        for key, n in funnels[(source, int(year))].items():
+            total[key] += n
     return total
 
 
@@ -204,8 +226,9 @@ def funnel_frame(results: "Results") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Session", *(label for _, label in FUNNEL_STEPS)])
 
 
-def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, object]:
-    """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`."""
+def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | None = None) -> dict[str, object]:
+    """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`;
+    ``funnels``: `session_funnels` already computed for these sessions (or more)."""
     sessions = src[c.SESSIONS]
     sessions = sessions[in_sessions(sessions, keys, "year")]
     institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
@@ -224,7 +247,7 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date) -> dict[str, obje
         "participants": n,
         "entreprises": int(src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)].id.dropna().nunique()),
     }
-    out.update(_funnel(src, keys))
+    out.update(_funnel(funnels if funnels is not None else session_funnels(src, keys), keys))
     per_participant = people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"])
     out["entretiens"] = int(per_participant.sum())
 
@@ -347,9 +370,10 @@ def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
     funders = sorted({str(f) for f in funding.funder.dropna()})
     results = Results(today, years, catalogue(funders))
+    funnels = session_funnels(src, keys)
     for year in years:
-        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today)
-    results.values[results.cumulative] = figures(src, keys, today)
+        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today, funnels)
+    results.values[results.cumulative] = figures(src, keys, today, funnels)
     for values in results.values.values():  # a funder absent one year gave nothing that year
         values.update({i.key: 0.0 for i in results.indicators if i.key.startswith("financement_") and i.key not in values})
     return results

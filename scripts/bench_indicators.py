@@ -107,7 +107,7 @@ def main() -> None:
     contents = funders.export_contents(consolidated, today)
     timings.append(("Feuilles anonymisées", time.perf_counter() - clock))
     clock = time.perf_counter()
-    output = write_new_workbook(folder / "financeurs.xlsx", contents)
+    write_new_workbook(folder / "financeurs.xlsx", contents)
     timings.append(("Écriture du classeur financeurs", time.perf_counter() - clock))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -123,7 +123,8 @@ def main() -> None:
     print(f"| {'Mémoire maximale du processus (Mo)':<36} | {peak_mb:>9.0f} |")
     print(f"\nLecture brute python-calamine (toutes les feuilles, mêmes fichiers) : {raw_read:.2f} s ; "
           f"lecture de l'export : {timings[0][1]:.2f} s, soit {timings[0][1] / raw_read:.1f} × la lecture brute")
-    print(f"\nExport : {output} ({output.stat().st_size / 1e6:.1f} Mo), {len(consolidated.duplicates)} doublon(s)")
+    written = folder / "financeurs.xlsx"
+    print(f"\nExport : {written} ({written.stat().st_size / 1e6:.1f} Mo), {len(consolidated.duplicates)} doublons")
 
 
 if __name__ == "__main__":
