@@ -169,7 +169,7 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     book.replace_sheet(SheetContent(
         c.DOCUMENTS_SHEET.name, f"Documents de la session {year}",
         notes=[f"Dossier : {folder / str(year)}", "Cliquez sur un nom de document pour l'ouvrir."],
-        blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Document": 60, "Emplacement": 70})]))
+        blocks=[Block(frame, links={"Document": "Emplacement"}, widths={"Type": 24, "Document": 56, "Format": 8}, small=("Emplacement",))]))
     words = sum(1 for f in made if f.path.suffix == ".docx")
     made_text = count(words, "document Word", "documents Word") + (f" et {count(len(made) - words, 'PDF', 'PDF')}" if pdf else "")
     summary = f"{made_text} pour la session {year} dans « {folder} »."

@@ -450,6 +450,7 @@ def formatted(indicator: Indicator, value) -> str:
 FORMATS = {COUNT: c.INT_FORMAT, RATE: "0%", MONEY: '#,##0\\ "€"'}
 LABEL, DEFINITION, YEAR = "Indicateur", "Définition", "Année"
 CHART_SERIES = ("Participants", "Sorties positives à 1 an")
+VALUE_WIDTH = 9.5  # every year's column and the cumulative one: equal, so each value sits under its year
 
 
 def section_frames(results: Results) -> list[tuple[str, pd.DataFrame, str]]:
@@ -489,18 +490,22 @@ def computed_on(results: Results) -> str:
 
 
 def sheet_content(results: Results, sheet: str = c.INDICATORS_SHEET.name):
-    """The Indicateurs sheet: one block per section, definitions beside each line, and the chart."""
+    """The Indicateurs sheet: the sections one under the other in one table (definitions beside each
+    line) on one A4 landscape page, then the chart and its figures on a page of their own."""
     from .workbook.content import Block, Chart, SheetContent
 
-    widths = {LABEL: 44, DEFINITION: 90}
+    widths = {LABEL: 44, **{col: VALUE_WIDTH for col in results.columns}}
     blocks = [
-        Block(frame, title=title, formats={col: FORMATS[kind] for col in results.columns}, widths=widths)
-        for title, frame, kind in section_frames(results)
+        Block(frame, title=title, formats={col: FORMATS[kind] for col in results.columns}, widths=widths,
+              continued=index > 0, small=(DEFINITION,))
+        for index, (title, frame, kind) in enumerate(section_frames(results))
     ]
-    blocks.append(Block(chart_frame(results), title="Participants et sorties positives par année"))
+    blocks.append(Block(chart_frame(results), title="Participants et sorties positives par année", page_break=True,
+                        widths={YEAR: widths[LABEL], **{name: VALUE_WIDTH for name in CHART_SERIES}}))
     chart = Chart("Participants et sorties positives à 1 an", len(blocks) - 1, YEAR, CHART_SERIES, "Personnes")
     notes = [computed_on(results), c.POSITIVE_EXIT_RULE, ROUNDING_RULE]
-    return SheetContent(sheet, "Indicateurs — 100 Chances 100 Emplois", notes=notes, blocks=blocks, landscape=True, charts=[chart])
+    return SheetContent(sheet, "Indicateurs — 100 Chances 100 Emplois", notes=notes, blocks=blocks, landscape=True,
+                        charts=[chart], one_page=True)
 
 
 def text_lines(results: Results) -> list[str]:

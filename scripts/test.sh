@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
-if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then
+if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null || ! fc-list 2>/dev/null | grep -qi carlito; then
   echo "Installation de LibreOffice headless et poppler-utils (apt-get)…"
   as_root apt-get update -qq || echo "apt-get update a échoué"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils \
+    libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils fonts-crosextra-carlito \
     || echo "LibreOffice n'a pas pu être installé : les tests qui en ont besoin seront ignorés (hors CI)."
 fi
 if ! /usr/bin/python3 -c "import uno" 2>/dev/null; then

@@ -15,6 +15,7 @@ from .grand_oral import Passage
 from .model import Instance, Interview, to_time
 
 YES, NO = contract.YES_NO
+PLANNING_NOTE = "Une colonne par binôme d'entreprises : le prénom du participant reçu à chaque créneau."
 
 PAIRING_RULE = ("Règle : les binômes sont des paires d'entreprises ; quand les entreprises hors binômes "
                 f"imposés ({contract.COMPANIES.quoted('fixed_pair')}) sont en nombre impair, une seule "
@@ -82,7 +83,7 @@ def planning_frame(instance: Instance, interviews: tuple[Interview, ...]) -> pd.
         if previous is not None and slot.block != previous.block:
             rows.append({slot_header: None, time_header: "Pause déjeuner"})
         start, end = to_time(slot.start), to_time(slot.end)
-        row = {slot_header: slot.number, time_header: f"{start:%H:%M}-{end:%H:%M}"}
+        row = {slot_header: slot.number, time_header: f"{start:%H:%M} – {end:%H:%M}"}
         row.update({b.label: cell.get((slot.number, b.label), "") for b in instance.binomes})
         rows.append(row)
         previous = slot
@@ -104,12 +105,12 @@ def sheet_contents(instance: Instance, interviews: tuple[Interview, ...], passag
                    notes: list[str]) -> list[SheetContent]:
     """The four generated sheets (Binômes, Entretiens, Planning, Grand Oral), replaced on each run.
 
-    ``notes`` (objective values, proof status) head the Binômes and Planning sheets so a printed
-    planning says how good it is.
+    ``notes`` (objective values, proof status) head the Binômes sheet; the Planning, printed for
+    the day, carries only what its readers need (the statistics are in the Journal).
     """
     planning = planning_frame(instance, interviews)
-    legend = pd.DataFrame({"Binôme": [b.label for b in instance.binomes],
-                           "Entreprises": [b.names for b in instance.binomes]})
+    time_header = planning.columns[1]
+    legend = [f"{b.label} : {b.names}" for b in instance.binomes]
     return [
         SheetContent(contract.BINOMES_SHEET.name, "Binômes d'entreprises", [PAIRING_RULE, *notes],
                      [Block(binomes_frame(instance, interviews), table=contract.BINOMES)]),
@@ -118,9 +119,8 @@ def sheet_contents(instance: Instance, interviews: tuple[Interview, ...], passag
                       "Pour modifier à la main : changez le créneau, le binôme ou la salle, puis "
                       "lancez « Rotations » avec la vérification."],
                      [Block(interviews_frame(instance, interviews), table=contract.INTERVIEWS)]),
-        SheetContent(contract.PLANNING_SHEET.name, "Planning des entretiens", list(notes),
-                     [Block(planning, widths={b.label: 13 for b in instance.binomes}),
-                      Block(legend, title="Binômes", widths={"Entreprises": 60})],
+        SheetContent(contract.PLANNING_SHEET.name, "Planning des entretiens", [PLANNING_NOTE, *legend],
+                     [Block(planning, widths={time_header: 14, **{b.label: 18 for b in instance.binomes}})],
                      landscape=True),
         SheetContent(contract.GRAND_ORAL_SHEET.name, "Ordre de passage au Grand Oral",
                      [contract.GRAND_ORAL_SHEET.description],

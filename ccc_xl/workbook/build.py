@@ -6,15 +6,16 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook as XlWorkbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 from .. import contract
 from ..contract import GENERATED_SHEETS, HOME_SHEET, HOME_TEXT, INPUT_TABLES, JOURNAL, MARKER_NAME
 from ..report import CommandError
-from . import safety
+from . import printing, safety
+from .content import SheetContent
 from .file import workbook_bytes
-from .layout import NOTE_FONT, TITLE_FONT, add_table, write_lists_sheet
+from .layout import add_table, calibri, render_sheet, write_lists_sheet
 
 # A fixed creation date keeps the committed master workbook reproducible (openpyxl stamps "modified").
 BUILD_STAMP = dt.datetime(2026, 1, 1)
@@ -22,8 +23,8 @@ BUILD_STAMP = dt.datetime(2026, 1, 1)
 
 def _home(ws) -> None:
     """The "Accueil" sheet: the yearly workflow in French, from the contract's HOME_TEXT."""
-    ws.column_dimensions["A"].width = 110
-    fonts = {"title": Font(bold=True, size=18, color="1F4E78"), "h": Font(bold=True, size=13, color="1F4E78")}
+    ws.column_dimensions["A"].width = 96  # a portrait A4 page at full size
+    fonts = {"title": calibri(18, bold=True, color="1F4E78"), "h": calibri(13, bold=True, color="1F4E78")}
     row = 1
     for style, text in HOME_TEXT:
         if style == "h":
@@ -34,6 +35,8 @@ def _home(ws) -> None:
             cell.font = fonts[style]
         row += 1
     ws.sheet_view.showGridLines = False
+    printing.fit_rows(ws, range(1, row))
+    printing.page_setup(ws, landscape=False)
 
 
 def blank_workbook() -> XlWorkbook:
@@ -51,9 +54,8 @@ def blank_workbook() -> XlWorkbook:
             add_table(ws, tables[sheet], first_row=1, n_rows=1)
             ws.freeze_panes = "B2"
         else:
-            ws = wb.create_sheet(sheet)
-            ws.cell(1, 1, sheet).font = TITLE_FONT
-            ws.cell(2, 1, f"{generated[sheet].description} Feuille produite par ccc-xl : ne pas saisir ici.").font = NOTE_FONT
+            note = f"{generated[sheet].description} Feuille produite par ccc-xl : ne pas saisir ici."
+            render_sheet(wb.create_sheet(sheet), SheetContent(sheet, sheet, notes=[note]))
     wb.defined_names[MARKER_NAME] = DefinedName(MARKER_NAME, attr_text=str(contract.CONTRACT_VERSION))
     wb.properties.creator = "ccc-xl"
     wb.properties.title = "100 Chances 100 Emplois en milieu carcéral — Vienne"

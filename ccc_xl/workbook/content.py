@@ -21,6 +21,9 @@ class Block:
     ``generated=True``) the block becomes a real Excel Table with that name and the contract's
     formats and widths. ``formats`` maps a header to an Excel number format for plain blocks.
     ``links`` maps a header to the header of a column holding hyperlink targets (hidden text).
+    A ``continued`` block carries on the block above it (same columns): no header row, no blank
+    line, its title a section row inside the table. ``page_break`` prints the block from a new page.
+    ``small`` columns are printed in a small italic font, as wide as their longest text.
     """
 
     frame: pd.DataFrame
@@ -30,6 +33,9 @@ class Block:
     widths: dict[str, float] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     wrap: bool = False
+    continued: bool = False
+    page_break: bool = False
+    small: tuple[str, ...] = ()  # headers of columns printed small (definitions beside figures)
 
 
 @dataclass
@@ -45,7 +51,10 @@ class Chart:
 
 @dataclass
 class SheetContent:
-    """Everything ccc-xl writes on a generated sheet, which is replaced wholesale on each run."""
+    """Everything ccc-xl writes on a generated sheet, which is replaced wholesale on each run.
+
+    It prints on A4, in landscape when ``landscape`` or when its columns do not fit across a portrait
+    page, one page wide, the header row of its main block repeated on every page."""
 
     sheet: str
     title: str
@@ -53,3 +62,6 @@ class SheetContent:
     blocks: list[Block] = field(default_factory=list)
     landscape: bool = False
     charts: list[Chart] = field(default_factory=list)
+    # Print what comes before the first ``page_break`` block on one page, in a compact font, at the
+    # largest scale that fits (Indicateurs, the funders' Synthèse); otherwise one page wide.
+    one_page: bool = False

@@ -146,7 +146,7 @@ class FileBackend(Backend):
         openpyxl: such a workbook holds nothing of an adviser's yet."""
         from openpyxl.utils import get_column_letter, range_boundaries
 
-        from .layout import put, style_data_cell
+        from .layout import fit_rows, put, style_data_cell
 
         if self._builder is None:
             self.original, self.edits = self.current(), []
@@ -158,6 +158,7 @@ class FileBackend(Backend):
             for index, column in enumerate(table.columns):
                 cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
                 style_data_cell(cell, column)
+        fit_rows(ws, min_row + 1, min_row + len(rows))
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
         self._touch(ws.title)
 

@@ -6,13 +6,14 @@ workbook and a generated sheet rewritten by a command look the same.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -20,21 +21,45 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from ..contract import LISTS, LISTS_SHEET, Column, Kind, Table
+from . import printing
 from .content import Block, SheetContent
+
+
+def calibri(size: float = 11, **style) -> Font:
+    """A font named in full: a font without a name prints in LibreOffice's default serif face."""
+    return Font(name="Calibri", size=size, **style)
+
 
 INPUT_HEADER = PatternFill("solid", fgColor="1F4E78")
 COMPUTED_HEADER = PatternFill("solid", fgColor="595959")
 COMPUTED_CELL = PatternFill("solid", fgColor="EDEDED")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-COMPUTED_HEADER_FONT = Font(bold=True, italic=True, color="FFFFFF")
-COMPUTED_FONT = Font(italic=True, color="404040")
-TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-NOTE_FONT = Font(italic=True, color="595959")
-BLOCK_TITLE_FONT = Font(bold=True, size=12)
+HEADER_FONT = calibri(bold=True, color="FFFFFF")
+COMPUTED_HEADER_FONT = calibri(bold=True, italic=True, color="FFFFFF")
+COMPUTED_FONT = calibri(italic=True, color="404040")
+TITLE_FONT = calibri(14, bold=True, color="1F4E78")
+NOTE_FONT = calibri(italic=True, color="595959")
+BLOCK_TITLE_FONT = calibri(12, bold=True)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+NUMBER_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="right")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+NOTE_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+SECTION_FONT = calibri(bold=True, color="1F4E78")
+SECTION_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+NUMBER_KINDS = (Kind.INT, Kind.NUMBER, Kind.MONEY)
+NOTES_ONLY_WIDTH = 90  # a sheet with no table yet: its notes across a portrait page
+# One-page sheets (Indicateurs, the funders' Synthèse) print their table in 9 pt: some fifty lines on a
+# landscape A4 page.
+COMPACT_SIZE = 9.0
+LINK_MAX_WIDTH = 90  # document names are at most 90 characters long
+SMALL_FONT = calibri(8, italic=True, color="404040")
+COMPACT_TITLE_SIZE = 12
+SPACER = 4.0  # points of a blank line between the notes and the table of a one-page sheet
 TABLE_STYLE = "TableStyleMedium2"
 CHART_SIZE_CM = (18, 9)  # width, height of a generated sheet's chart
+PAGE_CHART_CM = (30, 15)  # the chart of a one-page sheet, alone on its page (printed at about 70 %)
 
 # Validations and conditional formats cover this many rows below a header, so rows an adviser adds
 # to a table keep their drop-downs and colours.
@@ -52,7 +77,7 @@ def write_lists_sheet(wb) -> None:
     ws = wb.create_sheet(LISTS_SHEET)
     for index, closed in enumerate(LISTS.values(), start=1):
         letter = get_column_letter(index)
-        ws.cell(1, index, closed.name).font = Font(bold=True)
+        ws.cell(1, index, closed.name).font = calibri(bold=True)
         for row, value in enumerate(closed.values, start=2):
             ws.cell(row, index, value)
         ws.column_dimensions[letter].width = max(len(v) for v in closed.values) + 2
@@ -62,9 +87,11 @@ def write_lists_sheet(wb) -> None:
 
 
 def style_header(cell, column: Column | None) -> None:
-    """Adviser columns get a blue header, computed columns a dark grey italic one."""
+    """Adviser columns get a blue header, computed columns a dark grey italic one; numbers' headers
+    are right-aligned over their right-aligned values."""
     cell.font, cell.fill = header_style(column)
-    cell.alignment = HEADER_ALIGNMENT
+    cell.alignment = NUMBER_HEADER_ALIGNMENT if column is not None and column.kind in NUMBER_KINDS \
+        else HEADER_ALIGNMENT
 
 
 def header_style(column: Column | None) -> tuple[Font, PatternFill]:
@@ -73,33 +100,60 @@ def header_style(column: Column | None) -> tuple[Font, PatternFill]:
     return (COMPUTED_HEADER_FONT, COMPUTED_HEADER) if computed else (HEADER_FONT, INPUT_HEADER)
 
 
+def wraps_column(column: Column) -> bool:
+    """Text columns wrap on screen and on paper: a long value grows its row instead of running
+    into the next cell or being cut."""
+    return column.kind in (Kind.TEXT, Kind.CHOICE)
+
+
+CHOICE_FIT = 26  # a drop-down column widens to its longest value up to this width, then wraps
+
+
+def print_width(column: Column) -> float:
+    """The column's width: the contract's, widened so that no word of its header is cut and, for a
+    drop-down, so that its values (when short enough) fit on one line."""
+    width = max(column.excel_width, printing.header_width(column.header))
+    if column.values:
+        longest = printing.width_for_px(max(printing.text_px(v) for v in column.values))
+        width = max(width, min(longest, CHOICE_FIT))
+    return width
+
+
 def style_data_cell(cell, column: Column) -> None:
     if column.excel_format:
         cell.number_format = column.excel_format
     if column.computed:
         cell.fill = COMPUTED_CELL
         cell.font = COMPUTED_FONT
-    if column.kind is Kind.TEXT and (column.width or 0) >= 30:
-        cell.alignment = WRAP
+    cell.alignment = WRAP if wraps_column(column) else TOP
 
 
 def add_table(ws, table: Table, first_row: int, n_rows: int, style: str = TABLE_STYLE) -> None:
-    """Header, styles, widths, validations and status colours of a contract table on ``ws``."""
+    """Header, styles, widths, validations, status colours and print set-up of a contract table."""
     last_col = get_column_letter(len(table.columns))
+    widths = []
     for index, column in enumerate(table.columns, start=1):
         header = ws.cell(first_row, index, column.header)
         style_header(header, column)
         if column.help:
             header.comment = Comment(column.help, "ccc-xl", width=300, height=110)
-        ws.column_dimensions[get_column_letter(index)].width = column.excel_width
+        widths.append(print_width(column))
+        ws.column_dimensions[get_column_letter(index)].width = widths[-1]
         for row in range(first_row + 1, first_row + 1 + max(n_rows, 1)):
             style_data_cell(ws.cell(row, index), column)
     last_row = first_row + max(n_rows, 1)
     xl_table = XlTable(displayName=table.name, ref=f"A{first_row}:{last_col}{last_row}")
     xl_table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
     ws.add_table(xl_table)
-    ws.row_dimensions[first_row].height = 32
+    printing.fit_rows(ws, [first_row], minimum=30)
     add_rules(ws, table, first_row)
+    printing.page_setup(ws, landscape=printing.needs_landscape(widths), title_rows=f"{first_row}:{first_row}",
+                        gridlines=True)
+
+
+def fit_rows(ws, first_row: int, last_row: int) -> None:
+    """Heights of rows ccc-xl wrote, from their wrapping text (see `printing`)."""
+    printing.fit_rows(ws, range(first_row, last_row + 1))
 
 
 def add_rules(ws, table: Table, first_row: int) -> None:
@@ -189,50 +243,120 @@ def put(ws, row: int, column: int, value: object):
     return cell
 
 
-def render_sheet(ws, content: SheetContent) -> None:
-    """Lay out a generated sheet: title, notes, then each block (as an Excel Table if declared)."""
-    put(ws, 1, 1, content.title).font = TITLE_FONT
-    row = 2
-    for note in content.notes:
-        put(ws, row, 1, note).font = NOTE_FONT
-        row += 1
-    row += 1
+def _spread(ws, row: int, span: int, cell) -> None:
+    """Let a title or note wrap across the table's width (merged cells), not run off the page."""
+    cell.alignment = NOTE_ALIGNMENT
+    if span > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+
+
+def _sized(font, size: float | None) -> Font:
+    """``font`` (or a cell's font) at ``size`` points; unchanged when ``size`` is None."""
+    return copy.copy(font) if size is None else Font(name=font.name or "Calibri", size=size, bold=font.b,
+                                                  italic=font.i, color=font.color, underline=font.u)
+
+
+def sheet_widths(content: SheetContent) -> dict[int, float]:
+    """Column number -> width over every block: declared widths, never narrower than a header word."""
+    size = COMPACT_SIZE if content.one_page else printing.DEFAULT_SIZE
     widths: dict[int, float] = {}
-    block_anchors: list[tuple[int, int]] = []
     for block in content.blocks:
-        if block.title:
-            put(ws, row, 1, block.title).font = BLOCK_TITLE_FONT
-            row += 1
+        columns = {c.header: c for c in block.table.columns} if block.table else {}
+        for index, header in enumerate((str(h) for h in block.frame.columns), start=1):
+            width = max(column_width(block, header, columns.get(header)), printing.header_width(header, size))
+            if header in block.small:
+                longest = max((printing.text_px(str(v), SMALL_FONT.sz) for v in block.frame[header].dropna()), default=0)
+                width = max(printing.header_width(header, size), printing.width_for_px(longest))
+            elif header in block.links:  # LibreOffice never wraps a link: room for the longest one
+                longest = max((printing.text_px(str(v), size or printing.DEFAULT_SIZE) for v in block.frame[header].dropna()),
+                              default=0)
+                width = max(width, min(printing.width_for_px(longest), LINK_MAX_WIDTH))
+            widths[index] = max(widths.get(index, 0), width)
+    return widths
+
+
+def render_sheet(ws, content: SheetContent) -> None:
+    """Lay out a generated sheet for the screen and for A4 paper: title and notes wrapped across the
+    table's width, each block (an Excel Table if declared) with printed borders, row heights for
+    wrapped text, and the page set-up (orientation, one page wide or one page, repeated header row,
+    footer « Page N / M »)."""
+    size = COMPACT_SIZE if content.one_page else None
+    widths = sheet_widths(content) or {1: NOTES_ONLY_WIDTH}
+    span = max(widths, default=1)
+    for index, width in widths.items():
+        ws.column_dimensions[get_column_letter(index)].width = width
+    _spread(ws, 1, span, put(ws, 1, 1, content.title))
+    ws.cell(1, 1).font = _sized(TITLE_FONT, COMPACT_TITLE_SIZE if size else None)
+    row = 2
+    # A one-page sheet runs its notes together: every line counts on that page.
+    notes = [" ".join(content.notes)] if content.one_page and content.notes else content.notes
+    for note in notes:
+        cell = put(ws, row, 1, note)
+        cell.font = _sized(NOTE_FONT, size)
+        _spread(ws, row, span, cell)
+        row += 1
+    spacer = row
+    row += 1
+    block_anchors: list[tuple[int, int]] = []
+    main_header, main_rows, break_row = None, -1, None
+    for position, block in enumerate(content.blocks):
         headers = [str(h) for h in block.frame.columns]
         columns = {c.header: c for c in block.table.columns} if block.table else {}
-        header_row = row
-        block_anchors.append((header_row, len(block.frame)))
-        for index, header in enumerate(headers, start=1):
-            style_header(put(ws, row, index, header), columns.get(header))
-            widths[index] = max(widths.get(index, 0), column_width(block, header, columns.get(header)))
-        for values in block.frame.itertuples(index=False):
+        if block.page_break:
+            printing.page_break_before(ws, row)
+            break_row = break_row or row
+        if block.continued:
+            if block.title:
+                for index in range(1, len(headers) + 1):
+                    section = ws.cell(row, index)
+                    section.fill, section.border = SECTION_FILL, BORDER
+                put(ws, row, 1, block.title).font = _sized(SECTION_FONT, size)
+                row += 1
+            header_row = row - 1
+        else:
+            if block.title:
+                put(ws, row, 1, block.title).font = _sized(BLOCK_TITLE_FONT, size and size + 1)
+                row += 1
+            header_row = row
+            for index, header in enumerate(headers, start=1):
+                cell = put(ws, row, index, header)
+                style_header(cell, columns.get(header))
+                if block.table is None and _numeric(block.frame.iloc[:, index - 1]):
+                    cell.alignment = NUMBER_HEADER_ALIGNMENT
+                cell.font = _sized(cell.font, size)
+                cell.border = BORDER
             row += 1
+            if len(block.frame) > main_rows:
+                main_header, main_rows = header_row, len(block.frame)
+        block_anchors.append((header_row, len(block.frame)))
+        for values in block.frame.itertuples(index=False):
             for index, (header, value) in enumerate(zip(headers, values), start=1):
                 cell = put(ws, row, index, value)
                 column = columns.get(header)
                 fmt = block_format(block, header, column) or default_format(cell.value)
                 if fmt:
                     cell.number_format = fmt
-                if wraps(block, column):
-                    cell.alignment = WRAP
                 if header in block.links and values[headers.index(block.links[header])]:
                     cell.hyperlink = str(values[headers.index(block.links[header])])
                     cell.style = "Hyperlink"
+                if header in block.small:
+                    cell.font = SMALL_FONT
+                elif size is not None:
+                    cell.font = _sized(cell.font, size)
+                cell.alignment = WRAP if wraps(block, column) or isinstance(cell.value, str) else TOP
+                cell.border = BORDER
+            row += 1
         if block.table is not None:
             last = get_column_letter(len(headers))
-            end = max(row, header_row + 1)
+            end = max(row - 1, header_row + 1)
             xl_table = XlTable(displayName=block.table.name, ref=f"A{header_row}:{last}{end}")
             xl_table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
             ws.add_table(xl_table)
             add_rules(ws, block.table, header_row)
-        row += 2
-    for index, width in widths.items():
-        ws.column_dimensions[get_column_letter(index)].width = width
+            row = end + 1
+        following = content.blocks[position + 1] if position + 1 < len(content.blocks) else None
+        if following is None or not (following.continued or following.page_break):
+            row += 1
     for chart in content.charts:
         header_row, n = block_anchors[chart.block]
         block = content.blocks[chart.block]
@@ -246,12 +370,50 @@ def render_sheet(ws, content: SheetContent) -> None:
             bar.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=header_row + n), titles_from_data=True)
         cat = headers.index(chart.categories) + 1
         bar.set_categories(Reference(ws, min_col=cat, min_row=header_row + 1, max_row=header_row + n))
-        bar.width, bar.height = CHART_SIZE_CM
-        ws.add_chart(bar, f"{get_column_letter(len(headers) + 2)}{header_row}")
+        bar.width, bar.height = PAGE_CHART_CM if content.one_page else CHART_SIZE_CM
+        # Under its figures, from the first column: it prints within the table's width.
+        ws.add_chart(bar, f"A{header_row + n + 2}")
     ws.freeze_panes = None
-    if content.landscape:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    base = printing.line_height(size) if size is not None else None
+    landscape = content.landscape or printing.needs_landscape(widths.values())
+    if content.one_page:
+        small = sorted({index for block in content.blocks for index, header in enumerate(block.frame.columns, start=1)
+                        if str(header) in block.small})
+        margins = printing.COMPACT_MARGINS
+        scale = _fit_one_page(ws, range(1, row), (break_row or row) - 1, span, small, landscape, base, spacer)
+        printing.page_setup(ws, landscape=landscape, scale=scale, margins=margins)
+    else:
+        printing.fit_rows(ws, range(1, row))
+        title_rows = f"{main_header}:{main_header}" if main_header else None
+        printing.page_setup(ws, landscape=landscape, title_rows=title_rows)
+
+
+def _fit_one_page(ws, rows: range, last: int, span: int, small: list[int], landscape: bool, base: float,
+                  spacer: int) -> int:
+    """Row heights and the print scale of a one-page sheet; the width of its ``small`` columns
+    (definitions) is chosen to print the page as large as possible: wide enough that few of them
+    wrap, narrow enough not to shrink the whole page. Returns the scale (percent)."""
+    margins = printing.COMPACT_MARGINS
+    letters = [get_column_letter(index) for index in small]
+    widest = [ws.column_dimensions[letter].width for letter in letters]
+    candidates = sorted({*range(30, int(max(widest, default=30)) + 1, 2), *widest}) if small else [None]
+    best = None
+    for width in candidates:
+        for letter, full in zip(letters, widest):
+            ws.column_dimensions[letter].width = min(width, full)
+        printing.fit_rows(ws, rows, base=base)
+        ws.row_dimensions[spacer].height = SPACER
+        scale = printing.page_scale(ws, 1, last, span, landscape, margins)
+        if best is None or scale > best[0]:
+            best = (scale, width)
+    for letter, full in zip(letters, widest):
+        ws.column_dimensions[letter].width = min(best[1], full) if best[1] else full
+    printing.fit_rows(ws, rows, base=base)
+    ws.row_dimensions[spacer].height = SPACER
+    return best[0]
+
+
+def _numeric(values: pd.Series) -> bool:
+    """Whether a plain block's column holds numbers (its header is then right-aligned)."""
+    filled = values.dropna()
+    return bool(len(filled)) and all(pd.api.types.is_number(v) and not pd.api.types.is_bool(v) for v in filled)

@@ -1,0 +1,271 @@
+"""How a sheet written with openpyxl comes out on paper: A4 page set-up, wrapped text, row heights.
+
+Excel and LibreOffice do not recompute the height of a row that openpyxl wrote: a cell whose text
+wraps over three lines keeps a one-line row and its text runs over the next row on screen and on
+paper. So every row ccc-xl writes gets a height estimated here from its text, its font and its
+column's width — with Calibri's character widths (LibreOffice renders it with Carlito, which has
+the same metrics) and a small safety margin, so an estimate errs on the side of a taller row.
+
+The same estimate chooses the page orientation (landscape when the columns do not fit across a
+portrait page), the scale of sheets printed at a chosen scale, and the minimum width of a column
+whose header's longest word must not be cut.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Iterable
+
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.utils import get_column_letter
+
+# A4 in points, and the margins of every printed sheet (inches, as Excel stores them).
+A4_WIDTH, A4_HEIGHT = 595.3, 841.9
+MARGINS = dict(left=0.45, right=0.45, top=0.6, bottom=0.7, header=0.25, footer=0.3)
+# Sheets printed on one page (Indicateurs, Synthèse) use narrower top and bottom margins.
+COMPACT_MARGINS = dict(left=0.45, right=0.45, top=0.35, bottom=0.45, header=0.15, footer=0.2)
+DEFAULT_SIZE = 11.0
+DEFAULT_ROW = 15.0  # Excel's row height for 11 pt Calibri
+SAFETY = 1.04  # text is taken 4 % wider than measured: a wrong guess gives a taller row, never overlap
+
+# Advance widths of Calibri (= Carlito) 11 pt at 96 dpi, in pixels, for the printable ASCII range.
+_ASCII_PX = (
+    "3.3 4.8 5.9 7.3 7.4 10.5 10.0 3.2 4.4 4.4 7.3 7.3 3.7 4.5 3.7 5.7 7.4 7.4 7.4 7.4 7.4 7.4 7.4 7.4 "
+    "7.4 7.4 3.9 3.9 7.3 7.3 7.3 6.8 13.1 8.5 8.0 7.8 9.0 7.2 6.7 9.3 9.1 3.7 4.7 7.6 6.2 12.5 9.5 9.7 "
+    "7.6 9.9 8.0 6.7 7.1 9.4 8.3 13.0 7.6 7.1 6.9 4.5 5.7 4.5 7.3 7.3 4.3 7.0 7.7 6.2 7.7 7.3 4.5 6.9 "
+    "7.7 3.4 3.5 6.7 3.4 11.7 7.7 7.7 7.7 7.7 5.1 5.7 4.9 7.7 6.6 10.5 6.4 6.6 5.8 4.6 6.8 4.6 7.3"
+)
+CHAR_PX = {chr(32 + i): float(w) for i, w in enumerate(_ASCII_PX.split())}
+WIDE_PX = 9.5  # characters outside the table (symbols, emoji): taken wide
+BOLD = 1.04  # Calibri bold is about 4 % wider
+
+
+def char_px(char: str) -> float:
+    """Width in pixels of one character of 11 pt Calibri (accented letters as their base letter)."""
+    if char in CHAR_PX:
+        return CHAR_PX[char]
+    base = unicodedata.normalize("NFD", char)[:1]
+    if base in CHAR_PX:
+        return CHAR_PX[base]
+    if char in "«»":
+        return 6.0
+    if char in "\u202f\u00a0":
+        return 3.3
+    if char in "–—’…€":
+        return {"–": 7.3, "—": 13.0, "’": 3.7, "…": 10.5, "€": 7.4}[char]
+    return WIDE_PX
+
+
+def text_px(text: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
+    """Estimated width of ``text`` in screen pixels (96 dpi) at ``size`` points."""
+    width = sum(char_px(ch) for ch in text) * size / DEFAULT_SIZE
+    return width * SAFETY * (BOLD if bold else 1.0)
+
+
+def column_px(width: float) -> float:
+    """Pixels a column of ``width`` characters takes on the page: Excel draws 7 px a digit of
+    Calibri 11 plus 5 px, LibreOffice 7.4 px (Carlito's digit) and no more; the wider of the two,
+    so that a page computed to fit does fit in both."""
+    return max(7 * width + 5, 7.4 * width)
+
+
+def text_room(width: float) -> float:
+    """Pixels of text that fit on one line of a column of ``width`` characters in Excel (7 px a digit,
+    less 5 px of padding and grid line): the narrower of the two programs, for wrapping."""
+    return 7 * width - 5
+
+
+def column_points(width: float) -> float:
+    return column_px(width) * 0.75
+
+
+def width_for_px(px: float) -> float:
+    """The column width (characters) whose pixel width holds ``px`` plus the cell's padding."""
+    return math.ceil((px + 5) / 7 * 2) / 2
+
+
+def wrapped_lines(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False) -> int:
+    """Lines ``text`` takes in a wrapping cell of ``width`` characters (greedy word wrap, as Excel)."""
+    room = text_room(width)
+    space = text_px(" ", size, bold)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        used = 0.0
+        for word in paragraph.split(" "):
+            word_px = text_px(word, size, bold)
+            if word_px > room:  # a word longer than the column is broken across lines
+                if used:
+                    lines += 1
+                lines += math.ceil(word_px / room) - 1
+                used = word_px % room or room
+                continue
+            needed = word_px if not used else used + space + word_px
+            if needed > room and used:
+                lines += 1
+                used = word_px
+            else:
+                used = needed
+    return max(lines, 1)
+
+
+# Excel's height of a one-line row of Calibri, by font size (points); other sizes in proportion.
+LINE_HEIGHTS = {8: 11.25, 9: 12.0, 10: 12.75, 11: 15.0, 12: 15.75, 13: 17.25, 14: 18.75, 16: 21.0, 18: 23.25}
+
+
+def line_height(size: float = DEFAULT_SIZE) -> float:
+    """Points per line of text (15 pt for 11 pt Calibri, as Excel's default row)."""
+    return LINE_HEIGHTS.get(size, round(size * 15 / 11, 2))
+
+
+def text_height(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
+    """Points a wrapping cell needs for ``text`` in a column of ``width`` characters."""
+    return wrapped_lines(text, width, size, bold) * line_height(size)
+
+
+def header_width(header: str, size: float = DEFAULT_SIZE) -> float:
+    """The narrowest column width where no word of a bold header is cut."""
+    longest = max((text_px(word, size, bold=True) for word in str(header).split()), default=0.0)
+    return width_for_px(longest)
+
+
+def cell_font(cell) -> tuple[float, bool]:
+    font = cell.font
+    return float(font.sz or DEFAULT_SIZE), bool(font.b)
+
+
+def column_width(ws, index: int) -> float:
+    dim = ws.column_dimensions.get(get_column_letter(index))
+    return float(dim.width) if dim is not None and dim.width else 8.43
+
+
+def _merged_widths(ws) -> dict[tuple[int, int], float]:
+    """(row, column) of the top-left cell of each one-row merged range -> the range's total width."""
+    widths = {}
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row == merged.max_row:
+            total = sum(column_width(ws, col) for col in range(merged.min_col, merged.max_col + 1))
+            widths[(merged.min_row, merged.min_col)] = total
+    return widths
+
+
+def needed_height(ws, row: int, max_col: int | None = None, merged=None) -> float | None:
+    """Points row ``row`` needs: its wrapping cells' lines, one line of any other cell's font;
+    None when the row is empty."""
+    merged = _merged_widths(ws) if merged is None else merged
+    needed = None
+    cells = ws[row] if max_col is None else ws[row][:max_col]
+    for cell in cells:
+        if cell.value is None:
+            continue
+        size, bold = cell_font(cell)
+        if cell.alignment and cell.alignment.wrap_text:
+            width = merged.get((row, cell.column), column_width(ws, cell.column))
+            height = text_height(_shown(cell.value), width, size, bold)
+        else:
+            height = line_height(size)
+        needed = height if needed is None else max(needed, height)
+    return needed
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def fit_rows(ws, rows: Iterable[int], max_col: int | None = None, minimum: float | None = None,
+             base: float | None = None) -> None:
+    """Give each of ``rows`` the height its wrapping cells need (at least ``minimum`` points).
+
+    Rows that fit on one line keep the default height (no custom height, so Excel still adjusts
+    them when an adviser types), or exactly ``base`` points when given (compact sheets).
+    """
+    merged = _merged_widths(ws)
+    for row in rows:
+        height = max(needed_height(ws, row, max_col, merged) or 0.0, minimum or 0.0)
+        if base is not None:
+            ws.row_dimensions[row].height = round(max(height, base), 1)
+        elif height > DEFAULT_ROW + 0.5:
+            ws.row_dimensions[row].height = round(height, 1)
+        elif ws.row_dimensions[row].height is not None:
+            ws.row_dimensions[row].height = None
+
+
+def row_points(ws, row: int) -> float:
+    height = ws.row_dimensions[row].height if row in ws.row_dimensions else None
+    return float(height) if height else DEFAULT_ROW
+
+
+def page_scale(ws, first_row: int, last_row: int, last_col: int, landscape: bool, margins=MARGINS) -> int:
+    """The largest print scale (percent) at which rows ``first_row``..``last_row`` and columns
+    1..``last_col`` fit on one page."""
+    height = sum(row_points(ws, row) for row in range(first_row, last_row + 1))
+    width = widths_points(sheet_widths(ws, last_col))
+    fits = min(printable_width(landscape, margins) / width if width else 1.0,
+               printable_height(landscape, margins) / height if height else 1.0)
+    return max(10, min(100, math.floor(100 * fits)))
+
+
+def printable_width(landscape: bool, margins=MARGINS) -> float:
+    page = A4_HEIGHT if landscape else A4_WIDTH
+    return page - (margins["left"] + margins["right"]) * 72
+
+
+def printable_height(landscape: bool, margins=MARGINS) -> float:
+    page = A4_WIDTH if landscape else A4_HEIGHT
+    return page - (margins["top"] + margins["bottom"]) * 72
+
+
+def widths_points(widths: Iterable[float]) -> float:
+    return sum(column_points(w) for w in widths)
+
+
+def needs_landscape(widths: Iterable[float]) -> bool:
+    """Landscape when the columns do not fit across a portrait A4 page at full size."""
+    return widths_points(widths) > printable_width(False)
+
+
+def fit_scale(widths: Iterable[float], landscape: bool) -> int:
+    """The print scale (percent) at which the columns fit across the page: what "fit to one page
+    wide" gives, as Excel and LibreOffice compute it."""
+    total = widths_points(widths)
+    return min(100, math.floor(100 * printable_width(landscape) / total)) if total else 100
+
+
+def sheet_widths(ws, max_col: int | None = None) -> list[float]:
+    last = max_col or ws.max_column
+    return [column_width(ws, index) for index in range(1, last + 1)]
+
+
+def page_setup(ws, *, landscape: bool, title_rows: str | None = None, gridlines: bool = False,
+               scale: int | None = None, margins=MARGINS) -> None:
+    """A4, orientation, one page wide (or ``scale`` percent), repeated title rows, printed lines,
+    and the footer « Page N / M », the sheet's name and the print date.
+
+    Everything is set on the worksheet itself, so it travels with the sheet wherever it is copied.
+    """
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if scale is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = scale
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_margins = PageMargins(**margins)
+    ws.print_options.gridLines = gridlines
+    ws.print_options.horizontalCentered = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    for item, text in ((ws.oddFooter.left, "&A"), (ws.oddFooter.center, "Page &P / &N"),
+                       (ws.oddFooter.right, "Imprimé le &D")):
+        item.text = text
+        item.size = 8
+        item.color = "595959"
+
+
+def page_break_before(ws, row: int) -> None:
+    """Start a new printed page at ``row``."""
+    ws.row_breaks.append(Break(id=row - 1))

@@ -1,0 +1,209 @@
+"""What ccc-xl puts on paper, rendered as a user prints it (LibreOffice, French locale, A4).
+
+`scripts/render.py` converts every sheet of the demo workbook, of the blank master and of the
+funders' export (each sheet alone), and one document of every type, to PDF; these tests read the
+PDFs back with poppler (pdfinfo, pdftotext) and check what a reader of the paper would notice.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from ccc_xl.workbook import layout, printing
+from conftest import soffice_or_fail
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _render_module():
+    spec = importlib.util.spec_from_file_location("render", ROOT / "scripts" / "render.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["render"] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+render = _render_module()
+
+
+@pytest.fixture(scope="session")
+def rendered(demo_workbook, tmp_path_factory):
+    """Every sheet and document of the demo folder as PDF, by group then name."""
+    soffice_or_fail()
+    items = render.render_all(tmp_path_factory.mktemp("rendu"), demo_workbook.parent, png=False)
+    by_group = defaultdict(dict)
+    for item in items:
+        by_group[item.group][item.name] = item
+    return by_group
+
+
+SHEET_GROUPS = ("Classeur de démonstration", "Classeur vierge", "Export financeurs")
+
+
+def _words(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """(xMin, yMin, xMax, yMax, text) of every word of one page."""
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("<word "):
+            attrs = dict(part.split("=") for part in line[6:line.index(">")].replace('"', "").split())
+            text = line[line.index(">") + 1:line.rindex("</word>")]
+            words.append((float(attrs["xMin"]), float(attrs["yMin"]), float(attrs["xMax"]), float(attrs["yMax"]), text))
+    return words
+
+
+def _source_sheet(item):
+    """The worksheet a rendered sheet came from (its one visible sheet)."""
+    wb = load_workbook(item.source)
+    return wb[item.name]
+
+
+def test_the_demo_workbook_prints_in_at_most_60_pages(rendered):
+    pages = {name: item.pages for name, item in rendered["Classeur de démonstration"].items()}
+    assert sum(pages.values()) <= 60, pages
+
+
+def test_the_blank_master_prints_one_page_per_sheet(rendered):
+    pages = {name: item.pages for name, item in rendered["Classeur vierge"].items()}
+    assert pages and all(n == 1 for n in pages.values()), pages
+
+
+@pytest.mark.parametrize("group", SHEET_GROUPS)
+def test_every_sheet_is_one_page_wide_with_its_header_row_on_every_page(rendered, group):
+    """A sheet two pages wide prints its left columns on some pages and its right columns on others:
+    every page must show the first and the last header of the repeated header row."""
+    for name, item in rendered[group].items():
+        ws = _source_sheet(item)
+        if not ws.print_title_rows:
+            continue
+        row = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+        headers = [str(c.value) for c in ws[row] if c.value not in (None, "")]
+        first, last = headers[0].split()[0], headers[-1].split()[0]
+        for page, text in enumerate(render.pdf_text_pages(item.pdf), start=1):
+            assert first in text and last in text, f"{group} › {name}, page {page} : {first!r} / {last!r}"
+
+
+@pytest.mark.parametrize("group", SHEET_GROUPS)
+def test_every_printed_page_has_its_footer(rendered, group):
+    for name, item in rendered[group].items():
+        pages = render.pdf_text_pages(item.pdf)
+        for number, text in enumerate(pages, start=1):
+            assert f"Page {number} / {len(pages)}" in text, f"{group} › {name}, page {number}"
+            assert name in text and "Imprimé le" in text, f"{group} › {name}, page {number}"
+
+
+@pytest.mark.parametrize("group, sheet", [("Classeur de démonstration", "Indicateurs"),
+                                          ("Export financeurs", "Synthèse")])
+def test_indicators_print_on_one_page_at_a_readable_size_and_the_chart_on_the_next(rendered, group, sheet):
+    item = rendered[group][sheet]
+    assert item.pages <= 2
+    ws = _source_sheet(item)
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.scale) >= 70
+    first = render.pdf_text_pages(item.pdf)[0]
+    assert "Définition" in first and "Budget" in first  # the whole table, definitions beside it
+    # Text as printed: a 9 pt line at 70 % or more is at least 0.7 × 9 × 1.3 pt high (Carlito's box).
+    words = _words(item.pdf, 1)
+    labels = [w for w in words if w[4] == "Participants"]
+    leftmost = min(w[0] for w in labels)
+    heights = [w[3] - w[1] for w in labels if w[0] == leftmost]
+    assert heights and min(heights) >= 0.7 * layout.COMPACT_SIZE * 1.3 - 0.1
+    if item.pages == 2:
+        assert "Participants et sorties positives" in render.pdf_text_pages(item.pdf)[1]
+
+
+def _overlaps(words):
+    """Pairs of words drawn over each other (boxes sharing more than 40 % of their height: the
+    boxes of two lines of one cell touch, text printed over text covers it)."""
+    found = []
+    ordered = sorted(words, key=lambda w: w[1])
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b[1] >= a[3]:
+                break
+            height = min(a[3] - a[1], b[3] - b[1])
+            if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.4 * height:
+                found.append((a[4], b[4]))
+    return found
+
+
+@pytest.mark.parametrize("group", SHEET_GROUPS)
+def test_no_printed_text_runs_over_another(rendered, group):
+    """Wrapped text in a row too low for it would be drawn over the next row's text."""
+    for name, item in rendered[group].items():
+        for page in range(1, item.pages + 1):
+            assert not _overlaps(_words(item.pdf, page)), f"{group} › {name}, page {page}"
+
+
+def test_every_wrapped_cell_has_the_height_its_text_needs(demo_workbook):
+    """The same estimate as the writer, checked cell by cell on every sheet of the demo."""
+    wb = load_workbook(demo_workbook)
+    short = []
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        merged = printing._merged_widths(ws)
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+                    continue
+                width = merged.get((cell.row, cell.column), printing.column_width(ws, cell.column))
+                size, bold = printing.cell_font(cell)
+                needed = printing.text_height(str(cell.value), width, size, bold)
+                height = ws.row_dimensions[cell.row].height or printing.DEFAULT_ROW
+                if height + 0.05 < needed:
+                    short.append((ws.title, cell.coordinate, height, needed))
+    assert not short, short[:10]
+
+
+def _printed_cells(item, key_header: str, text_header: str):
+    """(key, the cell's text, the text printed in its column between its row's key and the next
+    row's), for every row of the sheet's table found on the pages — spaces left out."""
+    ws = _source_sheet(item)
+    header_row = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+    headers = [c.value for c in ws[header_row]]
+    key_col, text_col = headers.index(key_header) + 1, headers.index(text_header) + 1
+    rows = [(str(ws.cell(r, key_col).value), ws.cell(r, text_col).value)
+            for r in range(header_row + 1, ws.max_row + 1) if ws.cell(r, key_col).value is not None]
+    found, position = [], 0
+    for page in range(1, item.pages + 1):
+        words = [(*w[:4], html.unescape(w[4])) for w in _words(item.pdf, page)]
+        head = min((w for w in words if w[4] == text_header.split()[0]), key=lambda w: w[1])
+        left = head[0] - 1
+        right = min((w[0] for w in words if abs(w[1] - head[1]) < 3 and w[0] > left + 5), default=1e6) - 1
+        keys = sorted((w for w in words if w[0] < left and w[1] > head[3]), key=lambda w: w[1])
+        starts = []
+        for key, text in rows[position:]:
+            match = next((w for w in keys if w[4] == key and (not starts or w[1] > starts[-1][1] + 1)), None)
+            if match is None:
+                break
+            starts.append((key, match[1], text))
+        position += len(starts)
+        bottom = min(w[1] for w in words if w[4] == "Page") - 1  # the footer
+        for (key, top, text), following in zip(starts, starts[1:] + [(None, bottom, None)]):
+            printed = sorted((w for w in words if left <= w[0] < right and top - 1 <= w[1] < following[1] - 1),
+                             key=lambda w: (round(w[1]), w[0]))
+            found.append((key, "".join(str(text or "").split()), "".join(w[4] for w in printed)))
+    return found
+
+
+@pytest.mark.parametrize("sheet, key, column", [("Candidats", "ID", "Motifs"),
+                                                ("Tableau de bord", "ID participant", "Message"),
+                                                ("Plans d'action", "ID participant", "Action")])
+def test_wrapped_cells_print_whole_in_the_rows_written_for_them(rendered, sheet, key, column):
+    """A row too low for its wrapped text prints it cut (LibreOffice) or over the next row (Excel):
+    every word of these cells is printed between its row and the next."""
+    cells = _printed_cells(rendered["Classeur de démonstration"][sheet], key, column)
+    assert len(cells) >= 8
+    cut = [(key, text, printed) for key, text, printed in cells if text != printed]
+    assert not cut, cut[:3]
