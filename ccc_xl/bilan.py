@@ -43,24 +43,60 @@ def chart_png(results: ind.Results) -> io.BytesIO:
     return image
 
 
-def context(results: ind.Results, year: int, institutions: str) -> dict:
+# What the figures mean, in the words of the people who read the bilan (funders, partners); the
+# exact rules of each line are in the Méthode sheet of the funders' export.
+PLAIN_WORDS = (
+    ("Session tenue", "une session compte dès que son coaching a commencé ; la session en préparation n'est "
+                      "pas comptée."),
+    ("Participants", "les détenus retenus par l'équipe pour suivre toute l'action, parmi les candidats repérés "
+                     "puis rencontrés en entretien."),
+    ("Entreprises", "les entreprises bénévoles engagées dans l'action ; une entreprise venue plusieurs années "
+                    "compte une fois dans le cumul."),
+    ("Propositions", "ce que les entreprises proposent à un participant au débriefing : parrainage, conseil, "
+                     "mise en relation, offre d'emploi, stage ou formation."),
+    ("Aménagement de peine", "semi-liberté, placement à l'extérieur, détention à domicile sous surveillance "
+                             "électronique, libération conditionnelle… accordé à un participant."),
+    ("Sortie positive à 1 an", "un an après l'action, le participant occupe un emploi de plus de six mois ou "
+                               "suit une formation."),
+    ("Taux de sorties positives", "les sorties positives rapportées aux participants dont la situation à un an "
+                                  "est connue ; les situations pas encore connues sont comptées à part."),
+    ("Suivi mensuel", "la part des mois, de la fin de l'action jusqu'à un an après, où le participant a été "
+                      "rencontré au moins une fois par sa Mission Locale."),
+    ("Relais extérieur", "la structure qui poursuit l'accompagnement après la libération, là où vit le "
+                         "participant ; le taux compte les relais trouvés avant la libération."),
+    ("Coût par participant", "le budget de la session, tous financements réunis, divisé par le nombre de "
+                             "participants."),
+)
+
+
+def context(results: ind.Results, year: int, institutions: str, highlights=(), identity: dict | None = None) -> dict:
+    """The bilan's fields: figures, the « Faits marquants » typed in Sessions (one paragraph per
+    line), the plain-words definitions, and the sender's identity (logos, funding mention)."""
     column = str(year)
+    paragraphs = [line.strip() for text in highlights for line in str(text).splitlines() if line.strip()]
     return {
         "annee": year,
+        "session": str(year),
         "etablissements": institutions,
         "date_calcul": f"{results.today:%d/%m/%Y}",
         "periode": results.cumulative,
         "regle_sortie_positive": ind.c.POSITIVE_EXIT_RULE,
+        "faits_marquants": paragraphs,
         "lignes": [{"libelle": i.label.strip(), "annee": ind.formatted(i, results.value(column, i.key)),
                     "cumul": ind.formatted(i, results.value(results.cumulative, i.key))} for i in results.indicators],
-        "definitions": [{"libelle": i.label.strip(), "definition": i.definition} for i in results.indicators],
+        "definitions": [{"libelle": term, "definition": text} for term, text in PLAIN_WORDS],
+        "logos": [],
+        "mention_financement": "",
+        **(identity or {}),
     }
 
 
-def render(results: ind.Results, year: int, institutions: str, output: Path, template: Path = TEMPLATE) -> Path | None:
+def render(results: ind.Results, year: int, institutions: str, output: Path, template: Path = TEMPLATE,
+           highlights=(), identity: dict | None = None) -> Path | None:
     """Write the report for ``year`` to ``output`` atomically; a previous report there goes to
-    « Versions précédentes » (its new place is returned), any other file is refused."""
-    from docx.shared import Cm
+    « Versions précédentes » (its new place is returned), any other file is refused. ``identity``:
+    the referent structure's ``logos`` (`documents.Image`) and the session's ``mention_financement``."""
+    from docx.shared import Cm, Mm
     from docxtpl import DocxTemplate, InlineImage
 
     if year not in results.years:
@@ -71,8 +107,9 @@ def render(results: ind.Results, year: int, institutions: str, output: Path, tem
     if not output.parent.is_dir():
         raise CommandError(f"Le dossier « {output.parent} » n'existe pas.")
     doc = DocxTemplate(template)
-    values = context(results, year, institutions)
+    values = context(results, year, institutions, highlights, identity)
     values["graphique"] = InlineImage(doc, chart_png(results), width=Cm(15))
+    values["logos"] = [InlineImage(doc, str(logo.path), height=Mm(logo.height_mm)) for logo in values["logos"]]
     doc.render(values, autoescape=True)
     doc.core_properties.author = safety.PRODUCER
     data = io.BytesIO()

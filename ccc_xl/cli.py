@@ -390,20 +390,36 @@ def documents_cmd(classeur, session, types, pdf, dossier):
 
 
 @main.group("modeles", context_settings=CONTEXT, subcommand_metavar="COMMANDE",
-            short_help="Vérifier les modèles Word.")
+            short_help="Modèles Word : copier, vérifier.")
 def modeles():
-    """Modèles Word des documents."""
+    """Modèles Word des documents. Un dossier « Modèles » placé à côté du classeur remplace, type par
+    type, les modèles livrés."""
+
+
+@modeles.command("copier")
+@click.argument("dossier", required=False, default="Modèles", type=click.Path(path_type=Path))
+@click.option("--remplacer", is_flag=True, help="Remplacer les modèles déjà présents dans DOSSIER.")
+@friendly
+def modeles_copier_cmd(dossier, remplacer):
+    """Copier les modèles livrés dans DOSSIER (par défaut « Modèles » dans le dossier courant),
+    pour les adapter dans Word puis placer ce dossier à côté du classeur."""
+    from .commands import modeles_copier
+
+    return modeles_copier(dossier, overwrite=remplacer)
 
 
 @modeles.command("verifier")
+@click.argument("modeles_ml", metavar="[DOSSIER]", required=False,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--dossier", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Dossier des modèles (par défaut les modèles livrés).")
+              help="Dossier des modèles livrés à vérifier (par défaut ceux de ccc-xl).")
 @friendly
-def modeles_verifier_cmd(dossier):
-    """Lister les champs de chaque modèle et signaler ceux que le classeur ne fournit pas."""
+def modeles_verifier_cmd(modeles_ml, dossier):
+    """Lister les champs de chaque modèle et signaler ceux que le classeur ne fournit pas ; avec
+    DOSSIER (un dossier « Modèles »), vérifier ses modèles là où ils remplacent les modèles livrés."""
     from .commands import modeles_verifier
 
-    return modeles_verifier(dossier)
+    return modeles_verifier(dossier, modeles_ml)
 
 
 @main.command("suivi", short_help="Étape 6 : alertes du suivi mensuel.")

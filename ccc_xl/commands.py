@@ -119,6 +119,19 @@ def documents_folder(book: Workbook, out_dir=None) -> Path:
     return Path(path).resolve().parent / c.DOCUMENTS_FOLDER
 
 
+def workbook_folder(book: Workbook) -> Path | None:
+    """The folder holding the workbook file (None for a workbook never saved)."""
+    path = getattr(book.backend, "path", None)
+    return Path(path).resolve().parent if path is not None else None
+
+
+def custom_templates(book: Workbook) -> Path | None:
+    """The « Modèles » folder beside the workbook, when the Mission Locale made one."""
+    beside = workbook_folder(book)
+    folder = beside / c.TEMPLATES_FOLDER if beside else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
 def _planned_day(book: Workbook) -> dict:
     """The Entretiens and Grand Oral tables of the last rotation planning, when there is one.
 
@@ -147,14 +160,18 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     cv_folder = word.cv_folder(folder, year)
     with contextlib.suppress(OSError):  # made ready for the CVs; its absence is said in the anomalies
         cv_folder.mkdir(parents=True, exist_ok=True)
+    beside = workbook_folder(book)
+    logos = beside / c.LOGOS_FOLDER if beside else None
     frames = docs.SessionFrames(
         sessions=sessions, candidates=candidates, companies=book.read(c.COMPANIES),
         debriefing=book.read(c.DEBRIEFING), plans=book.read(c.PLANS), pathways=book.read(c.PATHWAYS),
         partners=book.read(c.PARTNERS), copil=book.read(c.COPIL), funding=book.read(c.FUNDING),
+        structures=book.read_optional(c.STRUCTURES), visitors=book.read_optional(c.VISITORS),
+        logos=word.find_logos(logos), logo_folder=str(logos or c.LOGOS_FOLDER),
         cvs=word.find_cvs(folder, year, ids), cv_folder=str(cv_folder),
         **{name: frame[frame["participant"].isin(ids)] for name, frame in _planned_day(book).items()})
     year, planned, anomalies = docs.plan_documents(frames, year, types, today)
-    generation = word.render_session(planned, folder, year, types=types, pdf=pdf)
+    generation = word.render_session(planned, folder, year, types=types, pdf=pdf, custom_dir=custom_templates(book))
     made = generation.files
     listed = word.session_files(folder, year)
     # Relative links (next to the workbook) keep working when the whole folder is moved or shared.
@@ -185,16 +202,47 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     return Outcome("documents", summary, lines=lines, anomalies=anomalies, paths=[str(folder / f.path) for f in made])
 
 
-def modeles_verifier(templates_dir=None) -> Outcome:
-    """List each Word template's fields and every field the data does not provide."""
+def modeles_verifier(templates_dir=None, custom_dir=None) -> Outcome:
+    """List each Word template's fields and every field the data does not provide; with
+    ``custom_dir`` (a « Modèles » folder), its templates are checked where they replace shipped ones."""
     from . import word
 
-    reports = word.verify_templates(Path(templates_dir) if templates_dir else word.TEMPLATES_DIR)
-    lines = [f"{r.template} : {', '.join(r.fields) or 'aucun champ'}" for r in reports]
+    custom = Path(custom_dir) if custom_dir else None
+    if custom is not None and not custom.is_dir():
+        raise CommandError(f"Le dossier « {custom} » n'existe pas.")
+    reports = word.verify_templates(Path(templates_dir) if templates_dir else word.TEMPLATES_DIR, custom_dir=custom)
+    lines = [f"{r.template}{' (modèle de la Mission Locale)' if r.custom else ''} : {', '.join(r.fields) or 'aucun champ'}"
+             for r in reports]
+    if custom is not None:
+        known = {t.template.casefold() for t in word.DOCUMENT_TYPES.values()} | {word.BILAN_TEMPLATE, "champs.md"}
+        strays = sorted(p.name for p in custom.iterdir() if p.is_file() and p.name.casefold() not in known
+                        and not p.name.startswith("~$"))
+        lines += [f"« {name} » : ce nom n'est celui d'aucun modèle, le fichier n'est pas utilisé." for name in strays]
     problems = [p for r in reports for p in r.problems]
     if problems:
         raise CommandError(f"{count(len(problems), 'problème')} dans les modèles : " + " ; ".join(problems))
-    return Outcome("modeles", f"{len(reports)} modèles vérifiés : tous leurs champs sont fournis.", lines=lines)
+    own = sum(r.custom for r in reports)
+    summary = f"{len(reports)} modèles vérifiés : tous leurs champs sont fournis."
+    if custom is not None:
+        summary += f" {count(own, 'modèle vient', 'modèles viennent')} de « {custom} », les autres sont les modèles livrés."
+    return Outcome("modeles", summary, lines=lines)
+
+
+def modeles_copier(folder, overwrite: bool = False) -> Outcome:
+    """Copy the shipped templates into ``folder`` (the « Modèles » folder to put beside the
+    workbook), for a Mission Locale to adapt them in Word."""
+    from . import word
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"« {folder} » est un fichier, pas un dossier.")
+    copied, kept = word.copy_templates(folder, overwrite)
+    summary = f"{count(len(copied), 'modèle copié', 'modèles copiés')} dans « {folder} »."
+    lines = [f"« {p.name} » existe déjà : gardé tel quel (--remplacer pour le remplacer)." for p in kept]
+    lines.append(f"Placez ce dossier « {c.TEMPLATES_FOLDER} » à côté du classeur : ses modèles remplacent les modèles "
+                 "livrés, type par type. Gardez les noms de fichiers et les balises {{ … }} et {% … %} ; "
+                 "« ccc-xl modeles verifier DOSSIER » les vérifie.")
+    return Outcome("modeles", summary, lines=lines, paths=[str(p) for p in copied])
 
 
 DEMO_WORKBOOK = "100-chances-demo.xlsx"
@@ -214,8 +262,7 @@ def demo(folder, today: dt.date | None = None) -> Outcome:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_WORKBOOK
-    steps = len(DEMO_STEPS) + 3  # the workbook, each step, the funders' export, the report (done = finished)
-    progress(DEMO_PROGRESS, 0, steps, "création du classeur")
+    progress(DEMO_PROGRESS, 0, len(DEMO_STEPS) + 5, "création du classeur")
     create_workbook(path, overwrite=True)
     data = demo_data.build(today)
     backend = FileBackend(path)
@@ -223,7 +270,19 @@ def demo(folder, today: dt.date | None = None) -> Outcome:
         backend.fill_table(table, data.table_rows(table))
     backend.save(backup=False)  # a fresh demo needs no backup of itself
     outcome = Outcome("demo", f"Classeur de démonstration : {path}", paths=[str(path)])
-    for number, (label, name, command, options) in enumerate(DEMO_STEPS, start=1):
+    logos = folder / c.LOGOS_FOLDER
+    logos.mkdir(exist_ok=True)
+    for name, initials, caption, colour in demo_data.LOGOS:
+        (logos / name).write_bytes(demo_data.logo_png(initials, caption, colour))
+    # The session in follow-up first: its documents show a real plan of action and the companies'
+    # proposals; then the year's steps, which end with the session in preparation planned.
+    held = sorted(s["year"] for s in data.rows[c.SESSIONS.name])
+    followed = held[-2] if len(held) > 1 else held[-1]
+    plan = [(f"Rotations de la session {followed}", "rotations", rotations, {"session": followed}),
+            (f"Documents de la session {followed}", "documents", documents, {"session": followed, "today": None}),
+            *DEMO_STEPS]
+    steps = len(plan) + 3  # the workbook, each step, the funders' export, the report (done = finished)
+    for number, (label, name, command, options) in enumerate(plan, start=1):
         progress(DEMO_PROGRESS, number, steps, label)
         # Steps that depend on the date (follow-up alerts…) declare a "today" option: the demo's own.
         step = run_on_file(path, name, command, **{k: today if k == "today" else v for k, v in options.items()})
@@ -358,7 +417,7 @@ def _purge_plan(book: Workbook, before: int, today: dt.date):
     frames, extras = {}, {}
     for table in (*retention.PURGED_TABLES, c.JOURNAL):
         try:
-            frames[table.name] = book.read(table)
+            frames[table.name] = book.read_optional(table)
         except CommandError:
             if table in c.INPUT_TABLES or table is c.JOURNAL:
                 raise
@@ -668,7 +727,9 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     Read-only: the figures are computed in memory; the workbook, its Indicateurs sheet and its
     Journal are left as they are (no save, no backup)."""
     from . import bilan as report
+    from . import documents as docs
     from . import establishments
+    from . import word
 
     today = today or dt.date.today()
     sources = read_sources(book)
@@ -678,10 +739,27 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     results = ind.compute(sources, today, until=year)
     official = c.SESSION_DEFAULTS["institution"]
     institutions = establishments.distinct(sources[c.SESSIONS].institution.dropna(), official)
-    previous = report.render(results, year, ", ".join(institutions) or official, Path(output))
+    sessions = book.read(c.SESSIONS)
+    of_year = sessions[pd.to_numeric(sessions["year"], errors="coerce") == year]
+    beside = workbook_folder(book)
+    identity, found = {}, []
+    if len(of_year):
+        logos = beside / c.LOGOS_FOLDER if beside else None
+        structure, images, found = docs.referent_identity(book.read_optional(c.STRUCTURES), of_year.iloc[0],
+                                                          of_year.index[0], word.find_logos(logos),
+                                                          str(logos or c.LOGOS_FOLDER))
+        funding = book.read(c.FUNDING)
+        identity = {"logos": images, "mention_financement": docs.funding_mention(
+            funding[pd.to_numeric(funding["session"], errors="coerce") == year])}
+    highlights = [v for v in of_year["highlights"] if isinstance(v, str) and v.strip()] \
+        if "highlights" in of_year.columns else []
+    template = word.template_path(word.BILAN_TEMPLATE, word.TEMPLATES_DIR, custom_templates(book))
+    previous = report.render(results, year, ", ".join(institutions) or official, Path(output),
+                             template=template, highlights=highlights, identity=identity)
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
     return Outcome("bilan", f"Bilan {year} écrit : {output} (classeur lu sans être modifié).",
-                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies), paths=[str(output)])
+                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies) + found,
+                   paths=[str(output)])
 
 
 # --- The demo runs every step, in the order of the year -------------------------------------

@@ -217,6 +217,25 @@ MONTHLY_RULE = (
 
 LOG_LEVELS = ("Info", "Alerte", "Erreur")
 
+STRUCTURE_KINDS = ("Mission Locale", "SPIP", "Autre")
+
+VISITOR_ROLES = ("Représentant d'entreprise", "Coach", "Mission Locale", "SPIP", "Autre")
+COMPANY_VISITOR, COACH_VISITOR = VISITOR_ROLES[:2]
+
+ID_DOCUMENTS = ("Carte nationale d'identité", "Passeport", "Titre de séjour", "Permis de conduire")
+
+# What a security office may ask to clear a visitor (« Identité des visiteurs » of a session lists
+# some of these labels); the default is what the Centre Pénitentiaire asks.
+VISITOR_IDENTITY = {
+    "Nom": "last_name",
+    "Prénom": "first_name",
+    "Date de naissance": "birth_date",
+    "Lieu de naissance": "birth_place",
+    "Nationalité": "nationality",
+    "Pièce d'identité": "id_document",
+}
+VISITOR_IDENTITY_DEFAULT = ("Nom", "Prénom", "Date de naissance", "Lieu de naissance", "Pièce d'identité")
+
 
 @dataclass(frozen=True)
 class ClosedList:
@@ -261,6 +280,9 @@ LISTS: dict[str, ClosedList] = {
         # columns using it accept a number, a postal code or a name (`departments.resolve`).
         ClosedList("Departements", _departments),
         ClosedList("Etablissements", INSTITUTIONS),
+        ClosedList("TypesStructure", STRUCTURE_KINDS),
+        ClosedList("QualitesVisiteur", VISITOR_ROLES),
+        ClosedList("PiecesIdentite", ID_DOCUMENTS),
     )
 }
 
@@ -421,6 +443,22 @@ SESSIONS = Table(
         integer("retention_years", "Durée de conservation (années)",
                 help="Années après la session au-delà desquelles « ccc-xl purger » pseudonymise les "
                      "données des détenus de la session (5 par défaut)."),
+        time("awareness_start", "Heure début sensibilisation",
+             help="Heure de la convocation des entreprises à la sensibilisation (sans elle, pas de convocation)."),
+        time("awareness_end", "Heure fin sensibilisation"),
+        time("coaching_day_start", "Heure début coaching",
+             help="Heure de début de chaque journée de coaching (sans elle, pas de convocation au coaching)."),
+        time("coaching_day_end", "Heure fin coaching"),
+        text("referent_structure", "Structure référente",
+             help="« Nom court » (onglet Structures) de la structure qui envoie les courriers de la session : "
+                  "son logo, ses coordonnées, son signataire ; vide = la première Mission Locale de l'onglet."),
+        date("letter_date", "Date du courrier",
+             help="Date imprimée sur les courriers et documents de la session ; vide = le jour de leur production."),
+        text("visitor_identity", "Identité des visiteurs", width=24,
+             help="Ce que l'établissement demande pour chaque visiteur, séparé par « ; » parmi : "
+                  + " ; ".join(VISITOR_IDENTITY) + ". Vide = " + " ; ".join(VISITOR_IDENTITY_DEFAULT) + "."),
+        text("highlights", "Faits marquants", width=40,
+             help="Quelques phrases sur la session (ce qui a marqué, ce qui a changé), reprises dans le bilan."),
     ),
     "Une ligne par session annuelle de l'action, avec son calendrier et ses paramètres.",
 )
@@ -455,8 +493,33 @@ COPIL = Table(
         text("attendees", "Présents", width=40),
         time("start", "Heure"),
         text("excused", "Excusés", width=30),
+        time("end", "Heure de fin"),
     ),
     "Réunions du comité de pilotage de chaque session.",
+)
+
+STRUCTURES = Table(
+    "tblStructures",
+    "Structures",
+    (
+        text("name", "Structure", required=True, width=26,
+             help="Nom complet, tel qu'il s'imprime en tête des courriers."),
+        choice("kind", "Type", "TypesStructure", width=14),
+        text("short_name", "Nom court", width=14,
+             help="Nom utilisé dans « ML référente » des Candidats (ML du Poitou…) et dans « Structure "
+                  "référente » des Sessions."),
+        text("address", "Adresse", width=24, help="Numéro et rue (Alt+Entrée pour une seconde ligne)."),
+        text("postcode", "Code postal", width=9),
+        text("town", "Ville", width=14, help="D'où partent les courriers : « Poitiers, le 3 mars 2027 »."),
+        text("phone", "Téléphone", width=14),
+        text("email", "E-mail", width=24),
+        text("signatory", "Signataire", help="Nom de la personne qui signe les courriers de la structure."),
+        text("signatory_title", "Fonction du signataire", width=20),
+        text("logo", "Logo", width=16,
+             help="Nom du fichier image (PNG ou JPEG) du logo, dans le dossier « Logos » à côté du classeur ; "
+                  "vide = pas de logo."),
+    ),
+    "Les Missions Locales et le SPIP : nom, coordonnées, signataire et logo imprimés sur les documents.",
 )
 
 INFO_MEETINGS = Table(
@@ -556,6 +619,32 @@ COMPANIES = Table(
     "Une ligne par entreprise bénévole et par session.",
 )
 
+VISITORS = Table(
+    "tblVisiteurs",
+    "Visiteurs",
+    (
+        integer("session", "Session", required=True),
+        text("last_name", "Nom", required=True, identifying=True),
+        text("first_name", "Prénom", identifying=True),
+        choice("role", "Qualité", "QualitesVisiteur"),
+        text("company", "ID entreprise", width=14,
+             help="Pour un représentant d'entreprise : l'« ID entreprise » de l'onglet Entreprises."),
+        text("structure", "Structure", width=20, help="Pour les autres : la structure du visiteur."),
+        date("birth_date", "Date de naissance", identifying=True),
+        text("birth_place", "Lieu de naissance", identifying=True),
+        text("nationality", "Nationalité", width=12, identifying=True),
+        choice("id_type", "Pièce d'identité", "PiecesIdentite", identifying=True),
+        text("id_number", "N° de pièce", width=14, identifying=True),
+        yes_no("awareness", "Sensibilisation", help="Vient à ce temps ; vide = selon sa qualité."),
+        yes_no("coaching", "Coaching", help="Vient à ce temps ; vide = selon sa qualité (le coach)."),
+        yes_no("interviews", "Entretiens", help="Vient à ce temps ; vide = selon sa qualité."),
+        yes_no("grand_oral", "Grand Oral", help="Vient à ce temps ; vide = selon sa qualité."),
+    ),
+    "Les personnes extérieures qui entrent au Centre Pénitentiaire pour la session (représentants des "
+    "entreprises, coach, Missions Locales) et l'identité que l'établissement demande pour les habiliter. "
+    "Ces informations ne sont imprimées que sur la liste des visiteurs et « ccc-xl purger » les efface.",
+)
+
 DEBRIEFING = Table(
     "tblDebriefing",
     "Débriefing",
@@ -640,6 +729,9 @@ FUNDING = Table(
         text("funder", "Financeur", required=True, width=24),
         money("amount", "Montant (€)", required=True),
         text("notes", "Observations", width=30),
+        text("mention", "Mention de financement", width=36,
+             help="Phrase imprimée en bas de chaque document de la session, ex. « Action financée par le Fonds "
+                  "interministériel de prévention de la délinquance (FIPD) »."),
     ),
     "Une ligne par financement obtenu pour une session (SPIP, FIPD…).",
 )
@@ -665,16 +757,21 @@ JOURNAL = Table(
 INPUT_TABLES: tuple[Table, ...] = (
     SESSIONS,
     PARTNERS,
+    STRUCTURES,
     COPIL,
     INFO_MEETINGS,
     CANDIDATES,
     COMPANIES,
+    VISITORS,
     DEBRIEFING,
     PLANS,
     FOLLOWUP,
     PATHWAYS,
     FUNDING,
 )
+# Tables added after the first workbooks were handed out: a workbook without them still works (read
+# as empty), and `ccc-xl nouveau` creates them.
+OPTIONAL_TABLES: tuple[Table, ...] = (STRUCTURES, VISITORS)
 
 TABLES: dict[str, Table] = {t.name: t for t in (*INPUT_TABLES, JOURNAL)}
 
@@ -803,6 +900,10 @@ BILAN_FILE = "Bilan 100 Chances {year}.docx"
 # Sub-folder of a session's documents where advisers put the CVs, named by participant ID
 # (« Documents 100 Chances/2027/CV/C2027-03.docx » or .pdf), for the pack sent to companies.
 CV_FOLDER = "CV"
+# Folders an adviser may put beside the workbook: the structures' logo images, and the Mission
+# Locale's own Word templates (same file names as the shipped ones), used instead of them.
+LOGOS_FOLDER = "Logos"
+TEMPLATES_FOLDER = "Modèles"
 LISTS_SHEET = "Listes"
 
 # Sheet order in the workbook, following the year's workflow.
@@ -810,10 +911,12 @@ SHEET_ORDER: tuple[str, ...] = (
     HOME_SHEET,
     SESSIONS.sheet,
     PARTNERS.sheet,
+    STRUCTURES.sheet,
     COPIL.sheet,
     INFO_MEETINGS.sheet,
     CANDIDATES.sheet,
     COMPANIES.sheet,
+    VISITORS.sheet,
     BINOMES_SHEET.name,
     INTERVIEWS_SHEET.name,
     PLANNING_SHEET.name,
@@ -863,8 +966,9 @@ HOME_TEXT: tuple[tuple[str, str], ...] = (
     ("p", "Classeur commun des trois Missions Locales de la Vienne et du SPIP pour l'action menée "
           "au Centre Pénitentiaire de Poitiers-Vivonne. Les onglets suivent l'année de l'action."),
     ("h", "L'année, étape par étape (onglet « 100 Chances » du ruban Excel)"),
-    ("p", "1. Sessions, Partenaires, COPIL, Financements : créer la session de l'année, son calendrier "
-          "et ses paramètres ; réunir le comité de pilotage. Pas de bouton : saisie seulement."),
+    ("p", "1. Sessions, Partenaires, Structures, COPIL, Financements : créer la session de l'année, son "
+          "calendrier, ses heures et ses paramètres ; les coordonnées, signataires et logos des Missions Locales "
+          "et du SPIP ; réunir le comité de pilotage. Pas de bouton : saisie seulement."),
     ("p", "2. Entreprises : inscrire la douzaine d'entreprises bénévoles (entreprises privées, agences "
           "d'intérim, organismes de formation, structures d'insertion) et leur sensibilisation. "
           "Pas de bouton : saisie seulement."),
@@ -874,9 +978,9 @@ HOME_TEXT: tuple[tuple[str, str], ...] = (
     ("p", "4. Binômes, Entretiens, Planning, Grand Oral : bouton « Rotations » pour former les binômes "
           "d'entreprises, planifier les entretiens (au moins trois binômes par participant) et l'ordre du "
           "Grand Oral ; bouton « Vérifier le planning » après une modification à la main."),
-    ("p", "5. Documents : bouton « Documents » pour les convocations, plannings individuels, feuilles "
-          "d'émargement, liste des visiteurs et plans d'action ; bouton « Ouvrir le dossier des "
-          "documents » pour les retrouver."),
+    ("p", "5. Visiteurs, Documents : l'identité des personnes extérieures que demande l'établissement ; "
+          "bouton « Documents » pour les convocations, plannings individuels, feuilles d'émargement, liste "
+          "des visiteurs et plans d'action ; bouton « Ouvrir le dossier des documents » pour les retrouver."),
     ("p", "6. Débriefing, Plans d'action, Suivi, Parcours : propositions des entreprises, plan d'action "
           "individuel, rencontre au moins une fois par mois, relais extérieur, situation à 6 mois et 1 an. "
           "Bouton « Suivi / alertes » : met à jour le Tableau de bord."),

@@ -120,6 +120,9 @@ def _session(year: int, start: dt.date, budget: float) -> dict:
         "changeover_minutes": 5, "day_start": dt.time(9, 0), "lunch_start": dt.time(12, 0),
         "lunch_end": dt.time(13, 30), "rooms": 6, "max_consecutive": 2, "grand_oral_minutes": 10,
         "grand_oral_start": dt.time(9, 30), "budget": budget, "retention_years": 5,
+        "awareness_start": dt.time(9, 0), "awareness_end": dt.time(12, 30),
+        "coaching_day_start": dt.time(9, 0), "coaching_day_end": dt.time(16, 30),
+        "referent_structure": "ML du Poitou", "highlights": HIGHLIGHTS.get(year),
     }
 
 
@@ -206,8 +209,18 @@ def build(today: dt.date | None = None, seed: int = 2019) -> DemoData:
         add(c.FUNDING, {"session": coming, "funder": funder, "amount": amount, "notes": "Demande en cours"})
     _coming_year(rng, people, rows, coming, start)
     rows[c.PARTNERS.name] = [{**p, "copil_invited": p["role"] != "Coach"} for p in _partners()]
-    for year in _recent_years(random.Random(seed + 1), people, rows, today):
+    recent = _recent_years(random.Random(seed + 1), people, rows, today)
+    for year in recent:
         _recruitment(random.Random(seed + year), rows, year)
+    for year, text in zip(recent, RECENT_HIGHLIGHTS):
+        next(r for r in rows[c.SESSIONS.name] if r["year"] == year)["highlights"] = text
+    rows[c.STRUCTURES.name] = [dict(s) for s in STRUCTURES]
+    for funding in rows[c.FUNDING.name]:
+        funding["mention"] = MENTIONS.get(funding["funder"])
+    identities = random.Random(seed + 2)
+    for year in recent[-1:]:
+        _visitors(rows, year, identities)
+    _visitors(rows, coming, identities, incomplete=True)
     rows[c.SESSIONS.name].sort(key=lambda row: row["year"])
     for table in (c.COPIL, c.INFO_MEETINGS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FUNDING):
         rows[table.name].sort(key=lambda row: row["session"])  # recent sessions in year order
@@ -247,6 +260,7 @@ def _year(rng, people, rows, year, start, company_indexes, retained, distinct_na
     for number in range(retained + 1, retained + 1 + rng.randint(3, 5)):
         rows[c.CANDIDATES.name].append(_candidate(rng, people, year, number, start, retained=False, eligible=False))
     rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=90), "place": "CP Poitiers-Vivonne",
+                               "start": dt.time(14, 0), "end": dt.time(16, 0),
                                "agenda": "Lancement de la session ; calendrier ; financements", "attendees": "ML, SPIP, direction du CP, JAP, Gepsa, France Travail"})
     for key in ("info_meeting_1", "info_meeting_2"):
         day = rows[c.SESSIONS.name][-1][key]
@@ -404,8 +418,10 @@ def _coming_year(rng, people, rows, year, start) -> None:
         if index in (2, 6):
             cand["unavailability"] = "10:00-10:45" if index == 2 else "14:00-15:00"
         rows[c.CANDIDATES.name].append(cand)
-    rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=100), "place": "CP Poitiers-Vivonne",
-                               "agenda": "Préparation de la session ; choix des entreprises", "start": dt.time(14, 0)})
+    # A Tuesday, fourteen weeks before the coaching.
+    rows[c.COPIL.name].append({"session": year, "date": start - dt.timedelta(days=97), "place": "CP Poitiers-Vivonne",
+                               "agenda": "Préparation de la session ; choix des entreprises", "start": dt.time(14, 0),
+                               "end": dt.time(16, 0)})
 
 
 def _partners() -> list[dict]:
@@ -414,10 +430,106 @@ def _partners() -> list[dict]:
         {"organisation": "Mission Locale Nord Vienne", "role": "Mission Locale", "contact": "Marc Giraud", "position": "Conseiller", "email": "m.giraud@exemple.fr", "phone": "05 49 00 00 02"},
         {"organisation": "Mission Locale Sud Vienne", "role": "Mission Locale", "contact": "Nadia Benali", "position": "Conseillère", "email": "n.benali@exemple.fr", "phone": "05 49 00 00 03"},
         {"organisation": "SPIP de la Vienne", "role": "SPIP", "contact": "Jean Moreau", "position": "Directeur pénitentiaire d'insertion et de probation", "email": "spip86@exemple.fr"},
-        {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Direction", "email": "cp-vivonne@exemple.fr"},
-        {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Juge de l'application des peines"},
-        {"organisation": "FIPD", "role": "Financeur", "contact": "Service prévention", "position": "Préfecture de la Vienne"},
-        {"organisation": "Gepsa", "role": "Gepsa", "contact": "Responsable formation"},
-        {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Conseiller justice"},
-        {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand"},
+        {"organisation": "Centre Pénitentiaire de Poitiers-Vivonne", "role": "Administration pénitentiaire", "contact": "Isabelle Roy", "position": "Directrice adjointe", "email": "cp-vivonne@exemple.fr"},
+        {"organisation": "Tribunal judiciaire de Poitiers", "role": "Magistrat", "contact": "Hélène Dubois", "position": "Juge de l'application des peines"},
+        {"organisation": "Préfecture de la Vienne (FIPD)", "role": "Financeur", "contact": "Laurent Petit", "position": "Chargé de mission prévention de la délinquance"},
+        {"organisation": "Gepsa", "role": "Gepsa", "contact": "Karine Simon", "position": "Responsable formation"},
+        {"organisation": "France Travail Poitiers", "role": "France Travail", "contact": "Olivier Lambert", "position": "Conseiller justice"},
+        {"organisation": "Sylvie Marchand Coaching", "role": "Coach", "contact": "Sylvie Marchand", "position": "Coach certifiée"},
     ]
+
+
+# The structures that sign the documents (fictitious addresses, phones, e-mails and logos).
+STRUCTURES = (
+    {"name": "Mission Locale d'Insertion du Poitou", "kind": "Mission Locale", "short_name": "ML du Poitou",
+     "address": "12 rue des Carmes", "postcode": "86000", "town": "Poitiers", "phone": "05 49 00 00 01",
+     "email": "contact@ml-poitou.exemple.fr", "signatory": "Claire Fontaine",
+     "signatory_title": "Chargée de projets « 100 Chances »", "logo": "ml-poitou.png"},
+    {"name": "Mission Locale Nord Vienne", "kind": "Mission Locale", "short_name": "ML Nord Vienne",
+     "address": "3 boulevard Blossac", "postcode": "86100", "town": "Châtellerault", "phone": "05 49 00 00 02",
+     "email": "contact@ml-nord-vienne.exemple.fr", "signatory": "Marc Giraud", "signatory_title": "Conseiller",
+     "logo": "ml-nord-vienne.png"},
+    {"name": "Mission Locale Sud Vienne", "kind": "Mission Locale", "short_name": "ML Sud Vienne",
+     "address": "5 place du Marché", "postcode": "86400", "town": "Civray", "phone": "05 49 00 00 03",
+     "email": "contact@ml-sud-vienne.exemple.fr", "signatory": "Nadia Benali", "signatory_title": "Conseillère",
+     "logo": "ml-sud-vienne.png"},
+    {"name": "Service pénitentiaire d'insertion et de probation de la Vienne", "kind": "SPIP", "short_name": "SPIP",
+     "address": "1 rue de la Providence", "postcode": "86000", "town": "Poitiers", "phone": "05 49 00 00 10",
+     "email": "spip86@exemple.fr", "signatory": "Jean Moreau",
+     "signatory_title": "Directeur pénitentiaire d'insertion et de probation", "logo": "spip-vienne.png"},
+)
+# Logo files of the demo's « Logos » folder: (file, initials, caption, colour).
+LOGOS = (
+    ("ml-poitou.png", "ML", "Mission Locale\ndu Poitou", "#1F4E79"),
+    ("ml-nord-vienne.png", "ML", "Mission Locale\nNord Vienne", "#2E7D32"),
+    ("ml-sud-vienne.png", "ML", "Mission Locale\nSud Vienne", "#B23A48"),
+    ("spip-vienne.png", "SPIP", "SPIP\nde la Vienne", "#37474F"),
+)
+MENTIONS = {
+    "FIPD": "Action financée par le Fonds interministériel de prévention de la délinquance (FIPD)",
+    "SPIP de la Vienne": "Avec le soutien du SPIP de la Vienne",
+}
+HIGHLIGHTS = {
+    2023: "Quatrième session : onze entreprises, dont quatre nouvelles, et un Grand Oral ouvert au juge de "
+          "l'application des peines.\nDeux participants ont obtenu une semi-liberté pour commencer leur formation.",
+}
+# « Faits marquants » of the two recent sessions (the bilan of the first one is the demo's).
+RECENT_HIGHLIGHTS = (
+    "Douze entreprises bénévoles, dont trois venues pour la première fois, ont rencontré huit participants. "
+    "Le Grand Oral s'est tenu en présence du juge de l'application des peines et de la direction du Centre "
+    "Pénitentiaire.\nSix mois après l'action, deux participants avaient obtenu un aménagement de peine pour "
+    "suivre une formation ou commencer un emploi ; un relais a été trouvé hors de la Vienne pour un participant "
+    "libéré dans les Deux-Sèvres.",
+    "Session en cours de suivi : huit participants rencontrés chaque mois par leur Mission Locale, en lien avec le "
+    "SPIP.",
+)
+ML_STAFF = (("Fontaine", "Claire", "Mission Locale d'Insertion du Poitou"),
+            ("Giraud", "Marc", "Mission Locale Nord Vienne"))
+BIRTH_PLACES = ("Angers", "Châtellerault", "Niort", "Angoulême", "Tours", "La Rochelle", "Limoges", "Nantes")
+
+
+def logo_png(initials: str, caption: str, colour: str) -> bytes:
+    """A fictitious logo: initials in a coloured disc beside a two-line caption (PNG, transparent)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Circle
+
+    fig = plt.figure(figsize=(2.6, 0.9), dpi=150)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 2.6)
+    ax.set_ylim(0, 0.9)
+    ax.axis("off")
+    ax.add_patch(Circle((0.45, 0.45), 0.4, color=colour))
+    ax.text(0.45, 0.45, initials, color="white", ha="center", va="center", fontsize=13, fontweight="bold")
+    ax.text(0.95, 0.45, caption, color=colour, ha="left", va="center", fontsize=10, fontweight="bold", linespacing=1.1)
+    image = io.BytesIO()
+    fig.savefig(image, format="png", transparent=True)
+    plt.close(fig)
+    return image.getvalue()
+
+
+def _visitors(rows, year: int, rng: random.Random, incomplete: bool = False) -> None:
+    """A session's « Visiteurs »: every company representative, the coach and two Mission Locale
+    advisers, with the identity the establishment asks for; ``incomplete`` leaves one birth place
+    out (the Journal names the cell)."""
+    people = []
+    for company in (r for r in rows[c.COMPANIES.name] if r["session"] == year):
+        first, _, last = company["representatives"].partition(" ")
+        people.append({"last_name": last, "first_name": first, "role": c.COMPANY_VISITOR, "company": company["id"]})
+    people.append({"last_name": "Marchand", "first_name": "Sylvie", "role": c.COACH_VISITOR,
+                   "structure": "Sylvie Marchand Coaching"})
+    people += [{"last_name": last, "first_name": first, "role": "Mission Locale", "structure": structure}
+               for last, first, structure in ML_STAFF]
+    for number, person in enumerate(people):
+        kind = rng.choice(c.ID_DOCUMENTS[:2])
+        rows[c.VISITORS.name].append({
+            **person, "session": year,
+            "birth_date": dt.date(rng.randint(1962, 1998), rng.randint(1, 12), rng.randint(1, 28)),
+            "birth_place": None if incomplete and number == 2 else rng.choice(BIRTH_PLACES),
+            "nationality": "française", "id_type": kind,
+            "id_number": f"{'P' if kind == 'Passeport' else ''}{rng.randint(10**8, 10**9 - 1)}",
+        })

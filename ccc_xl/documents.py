@@ -44,6 +44,13 @@ from ccc_xl.contract import (
     CV_FOLDER,
     FUNDING,
     PARTNERS,
+    STRUCTURES,
+    COACH_VISITOR,
+    COMPANY_VISITOR,
+    VISITOR_IDENTITY,
+    VISITOR_IDENTITY_DEFAULT,
+    VISITOR_ROLES,
+    VISITORS,
     GRAND_ORAL_SHEET,
     INTERVIEWS_SHEET,
     LIFE_SPHERES,
@@ -52,6 +59,7 @@ from ccc_xl.contract import (
 )
 from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
+from ccc_xl.wording import closed_day, departement_label, domain_label, letter_date, of
 
 LOCALE = "fr_FR"
 INTERVIEW_COLUMNS = ("slot", "start", "end", "room", "binome", "companies", "company_ids",
@@ -63,24 +71,39 @@ GRAND_ORAL_COLUMNS = ("rank", "start", "participant", "first_name")
 # Document types and their fields
 # ---------------------------------------------------------------------------------------------
 
+STRUCTURE_PARTS = (
+    ("nom", "nom complet"), ("adresse", "adresse (numéro et rue)"), ("code_postal", "code postal"),
+    ("ville", "ville"), ("telephone", "téléphone"), ("email", "e-mail"), ("signataire", "signataire des courriers"),
+    ("fonction_signataire", "fonction du signataire"),
+)
 COMMON_FIELDS = (
     ("session", "Année de la session (ex. 2023)."),
     ("etablissement", "Établissement pénitentiaire de l'action (onglet Sessions)."),
     ("lieu", "Salle ou lieu de l'action dans l'établissement (peut être vide)."),
     ("date_edition", "Date de production du document, ex. « mardi 14 mars 2023 »."),
+    ("date_courrier", "Date du courrier, sans le jour de la semaine, ex. « 3 mars 2027 » (« Date du courrier » "
+                      "de la session, sinon le jour de production)."),
+    ("lieu_courrier", "Ville de la structure référente, d'où part le courrier (peut être vide)."),
+    *((f"structure.{key}", f"Structure référente de la session (onglet Structures) : {text} (peut être vide).")
+      for key, text in STRUCTURE_PARTS),
+    ("logos", "Logos de la structure référente et du SPIP (dossier « Logos » ; liste vide sans logo)."),
+    ("mention_financement", "Mentions de financement de la session (onglet Financements ; peut être vide)."),
 )
 COMPANY_FIELDS = (
     ("entreprise", "Raison sociale de l'entreprise."),
     ("representants", "Représentant(s) de l'entreprise (peut être vide)."),
+    ("a_l_attention", "« À l'attention d'Élodie Martin et de Paul Lenoir » (vide sans représentant)."),
 )
 PARTNER_FIELDS = (
     ("organisation", "Organisation partenaire invitée."),
     ("contact", "Personne à contacter dans l'organisation (peut être vide)."),
     ("fonction", "Fonction de cette personne (peut être vide)."),
+    ("a_l_attention", "« À l'attention d'Isabelle Roy, directrice » (vide sans contact)."),
 )
 COPIL_FIELDS = (
     ("date_copil", "Date de la réunion du comité de pilotage."),
-    ("heure_copil", "Heure de la réunion (peut être vide)."),
+    ("heure_copil", "Heure de la réunion."),
+    ("horaire_copil", "Horaire de la réunion, ex. « de 14 h 00 à 16 h 00 » ou « à 14 h 00 »."),
     ("lieu_copil", "Lieu de la réunion (à défaut, l'établissement)."),
     ("ordre_du_jour", "Ordre du jour (peut être vide)."),
 )
@@ -121,10 +144,13 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType("convocation-sensibilisation", "Convocations sensibilisation",
                      "Convocation sensibilisation", "Entreprises", COMPANY_FIELDS + (
                          ("date_sensibilisation", "Date de la demi-journée de sensibilisation."),
+                         ("horaire", "Horaire de la demi-journée, ex. « de 9 h 00 à 12 h 00 »."),
                      )),
         DocumentType("convocation-entretiens", "Convocations entretiens", "Convocation entretiens",
                      "Entreprises", COMPANY_FIELDS + (
                          ("date_entretiens", "Date des entretiens."),
+                         ("heure_convocation", "Heure où l'entreprise est attendue : « Arrivée » (onglet "
+                                               "Entreprises), sinon son premier entretien."),
                          ("heure_arrivee", "Heure d'arrivée de l'entreprise (peut être vide)."),
                          ("heure_depart", "Heure de départ de l'entreprise (peut être vide)."),
                          ("binome", "Binôme de l'entreprise (peut être vide)."),
@@ -137,12 +163,13 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType("invitation-grand-oral", "Invitations Grand Oral", "Invitation Grand Oral",
                      "Entreprises", COMPANY_FIELDS + (
                          ("date_grand_oral", "Date du Grand Oral."),
-                         ("heure_grand_oral", "Heure de début du Grand Oral (peut être vide)."),
+                         ("heure_grand_oral", "Heure de début du Grand Oral."),
                      )),
         DocumentType("convocation-coaching", "Convocations coaching", "Convocation coaching",
                      "Participants", PARTICIPANT_FIELDS + (
                          ("date_debut_coaching", "Premier jour du coaching."),
                          ("date_fin_coaching", "Dernier jour du coaching (peut être vide)."),
+                         ("horaire", "Horaire de chaque journée, ex. « de 9 h 00 à 16 h 30 »."),
                          ("coach", "Nom du coach (peut être vide)."),
                          ("date_entretiens", "Date des entretiens (peut être vide)."),
                          ("date_grand_oral", "Date du Grand Oral (peut être vide)."),
@@ -181,7 +208,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
                          ("propositions[].detail", "Détail de la proposition."),
                          ("propositions[].suite", "Suite donnée."),
                          ("relais", "Relais extérieur (peut être vide)."),
-                         ("territoire_relais", "Territoire du relais (peut être vide)."),
+                         ("territoire_relais", "Territoire du relais, ex. « Vienne (86) » (peut être vide)."),
                          ("date_contact_relais", "Date du contact avec le relais (peut être vide)."),
                      )),
         DocumentType("retour-entretiens", "Retours entretiens", "Retour entretiens", "Participants",
@@ -226,20 +253,25 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
                          ("participants", "Participants retenus, par ID : rien d'autre sur eux que ces trois champs."),
                          ("participants[].prenom", "Prénom du participant."),
                          ("participants[].projet", "Projet professionnel (peut être vide)."),
-                         ("participants[].domaine", "Domaine visé (peut être vide)."),
+                         ("participants[].domaine", "Domaine visé, sans sa lettre de code (peut être vide)."),
                          ("participants[].cv", "Où trouver le CV : joint à la suite, PDF joint à part, ou non fourni."),
                          ("cv_pdf", "Fichiers PDF de CV à joindre à l'envoi (liste de noms)."),
                      )),
         DocumentType("liste-visiteurs", "Liste des visiteurs", "Liste des visiteurs", "Session", (
+            ("identite_demandee", "Ce que l'établissement demande pour chaque visiteur (« Identité des "
+                                  "visiteurs » de la session), ex. « nom, prénom, date et lieu de naissance »."),
             ("evenements", "Temps de l'action où des personnes extérieures entrent."),
             ("evenements[].titre", "Nom du temps (Coaching, Entretiens individuels…)."),
             ("evenements[].date", "Date ou période du temps."),
-            ("evenements[].visiteurs", "Personnes extérieures attendues."),
-            ("evenements[].visiteurs[].nom", "Nom et prénom du visiteur."),
+            ("evenements[].horaire", "Horaire du temps (peut être vide)."),
+            ("evenements[].visiteurs", "Personnes extérieures attendues, une ligne par personne."),
+            ("evenements[].visiteurs[].nom", "Nom de famille, en capitales."),
+            ("evenements[].visiteurs[].prenom", "Prénom."),
+            ("evenements[].visiteurs[].identite", "Les autres éléments d'identité demandés (naissance, "
+                                                  "nationalité, pièce d'identité), un par ligne."),
             ("evenements[].visiteurs[].structure", "Structure du visiteur."),
-            ("evenements[].visiteurs[].qualite", "Qualité (Coach, Représentant d'entreprise)."),
-            ("evenements[].visiteurs[].arrivee", "Heure d'arrivée (peut être vide)."),
-            ("evenements[].visiteurs[].depart", "Heure de départ (peut être vide)."),
+            ("evenements[].visiteurs[].qualite", "Qualité (Coach, Représentant d'entreprise, Mission Locale…)."),
+            ("evenements[].visiteurs[].horaire", "Heures d'arrivée et de départ (peut être vide)."),
         )),
     )
 }
@@ -347,6 +379,18 @@ class SessionFrames:
     funding: pd.DataFrame = field(default_factory=lambda: _empty(FUNDING.keys))
     cvs: dict = field(default_factory=dict)  # participant ID -> CV file (Path) found in the CV folder
     cv_folder: str = ""  # where advisers put the CVs, as the anomalies name it (full path)
+    structures: pd.DataFrame = field(default_factory=lambda: _empty(STRUCTURES.keys))
+    visitors: pd.DataFrame = field(default_factory=lambda: _empty(VISITORS.keys))
+    logos: dict = field(default_factory=dict)  # file name (casefolded) -> Path, in the « Logos » folder
+    logo_folder: str = ""  # where advisers put the logos, as the anomalies name it
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture to place in a document (a logo): ``word`` turns it into docxtpl's InlineImage."""
+
+    path: object  # pathlib.Path
+    height_mm: float = 14
 
 
 @dataclass(frozen=True)
@@ -359,6 +403,12 @@ class PlannedDocument:
     template: str
     context: dict
     appendices: tuple = ()  # .docx files merged at the end of the document (CVs)
+
+
+def _with_columns(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """``frame`` with every column of ``table`` (blank where the workbook has none)."""
+    missing = [key for key in table.keys if key not in frame.columns]
+    return frame.reindex(columns=[*frame.columns, *missing]) if missing else frame
 
 
 def _ids(value) -> list[str]:
@@ -436,11 +486,21 @@ class _Session:
         self.cv_folder = frames.cv_folder or f"{year}/{CV_FOLDER}"
         self.copil = _of_session(frames.copil, year).sort_values("date", kind="stable") \
             if len(frames.copil) else frames.copil
+        self.visitors = _of_session(_with_columns(frames.visitors, VISITORS), year)
+        structure, logos, problems = _referent_structures(frames, self.row, self.excel_row)
+        self.problems += problems + _closed_days(self)
+        self.structure = structure
+        letter = self.row.get("letter_date")
         self.common = {
             "session": str(year),
             "etablissement": as_text(self.row.get("institution")) or SESSION_DEFAULTS["institution"],
             "lieu": as_text(self.row.get("place")),
             "date_edition": french_date(today),
+            "date_courrier": letter_date(today if is_blank(letter) else letter),
+            "lieu_courrier": structure["ville"],
+            "structure": structure,
+            "logos": logos,
+            "mention_financement": funding_mention(self.funding),
         }
 
     def value(self, key: str):
@@ -453,6 +513,10 @@ class _Session:
         column = SESSIONS.column(key).header
         return Anomaly(SESSIONS.sheet, int(self.excel_row), column, None,
                        f"« {column} » est vide : {what} non produit(e)s.")
+
+    def time(self, key: str) -> str:
+        value = self.row.get(key)
+        return "" if is_blank(value) else french_time(value)
 
     def unplanned(self, sheet: str, what: str) -> Anomaly:
         return Anomaly(sheet, None, None, None,
@@ -478,13 +542,142 @@ class _Session:
                  "suite": as_text(r["outcome"])} for _, r in rows.iterrows()]
 
 
+# ---------------------------------------------------------------------------------------------
+# Identity of the sender, funding, dates to check
+# ---------------------------------------------------------------------------------------------
+
+EMPTY_STRUCTURE = {key: "" for key, _ in STRUCTURE_PARTS}
+STRUCTURE_COLUMNS = {"nom": "name", "adresse": "address", "code_postal": "postcode", "ville": "town",
+                     "telephone": "phone", "email": "email", "signataire": "signatory",
+                     "fonction_signataire": "signatory_title"}
+LOGO_HEIGHTS_MM = (12, 11)  # the referent structure's logo, then the SPIP's
+
+
+def _structure_context(row: pd.Series) -> dict:
+    return {key: as_text(row.get(column)) for key, column in STRUCTURE_COLUMNS.items()}
+
+
+def referent_identity(structures: pd.DataFrame, session: pd.Series, session_row, logos: dict,
+                      logo_folder: str = "") -> tuple[dict, list, list]:
+    """The referent structure's fields, its logos and anomalies (see `_referent_structures`), for
+    papers made outside the documents run (the bilan)."""
+    frames = SessionFrames(*(pd.DataFrame() for _ in range(6)), structures=structures, logos=logos,
+                           logo_folder=logo_folder)
+    return _referent_structures(frames, session, session_row)
+
+
+def _referent_structures(frames: SessionFrames, session: pd.Series, session_row) -> tuple[dict, list, list]:
+    """(the referent structure's fields, the logos to print, anomalies) of a session.
+
+    The referent structure is the one named in « Structure référente » (by its « Nom court » or its
+    name), else the first Mission Locale of the Structures sheet; the SPIP's logo goes beside its
+    logo. A logo file named but not found is reported; the document simply goes without it.
+    """
+    structures = _with_columns(frames.structures, STRUCTURES)
+    if structures.empty:
+        return dict(EMPTY_STRUCTURE), [], []
+    anomalies = []
+    names = {as_text(v).casefold(): i for col in ("short_name", "name") for i, v in structures[col].items()
+             if as_text(v)}
+    kinds = structures["kind"].map(as_text)
+    wanted = as_text(session.get("referent_structure"))
+    referent = names.get(wanted.casefold()) if wanted else None
+    if wanted and referent is None:
+        column = SESSIONS.column("referent_structure").header
+        anomalies.append(Anomaly(SESSIONS.sheet, int(session_row), column, wanted,
+                                 f"« {wanted} » n'est le nom d'aucune structure de l'onglet « {STRUCTURES.sheet} » : "
+                                 "les documents partent au nom de la première Mission Locale."))
+    if referent is None:
+        missions = kinds.index[kinds == "Mission Locale"]
+        referent = missions[0] if len(missions) else structures.index[0]
+    chosen = [referent] + [i for i in kinds.index[kinds == "SPIP"][:1] if i != referent]
+    logos = []
+    for index, height in zip(chosen, LOGO_HEIGHTS_MM):
+        name = as_text(structures.loc[index, "logo"])
+        if not name:
+            continue
+        path = frames.logos.get(name.casefold())
+        if path is None:
+            anomalies.append(Anomaly(STRUCTURES.sheet, int(index), STRUCTURES.column("logo").header, name,
+                                     f"le fichier « {name} » est introuvable dans le dossier des logos "
+                                     f"({frames.logo_folder or 'Logos'}) : les documents partent sans ce logo."))
+            continue
+        logos.append(Image(path, height))
+    return _structure_context(structures.loc[referent]), logos, anomalies
+
+
+def funding_mention(funding: pd.DataFrame) -> str:
+    """What the session's documents print about their funding: each funder's « Mention de
+    financement », and the funders without one named after « Financement : »."""
+    if funding.empty:
+        return ""
+    mentions, unnamed = [], []
+    for _, row in funding.iterrows():
+        mention = as_text(row.get("mention"))
+        if mention:
+            mentions.append(mention)
+        elif as_text(row.get("funder")):
+            unnamed.append(as_text(row.get("funder")))
+    if unnamed:
+        mentions.append("Financement : " + ", ".join(dict.fromkeys(unnamed)))
+    return " · ".join(dict.fromkeys(mentions))
+
+
+SESSION_DAYS = ("awareness_date", "interviews_date", "grand_oral_date")
+
+
+def _closed_days(s: "_Session") -> list[Anomaly]:
+    """Events of the session set on a weekend or a public holiday: worth a second look."""
+    found = []
+    for key in SESSION_DAYS:
+        why = closed_day(s.value(key))
+        if why:
+            column = SESSIONS.column(key).header
+            found.append(Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
+                                 f"« {column} » tombe {why}, le {letter_date(s.value(key))} : vérifiez la date."))
+    start, end = s.value("coaching_start"), s.value("coaching_end")
+    if not is_blank(start):
+        for day in pd.date_range(pd.Timestamp(start), pd.Timestamp(end if not is_blank(end) else start)):
+            why = closed_day(day)
+            if why.startswith("un jour férié") or (why and day == pd.Timestamp(start)):
+                column = SESSIONS.column("coaching_start").header
+                found.append(Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
+                                     f"le coaching passe par {why}, le {letter_date(day)} : vérifiez ses dates."))
+    for excel_row, meeting in s.copil.iterrows():
+        why = closed_day(meeting.get("date"))
+        if why:
+            found.append(Anomaly(COPIL.sheet, int(excel_row), COPIL.column("date").header, None,
+                                 f"le comité de pilotage est fixé {why}, le {letter_date(meeting['date'])} : "
+                                 "vérifiez la date."))
+    return found
+
+
+def hours(start, end) -> str:
+    """ "de 9 h 00 à 12 h 00", or "à 9 h 00" without an end; "" without a start."""
+    if is_blank(start):
+        return ""
+    if is_blank(end):
+        return f"à {french_time(start)}"
+    return f"de {french_time(start)} à {french_time(end)}"
+
+
+def attention(people: list[str], position: str = "") -> str:
+    """ "À l'attention d'Élodie Martin et de Paul Lenoir", "" for nobody."""
+    if not people:
+        return ""
+    named = [of(person) for person in people]
+    text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " et " + named[-1]
+    return f"À l'attention {text}" + (f", {position}" if position else "")
+
+
 def _participant_context(s: _Session, p: pd.Series) -> dict:
     return {**s.common, "prenom": as_text(p["first_name"]), "nom": as_text(p["last_name"])}
 
 
 def _company_context(s: _Session, c: pd.Series) -> dict:
-    return {**s.common, "entreprise": as_text(c["name"]),
-            "representants": ", ".join(_people(c.get("representatives")))}
+    people = _people(c.get("representatives"))
+    return {**s.common, "entreprise": as_text(c["name"]), "representants": ", ".join(people),
+            "a_l_attention": attention(people)}
 
 
 def _interview_rows(rows: pd.DataFrame) -> list[dict]:
@@ -497,11 +690,12 @@ def _interview_rows(rows: pd.DataFrame) -> list[dict]:
 
 
 def _awareness(s: _Session):
-    if is_blank(s.value("awareness_date")):
-        return [], [s.missing("awareness_date", "convocations à la sensibilisation")]
-    date = s.date("awareness_date")
-    return [(as_text(c["name"]), {**_company_context(s, c), "date_sensibilisation": date})
-            for _, c in s.companies.iterrows()], []
+    for key in ("awareness_date", "awareness_start"):
+        if is_blank(s.value(key)):
+            return [], [s.missing(key, "convocations à la sensibilisation")]
+    extra = {"date_sensibilisation": s.date("awareness_date"),
+             "horaire": hours(s.value("awareness_start"), s.value("awareness_end"))}
+    return [(as_text(c["name"]), {**_company_context(s, c), **extra}) for _, c in s.companies.iterrows()], []
 
 
 def _company_interviews(s: _Session):
@@ -522,6 +716,7 @@ def _company_interviews(s: _Session):
         docs.append((as_text(c["name"]), {
             **_company_context(s, c),
             "date_entretiens": s.date("interviews_date"),
+            "heure_convocation": french_time(c.get("arrival")) or french_time(rows["start"].iloc[0]),
             "heure_arrivee": french_time(c.get("arrival")),
             "heure_depart": french_time(c.get("departure")),
             "binome": ", ".join(dict.fromkeys(as_text(b) for b in rows["binome"] if as_text(b))),
@@ -531,15 +726,25 @@ def _company_interviews(s: _Session):
     return docs, anomalies
 
 
-def _grand_oral_start(s: _Session) -> str:
+def _grand_oral_start_value(s: _Session):
+    """The Grand Oral's start: « Heure du Grand Oral », else the first passage planned, else None."""
     if not is_blank(s.value("grand_oral_start")) or s.grand_oral.empty:
-        return french_time(s.value("grand_oral_start"))
-    return french_time(min(_as_time(v) for v in s.grand_oral["start"] if not is_blank(v)))
+        return s.value("grand_oral_start")
+    starts = [_as_time(v) for v in s.grand_oral["start"] if not is_blank(v)]
+    return min(starts) if starts else None
+
+
+def _grand_oral_start(s: _Session) -> str:
+    value = _grand_oral_start_value(s)
+    return "" if is_blank(value) else french_time(value)
 
 
 def _company_grand_oral(s: _Session):
     if is_blank(s.value("grand_oral_date")):
         return [], [s.missing("grand_oral_date", "invitations au Grand Oral")]
+    if not _grand_oral_start(s):
+        return [], [s.missing("grand_oral_start", "invitations au Grand Oral (sans heure, et pas d'ordre de "
+                                                  "passage planifié)")]
     extra = {"date_grand_oral": s.date("grand_oral_date"), "heure_grand_oral": _grand_oral_start(s)}
     return [(as_text(c["name"]), {**_company_context(s, c), **extra})
             for _, c in s.companies.iterrows()], []
@@ -550,9 +755,11 @@ def _participant_name(p: pd.Series) -> str:
 
 
 def _coaching(s: _Session):
-    if is_blank(s.value("coaching_start")):
-        return [], [s.missing("coaching_start", "convocations au coaching")]
+    for key in ("coaching_start", "coaching_day_start"):
+        if is_blank(s.value(key)):
+            return [], [s.missing(key, "convocations au coaching")]
     extra = {"date_debut_coaching": s.date("coaching_start"), "date_fin_coaching": s.date("coaching_end"),
+             "horaire": hours(s.value("coaching_day_start"), s.value("coaching_day_end")),
              "coach": as_text(s.value("coach")), "date_entretiens": s.date("interviews_date"),
              "date_grand_oral": s.date("grand_oral_date")}
     return [(_participant_name(p), {**_participant_context(s, p), **extra})
@@ -629,7 +836,7 @@ def _action_plans(s: _Session):
             "spheres": _spheres(actions),
             "propositions": s.proposals(pid),
             "relais": as_text(relay.get("relay")),
-            "territoire_relais": as_text(relay.get("relay_territory")),
+            "territoire_relais": departement_label(relay.get("relay_territory")),
             "date_contact_relais": french_date(relay.get("relay_contact_date")),
         }))
     return docs, []
@@ -709,16 +916,155 @@ def _attendance(s: _Session):
     return docs, anomalies
 
 
+# The times outsiders come in: (title, session date key, « Visiteurs » column, who comes by default).
+VISITOR_EVENTS = (
+    ("Sensibilisation des entreprises", "awareness_date", "awareness",
+     {COMPANY_VISITOR, "Mission Locale", "SPIP", "Autre"}),
+    ("Coaching", "coaching_start", "coaching", {COACH_VISITOR, "Mission Locale"}),
+    ("Entretiens individuels", "interviews_date", "interviews", set(VISITOR_ROLES)),
+    ("Grand Oral et repas", "grand_oral_date", "grand_oral", set(VISITOR_ROLES)),
+)
+
+
+def _identity_asked(s: _Session) -> tuple[list[str], list[Anomaly]]:
+    """The identity fields the establishment asks for (« Identité des visiteurs »), in their order."""
+    typed = as_text(s.value("visitor_identity"))
+    if not typed:
+        return list(VISITOR_IDENTITY_DEFAULT), []
+    known = {label.casefold(): label for label in VISITOR_IDENTITY}
+    asked, unknown = [], []
+    for part in re.split(r"[;,\n]", typed):
+        part = part.strip()
+        if part:
+            (asked.append(known[part.casefold()]) if part.casefold() in known else unknown.append(part))
+    column = SESSIONS.column("visitor_identity").header
+    anomalies = [Anomaly(SESSIONS.sheet, int(s.excel_row), column, typed,
+                         f"« {', '.join(unknown)} » : élément(s) d'identité inconnu(s) ; possibles : "
+                         f"{' ; '.join(VISITOR_IDENTITY)}.")] if unknown else []
+    return list(dict.fromkeys(asked)) or list(VISITOR_IDENTITY_DEFAULT), anomalies
+
+
+def _identity_lines(person: dict, asked: list[str]) -> tuple[str, list[str]]:
+    """The identity column of one visitor (one element a line) and the asked elements missing."""
+    lines, missing = [], []
+    born, place = person.get("birth_date"), as_text(person.get("birth_place"))
+    if "Date de naissance" in asked or "Lieu de naissance" in asked:
+        text = ""
+        if "Date de naissance" in asked:
+            text = f"le {pd.Timestamp(born):%d/%m/%Y}" if not is_blank(born) else ""
+            missing += [] if text else ["Date de naissance"]
+        if "Lieu de naissance" in asked:
+            text += f" à {place}" if place else ""
+            missing += [] if place else ["Lieu de naissance"]
+        if text.strip():
+            lines.append(f"Né(e) {text.strip()}")
+    if "Nationalité" in asked:
+        nationality = as_text(person.get("nationality"))
+        lines += [f"Nationalité : {nationality}"] if nationality else []
+        missing += [] if nationality else ["Nationalité"]
+    if "Pièce d'identité" in asked:
+        kind, number = as_text(person.get("id_type")), as_text(person.get("id_number"))
+        if kind or number:
+            lines.append(" n° ".join(v for v in (kind or "Pièce d'identité", number) if v))
+        missing += [] if kind and number else ["Pièce d'identité"]
+    for label in ("Nom", "Prénom"):
+        if label in asked and not as_text(person.get(VISITOR_IDENTITY[label])):
+            missing.append(label)
+    return "\n".join(lines), missing
+
+
+def _visitor_people(s: _Session) -> tuple[list[dict], list[Anomaly]]:
+    """Everyone from outside: the « Visiteurs » rows of the session, then the companies'
+    representatives and the coach who have none (their identity is then missing)."""
+    people, anomalies = [], []
+    for excel_row, v in s.visitors.iterrows():
+        company = as_text(v.get("company"))
+        people.append({**v.to_dict(), "excel_row": int(excel_row),
+                       "role": as_text(v.get("role")) or (COMPANY_VISITOR if company else "Autre"),
+                       "structure": as_text(v.get("structure")) or s.company_names.get(company, company)})
+    listed = {(as_text(p.get("company")), f"{as_text(p.get('first_name'))} {as_text(p.get('last_name'))}".casefold())
+              for p in people} | {(as_text(p.get("company")), f"{as_text(p.get('last_name'))} "
+                                                              f"{as_text(p.get('first_name'))}".casefold()) for p in people}
+    header = COMPANIES.column("representatives").header
+    for excel_row, c in s.companies.iterrows():
+        company = as_text(c["id"])
+        unlisted = [person for person in _people(c.get("representatives")) if (company, person.casefold()) not in listed]
+        for person in unlisted:
+            first, _, last = person.partition(" ")
+            people.append({"last_name": last or first, "first_name": first if last else "", "role": COMPANY_VISITOR,
+                           "company": company, "structure": as_text(c["name"]), "excel_row": None})
+        if unlisted:
+            anomalies.append(Anomaly(COMPANIES.sheet, int(excel_row), header, "; ".join(unlisted),
+                                     f"{' et '.join(unlisted)} ({as_text(c['name'])}) : pas de ligne dans l'onglet "
+                                     f"« {VISITORS.sheet} » pour la session {s.year}, identité absente de la liste "
+                                     "des visiteurs."))
+    coach = as_text(s.value("coach"))
+    if coach and not any(p["role"] == COACH_VISITOR for p in people):
+        people.append({"last_name": coach, "first_name": "", "role": COACH_VISITOR, "structure": "",
+                       "excel_row": None})
+        anomalies.append(Anomaly(SESSIONS.sheet, int(s.excel_row), SESSIONS.column("coach").header, coach,
+                                 f"le coach n'a pas de ligne dans l'onglet « {VISITORS.sheet} » : son identité manque "
+                                 "sur la liste des visiteurs."))
+    return people, anomalies
+
+
+def _comes(person: dict, column: str, roles: set, met: set | None) -> bool:
+    said = person.get(column)
+    if not is_blank(said):
+        return bool(said)
+    if person["role"] == COMPANY_VISITOR and column == "interviews" and met is not None:
+        return as_text(person.get("company")) in met
+    return person["role"] in roles
+
+
+def _visitor_hours(s: _Session, key: str, person: dict) -> str:
+    if key == "awareness_date":
+        return hours(s.value("awareness_start"), s.value("awareness_end"))
+    if key == "coaching_start":
+        return hours(s.value("coaching_day_start"), s.value("coaching_day_end"))
+    if key == "grand_oral_date":
+        return hours(_grand_oral_start_value(s), None)
+    company = s.companies[s.companies["id"].map(as_text) == as_text(person.get("company"))]
+    if len(company) and not is_blank(company.iloc[0].get("arrival")):
+        return hours(company.iloc[0].get("arrival"), company.iloc[0].get("departure"))
+    return hours(s.value("day_start") if not is_blank(s.value("day_start")) else SESSION_DEFAULTS["day_start"],
+                 s.value("day_end") if not is_blank(s.value("day_end")) else SESSION_DEFAULTS["day_end"])
+
+
 def _visitors(s: _Session):
+    """The list for the establishment's security: one section per time of the action, one row per
+    person, with the identity elements the establishment asks for (only ever printed here)."""
+    asked, anomalies = _identity_asked(s)
+    people, found = _visitor_people(s)
+    anomalies += found
+    for person in people:
+        _, missing = _identity_lines(person, asked)
+        if missing and person["excel_row"] is not None:
+            column = VISITORS.column({"Pièce d'identité": "id_type", "Nom": "last_name", "Prénom": "first_name"}
+                                     .get(missing[0], VISITOR_IDENTITY.get(missing[0], "last_name"))).header
+            anomalies.append(Anomaly(VISITORS.sheet, person["excel_row"], column, None,
+                                     f"{as_text(person.get('first_name'))} {as_text(person.get('last_name'))} : "
+                                     f"{', '.join(missing)} à compléter pour la liste des visiteurs."))
+    met = {i for v in s.interviews["company_ids"] for i in _ids(v)} if not s.interviews.empty else None
+    order = {role: k for k, role in enumerate(VISITOR_ROLES)}
     events = []
-    if not is_blank(s.value("coaching_start")) and _coach_people(s):
-        period = s.date("coaching_start")
-        if not is_blank(s.value("coaching_end")):
-            period = f"du {period} au {s.date('coaching_end')}"
-        events.append({"titre": "Coaching", "date": period, "visiteurs": _coach_people(s)})
-    events += [{"titre": title, "date": s.date(key), "visiteurs": visitors}
-               for title, key, _, visitors in _events(s) if not is_blank(s.value(key)) and visitors]
-    return [(f"session {s.year}", {**s.common, "evenements": events})], []
+    for title, key, column, roles in VISITOR_EVENTS:
+        if is_blank(s.value(key)):
+            continue
+        coming = sorted((p for p in people if _comes(p, column, roles, met)),
+                        key=lambda p: (order.get(p["role"], 99), as_text(p.get("structure")).casefold(),
+                                       as_text(p.get("last_name")).casefold()))
+        if not coming:
+            continue
+        date = s.date(key)
+        if key == "coaching_start" and not is_blank(s.value("coaching_end")):
+            date = f"du {date} au {s.date('coaching_end')}"
+        events.append({"titre": title, "date": date, "horaire": _visitor_hours(s, key, {}),
+                       "visiteurs": [{"nom": as_text(p.get("last_name")).upper(), "prenom": as_text(p.get("first_name")),
+                                      "identite": _identity_lines(p, asked)[0], "structure": as_text(p.get("structure")),
+                                      "qualite": p["role"], "horaire": _visitor_hours(s, key, p)} for p in coming]})
+    extra = {"evenements": events, "identite_demandee": ", ".join(label.lower() for label in asked)}
+    return [(f"session {s.year}", {**s.common, **extra})], anomalies
 
 
 def _session_partners(s: _Session) -> pd.DataFrame:
@@ -746,6 +1092,7 @@ def _funders(s: _Session) -> list[dict]:
 
 def _copil_context(s: _Session, meeting: pd.Series) -> dict:
     return {**s.common, "date_copil": french_date(meeting["date"]), "heure_copil": french_time(meeting.get("start")),
+            "horaire_copil": hours(meeting.get("start"), meeting.get("end")),
             "lieu_copil": as_text(meeting.get("place")) or s.common["etablissement"],
             "ordre_du_jour": as_text(meeting.get("agenda"))}
 
@@ -772,10 +1119,16 @@ def _copil_invitations(s: _Session):
         return [], anomalies
     funders = _funders(s)
     budget = _money(s.value("budget"))
+    timed = meetings[meetings["start"].map(lambda v: not is_blank(v))] if len(meetings) else meetings
+    untimed = [Anomaly(COPIL.sheet, int(row), COPIL.column("start").header, None,
+                       f"« {COPIL.column('start').header} » est vide pour le comité de pilotage du "
+                       f"{french_date(m['date'])} : invitations non produites.")
+               for row, m in meetings.iterrows() if row not in timed.index]
     return [(f"{pd.Timestamp(m['date']).date().isoformat()} - {as_text(p['organisation'])}", {
         **_copil_context(s, m), "organisation": as_text(p["organisation"]), "contact": as_text(p["contact"]),
         "fonction": as_text(p["position"]), "financeurs": funders, "budget": budget,
-    }) for _, m in meetings.iterrows() for _, p in invited.iterrows()], []
+        "a_l_attention": attention(_people(p["contact"]), as_text(p["position"])),
+    }) for _, m in timed.iterrows() for _, p in invited.iterrows()], untimed
 
 
 def _copil_attendance(s: _Session):
@@ -803,7 +1156,7 @@ def _company_pack(s: _Session):
                          "le dossier entreprises part sans ce CV.")
                  for row, p in people.iterrows() if cvs[as_text(p["id"])] is None]
     listed = [{"prenom": as_text(p["first_name"]), "projet": as_text(p.get("project")),
-               "domaine": as_text(p.get("domain")), "cv": _cv_note(cvs[as_text(p["id"])])}
+               "domaine": domain_label(p.get("domain")), "cv": _cv_note(cvs[as_text(p["id"])])}
               for _, p in people.iterrows()]
     merged = tuple(path for path in cvs.values() if path is not None and path.suffix.lower() == ".docx")
     pdfs = [path.name for path in cvs.values() if path is not None and path.suffix.lower() == ".pdf"]

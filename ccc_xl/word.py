@@ -39,7 +39,7 @@ from pathvalidate import sanitize_filename
 
 from ccc_xl import office, progress, shipped
 from ccc_xl.contract import CV_FOLDER
-from ccc_xl.documents import DOCUMENT_TYPES, PlannedDocument
+from ccc_xl.documents import DOCUMENT_TYPES, Image, PlannedDocument
 from ccc_xl.report import CommandError
 from ccc_xl.workbook import safety
 from ccc_xl.workbook.safety import PREVIOUS_VERSIONS
@@ -52,6 +52,7 @@ CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/co
 nsmap["cp"] = CORE_PROPERTIES_NS
 
 TEMPLATES_DIR = shipped("templates")
+BILAN_TEMPLATE = "bilan-annuel.docx"
 MAX_NAME = 90  # characters of a file name, without its extension
 MAX_FOLDER = 40
 
@@ -119,18 +120,62 @@ def template_environment() -> jinja2.Environment:
     return _BatchEnvironment()
 
 
+def template_path(name: str, templates_dir: Path = TEMPLATES_DIR, custom_dir: Path | None = None) -> Path:
+    """The template a document is made from: the Mission Locale's own copy in ``custom_dir`` (the
+    « Modèles » folder beside the workbook) when it has one, else the shipped one."""
+    if custom_dir is not None and (custom_dir / name).is_file():
+        return custom_dir / name
+    return templates_dir / name
+
+
+def find_logos(folder: Path | None) -> dict[str, Path]:
+    """The readable images (PNG, JPEG, GIF, BMP) of the « Logos » folder, by file name in lower case."""
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image as DocxImage
+
+    found = {}
+    if folder is None or not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        try:
+            DocxImage.from_file(str(path))
+        except (UnrecognizedImageError, OSError, ValueError, IndexError, KeyError):
+            continue  # not an image Word can show: reported as not found by the documents
+        found[path.name.casefold()] = path
+    return found
+
+
+def _with_images(context: dict, template: DocxTemplate) -> dict:
+    """The context with each `documents.Image` (at the top level or in a top-level list) as
+    docxtpl's InlineImage of this template."""
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    def convert(value):
+        if isinstance(value, Image):
+            return InlineImage(template, str(value.path), height=Mm(value.height_mm))
+        if isinstance(value, list) and any(isinstance(v, Image) for v in value):
+            return [convert(v) for v in value]
+        return value
+
+    return {key: convert(value) for key, value in context.items()}
+
+
 class TemplateSet:
     """The batch's templates, each read from disk once, sharing one compiling environment."""
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR):
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR, custom_dir: Path | None = None):
         self.dir = templates_dir
+        self.custom_dir = custom_dir
         self.env = template_environment()
         self._blobs: dict[str, bytes] = {}
 
     def load(self, name: str) -> DocxTemplate:
         """A fresh DocxTemplate over the template's bytes (docxtpl renders a template in place)."""
         if name not in self._blobs:
-            path = self.dir / name
+            path = template_path(name, self.dir, self.custom_dir)
             if not path.is_file():
                 raise CommandError(f"Modèle introuvable : « {path} ».")
             self._blobs[name] = path.read_bytes()
@@ -139,7 +184,7 @@ class TemplateSet:
     def render(self, doc: PlannedDocument, target: Path) -> None:
         template = self.load(doc.template)
         try:
-            template.render(doc.context, jinja_env=self.env, autoescape=True)
+            template.render(_with_images(doc.context, template), jinja_env=self.env, autoescape=True)
         except jinja2.TemplateError as exc:
             raise CommandError(f"Le modèle « {doc.template} » ne peut pas être rempli : {exc}. "
                                "Vérifiez-le avec « ccc-xl modeles verifier ».") from None
@@ -337,19 +382,21 @@ def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerate
 
 
 def generate(documents: list[PlannedDocument], out_dir: Path, session: int, types=None,
-             pdf: bool = False, templates_dir: Path = TEMPLATES_DIR) -> list[GeneratedFile]:
+             pdf: bool = False, templates_dir: Path = TEMPLATES_DIR, custom_dir: Path | None = None
+             ) -> list[GeneratedFile]:
     """`render_session`'s files (Word, then PDF)."""
-    return render_session(documents, out_dir, session, types, pdf, templates_dir).files
+    return render_session(documents, out_dir, session, types, pdf, templates_dir, custom_dir).files
 
 
 def render_session(documents: list[PlannedDocument], out_dir: Path, session: int, types=None,
-                   pdf: bool = False, templates_dir: Path = TEMPLATES_DIR) -> Generation:
+                   pdf: bool = False, templates_dir: Path = TEMPLATES_DIR, custom_dir: Path | None = None
+                   ) -> Generation:
     """Render ``documents`` of one session into ``out_dir/<session>/``, in the folders of the
     regenerated ``types`` (all types when None): everything is rendered in a staging folder first,
     then placed by `_place`, which never destroys a file the adviser added or edited."""
     if pdf:
         office.require_soffice()
-    problems = [line for report in verify_templates(templates_dir, {d.template for d in documents})
+    problems = [line for report in verify_templates(templates_dir, {d.template for d in documents}, custom_dir)
                 for line in report.problems]
     if problems:
         raise CommandError("Modèles à corriger avant de produire les documents : " + " ; ".join(problems))
@@ -363,7 +410,7 @@ def render_session(documents: list[PlannedDocument], out_dir: Path, session: int
         new = staging / "session"
         new.mkdir()
         relative = [PurePath(*p.parts[1:]) for p in paths]  # inside the session folder
-        _render_all(documents, relative, new, TemplateSet(templates_dir))
+        _render_all(documents, relative, new, TemplateSet(templates_dir, custom_dir))
         pdfs = _add_pdfs(new, relative, staging / "pdf") if pdf and documents else []
         session_dir.mkdir(exist_ok=True)
         kept = _place(new, session_dir, relative + pdfs, regenerated, staging, out_dir)
@@ -420,29 +467,54 @@ class TemplateReport:
     template: str
     fields: tuple[str, ...]
     problems: tuple[str, ...]
+    custom: bool = False  # the Mission Locale's own copy (« Modèles » folder), not the shipped one
 
 
-def verify_templates(templates_dir: Path = TEMPLATES_DIR, only: set[str] | None = None
-                     ) -> list[TemplateReport]:
-    """Each template's fields (docxtpl's undeclared variables) and any the data does not provide."""
+def verify_templates(templates_dir: Path = TEMPLATES_DIR, only: set[str] | None = None,
+                     custom_dir: Path | None = None) -> list[TemplateReport]:
+    """Each template's fields (docxtpl's undeclared variables) and any the data does not provide;
+    a type whose template the « Modèles » folder ``custom_dir`` holds is checked in that copy."""
     reports = []
     env = template_environment()
     for doc_type in DOCUMENT_TYPES.values():
         if only is not None and doc_type.template not in only:
             continue
-        path = templates_dir / doc_type.template
+        path = template_path(doc_type.template, templates_dir, custom_dir)
+        custom = path.parent != templates_dir
+        shown = f"{path.parent.name}/{doc_type.template}" if custom else doc_type.template
         if not path.is_file():
             reports.append(TemplateReport(doc_type.key, doc_type.template, (),
-                                          (f"{doc_type.template} : fichier introuvable",)))
+                                          (f"{shown} : fichier introuvable",), custom))
             continue
         try:
             used = DocxTemplate(path).get_undeclared_template_variables(jinja_env=env)
         except jinja2.TemplateSyntaxError as exc:
             reports.append(TemplateReport(doc_type.key, doc_type.template, (),
-                                          (f"{doc_type.template} : balise incorrecte ({exc.message})",)))
+                                          (f"{shown} : balise incorrecte ({exc.message})",), custom))
+            continue
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+            reports.append(TemplateReport(doc_type.key, doc_type.template, (),
+                                          (f"{shown} : ce n'est pas un document Word lisible (.docx)",), custom))
             continue
         unknown = sorted(used - doc_type.top_level_fields)
-        problems = tuple(f"{doc_type.template} : champ « {name} » inconnu (voir templates/CHAMPS.md)"
-                         for name in unknown)
-        reports.append(TemplateReport(doc_type.key, doc_type.template, tuple(sorted(used)), problems))
+        problems = tuple(f"{shown} : champ « {name} » inconnu (voir templates/CHAMPS.md)" for name in unknown)
+        reports.append(TemplateReport(doc_type.key, doc_type.template, tuple(sorted(used)), problems, custom))
     return reports
+
+
+def copy_templates(folder: Path, overwrite: bool = False) -> tuple[list[Path], list[Path]]:
+    """Copy the shipped templates into ``folder`` (the « Modèles » folder) for a Mission Locale to
+    make them its own: (copied, kept) — a template already there is never overwritten unless asked."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copied, kept = [], []
+    names = [t.template for t in DOCUMENT_TYPES.values()] + [BILAN_TEMPLATE, "CHAMPS.md"]
+    for name in names:
+        source, target = TEMPLATES_DIR / name, folder / name
+        if not source.is_file():
+            continue
+        if target.exists() and not overwrite:
+            kept.append(target)
+            continue
+        shutil.copyfile(source, target)
+        copied.append(target)
+    return copied, kept

@@ -1,11 +1,21 @@
-"""French wording of numbers and counts in messages: « 1 alerte », « 3 alertes », « 0,4 s », « 1 234 ».
+"""French wording of numbers and counts in messages: « 1 alerte », « 3 alertes », « 0,4 s », « 1 234 »;
+and of printed documents: dates in letters, « de » / « d' », départements, days off.
 
 Every figure a command prints goes through here, so the decimal comma, the narrow no-break space
 between thousands (CLDR French, via babel) and the agreement of a counted noun are the same in the
-terminal, in Excel's dialog boxes and in the Journal.
+terminal, in Excel's dialog boxes and in the Journal. A letter is dated « Poitiers, le 3 mars 2027 »
+(no weekday, « 1er » for the first of the month); a name is introduced by « d' » before a vowel
+(« À l'attention d'Élodie Martin »); a département is printed with its name (« Vienne (86) »); a
+ROME domain without its code letter (« Industrie »).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from functools import lru_cache
 
 
 def number(value: float, decimals: int = 0) -> str:
@@ -27,3 +37,95 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
 def agreed(n: int, singular: str, plural: str) -> str:
     """The word (or words) agreeing with ``n``: « supprimé » for 0 or 1, « supprimés » from 2."""
     return singular if abs(n) < 2 else plural
+
+
+LOCALE = "fr_FR"
+
+
+
+# pandas and babel are imported by the functions that need them: messages (`count`) are worded by
+# modules that must stay light to import (the ribbon's buttons).
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _day(value) -> dt.date:
+    import pandas as pd
+
+    return pd.Timestamp(value).date()
+
+
+def letter_date(value) -> str:
+    """ "3 mars 2027", "1er avril 2027": a date as written in a letter's heading; "" if blank."""
+    from babel.dates import format_date
+
+    if _blank(value):
+        return ""
+    day = _day(value)
+    text = format_date(day, format="d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def of(name: str) -> str:
+    """« de » or « d' » before ``name``: « d'Élodie Martin », « de Paul Lenoir »."""
+    name = str(name).strip()
+    first = unicodedata.normalize("NFD", name[:1])[:1].lower()
+    return f"d'{name}" if first in "aeiou" and first else f"de {name}"
+
+
+def domain_label(value) -> str:
+    """A ROME domain without its code letter: "H - Industrie" -> "Industrie"."""
+    if _blank(value):
+        return ""
+    return re.sub(r"^\s*[A-Na-n]\s*[-–—:]\s*", "", str(value)).strip()
+
+
+def departement_label(value) -> str:
+    """ "86", "86000" or "vienne" -> "Vienne (86)"; anything that is no département (a town, a
+    region) as typed."""
+    from .departments import Unresolved, resolve
+
+    if _blank(value):
+        return ""
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+    try:
+        department = resolve(text)
+    except Unresolved:
+        return text
+    return f"{department.name} ({department.code})"
+
+
+@lru_cache(maxsize=None)
+def _holidays(year: int) -> dict:
+    import holidays
+
+    return dict(holidays.country_holidays("FR", years=[year], language="fr").items())
+
+
+def closed_day(value) -> str:
+    """Why nobody works on that day in France (« un samedi », « un jour férié (Lundi de Pâques) »),
+    or "" for a working day."""
+    from babel.dates import format_date
+
+    if _blank(value):
+        return ""
+    day = _day(value)
+    holiday = _holidays(day.year).get(day)
+    if holiday:
+        return f"un jour férié ({holiday})"
+    if day.weekday() >= 5:
+        return "un " + format_date(day, "EEEE", locale=LOCALE)
+    return ""

@@ -47,8 +47,35 @@ ORGANISERS = "Missions Locales du Poitou, Nord Vienne et Sud Vienne · SPIP de l
 # ---------------------------------------------------------------------------------------------
 
 
+def _no_borders(table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _field(paragraph, code: str, size: int = 8) -> None:
+    """A Word field (PAGE, NUMPAGES) Word and LibreOffice compute when the page is laid out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), code)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    sz = OxmlElement("w:sz")
+    sz.set(qn("w:val"), str(size * 2))
+    props.append(sz)
+    run.append(props)
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
 def new_document(title: str, confidential: bool = False, landscape: bool = False) -> Document:
-    """An A4 document with the programme's header and footer and tidy base styles."""
+    """An A4 document with the programme's header (the sender's logos) and footer (funding mention,
+    page N / M), and tidy base styles."""
     doc = Document()
     props = doc.core_properties
     props.title, props.author, props.last_modified_by = title, "ccc-xl", "ccc-xl"
@@ -64,6 +91,7 @@ def new_document(title: str, confidential: bool = False, landscape: bool = False
         style.font.name = "Calibri"
         style.font.size = Pt(size)
         style.font.color.rgb = ACCENT
+        style.paragraph_format.keep_with_next = True
 
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -71,17 +99,51 @@ def new_document(title: str, confidential: bool = False, landscape: bool = False
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Cm(2)
-    section.top_margin = section.bottom_margin = Cm(2)
+    section.top_margin, section.bottom_margin = Cm(3), Cm(2.2)
+    section.header_distance, section.footer_distance = Cm(0.8), Cm(0.8)
 
-    header = section.header.paragraphs[0]
-    run = header.add_run(f"{PROGRAMME} — Vienne · Session {{{{ session }}}}")
-    run.font.size, run.font.color.rgb = Pt(9), ACCENT
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note = ORGANISERS + (" · Document confidentiel, remis par le SPIP" if confidential else "")
-    run = footer.add_run(note)
-    run.font.size = Pt(8)
+    width = (section.page_width - section.left_margin - section.right_margin)
+    # First page: the sender's logos beside the programme's name; next pages: the name only.
+    section.different_first_page_header_footer = True
+    first = section.first_page_header
+    first.paragraphs[0].text = ""
+    table = first.add_table(rows=1, cols=2, width=width)
+    _no_borders(table)
+    table.autofit = False
+    logos, name = table.rows[0].cells
+    for column, cell, size in zip(table.columns, (logos, name), (Cm(11), width - Cm(11))):
+        column.width = cell.width = size
+    logos.paragraphs[0].add_run("{% for logo in logos %}{{ logo }}   {% endfor %}")
+    _programme(name.paragraphs[0], name.add_paragraph())
+    _programme(section.header.paragraphs[0], section.header.add_paragraph())
+    for footer in (section.first_page_footer, section.footer):
+        _footer(footer, confidential)
     return doc
+
+
+def _programme(line, session) -> None:
+    """The programme's name and the session, right-aligned, in the header."""
+    for paragraph, text, bold in ((line, PROGRAMME, True), (session, "Vienne · Session {{ session }}", False)):
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(text)
+        run.font.size, run.font.color.rgb, run.bold = Pt(9), ACCENT, bold
+
+
+def _footer(footer, confidential: bool) -> None:
+    """The session's funding mention, then the organisers and « Page N / M »."""
+    mention = footer.paragraphs[0]
+    mention.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    mention.paragraph_format.space_after = Pt(2)
+    run = mention.add_run("{{ mention_financement }}")
+    run.font.size, run.italic = Pt(8), True
+    line = footer.add_paragraph()
+    line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    note = ORGANISERS + (" · Document confidentiel, remis par le SPIP" if confidential else "") + " · Page "
+    line.add_run(note).font.size = Pt(8)
+    _field(line, "PAGE")
+    line.add_run(" / ").font.size = Pt(8)
+    _field(line, "NUMPAGES")
 
 
 def para(doc, text: str = "", bold: bool = False, align=None, size: int | None = None, style=None):
@@ -131,79 +193,156 @@ def _repeat_header(row) -> None:
     trPr.append(el)
 
 
-def loop_table(doc, headers, cells, loop: str, widths=None, blank_rows: int = 0, row_height=None):
+def _cant_split(row) -> None:
+    """A table row is never cut across two pages."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def keep_with_next(paragraphs) -> None:
+    for paragraph in paragraphs:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def loop_table(doc, headers, cells, loop: str, widths=None, blank_rows: int = 0, row_height=None, title=None):
     """A table with a bold shaded header and one row repeated by ``{%tr for loop %}``.
 
     ``cells`` are the Jinja expressions of the repeated row; ``blank_rows`` adds empty rows after
-    the data (attendance sheets: people who come unannounced).
+    the data (attendance sheets: people who come unannounced). With ``title``, a first row spanning
+    the table carries it. Header rows repeat on every page; no row is cut across two pages.
     """
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, header in zip(table.rows[0].cells, headers):
+    if title:
+        merged = table.rows[0].cells[0].merge(table.rows[0].cells[-1])
+        merged.text = ""
+        run = merged.paragraphs[0].add_run(title)
+        run.bold, run.font.color.rgb, run.font.size = True, ACCENT, Pt(12)
+        _repeat_header(table.rows[0])
+        _cant_split(table.rows[0])
+        table.add_row()
+    head = table.rows[-1]
+    for cell, header in zip(head.cells, headers):
         cell.text = ""
         cell.paragraphs[0].add_run(header).bold = True
         _shade(cell, HEADER_FILL)
-    _repeat_header(table.rows[0])
+    _repeat_header(head)
+    _cant_split(head)
     table.add_row().cells[0].text = f"{{%tr for {loop} %}}"
     row = table.add_row()
     for cell, expr in zip(row.cells, cells):
         cell.text = expr
     if row_height:
         row.height = row_height
+    _cant_split(row)
     table.add_row().cells[0].text = "{%tr endfor %}"
     for _ in range(blank_rows):
         extra = table.add_row()
+        _cant_split(extra)
         if row_height:
             extra.height = row_height
     if widths:
-        for r in table.rows:
+        table.autofit = False
+        for column, width in zip(table.columns, widths):
+            column.width = Cm(width)
+        for r in table.rows[1 if title else 0:]:
             for cell, width in zip(r.cells, widths):
                 cell.width = Cm(width)
     para(doc)
     return table
 
 
-def letter_head(doc, recipient: str, subject: str) -> None:
-    """Sender, recipient, place and date, subject: the top of every letter."""
-    para(doc, "Missions Locales de la Vienne", bold=True)
-    para(doc, f"Action « {PROGRAMME} »")
-    p = para(doc, recipient, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+def letter_head(doc, recipient: str, subject: str, attention: str | None = None) -> None:
+    """Sender (the referent structure, from the workbook), recipient, place and date, subject."""
+    p = para(doc, "{{ structure.nom or 'Missions Locales de la Vienne' }}", bold=True)
+    p.paragraph_format.space_after = Pt(0)
+    optional(doc, "structure.adresse", lambda d: _tight(para(d, "{{ structure.adresse }}")))
+    optional(doc, "structure.ville", lambda d: _tight(para(d, "{{ structure.code_postal }} {{ structure.ville }}")))
+    optional(doc, "structure.telephone or structure.email", lambda d: _tight(para(
+        d, "{% if structure.telephone %}Tél. {{ structure.telephone }}{% endif %}"
+           "{% if structure.telephone and structure.email %} · {% endif %}{{ structure.email }}", size=10)))
+    p = para(doc, f"Action « {PROGRAMME} »", size=10)
+    p = para(doc, recipient, bold=True)
+    p.paragraph_format.left_indent = Cm(9)
     p.paragraph_format.space_before = Pt(12)
-    para(doc, "Poitiers, le {{ date_edition }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if attention:
+        optional(doc, attention, lambda d: setattr(para(d, f"{{{{ {attention} }}}}").paragraph_format, "left_indent", Cm(9)))
+    p = para(doc, "{% if lieu_courrier %}{{ lieu_courrier }}, le{% else %}Le{% endif %} {{ date_courrier }}")
+    p.paragraph_format.left_indent = Cm(9)
+    p.paragraph_format.space_before = Pt(12)
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(12)
     p.add_run("Objet : ").bold = True
     p.add_run(subject)
 
 
+def _tight(paragraph):
+    paragraph.paragraph_format.space_after = Pt(0)
+    return paragraph
+
+
 def company_letter_head(doc, subject: str) -> None:
-    letter_head(doc, "{{ entreprise }}", subject)
-    optional(doc, "representants", lambda d: para(d, "À l'attention de {{ representants }}"))
+    letter_head(doc, "{{ entreprise }}", subject, attention="a_l_attention")
     para(doc, "Madame, Monsieur,")
 
 
+def reply_contact(doc, text: str) -> None:
+    """Who to answer, when a reply is asked: the referent structure's signatory, phone, e-mail."""
+    para(doc, text + "{% if structure.telephone or structure.email %} auprès "
+                     "{% if structure.signataire %}de {{ structure.signataire }} {% endif %}"
+                     "{% if structure.telephone %}au {{ structure.telephone }}{% endif %}"
+                     "{% if structure.telephone and structure.email %} ou {% endif %}"
+                     "{% if structure.email %}par courriel à {{ structure.email }}{% endif %}{% endif %}.")
+
+
+def kept_together(doc):
+    """A cell (of a borderless one-row table that is never cut across two pages) for a block
+    that must stay whole: keep-with-next alone is not honoured by every word processor."""
+    table = doc.add_table(rows=1, cols=1)
+    _no_borders(table)
+    _cant_split(table.rows[0])
+    return table.rows[0].cells[0]
+
+
 def signature_ml(doc) -> None:
-    para(doc, "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
-    para(doc, "L'équipe des Missions Locales de la Vienne", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    """Closing formula and signature, never cut: the signature never sits alone on a page."""
+    cell = kept_together(doc)
+    closing = cell.paragraphs[0]
+    closing.add_run("Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.")
+    block = [cell.add_paragraph(), cell.add_paragraph("{{ structure.fonction_signataire }}"),
+             cell.add_paragraph("{{ structure.nom }}")]
+    block[0].add_run('{{ structure.signataire or "L\'équipe des Missions Locales de la Vienne" }}').bold = True
+    for p in block:
+        p.paragraph_format.left_indent = Cm(9)
+        p.paragraph_format.space_after = Pt(0)
+    block[0].paragraph_format.space_before = Pt(18)
+    keep_with_next([doc.paragraphs[-1], closing, *block[:-1]])
 
 
 def participant_head(doc, title: str) -> None:
     para(doc, title, style="Title")
     labelled(doc, "Participant", "{{ prenom }} {{ nom }}")
-    para(doc, "Document remis par le SPIP — Poitiers, le {{ date_edition }}", size=9)
+    para(doc, "Document remis par le SPIP — {% if lieu_courrier %}{{ lieu_courrier }}, le{% else %}Le{% endif %} "
+              "{{ date_courrier }}", size=9)
 
 
-def signature_blocks(doc, names) -> None:
-    table = doc.add_table(rows=2, cols=len(names))
+def signature_blocks(doc, names, title: str = "Signatures") -> None:
+    """The heading and the signature boxes, never cut across two pages."""
+    cell = kept_together(doc)
+    cell.paragraphs[0].style = doc.styles["Heading 1"]
+    cell.paragraphs[0].add_run(title)
+    table = cell.add_table(rows=2, cols=len(names))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, names):
         cell.text = ""
         cell.paragraphs[0].add_run(name).bold = True
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
         _shade(cell, HEADER_FILL)
     for cell in table.rows[1].cells:
         cell.text = "Date et signature :"
     table.rows[1].height = Cm(3)
+    for row in table.rows:
+        _cant_split(row)
 
 
 ACCESS_RULES = (
@@ -230,6 +369,7 @@ def convocation_sensibilisation():
               "rencontrer les participants, nous vous invitons à une demi-journée de sensibilisation "
               "à l'univers carcéral :")
     labelled(doc, "Date", "{{ date_sensibilisation }}")
+    labelled(doc, "Horaire", "{{ horaire }}")
     labelled(doc, "Lieu", "{{ etablissement }}")
     para(doc, "Au programme, trois temps :", bold=True)
     bullets(doc, (
@@ -240,6 +380,7 @@ def convocation_sensibilisation():
     ))
     para(doc, "Formalités d'accès", style="Heading 2")
     bullets(doc, ACCESS_RULES)
+    reply_contact(doc, "Pour toute question ou tout changement de représentant, contactez-nous")
     signature_ml(doc)
     return doc
 
@@ -250,8 +391,8 @@ def convocation_entretiens():
     para(doc, "Les participants ont préparé leur projet professionnel avec le coach ; ils vont vous le "
               "présenter au cours d'entretiens individuels. Voici votre organisation de la journée.")
     labelled(doc, "Date", "{{ date_entretiens }}")
+    labelled(doc, "Heure d'arrivée", "{{ heure_convocation }}")
     labelled(doc, "Lieu", "{{ etablissement }}")
-    optional(doc, "heure_arrivee", lambda d: labelled(d, "Arrivée", "{{ heure_arrivee }}"))
     optional(doc, "heure_depart", lambda d: labelled(d, "Départ prévu", "{{ heure_depart }}"))
     optional(doc, "binome", lambda d: labelled(d, "Votre binôme", "{{ binome }}"))
     optional(doc, "partenaires",
@@ -265,6 +406,7 @@ def convocation_entretiens():
               "en relation, offres, stages…) construiront leur plan d'action.")
     para(doc, "Formalités d'accès", style="Heading 2")
     bullets(doc, ACCESS_RULES)
+    reply_contact(doc, "Pour toute question ou tout empêchement, contactez-nous")
     signature_ml(doc)
     return doc
 
@@ -276,11 +418,12 @@ def invitation_grand_oral():
               "entreprises, en tenant compte des préconisations que vous lui avez apportées. Nous avons "
               "le plaisir de vous y inviter :")
     labelled(doc, "Date", "{{ date_grand_oral }}")
-    optional(doc, "heure_grand_oral", lambda d: labelled(d, "Heure", "{{ heure_grand_oral }}"))
+    labelled(doc, "Heure", "{{ heure_grand_oral }}")
     labelled(doc, "Lieu", "{{ etablissement }}")
     para(doc, "L'action se terminera par un repas commun avec les participants, les entreprises, les "
               "organisateurs, l'établissement pénitentiaire et le magistrat : un moment d'échanges "
-              "informels et conviviaux. Merci de nous confirmer votre présence au repas.")
+              "informels et conviviaux.")
+    reply_contact(doc, "Merci de nous confirmer votre présence au Grand Oral et au repas")
     para(doc, "Formalités d'accès", style="Heading 2")
     bullets(doc, ACCESS_RULES)
     signature_ml(doc)
@@ -295,6 +438,7 @@ def convocation_coaching():
               "convoqué(e) aux journées de coaching collectif :")
     labelled(doc, "Du", "{{ date_debut_coaching }}")
     optional(doc, "date_fin_coaching", lambda d: labelled(d, "Au", "{{ date_fin_coaching }}"))
+    labelled(doc, "Horaire", "chaque jour {{ horaire }}")
     optional(doc, "lieu", lambda d: labelled(d, "Lieu", "{{ lieu }}"))
     optional(doc, "coach", lambda d: labelled(d, "Coach", "{{ coach }}"))
     para(doc, "Avec le coach, vous clarifierez votre projet professionnel, apprendrez à mieux vous "
@@ -340,7 +484,7 @@ def plan_action():
     optional(doc, "mission_locale", lambda d: labelled(d, "Mission Locale référente", "{{ mission_locale }}"))
     optional(doc, "conseiller", lambda d: labelled(d, "Conseiller", "{{ conseiller }}"))
     optional(doc, "projet", lambda d: labelled(d, "Projet professionnel", "{{ projet }}"))
-    labelled(doc, "Établi le", "{{ date_edition }}")
+    labelled(doc, "Établi le", "{{ date_courrier }}")
     para(doc, "Plan co-construit entre le participant, la Mission Locale et le SPIP ; il balaie toutes "
               "les sphères de vie et s'appuie sur les solutions apportées par les entreprises.", size=9)
 
@@ -375,7 +519,6 @@ def plan_action():
     para(doc, "Relais à rechercher sur le territoire de destination.")
     para(doc, "{%p endif %}")
 
-    para(doc, "Signatures", style="Heading 1")
     signature_blocks(doc, ("Le participant", "La Mission Locale", "Le SPIP"))
     return doc
 
@@ -423,16 +566,15 @@ def emargement():
 
 def copil_details(doc) -> None:
     labelled(doc, "Date", "{{ date_copil }}")
-    optional(doc, "heure_copil", lambda d: labelled(d, "Heure", "{{ heure_copil }}"))
+    labelled(doc, "Horaire", "{{ horaire_copil }}")
     labelled(doc, "Lieu", "{{ lieu_copil }}")
     optional(doc, "ordre_du_jour", lambda d: labelled(d, "Ordre du jour", "{{ ordre_du_jour }}"))
 
 
 def invitation_copil():
     doc = new_document("Invitation au comité de pilotage")
-    letter_head(doc, "{{ organisation }}", "comité de pilotage de la session {{ session }}")
-    optional(doc, "contact", lambda d: para(d, "À l'attention de {{ contact }}{% if fonction %}, "
-                                                "{{ fonction }}{% endif %}"))
+    letter_head(doc, "{{ organisation }}", "comité de pilotage de la session {{ session }}",
+                attention="a_l_attention")
     para(doc, "Madame, Monsieur,")
     para(doc, "Nous avons le plaisir de vous inviter au comité de pilotage de l'action « " + PROGRAMME
               + " », qui réunit les Missions Locales, le SPIP, l'administration pénitentiaire, les "
@@ -444,7 +586,7 @@ def invitation_copil():
                widths=(11, 6))
     optional(doc, "budget", lambda d: labelled(d, "Budget total", "{{ budget }}"))
     para(doc, "{%p endif %}")
-    para(doc, "Merci de nous confirmer votre présence ou de vous faire représenter.")
+    reply_contact(doc, "Merci de nous confirmer votre présence ou de vous faire représenter")
     signature_ml(doc)
     return doc
 
@@ -456,7 +598,7 @@ def emargement_copil():
     copil_details(doc)
     loop_table(doc, ("Nom et prénom", "Organisation", "Fonction", "Signature"),
                ("{{ i.nom }}", "{{ i.organisation }}", "{{ i.fonction }}", ""), "i in invites",
-               widths=(4.5, 5, 4, 3.5), blank_rows=3, row_height=Cm(1.1))
+               widths=(4.5, 5, 4, 3.5), blank_rows=5, row_height=Cm(1.1))
     para(doc, "Feuille à conserver avec le compte rendu du comité de pilotage.", size=9)
     return doc
 
@@ -471,8 +613,7 @@ def dossier_entreprises():
     optional(doc, "date_entretiens", lambda d: labelled(d, "Entretiens", "{{ date_entretiens }}"))
     optional(doc, "heure_arrivee", lambda d: labelled(d, "Votre arrivée", "{{ heure_arrivee }}"))
     optional(doc, "date_grand_oral", lambda d: labelled(d, "Grand Oral", "{{ date_grand_oral }}"))
-    labelled(doc, "Lieu", "{{ etablissement }}")
-    optional(doc, "lieu", lambda d: labelled(d, "Salle", "{{ lieu }}"))
+    labelled(doc, "Lieu", "{{ etablissement }}{% if lieu %} — {{ lieu }}{% endif %}")
     bullets(doc, ACCESS_RULES)
     para(doc, "Les participants", style="Heading 2")
     loop_table(doc, ("Prénom", "Projet professionnel", "Domaine visé", "CV"),
@@ -484,6 +625,7 @@ def dossier_entreprises():
     para(doc, "{{ f }}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
+    reply_contact(doc, "Pour toute question sur les participants ou sur la journée, contactez-nous")
     signature_ml(doc)
     return doc
 
@@ -491,15 +633,18 @@ def dossier_entreprises():
 def liste_visiteurs():
     doc = new_document("Liste des visiteurs", landscape=True)
     para(doc, "Liste des visiteurs extérieurs", style="Title")
-    labelled(doc, "Destinataire", "Administration pénitentiaire — {{ etablissement }}")
-    labelled(doc, "Établie le", "{{ date_edition }}")
+    labelled(doc, "Destinataire", "Service de sécurité — {{ etablissement }}")
+    labelled(doc, "Établie le", "{{ date_courrier }}{% if structure.nom %}, par {{ structure.nom }}{% endif %}")
     para(doc, "Personnes extérieures attendues pour l'action « " + PROGRAMME + " », pour habilitation "
-              "d'accès. Chaque visiteur présentera une pièce d'identité en cours de validité.")
+              "d'accès, avec les éléments d'identité demandés par l'établissement ({{ identite_demandee }}). "
+              "Chaque visiteur présentera la pièce d'identité indiquée. Document confidentiel : il ne "
+              "circule qu'entre la Mission Locale et l'établissement.")
+    reply_contact(doc, "Pour toute question")
     para(doc, "{%p for ev in evenements %}")
-    para(doc, "{{ ev.titre }} — {{ ev.date }}", style="Heading 2")
-    loop_table(doc, ("Nom et prénom", "Structure", "Qualité", "Arrivée", "Départ"),
-               ("{{ v.nom }}", "{{ v.structure }}", "{{ v.qualite }}", "{{ v.arrivee }}",
-                "{{ v.depart }}"), "v in ev.visiteurs", widths=(7, 7, 5, 2.8, 2.8))
+    loop_table(doc, ("Nom", "Prénom", "Identité", "Structure", "Qualité", "Horaire"),
+               ("{{ v.nom }}", "{{ v.prenom }}", "{{ v.identite }}", "{{ v.structure }}", "{{ v.qualite }}",
+                "{{ v.horaire }}"), "v in ev.visiteurs", widths=(3.6, 3.2, 6.4, 5, 3.8, 3.7),
+               title="{{ ev.titre }} — {{ ev.date }}{% if ev.horaire %}, {{ ev.horaire }}{% endif %}")
     para(doc, "{%p endfor %}")
     return doc
 

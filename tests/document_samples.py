@@ -42,6 +42,10 @@ def sample_frames(participants: int = 10, companies: int = 12, text: str | None 
         "coaching_end": pd.Timestamp("2023-03-16"), "interviews_date": pd.Timestamp("2023-03-16"),
         "grand_oral_date": pd.Timestamp("2023-03-17"),
         "grand_oral_start": None if blank_optional else dt.time(14, 0), "budget": 14554.0,
+        "awareness_start": dt.time(9, 0), "awareness_end": None if blank_optional else dt.time(12, 0),
+        "coaching_day_start": dt.time(9, 0), "coaching_day_end": None if blank_optional else dt.time(16, 30),
+        "referent_structure": None if blank_optional else "ML Nord Vienne",
+        "letter_date": None if blank_optional else pd.Timestamp("2023-02-20"),
     }], start=2)
     sessions["year"] = sessions["year"].astype("Int64")
     candidates = _frame([{
@@ -105,8 +109,35 @@ def sample_frames(participants: int = 10, companies: int = 12, text: str | None 
     copil = _frame([{"session": 2023, "date": pd.Timestamp("2022-12-06"), "place": opt("Salle du conseil"),
                      "agenda": opt("Lancement ; calendrier"), "start": None if blank_optional else dt.time(14, 0)}])
     funding = _frame([{"session": 2023, "funder": t("SPIP de la Vienne"), "amount": 6000.0},
-                      {"session": 2023, "funder": t("FIPD"), "amount": 8554.0}])
+                      {"session": 2023, "funder": t("FIPD"), "amount": 8554.0,
+                       "mention": opt("Action financée par le Fonds interministériel de prévention de la délinquance")}])
+    structures = _frame([
+        {"name": t("Mission Locale du Poitou"), "kind": "Mission Locale", "short_name": "ML du Poitou",
+         "address": opt("12 rue des Carmes"), "postcode": opt("86000"), "town": opt("Poitiers"),
+         "phone": opt("05 49 00 00 01"), "email": opt("contact@ml-poitou.example"), "signatory": opt("Anne Roux"),
+         "signatory_title": opt("Directrice")},
+        {"name": t("Mission Locale Nord Vienne"), "kind": "Mission Locale", "short_name": "ML Nord Vienne",
+         "address": opt("3 boulevard Blossac"), "postcode": opt("86100"), "town": opt("Châtellerault"),
+         "phone": opt("05 49 00 00 02"), "email": opt("contact@ml-nord.example"), "signatory": opt("Éric Blanc"),
+         "signatory_title": opt("Directeur")},
+        {"name": t("SPIP de la Vienne"), "kind": "SPIP", "short_name": "SPIP", "town": "Poitiers"},
+    ])
+    visitors = _frame([
+        {"session": 2023, "last_name": "Durand", "first_name": "Marie", "role": "Représentant d'entreprise",
+         "company": f"E{i + 1:03d}", "birth_date": pd.Timestamp("1980-04-02"), "birth_place": opt("Niort"),
+         "id_type": "Carte nationale d'identité", "id_number": f"CNI{i:05d}"} for i in range(companies)] + [
+        {"session": 2023, "last_name": f"Lenoir {i}", "first_name": "Paul", "role": "Représentant d'entreprise",
+         "company": f"E{i + 1:03d}", "birth_date": pd.Timestamp("1979-11-21"), "birth_place": opt("Angoulême"),
+         "nationality": "française", "id_type": "Passeport", "id_number": f"PA{i:05d}"} for i in range(companies)] + [
+        {"session": 2023, "last_name": "Fontaine", "first_name": "Claire", "role": "Coach",
+         "structure": "Coach certifiée", "birth_date": pd.Timestamp("1975-01-09"), "birth_place": "Tours",
+         "id_type": "Passeport", "id_number": "PA12345"},
+        {"session": 2023, "last_name": "Vidal", "first_name": "Sophie", "role": "Mission Locale",
+         "structure": "Mission Locale du Poitou", "birth_date": pd.Timestamp("1988-06-30"), "birth_place": "Poitiers",
+         "id_type": "Carte nationale d'identité", "id_number": "CNI99999"},
+    ])
     # CVs as PDFs: listed in the pack, never opened, so the frames stay free of files.
     cvs = {f"C2023-{p + 1:02d}": Path(f"C2023-{p + 1:02d}.pdf") for p in range(participants)}
     return SessionFrames(sessions, candidates, company_rows, debriefing, plans, pathways,
-                         pd.DataFrame(interviews), grand_oral, partners, copil, funding, cvs)
+                         pd.DataFrame(interviews), grand_oral, partners, copil, funding, cvs,
+                         structures=structures, visitors=visitors)

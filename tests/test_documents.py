@@ -27,12 +27,22 @@ TODAY = dt.date(2023, 3, 1)
 HOSTILE = "Dupont & Fils <SARL> \"l'atelier\" 😀 =SOMME(A1) "
 
 
+def _table_text(tables) -> list[str]:
+    """The text of every cell, tables inside cells included."""
+    parts = []
+    for table in tables:
+        for row in table.rows:
+            for cell in row.cells:
+                parts.append(cell.text)
+                parts += _table_text(cell.tables)
+    return parts
+
+
 def docx_text(path: Path) -> str:
     """All visible text of a .docx: body paragraphs, tables, headers and footers."""
     doc = Document(path)
     parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        parts += [cell.text for row in table.rows for cell in row.cells]
+    parts += _table_text(doc.tables)
     for section in doc.sections:
         parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
     return "\n".join(parts)
@@ -81,7 +91,8 @@ def test_every_template_renders_realistic_data(tmp_path):
             assert "Session 2023" in text
     sensibilisation = "\n".join(texts["convocation-sensibilisation"])
     assert "mardi 28 février 2023" in sensibilisation and "Pièce d'identité obligatoire" in sensibilisation
-    assert "Boulangerie Dupont" in sensibilisation and "Marie Durand, Paul Lenoir 0" in sensibilisation
+    assert "Boulangerie Dupont" in sensibilisation
+    assert "À l'attention de Marie Durand et de Paul Lenoir 0" in sensibilisation
     interviews = "\n".join(texts["convocation-entretiens"])
     assert "jeudi 16 mars 2023" in interviews and "9 h 00 – 9 h 20" in interviews and "Karim" in interviews
     assert "Intérim 86" in interviews  # the binôme partner of Boulangerie Dupont
@@ -104,7 +115,8 @@ def test_every_template_renders_realistic_data(tmp_path):
     assert len(texts["emargement"]) == 7 + 3
     assert any("après-midi" in t and "BENALI Karim" in t for t in texts["emargement"])
     visitors = texts["liste-visiteurs"][0]
-    assert "Claire Fontaine" in visitors and "Paul Lenoir 11" in visitors and "8 h 30" in visitors
+    assert "FONTAINE\nClaire" in visitors and "LENOIR 11\nPaul" in visitors and "de 8 h 30 à 17 h 00" in visitors
+    assert "Né(e) le 21/11/1979 à Angoulême" in visitors and "Passeport n° PA00011" in visitors
 
 
 def test_documents_carry_only_what_they_need(tmp_path):
@@ -144,8 +156,9 @@ def test_empty_optional_fields_leave_no_stray_label(tmp_path):
     assert sum("Demi-journée :" in t for t in texts["emargement"]) == 7  # not on the 3 event sheets
     frames = sample_frames(participants=2, companies=2, blank_optional=True)
     frames.grand_oral = frames.grand_oral.iloc[0:0]  # no Grand Oral order yet: no time to announce
-    _, texts, _ = make(tmp_path / "sans-ordre", frames, types=["invitation-grand-oral"])
-    assert texts["invitation-grand-oral"] and not any("Heure :" in t for t in texts["invitation-grand-oral"])
+    _, texts, anomalies = make(tmp_path / "sans-ordre", frames, types=["invitation-grand-oral"])
+    assert not texts["invitation-grand-oral"]  # an invitation without its time is not sent
+    assert [(a.sheet, a.row, a.column) for a in anomalies] == [("Sessions", 2, "Heure du Grand Oral")]
 
 
 def test_missing_session_date_is_reported_not_guessed(tmp_path):

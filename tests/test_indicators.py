@@ -205,7 +205,11 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
     assert cells["Taux de sorties positives à 1 an"][1] == "50 %"
     assert len(doc.inline_shapes) == 1
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert c.POSITIVE_EXIT_RULE in text and "Coût par participant : Budget total / participants." in text
+    assert c.POSITIVE_EXIT_RULE in text and "Coût par participant : le budget de la session" in text
+    assert "onglet" not in text.replace("l'onglet Méthode", "")  # definitions in plain words
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
+    assert doc.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")  # header repeated on every page
 
 
 # --- One definition of a meeting and of the monthly rule, shared with the dashboard ----------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -207,3 +208,64 @@ def test_wrapped_cells_print_whole_in_the_rows_written_for_them(rendered, sheet,
     assert len(cells) >= 8
     cut = [(key, text, printed) for key, text, printed in cells if text != printed]
     assert not cut, cut[:3]
+
+
+DOCUMENT_GROUPS = ("Documents 2026", "Documents 2027")
+CONVOCATIONS = ("convocation-sensibilisation", "convocation-entretiens", "invitation-grand-oral",
+                "convocation-coaching", "invitation-copil", "horaire-grand-oral", "planning-entretiens")
+
+
+def _documents(rendered):
+    return [item for group in (*DOCUMENT_GROUPS, "Documents") for item in rendered[group].values()]
+
+
+def test_the_demo_renders_one_document_of_every_type_for_both_recent_sessions(rendered):
+    from ccc_xl.documents import DOCUMENT_TYPES
+
+    for group in DOCUMENT_GROUPS:
+        assert set(rendered[group]) == set(DOCUMENT_TYPES), group
+
+
+def test_every_multi_page_document_numbers_its_pages(rendered):
+    for item in _documents(rendered):
+        pages = render.pdf_text_pages(item.pdf)
+        for number, text in enumerate(pages, start=1):
+            assert f"Page {number} / {len(pages)}" in text, (item.group, item.name, number)
+
+
+def test_every_document_of_a_funded_session_prints_its_funders_mention(rendered):
+    for item in _documents(rendered):
+        text = " ".join(" ".join(render.pdf_text_pages(item.pdf)).split())
+        assert "Fonds interministériel de prévention de la délinquance" in text, (item.group, item.name)
+
+
+def test_no_convocation_without_a_time(rendered):
+    for group in DOCUMENT_GROUPS:
+        for kind in CONVOCATIONS:
+            text = " ".join(render.pdf_text_pages(rendered[group][kind].pdf))
+            assert re.search(r"\d{1,2} h \d{2}", text), (group, kind)
+
+
+def test_letters_carry_the_sender_and_a_date_without_weekday(rendered):
+    for group in DOCUMENT_GROUPS:
+        for kind in ("convocation-sensibilisation", "invitation-grand-oral", "invitation-copil"):
+            first = " ".join(render.pdf_text_pages(rendered[group][kind].pdf)[0].split())
+            assert "Mission Locale d'Insertion du Poitou" in first and "Poitiers, le 26 novembre 2026" in first
+            assert "jeudi 26 novembre" not in first
+
+
+def test_the_visitor_list_titles_its_section_on_every_page(rendered):
+    for group in DOCUMENT_GROUPS:
+        item = rendered[group]["liste-visiteurs"]
+        for number, text in enumerate(render.pdf_text_pages(item.pdf), start=1):
+            assert re.search(r"(Sensibilisation des entreprises|Coaching|Entretiens individuels|Grand Oral et repas)"
+                             r" — \w+ \d", text), (group, number)
+
+
+def test_the_bilan_is_a4_with_its_table_header_on_every_page(rendered):
+    item = next(i for i in rendered["Documents"].values() if i.name.startswith("Bilan"))
+    assert render.pdf_page_size(item.pdf) == pytest.approx((595.3, 841.9), abs=1)
+    pages = render.pdf_text_pages(item.pdf)
+    assert item.pages >= 2 and "Faits marquants" in pages[0]
+    table_pages = [t for t in pages if "Sessions tenues" in t or "Financement FIPD" in t]
+    assert all("Indicateur" in t for t in table_pages)

@@ -17,7 +17,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..contract import JOURNAL, Column, Kind, Table
+from ..contract import JOURNAL, OPTIONAL_TABLES, Column, Kind, Table
 from ..parsing import Unreadable, is_blank, normalise, parse_cell
 from ..report import Anomaly, CommandError, bounded
 from ..wording import count
@@ -39,6 +39,10 @@ class RawTable:
     problems: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
+class MissingSheet(CommandError):
+    """The table's whole sheet is absent (a workbook made before the table existed, or a sheet deleted)."""
+
+
 def missing_table(table: Table, sheet_names: list[str]) -> CommandError:
     """The French refusal when a backend cannot find an Excel Table, saying what to do."""
     if table.generated and table is not JOURNAL and table.sheet in sheet_names:
@@ -52,7 +56,7 @@ def missing_table(table: Table, sheet_names: list[str]) -> CommandError:
             "(il a peut-être été converti en plage). Sélectionnez les données puis Insertion > Tableau, "
             f"et nommez-le {table.name}."
         )
-    return CommandError(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
+    return MissingSheet(f"La feuille « {table.sheet} » (tableau {table.name}) est absente du classeur.")
 
 
 class Backend(ABC):
@@ -255,6 +259,16 @@ class Workbook:
                 "Ce classeur n'est pas un classeur ccc-xl (il n'a pas été créé par « ccc-xl nouveau »). "
                 "Aucune modification n'a été faite."
             )
+
+    def read_optional(self, table: Table) -> pd.DataFrame:
+        """The rows of a table added to the contract after some workbooks were made
+        (``contract.OPTIONAL_TABLES``): no rows when the workbook has no such sheet."""
+        try:
+            return self.read(table)
+        except MissingSheet:
+            if table not in OPTIONAL_TABLES:
+                raise
+            return frame_from_raw(RawTable(table, table.sheet, table.headers, [], 2, 1))[0]
 
     def read(self, table: Table) -> pd.DataFrame:
         """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised."""
