@@ -86,6 +86,8 @@ COMMON_FIELDS = (
     ("lieu_courrier", "Ville de la structure référente, d'où part le courrier (peut être vide)."),
     *((f"structure.{key}", f"Structure référente de la session (onglet Structures) : {text} (peut être vide).")
       for key, text in STRUCTURE_PARTS),
+    ("contact_reponse", "À qui répondre : « auprès d'Éric Blanc au 05 49 00 00 02 ou par courriel à … » "
+                        "(structure référente ; vide sans téléphone ni e-mail)."),
     ("logos", "Logos de la structure référente et du SPIP (dossier « Logos » ; liste vide sans logo)."),
     ("mention_financement", "Mentions de financement de la session (onglet Financements ; peut être vide)."),
 )
@@ -499,6 +501,7 @@ class _Session:
             "date_courrier": letter_date(today if is_blank(letter) else letter),
             "lieu_courrier": structure["ville"],
             "structure": structure,
+            "contact_reponse": reply_contact(structure),
             "logos": logos,
             "mention_financement": funding_mention(self.funding),
         }
@@ -650,6 +653,17 @@ def _closed_days(s: "_Session") -> list[Anomaly]:
                                  f"le comité de pilotage est fixé {why}, le {letter_date(meeting['date'])} : "
                                  "vérifiez la date."))
     return found
+
+
+def reply_contact(structure: dict) -> str:
+    """ "auprès d'Éric Blanc au 05 49 00 00 02 ou par courriel à contact@…", "" without phone or e-mail."""
+    ways = [f"au {structure['telephone']}" if structure["telephone"] else "",
+            f"par courriel à {structure['email']}" if structure["email"] else ""]
+    ways = [way for way in ways if way]
+    if not ways:
+        return ""
+    who = f"{of(structure['signataire'])} " if structure["signataire"] else ""
+    return f"auprès {who}" + " ou ".join(ways)
 
 
 def hours(start, end) -> str:

@@ -111,7 +111,7 @@ def new_document(title: str, confidential: bool = False, landscape: bool = False
     _no_borders(table)
     table.autofit = False
     logos, name = table.rows[0].cells
-    for column, cell, size in zip(table.columns, (logos, name), (Cm(11), width - Cm(11))):
+    for column, cell, size in zip(table.columns, (logos, name), (Cm(9), width - Cm(9))):
         column.width = cell.width = size
     logos.paragraphs[0].add_run("{% for logo in logos %}{{ logo }}   {% endfor %}")
     _programme(name.paragraphs[0], name.add_paragraph())
@@ -288,11 +288,7 @@ def company_letter_head(doc, subject: str) -> None:
 
 def reply_contact(doc, text: str) -> None:
     """Who to answer, when a reply is asked: the referent structure's signatory, phone, e-mail."""
-    para(doc, text + "{% if structure.telephone or structure.email %} auprès "
-                     "{% if structure.signataire %}de {{ structure.signataire }} {% endif %}"
-                     "{% if structure.telephone %}au {{ structure.telephone }}{% endif %}"
-                     "{% if structure.telephone and structure.email %} ou {% endif %}"
-                     "{% if structure.email %}par courriel à {{ structure.email }}{% endif %}{% endif %}.")
+    para(doc, text + "{% if contact_reponse %} {{ contact_reponse }}{% endif %}.")
 
 
 def kept_together(doc):

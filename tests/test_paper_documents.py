@@ -93,7 +93,7 @@ def test_letters_come_from_the_referent_structure_dated_without_weekday(tmp_path
 def test_a_reply_asked_says_whom_to_answer(tmp_path):
     _, texts, _ = make(tmp_path, types=["invitation-grand-oral", "invitation-copil"])
     for kind, docs in texts.items():
-        assert all("auprès de Éric Blanc au 05 49 00 00 02 ou par courriel à contact@ml-nord.example" in t
+        assert all("auprès d'Éric Blanc au 05 49 00 00 02 ou par courriel à contact@ml-nord.example" in t
                    for t in docs), kind
 
 

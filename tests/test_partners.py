@@ -93,7 +93,8 @@ def test_pack_holds_first_name_project_domain_and_cv_only(tmp_path):
     people = frames.candidates[frames.candidates.retained.fillna(False).astype(bool)]
     for _, p in people.iterrows():
         assert p.first_name in text
-    assert "Boulanger" in text and c.ROME_DOMAINS[3] in text
+    assert "Boulanger" in text and "Commerce, vente et grande distribution" in text  # without its code letter
+    assert c.ROME_DOMAINS[3] not in text
     assert "vendeur en boulangerie & pâtisserie" in text  # the .docx CV is merged
     assert "c2023-02.PDF" in text  # the PDF CV is listed to attach
     assert "Non-retenu" not in text  # only retained participants
