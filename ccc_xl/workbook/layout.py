@@ -59,7 +59,7 @@ COMPACT_TITLE_SIZE = 12
 SPACER = 4.0  # points of a blank line between the notes and the table of a one-page sheet
 TABLE_STYLE = "TableStyleMedium2"
 CHART_SIZE_CM = (18, 9)  # width, height of a generated sheet's chart
-PAGE_CHART_CM = (30, 15)  # the chart of a one-page sheet, alone on its page (printed at about 70 %)
+PAGE_CHART_CM = (30, 15)  # the chart of a one-page sheet, alone on its page (printed at about 68 %)
 
 # Validations and conditional formats cover this many rows below a header, so rows an adviser adds
 # to a table keep their drop-downs and colours.
