@@ -490,10 +490,11 @@ def test_the_recruitment_funnel_per_session_and_cumulated(tmp_path):
     ws = load_workbook(path)[c.INDICATORS_SHEET.name]
     cells = [row for row in ws.iter_rows(values_only=True)]
     section = next(i for i, row in enumerate(cells) if row[0] == "Recrutement")
-    shown = {row[0]: row[1:4] for row in cells[section + 2: section + 6]}
+    steps = cells[section + 1: section + 5]  # the section's lines, under its title
+    shown = {row[0]: row[1:4] for row in steps}
     assert shown == {"Détenus informés": (23, 4, 27), "Volontaires": (10, 3, 13), "Entretiens individuels": (5, 2, 7),
                      "Retenus": (3, 1, 4)}
-    assert all(row[4] for row in cells[section + 2: section + 6])  # each step has its definition
+    assert all(row[4] for row in steps)  # each step has its definition
 
 
 def test_the_funnel_reaches_the_funders_synthesis(tmp_path):
