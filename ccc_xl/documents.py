@@ -59,7 +59,7 @@ from ccc_xl.contract import (
 )
 from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
-from ccc_xl.wording import closed_day, departement_label, domain_label, letter_date, of
+from ccc_xl.wording import closed_day, departement_label, domain_label, letter_date, name_key, of
 
 LOCALE = "fr_FR"
 INTERVIEW_COLUMNS = ("slot", "start", "end", "room", "binome", "companies", "company_ids",
@@ -431,6 +431,14 @@ def _of_session(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[pd.to_numeric(frame["session"], errors="coerce") == year]
 
 
+def _by_name(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` in French dictionary order of ``columns`` (then as it was)."""
+    if frame.empty:
+        return frame
+    order = sorted(range(len(frame)), key=lambda i: tuple(name_key(frame[col].iloc[i]) for col in columns))
+    return frame.iloc[order]
+
+
 def _sorted_by_start(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
@@ -472,10 +480,10 @@ class _Session:
         participants = _of_session(frames.candidates, year)
         participants = participants[retained.reindex(participants.index, fill_value=False).astype(bool)]
         participants, self.problems = _distinct_ids(participants, CANDIDATES, need_id=True)
-        self.participants = participants.sort_values(["last_name", "first_name"], kind="stable")
+        self.participants = _by_name(participants, "last_name", "first_name")
         companies, problems = _distinct_ids(_of_session(frames.companies, year), COMPANIES)
         self.problems += problems
-        self.companies = companies.sort_values("name", kind="stable")
+        self.companies = _by_name(companies, "name")
         self.company_names = {as_text(r["id"]): as_text(r["name"]) for _, r in self.companies.iterrows()}
         ids = set(self.participants["id"].map(as_text))
         self.debriefing = _of_session(frames.debriefing, year)
@@ -734,7 +742,7 @@ def _company_interviews(s: _Session):
             "heure_arrivee": french_time(c.get("arrival")),
             "heure_depart": french_time(c.get("departure")),
             "binome": ", ".join(dict.fromkeys(as_text(b) for b in rows["binome"] if as_text(b))),
-            "partenaires": " et ".join(sorted(s.company_names.get(i, i) for i in partner_ids)),
+            "partenaires": " et ".join(sorted((s.company_names.get(i, i) for i in partner_ids), key=name_key)),
             "creneaux": _interview_rows(rows),
         }))
     return docs, anomalies
@@ -1066,8 +1074,8 @@ def _visitors(s: _Session):
         if is_blank(s.value(key)):
             continue
         coming = sorted((p for p in people if _comes(p, column, roles, met)),
-                        key=lambda p: (order.get(p["role"], 99), as_text(p.get("structure")).casefold(),
-                                       as_text(p.get("last_name")).casefold()))
+                        key=lambda p: (order.get(p["role"], 99), name_key(p.get("structure")),
+                                       name_key(p.get("last_name")), name_key(p.get("first_name"))))
         if not coming:
             continue
         date = s.date(key)
@@ -1124,7 +1132,7 @@ def _copil_inputs(s: _Session, what: str):
         column = PARTNERS.column("copil_invited").header
         anomalies.append(Anomaly(PARTNERS.sheet, None, column, None, f"aucun partenaire n'a « {column} » = Oui "
                                  f"pour la session {s.year} : {what} non produit(e)s."))
-    return s.copil, invited.sort_values("organisation", kind="stable"), anomalies
+    return s.copil, _by_name(invited, "organisation", "contact"), anomalies
 
 
 def _copil_invitations(s: _Session):

@@ -6,7 +6,8 @@ between thousands (CLDR French, via babel) and the agreement of a counted noun a
 terminal, in Excel's dialog boxes and in the Journal. A letter is dated « Poitiers, le 3 mars 2027 »
 (no weekday, « 1er » for the first of the month); a name is introduced by « d' » before a vowel
 (« À l'attention d'Élodie Martin »); a département is printed with its name (« Vienne (86) »); a
-ROME domain without its code letter (« Industrie »).
+ROME domain without its code letter (« Industrie »). Names on printed lists are in French dictionary
+order (« Élodie » before « Emma », « de Vries » with the D), not in code-point order.
 """
 
 from __future__ import annotations
@@ -129,3 +130,16 @@ def closed_day(value) -> str:
     if day.weekday() >= 5:
         return "un " + format_date(day, "EEEE", locale=LOCALE)
     return ""
+
+
+@lru_cache(maxsize=1)
+def _collator():
+    from pyuca import Collator
+
+    return Collator()
+
+
+def name_key(value) -> tuple:
+    """Sort key of a name in dictionary order (Unicode Collation Algorithm, the default table that
+    French follows): accents and case count only between names otherwise equal, « Œ » as « OE »."""
+    return _collator().sort_key("" if _blank(value) else str(value).strip())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from docx import Document
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccc_xl import contract as c
@@ -268,3 +268,27 @@ def test_visitors_identity_never_leaves_in_the_funders_export(demo_workbook):
     printed = {str(value) for ws in export.worksheets for row in ws.iter_rows(values_only=True)
                for value in row if value is not None}
     assert not [s for s in secrets if any(s in value for value in printed)]
+
+
+NAMES = ["Zidane", "Élie", "Eddy", "émile", "Dupont", "de Villiers", "Œillet", "Oscar", "Durand"]
+IN_ORDER = ["DE VILLIERS", "DUPONT", "DURAND", "EDDY", "ÉLIE", "ÉMILE", "ŒILLET", "OSCAR", "ZIDANE"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(NAMES))
+def test_attendance_sheets_list_participants_in_french_dictionary_order(names):
+    frames = sample_frames(participants=len(names), companies=4)
+    retained = frames.candidates["retained"].astype(bool).to_numpy()
+    frames.candidates.loc[retained, "last_name"] = names
+    _, docs, _ = _planned(frames, types=["emargement"])
+    lists = [[s["nom"].rsplit(" ", 1)[0] for s in doc.context["signataires"] if s["structure"] == "Participant"]
+             for doc in docs]
+    assert lists and all(listed == IN_ORDER for listed in lists if listed)
+
+
+def test_printed_attendance_sheet_follows_dictionary_order(tmp_path):
+    frames = sample_frames(participants=len(NAMES), companies=4)
+    frames.candidates.loc[frames.candidates["retained"].astype(bool).to_numpy(), "last_name"] = NAMES
+    _, texts, _ = make(tmp_path, frames, types=["emargement"])
+    text = texts["emargement"][0]
+    assert sorted(IN_ORDER, key=text.index) == IN_ORDER
