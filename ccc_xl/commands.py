@@ -278,8 +278,8 @@ def demo(folder, today: dt.date | None = None) -> Outcome:
     # proposals; then the year's steps, which end with the session in preparation planned.
     held = sorted(s["year"] for s in data.rows[c.SESSIONS.name])
     followed = held[-2] if len(held) > 1 else held[-1]
-    plan = [(f"Rotations de la session {followed}", "rotations", rotations, {"session": followed}),
-            (f"Documents de la session {followed}", "documents", documents, {"session": followed, "today": None}),
+    plan = [("Rotations de la session en suivi", "rotations", rotations, {"session": followed}),
+            ("Documents de la session en suivi", "documents", documents, {"session": followed, "today": None}),
             *DEMO_STEPS]
     steps = len(plan) + 3  # the workbook, each step, the funders' export, the report (done = finished)
     for number, (label, name, command, options) in enumerate(plan, start=1):
