@@ -235,7 +235,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         )),
         DocumentType("invitation-copil", "Invitations COPIL", "Invitation COPIL", "Partenaires",
                      PARTNER_FIELDS + COPIL_FIELDS + (
-                         ("financeurs", "Financeurs de la session (onglets Financements et Partenaires)."),
+                         ("financeurs", "Financeurs de la session et leur montant (onglet Financements)."),
                          ("financeurs[].nom", "Nom du financeur."),
                          ("financeurs[].montant", "Montant accordé, ex. « 6 000,00 € » (vide si à confirmer)."),
                          ("budget", "Budget total de la session (peut être vide)."),
@@ -1102,14 +1102,9 @@ def _money(amount) -> str:
 
 
 def _funders(s: _Session) -> list[dict]:
-    """The session's funding rows, then partners with role Financeur that have none yet."""
-    funders = [{"nom": as_text(r["funder"]), "montant": _money(r["amount"])} for _, r in s.funding.iterrows()]
-    named = {f["nom"].casefold() for f in funders}
-    partners = _session_partners(s)
-    if len(partners):
-        funders += [{"nom": as_text(p["organisation"]), "montant": ""} for _, p in partners.iterrows()
-                    if as_text(p["role"]) == "Financeur" and as_text(p["organisation"]).casefold() not in named]
-    return funders
+    """The session's funding rows (« Financements »): who funds and how much. A partner whose role
+    is Financeur is invited, not listed as funding a session it has no row for."""
+    return [{"nom": as_text(r["funder"]), "montant": _money(r["amount"])} for _, r in s.funding.iterrows()]
 
 
 def _copil_context(s: _Session, meeting: pd.Series) -> dict:

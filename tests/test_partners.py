@@ -43,8 +43,12 @@ def test_copil_invitation_goes_to_invited_partners_with_the_session_funders(tmp_
     assert sorted(d.context["organisation"] for d in docs) == ["FIPD", "Région", "SPIP de la Vienne"]
     text = re.sub(r"\s", " ", texts[0])  # babel's French spaces are no-break spaces
     assert "mardi 6 décembre 2022" in text and "14 h 00" in text and "Lancement ; calendrier" in text
-    # Funders: the Financements rows with their amounts, then a Financeur partner without one yet.
-    assert "8 554,00 €" in text and "6 000,00 €" in text and "Région" in text
+    # Funders: the Financements rows with their amounts; the Région, a Financeur partner with no row
+    # for this session, is invited but not listed as funding it.
+    assert "8 554,00 €" in text and "6 000,00 €" in text
+    funders = [[f["nom"] for f in d.context["financeurs"]] for d in docs]
+    assert all(names == list(sample_frames().funding["funder"]) for names in funders)
+    assert all("Région" not in names for names in funders)
     assert "Claire Fontaine" not in "\n".join(texts)  # the coach is not invited
 
 
