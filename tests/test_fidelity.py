@@ -128,14 +128,20 @@ def owned_cells(before: Parts, sheet: str, purge: bool) -> tuple[set[str], int]:
     return columns, header_row
 
 
+def row_heights(xml: bytes) -> dict[int, float]:
+    return {int(row.get("r")): float(row.get("ht") or 0) for row in etree.fromstring(xml).iter(f"{{{MAIN}}}row")}
+
+
 def sheet_without(xml: bytes, owned: tuple[set[str], int], strings, new_rows_from: int | None) -> bytes:
     """A sheet's XML without owned cells, new Journal rows, and the attributes a write adjusts
-    (dimension, row spans); shared strings resolved so a renumbering would not hide a change."""
+    (dimension, row spans, the height of a row whose written text wraps: checked apart, it may only
+    grow); shared strings resolved so a renumbering would not hide a change."""
     root = etree.fromstring(xml)
     columns, header_row = owned
     for row in list(root.iter(f"{{{MAIN}}}row")):
         number = int(row.get("r"))
-        row.attrib.pop("spans", None)
+        for attribute in ("spans", "ht", "customHeight"):
+            row.attrib.pop(attribute, None)
         for cell in list(row.iter(f"{{{MAIN}}}c")):
             column = re.sub(r"\d+", "", cell.get("r"))
             if (number > header_row and column in columns) or (new_rows_from is not None and number >= new_rows_from):
@@ -199,6 +205,10 @@ def differences(before_data: bytes, after_data: bytes, command: str) -> list[str
             new = sheet_without(after.parts[name], owned, strings_after, start)
             if old != new:
                 problems.append(f"feuille modifiée hors des cellules de ccc-xl : {sheet}")
+            heights = row_heights(after.parts[name])
+            lowered = [r for r, h in row_heights(content).items() if h and heights.get(r, h) < h]
+            if lowered:
+                problems.append(f"hauteur de ligne réduite : {sheet}, lignes {lowered}")
         elif name == journal_table:
             strip = lambda xml: re.sub(rb' ref="[A-Z]+\d+:[A-Z]+\d+"', b"", canonical(xml))
             if strip(content) != strip(after.parts[name]):

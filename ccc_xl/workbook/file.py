@@ -110,7 +110,27 @@ class FileBackend(Backend):
                 elif start is not None:
                     self.edits.append(package.CellRun(raw.sheet, column_number, raw.first_row + start, tuple(run), formats.get(header)))
                     run, start = [], None
+        self._fit_written_rows(raw, columns)
         self._touch(raw.sheet)
+
+    def _fit_written_rows(self, raw: RawTable, columns: dict[str, list[object]]) -> None:
+        """Rows whose new text wraps are made high enough to print it whole."""
+        from .layout import row_height
+
+        by_header = {column.header: column for column in raw.table.columns}
+        length = max((len(values) for values in columns.values()), default=0)
+        heights = []
+        for offset in range(length):
+            row = list(raw.rows[offset]) if offset < len(raw.rows) else []
+            row += [None] * (len(raw.header) - len(row))
+            for header, values in columns.items():
+                if offset < len(values):
+                    row[raw.header.index(header)] = values[offset]
+            height = row_height((by_header[h], v) for h, v in zip(raw.header, row) if h in by_header)
+            if height:
+                heights.append((raw.first_row + offset, height))
+        if heights:
+            self.edits.append(package.RowHeights(raw.sheet, tuple(heights)))
 
     def replace_sheet(self, content: SheetContent) -> None:
         from openpyxl import Workbook as ScratchWorkbook
@@ -138,7 +158,10 @@ class FileBackend(Backend):
         self._touch(name)
 
     def append_rows(self, table: Table, rows: list[list[object]]) -> None:
-        self.edits.append(package.TableRows(table.name, tuple(tuple(r) for r in rows)))
+        from .layout import row_height
+
+        heights = tuple(row_height(zip(table.columns, r)) for r in rows)
+        self.edits.append(package.TableRows(table.name, tuple(tuple(r) for r in rows), heights))
         self._touch(self._sheet_of(table))
 
     def fill_table(self, table: Table, rows: list[list[object]]) -> None:

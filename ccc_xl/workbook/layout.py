@@ -151,6 +151,14 @@ def add_table(ws, table: Table, first_row: int, n_rows: int, style: str = TABLE_
                         gridlines=True)
 
 
+def row_height(cells) -> float | None:
+    """Points a table row needs for its wrapping text, ``cells`` being (column, value) pairs; None
+    when one line is enough (the row keeps Excel's default height)."""
+    needed = max((printing.text_height(value, print_width(column)) for column, value in cells
+                  if isinstance(value, str) and value and wraps_column(column)), default=0.0)
+    return round(needed, 1) if needed > printing.DEFAULT_ROW + 0.5 else None
+
+
 def fit_rows(ws, first_row: int, last_row: int) -> None:
     """Heights of rows ccc-xl wrote, from their wrapping text (see `printing`)."""
     printing.fit_rows(ws, range(first_row, last_row + 1))

@@ -78,10 +78,23 @@ class CellRun:
 
 @dataclass(frozen=True)
 class TableRows:
-    """Rows appended to the Excel Table ``table`` (trailing blank rows of the table are reused)."""
+    """Rows appended to the Excel Table ``table`` (trailing blank rows of the table are reused).
+
+    ``heights``: for each row, the points its wrapping text needs (None: one line is enough)."""
 
     table: str
     rows: tuple
+    heights: tuple = ()
+
+
+@dataclass(frozen=True)
+class RowHeights:
+    """Rows of ``sheet`` made at least as high as their wrapping text needs: ((row, points), …).
+    Excel and LibreOffice never recompute a row's height from a file; a row already higher (an
+    adviser's choice) keeps its height."""
+
+    sheet: str
+    heights: tuple
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ class SheetReplacement:
     position: int
 
 
-Edit = CellRun | TableRows | SheetReplacement
+Edit = CellRun | TableRows | SheetReplacement | RowHeights
 
 
 def apply(data: bytes, edits: Sequence[Edit]) -> bytes:
@@ -108,6 +121,10 @@ def apply(data: bytes, edits: Sequence[Edit]) -> bytes:
             package.append_rows(edit)
         elif isinstance(edit, SheetReplacement):
             package.replace_sheet(edit)
+        elif isinstance(edit, RowHeights):
+            sheet = package.sheet_xml(edit.sheet)
+            for row, points in edit.heights:
+                sheet.at_least(row, points)
         else:  # pragma: no cover - a programming error
             raise TypeError(edit)
     package.forget_strings()
@@ -438,6 +455,8 @@ class Package:
             for index, value in enumerate(values):
                 if min_col + index <= max_col:
                     sheet.write(last_used + offset, min_col + index, value, None, floor=min_row + 1)
+        for offset, points in enumerate(edit.heights, start=1):
+            sheet.at_least(last_used + offset, points)
         sheet.finish()
         if new_max != max_row:
             ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{new_max}"
@@ -499,6 +518,20 @@ class _SheetXml:
             return False
         value = cell.find(q("v"))
         return cell.find(q("f")) is not None or cell.find(q("is")) is not None or (value is not None and (value.text or "") != "")
+
+    def at_least(self, number: int, points: float | None) -> None:
+        """Row ``number`` at least ``points`` high; a higher row keeps its height."""
+        if not points or number not in self.rows:
+            return
+        row = self.rows[number]
+        try:
+            current = float(row.get("ht") or 0)
+        except ValueError:
+            current = 0.0
+        if points > current + 0.05:
+            row.set("ht", f"{points:g}")
+            row.set("customHeight", "1")
+            self.package.dirty.add(self.part)
 
     def _row(self, number: int):
         row = self.rows.get(number)
