@@ -1,8 +1,8 @@
 """The workbook contract: every sheet, Excel Table, column and closed list of the ccc-xl workbook.
 
 This is the only module that knows a French header. The blank master workbook (`workbook/build.py`),
-the readers and writers (`workbook/gateway.py`), input validation (`parsing.py`) and the README's
-column reference are all derived from these declarations. Code elsewhere names columns by their
+the readers and writers (`workbook/gateway.py`), input validation (`parsing.py`) and the header
+comments advisers read are all derived from these declarations. Code elsewhere names columns by their
 English ``key`` (``"birth_date"``), never by their header.
 
 Headers are a published interface: advisers' workbooks carry them. Once released, a header is never

@@ -215,8 +215,9 @@ def test_a_higher_threshold_hides_more_and_k_follows_it(random_200, tmp_path):
 def test_the_words_say_aggregated_and_pseudonymised_never_anonymised(demo_workbook):
     from docx import Document
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert "anonymis" not in readme.lower() and "agrégé" in readme and "pseudonymis" in readme
+    root = Path(__file__).resolve().parents[1]
+    docs = " ".join(p.read_text(encoding="utf-8") for p in (root / "README.md", root / "docs" / "guide-conseiller.md"))
+    assert "anonymis" not in docs.lower() and "agrégé" in docs and "pseudonymis" in docs
     assert not [text for _, text in c.HOME_TEXT if "anonymis" in text.lower()]
     report = next(demo_workbook.parent.glob("Bilan*.docx"))
     assert "anonymis" not in " ".join(p.text for p in Document(report).paragraphs).lower()

@@ -63,7 +63,7 @@ def test_missing_cvs_point_at_the_full_path_of_a_folder_that_now_exists(demo_cop
 
 def test_excel_status_bar_shows_each_step_and_is_handed_back():
     """The status-bar seam of the Excel buttons (Excel itself cannot run here: what reaches a real
-    `Application.StatusBar` is listed as unverified in the README's Windows notes)."""
+    `Application.StatusBar` is listed as unverified in docs/maintainers/excel.md)."""
     from ccc_xl.excel.buttons import _status_bar
 
     class App:  # only the one attribute the seam uses; xlwings' App.status_bar takes text or False

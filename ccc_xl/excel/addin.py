@@ -145,7 +145,7 @@ def check_signed_copy(path: Path) -> None:
         raise CommandError(f"« {path} » n'est pas le complément ccc-xl (fichier illisible ou sans ruban 100 Chances).") from None
     if not same:
         raise CommandError(f"« {path} » n'est pas le complément de cette version de ccc-xl : signez celui que donne "
-                           "« ccc-xl addin install » (voir la section du README pour le service informatique).")
+                           "« ccc-xl addin install » (voir le guide pour le service informatique, docs/informatique.md).")
     if not signed:
         raise CommandError(f"« {path} » n'est pas signé : ouvrez-le dans Excel, signez son projet VBA (Outils > Signature "
                            "électronique dans l'éditeur VBA) et enregistrez-le.")
