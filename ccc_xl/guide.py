@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import shipped
+from .parsing import normalise
 
 GUIDE_FILE = "guide-conseiller.md"
 STEP = re.compile(r"Étape (\d+)\b")
@@ -43,9 +43,9 @@ class Section:
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, punctuation as spaces: « Éligibilité » finds « eligibilite »."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
+    """`parsing.normalise` (case, accents, spacing) with punctuation as spaces: « Éligibilité »
+    finds « eligibilite », « export-financeurs » finds « export financeurs »."""
+    return " ".join(re.findall(r"[a-z0-9]+", normalise(text)))
 
 
 def anchor(title: str) -> str:
