@@ -437,7 +437,9 @@ SESSIONS = Table(
         integer("rooms", "Salles"),
         integer("max_consecutive", "Entretiens consécutifs max"),
         integer("grand_oral_minutes", "Passage Grand Oral (min)"),
-        time("grand_oral_start", "Heure du Grand Oral"),
+        time("grand_oral_start", "Heure du Grand Oral",
+             help="Premier passage. Vide : 09:30, pour que le repas commun qui suit soit un déjeuner ; "
+                  "le jour des entretiens, juste après le dernier entretien."),
         money("budget", "Budget total (€)"),
         text("notes", "Observations", width=24),
         integer("retention_years", "Durée de conservation (années)",
@@ -957,7 +959,9 @@ SESSION_DEFAULTS = {
     "lunch_start": dt.time(12, 0),
     "lunch_end": dt.time(13, 30),
     "day_end": dt.time(17, 30),
-    "grand_oral_start": dt.time(14, 0),
+    # A morning Grand Oral, so that the shared meal that ends the action (« suivi d'un repas commun »
+    # in the letters) is a lunch; on the interview day it moves after the last interview.
+    "grand_oral_start": dt.time(9, 30),
     "retention_years": 5,
 }
 

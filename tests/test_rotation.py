@@ -361,13 +361,13 @@ def test_unreadable_unavailability_points_at_the_cell(text):
 # --- Grand Oral ------------------------------------------------------------------------------
 
 def test_grand_oral_gives_everyone_a_passage_outside_unavailability():
-    rotation = plan_rotations(people(5, unavailable={0: "14:00-14:30", 2: "14:00-14:20"}), firms(6), {})
+    rotation = plan_rotations(people(5, unavailable={0: "09:30-10:00", 2: "09:30-09:50"}), firms(6), {})
     passages = rotation.grand_oral
     assert [p.rank for p in passages] == [1, 2, 3, 4, 5]
     assert sorted(p.participant.id for p in passages) == [f"C-{i}" for i in range(5)]
     for p in passages:
         assert p.participant.free(p.start, p.end)
-    assert passages[-1].end == 14 * 60 + 50  # no pause needed: 5 passages of 10 min from 14:00
+    assert passages[-1].end == 10 * 60 + 20  # no pause needed: 5 passages of 10 min from 09:30
 
 
 # --- outputs ---------------------------------------------------------------------------------
@@ -658,11 +658,12 @@ def _grand_oral_respects_the_interviews(rotation):
 
 
 @pytest.mark.parametrize("n_people, session, first_passage", [
-    # Default « Heure du Grand Oral » (14:00) moves after interviews that end later than 13:55.
+    # Default « Heure du Grand Oral » (09:30): the Grand Oral follows the last interview.
     (5, {"rooms": 1, "max_consecutive": 3}, None),
     (8, {"rooms": 2, "day_end": dt.time(16, 0)}, None),
-    # Interviews over in the morning: the Grand Oral keeps its 14:00.
-    (6, {}, 14 * 60),
+    (6, {}, None),
+    # A time the adviser typed after the interviews is kept.
+    (6, {"grand_oral_start": dt.time(14, 0)}, 14 * 60),
     # A time the adviser typed: interviews are planned to end before it, changeover included.
     (6, {"rooms": 2, "grand_oral_start": dt.time(15, 0)}, 15 * 60),
     (2, {"rooms": 3, "grand_oral_start": dt.time(11, 0)}, 11 * 60),
@@ -682,8 +683,32 @@ def test_a_grand_oral_on_another_day_keeps_its_time():
     session = {"interviews_date": DAY, "grand_oral_date": DAY + dt.timedelta(days=1),
                "rooms": 1, "max_consecutive": 3}
     rotation = plan_rotations(people(5), firms(8), session)
-    assert rotation.grand_oral[0].start == 14 * 60
-    assert max(i.slot for i in rotation.schedule.interviews) > 8  # interviews go on after 14:00
+    assert rotation.grand_oral[0].start == 9 * 60 + 30
+    assert max(i.slot for i in rotation.schedule.interviews) > 8  # interviews go on into the afternoon
+
+
+@pytest.mark.parametrize("session, fix", [
+    # The default morning Grand Oral on its own day ends before lunch: the meal is a lunch.
+    ({"grand_oral_date": DAY + dt.timedelta(days=1)}, None),
+    ({"grand_oral_date": DAY + dt.timedelta(days=1), "grand_oral_start": dt.time(11, 0)}, None),
+    ({"grand_oral_date": DAY}, None),  # short interview morning, then the Grand Oral, then lunch
+    # An afternoon Grand Oral: the letters' « suivi d'un repas commun » would be a late meal.
+    ({"grand_oral_date": DAY + dt.timedelta(days=1), "grand_oral_start": dt.time(14, 0)},
+     "avancez « Heure du Grand Oral »"),
+    ({"grand_oral_date": DAY + dt.timedelta(days=1), "grand_oral_start": dt.time(12, 30),
+      "lunch_end": dt.time(13, 0)}, "avancez « Heure du Grand Oral »"),
+    ({"grand_oral_date": DAY, "rooms": 2},
+     "placez le Grand Oral le matin d'un autre jour que les entretiens (« Date du Grand Oral »)"),
+])
+def test_a_grand_oral_ending_after_lunch_is_flagged_since_the_letters_announce_a_meal_after_it(session, fix):
+    rotation = plan_rotations(people(6), firms(8), {"interviews_date": DAY, **session})
+    end = rotation.grand_oral[-1].end
+    flagged = [line for line in rotation.journal_lines() if "repas commun" in line]
+    if fix is None:
+        assert flagged == [] and end <= 13 * 60 + 30
+    else:
+        assert len(flagged) == 1 and fix in flagged[0]
+        assert f"finit à {end // 60:02d}:{end % 60:02d}" in flagged[0]
 
 
 @pytest.mark.parametrize("session, said", [
@@ -757,7 +782,7 @@ def test_the_command_refuses_a_session_too_large_and_writes_nothing(tmp_path):
 def test_a_session_at_the_limits_is_planned_in_well_under_2_gb(tmp_path):
     """The largest accepted session, planned in a fresh process: a valid planning, everyone at the
     Grand Oral, and the peak memory of that process alone stays under 2 GB. Its Grand Oral starts
-    at 09:00 on its own day: ten-minute passages from 14:00 hold only 60 people before midnight."""
+    at 09:00 on its own day."""
     import json
     import subprocess
     import sys

@@ -22,7 +22,7 @@ from .check import check_grand_oral, check_schedule, interviews_from_frame
 from .grand_oral import Passage, grand_oral_order
 from .limits import check_size
 from .model import (OBJECTIVES, Instance, Objectives, Params, RotationError, Schedule, evaluate, hhmm, last_end,
-                    parse_unavailability, problem_text, read_companies, read_participants)
+                    parse_unavailability, problem_text, read_companies, read_participants, to_minutes)
 from .schedule import solve_schedule
 from .tables import (binomes_frame, grand_oral_frame, interviews_frame, planning_frame,
                      sheet_contents)
@@ -54,8 +54,24 @@ class Rotation:
             lines.append(f"Grand Oral le jour des entretiens : premier passage à "
                          f"{hhmm(self.grand_oral[0].start)}, après le dernier entretien (fini à "
                          f"{hhmm(finished)}) et {params.changeover_minutes} min de battement.")
+        lines += self.meal_lines()
         lines.append(f"Calcul : {number(self.schedule.seconds, 1)} s.")
         return lines
+
+    def meal_lines(self) -> list[str]:
+        """A warning when the Grand Oral ends after the lunch break: the letters announce the shared
+        meal that ends the action right after it (« sera suivi d'un repas commun »), a lunch."""
+        params = self.instance.params
+        lunch_end = params.lunch_end if params.lunch_end is not None else \
+            to_minutes(contract.SESSION_DEFAULTS["lunch_end"])
+        if not self.grand_oral or self.grand_oral[-1].end <= lunch_end:
+            return []
+        where = ("placez le Grand Oral le matin d'un autre jour que les entretiens "
+                 f"({contract.SESSIONS.quoted('grand_oral_date')})" if params.grand_oral_same_day else
+                 f"avancez {contract.SESSIONS.quoted('grand_oral_start')}")
+        return [f"Le Grand Oral finit à {hhmm(self.grand_oral[-1].end)}, après la pause déjeuner "
+                f"({contract.SESSIONS.quoted('lunch_end')} : {hhmm(lunch_end)}), alors que les courriers "
+                f"annoncent qu'il sera suivi d'un repas commun : pour un déjeuner, {where}."]
 
     @property
     def trio_note(self) -> str:
