@@ -12,14 +12,14 @@ import contextlib
 import datetime as dt
 import io
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable, Iterator
 
 import pandas as pd
 
 from . import contract as c
 from .progress import report as progress
-from .report import Anomaly, CommandError, Outcome
+from .report import Anomaly, CommandError, Outcome, some_of
 from .wording import agreed, count
 from .sessions import select_session, session_row, session_rows
 from .workbook.file import BACKUP_FOLDER, FileBackend, open_workbook
@@ -193,8 +193,20 @@ def documents(book: Workbook, session: int | None = None, types=None, pdf: bool 
     if generation.kept:
         summary += (f" {count(len(generation.kept), 'fichier qui aurait été remplacé est gardé', 'fichiers qui auraient été remplacés sont gardés')} "
                     f"dans « {word.PREVIOUS_VERSIONS} » (voir le détail).")
+    if generation.withdrawn:
+        pdfs = sum(1 for p in generation.withdrawn if p.suffix == ".pdf")
+        summary += (" " + count(len(generation.withdrawn),
+                                "fichier d'une production précédente, inchangé depuis et plus produit aujourd'hui, est retiré",
+                                "fichiers d'une production précédente, inchangés depuis et plus produits aujourd'hui, sont retirés")
+                    + (f", dont {count(pdfs, 'PDF', 'PDF')} : les PDF ne sont refaits que sur demande" if pdfs and not pdf else "")
+                    + " (voir le détail).")
     lines = [f"« {k.was} » " + ("modifié à la main depuis sa production" if k.edited else "n'a pas été produit par ccc-xl")
              + f" : gardé sous « {k.now} »." for k in generation.kept]
+    by_folder: dict[PurePath, list[str]] = {}
+    for path in generation.withdrawn:
+        by_folder.setdefault(path.parent, []).append(path.name)
+    lines += [f"Retirés de « {where} », plus produits aujourd'hui et inchangés depuis leur production : {some_of(names)}."
+              for where, names in by_folder.items()]
     if generation.stale:
         removed = "supprimé" if generation.stale == 1 else "supprimés"
         lines.append(f"{count(generation.stale, 'dossier temporaire laissé', 'dossiers temporaires laissés')} par un calcul "

@@ -36,11 +36,16 @@ SHOWN_ROWS = 5  # rows named in one message; the rest are counted
 
 def rows_text(rows) -> str:
     """« 2, 3, 4, 5, 6 … et 5 995 autres »: a handful of row numbers, the others counted."""
+    return some_of(str(int(r)) for r in rows)
+
+
+def some_of(items) -> str:
+    """« a, b, c, d, e … et 12 autres »: a handful of names, the others counted."""
     from .wording import number
 
-    rows = list(rows)
-    shown = ", ".join(str(int(r)) for r in rows[:SHOWN_ROWS])
-    return shown + (f" … et {number(len(rows) - SHOWN_ROWS)} autres" if len(rows) > SHOWN_ROWS else "")
+    items = list(items)
+    shown = ", ".join(items[:SHOWN_ROWS])
+    return shown + (f" … et {number(len(items) - SHOWN_ROWS)} autres" if len(items) > SHOWN_ROWS else "")
 
 
 MAX_TEXT = 1000  # characters of one Journal message or one printed anomaly

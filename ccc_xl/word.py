@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 import jinja2
@@ -294,6 +294,9 @@ class Generation:
     files: list[GeneratedFile]
     kept: list[KeptVersion]
     stale: int = 0  # staging folders an interrupted run had left, removed
+    # Files an earlier run wrote, unchanged since and no longer produced (a participant no longer
+    # retained, the PDFs of a run with --pdf): removed so that no stale paper is sent by mistake.
+    withdrawn: list[PurePath] = field(default_factory=list)
 
 
 def _sha256(path: Path) -> str:
@@ -340,16 +343,17 @@ class _Moves:
 
 
 def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerated: set[str],
-           staging: Path, out_dir: Path) -> list[KeptVersion]:
+           staging: Path, out_dir: Path) -> tuple[list[KeptVersion], list[PurePath]]:
     """Put the staged files in the session folder without destroying anything the adviser owns.
 
     In the regenerated types' folders: a file that ccc-xl wrote and nobody changed since is replaced
     (or removed when no longer produced); a file in the way of a new document that ccc-xl did not
     write, or that was edited since, goes to « Versions précédentes »; every other file stays where
-    it is, untouched. All renames are undone if one fails; the manifest is written last."""
+    it is, untouched. All renames are undone if one fails; the manifest is written last. Returns the
+    files kept aside and the generated files removed (relative to ``out_dir``)."""
     manifest = read_manifest(session_dir)
     new_names = {p.as_posix() for p in produced}
-    moves, kept, taken = _Moves(), [], set()
+    moves, kept, withdrawn, taken = _Moves(), [], [], set()
     old = staging / "old"
     try:
         for folder in sorted(regenerated):
@@ -363,6 +367,8 @@ def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerate
                 key = relative.as_posix()
                 if key in manifest and _sha256(path) == manifest[key]["sha256"]:
                     moves.move(path, old / relative)  # replaced below, or no longer produced
+                    if key not in new_names:
+                        withdrawn.append(path.relative_to(out_dir))
                 elif key in new_names:
                     aside = safety.aside_name(path, taken)
                     moves.move(path, aside)
@@ -378,7 +384,7 @@ def _place(staged: Path, session_dir: Path, produced: list[PurePath], regenerate
                if k.split("/", 1)[0] not in regenerated and (session_dir / k).is_file()}
     entries.update({p.as_posix(): {"sha256": _sha256(session_dir / p), "time": now} for p in produced})
     _write_manifest(session_dir, entries)
-    return kept
+    return kept, withdrawn
 
 
 def generate(documents: list[PlannedDocument], out_dir: Path, session: int, types=None,
@@ -413,12 +419,12 @@ def render_session(documents: list[PlannedDocument], out_dir: Path, session: int
         _render_all(documents, relative, new, TemplateSet(templates_dir, custom_dir))
         pdfs = _add_pdfs(new, relative, staging / "pdf") if pdf and documents else []
         session_dir.mkdir(exist_ok=True)
-        kept = _place(new, session_dir, relative + pdfs, regenerated, staging, out_dir)
+        kept, withdrawn = _place(new, session_dir, relative + pdfs, regenerated, staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = [GeneratedFile(d.type, p) for d, p in zip(documents, paths)]
     files += [GeneratedFile(d.type, PurePath(session_dir.name, p)) for d, p in zip(documents, pdfs)]
-    return Generation(files, kept, stale)
+    return Generation(files, kept, stale, withdrawn)
 
 
 STAGING_PREFIX = ".ccc-xl-"

@@ -17,7 +17,7 @@ from ccc_xl import contract as c
 from ccc_xl.documents import plan_documents
 from ccc_xl.report import MAX_TEXT
 from ccc_xl.word import MANIFEST, PREVIOUS_VERSIONS, read_manifest, render_session
-from conftest import workbook_with
+from conftest import soffice_or_fail, workbook_with
 from document_samples import sample_frames
 from hostile import ROOT
 
@@ -90,10 +90,33 @@ def test_a_generated_file_no_longer_produced_is_removed_unless_edited(tmp_path):
     one, two, _ = sorted(folder.glob("*.docx"), key=lambda p: p.name)
     one.write_bytes(b"edited by hand")
     fewer = [d for d in docs if d.name not in (one.stem, two.stem)]
-    render_session(fewer, tmp_path, year, types=[TYPE])
+    result = render_session(fewer, tmp_path, year, types=[TYPE])
     assert one.read_bytes() == b"edited by hand"  # edited: now the adviser's, left where it is
-    assert not two.exists()  # unchanged and no longer produced: removed
+    assert not two.exists()  # unchanged and no longer produced: removed, and said
+    assert result.withdrawn == [two.relative_to(tmp_path)]
     assert f"Convocations coaching/{one.name}" not in read_manifest(tmp_path / str(year))
+
+
+def test_pdfs_of_an_earlier_run_removed_by_a_run_without_pdf_are_announced(demo_copy):
+    soffice_or_fail()
+    with_pdf = ccc_xl("documents", demo_copy, "--type", TYPE, "--pdf")
+    assert with_pdf.returncode == 0, with_pdf.stderr
+    folder = demo_copy.parent / c.DOCUMENTS_FOLDER / "2027" / "Convocations coaching"
+    pdfs = sorted(p.name for p in folder.glob("*.pdf"))
+    assert pdfs and len(pdfs) == len(list(folder.glob("*.docx")))
+    signed = folder / "Convocation signée.pdf"
+    signed.write_bytes(b"%PDF-1.4 signed by hand")
+
+    without = ccc_xl("documents", demo_copy, "--type", TYPE)
+    assert without.returncode == 0, without.stderr
+    output = " ".join(without.stdout.split())
+    assert sorted(p.name for p in folder.glob("*.pdf")) == [signed.name]
+    assert signed.read_bytes() == b"%PDF-1.4 signed by hand"  # never ccc-xl's: left alone, not counted
+    assert f"{len(pdfs)} fichiers d'une production précédente" in output, output
+    assert f"dont {len(pdfs)} PDF : les PDF ne sont refaits que sur demande" in output, output
+    assert pdfs[0] in output  # the detail names the files removed
+    messages = " ".join(str(row[6]) for row in journal(demo_copy) if row[1] == "documents")
+    assert "plus produits aujourd'hui" in messages and pdfs[0] in messages
 
 
 # --- 1. Any interleaving of runs and adviser actions --------------------------------------------------
