@@ -59,7 +59,8 @@ from ccc_xl.contract import (
 )
 from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
-from ccc_xl.wording import closed_day, departement_label, domain_label, letter_date, name_key, of
+from ccc_xl.wording import (PersonName, closed_day, departement_label, domain_label, letter_date, name_key, of,
+                            person_name)
 
 LOCALE = "fr_FR"
 INTERVIEW_COLUMNS = ("slot", "start", "end", "room", "binome", "companies", "company_ids",
@@ -153,8 +154,9 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
                          ("date_entretiens", "Date des entretiens."),
                          ("heure_convocation", "Heure où l'entreprise est attendue : « Arrivée » (onglet "
                                                "Entreprises), sinon son premier entretien."),
-                         ("heure_arrivee", "Heure d'arrivée de l'entreprise (peut être vide)."),
-                         ("heure_depart", "Heure de départ de l'entreprise (peut être vide)."),
+                         ("heure_arrivee", "Heure d'arrivée de l'entreprise (la même)."),
+                         ("heure_depart", "Heure de départ : « Départ » (onglet Entreprises), sinon la fin de "
+                                          "son dernier entretien."),
                          ("binome", "Binôme de l'entreprise (peut être vide)."),
                          ("partenaires", "Entreprise(s) partenaire(s) du binôme (peut être vide)."),
                          ("creneaux", "Liste des entretiens de l'entreprise, dans l'ordre."),
@@ -166,6 +168,9 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
                      "Entreprises", COMPANY_FIELDS + (
                          ("date_grand_oral", "Date du Grand Oral."),
                          ("heure_grand_oral", "Heure de début du Grand Oral."),
+                         ("horaire_grand_oral", "Horaire du Grand Oral et du repas qui le suit, ex. « de 9 h 30 "
+                                                "à 12 h 40 » (fin : dernier passage planifié, puis la durée de la "
+                                                "pause déjeuner)."),
                      )),
         DocumentType("convocation-coaching", "Convocations coaching", "Convocation coaching",
                      "Participants", PARTICIPANT_FIELDS + (
@@ -230,7 +235,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
             ("date", "Date du temps."),
             ("demi_journee", "« matin » ou « après-midi » pour le coaching (vide sinon)."),
             ("signataires", "Personnes attendues : participants, coach, représentants."),
-            ("signataires[].nom", "Nom et prénom (NOM Prénom pour un participant)."),
+            ("signataires[].nom", "« NOM Prénom », par ordre alphabétique des noms."),
             ("signataires[].structure", "Structure ou qualité (Participant, Coach, entreprise)."),
         )),
         DocumentType("invitation-copil", "Invitations COPIL", "Invitation COPIL", "Partenaires",
@@ -243,14 +248,18 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         DocumentType("emargement-copil", "Émargements COPIL", "Émargement COPIL", "Session",
                      COPIL_FIELDS + (
                          ("invites", "Partenaires invités au COPIL (« Invité au COPIL » = Oui)."),
-                         ("invites[].nom", "Personne à contacter (peut être vide)."),
+                         ("invites[].nom", "Personne à contacter, « NOM Prénom » (peut être vide) ; la liste est "
+                                           "par ordre alphabétique des noms."),
                          ("invites[].organisation", "Organisation."),
                          ("invites[].fonction", "Fonction (peut être vide)."),
                      )),
         DocumentType("dossier-entreprises", "Dossiers entreprises", "Dossier entreprises", "Entreprises",
                      COMPANY_FIELDS + (
                          ("date_entretiens", "Date des entretiens (peut être vide)."),
-                         ("heure_arrivee", "Heure d'arrivée de l'entreprise (peut être vide)."),
+                         ("heure_arrivee", "Heure d'arrivée de l'entreprise : « Arrivée », sinon son premier "
+                                           "entretien planifié (peut être vide)."),
+                         ("heure_depart", "Heure de départ : « Départ », sinon la fin de son dernier entretien "
+                                          "(peut être vide)."),
                          ("date_grand_oral", "Date du Grand Oral (peut être vide)."),
                          ("participants", "Participants retenus, par ID : rien d'autre sur eux que ces trois champs."),
                          ("participants[].prenom", "Prénom du participant."),
@@ -266,7 +275,8 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
             ("evenements[].titre", "Nom du temps (Coaching, Entretiens individuels…)."),
             ("evenements[].date", "Date ou période du temps."),
             ("evenements[].horaire", "Horaire du temps (peut être vide)."),
-            ("evenements[].visiteurs", "Personnes extérieures attendues, une ligne par personne."),
+            ("evenements[].visiteurs", "Personnes extérieures attendues, une ligne par personne, par ordre "
+                                       "alphabétique des noms."),
             ("evenements[].visiteurs[].nom", "Nom de famille, en capitales."),
             ("evenements[].visiteurs[].prenom", "Prénom."),
             ("evenements[].visiteurs[].identite", "Les autres éléments d'identité demandés (naissance, "
@@ -565,7 +575,8 @@ LOGO_HEIGHTS_MM = (12, 11)  # the referent structure's logo, then the SPIP's
 
 
 def _structure_context(row: pd.Series) -> dict:
-    return {key: as_text(row.get(column)) for key, column in STRUCTURE_COLUMNS.items()}
+    fields = {key: as_text(row.get(column)) for key, column in STRUCTURE_COLUMNS.items()}
+    return {**fields, "signataire": person_name(fields["signataire"]).spoken}
 
 
 def referent_identity(structures: pd.DataFrame, session: pd.Series, session_row, logos: dict,
@@ -697,7 +708,7 @@ def _participant_context(s: _Session, p: pd.Series) -> dict:
 
 
 def _company_context(s: _Session, c: pd.Series) -> dict:
-    people = _people(c.get("representatives"))
+    people = [person_name(p).spoken for p in _people(c.get("representatives"))]
     return {**s.common, "entreprise": as_text(c["name"]), "representants": ", ".join(people),
             "a_l_attention": attention(people)}
 
@@ -735,12 +746,13 @@ def _company_interviews(s: _Session):
                                      "convocation aux entretiens non produite (lancez « Rotations »)."))
             continue
         partner_ids = {i for v in rows["company_ids"] for i in _ids(v)} - {company_id}
+        arrival, departure = _company_day(s, c)
         docs.append((as_text(c["name"]), {
             **_company_context(s, c),
             "date_entretiens": s.date("interviews_date"),
-            "heure_convocation": french_time(c.get("arrival")) or french_time(rows["start"].iloc[0]),
-            "heure_arrivee": french_time(c.get("arrival")),
-            "heure_depart": french_time(c.get("departure")),
+            "heure_convocation": french_time(arrival),
+            "heure_arrivee": french_time(arrival),
+            "heure_depart": french_time(departure),
             "binome": ", ".join(dict.fromkeys(as_text(b) for b in rows["binome"] if as_text(b))),
             "partenaires": " et ".join(sorted((s.company_names.get(i, i) for i in partner_ids), key=name_key)),
             "creneaux": _interview_rows(rows),
@@ -761,13 +773,68 @@ def _grand_oral_start(s: _Session) -> str:
     return "" if is_blank(value) else french_time(value)
 
 
+def _setting(s: _Session, key: str):
+    """A session parameter, or its default when the cell is blank."""
+    value = s.value(key)
+    return SESSION_DEFAULTS.get(key) if is_blank(value) else value
+
+
+def _later(start, minutes: float) -> dt.time:
+    moment = dt.datetime.combine(dt.date(2000, 1, 1), _as_time(start)) + dt.timedelta(minutes=float(minutes))
+    return moment.time()
+
+
+def _minutes_between(start, end) -> float:
+    return (dt.datetime.combine(dt.date(2000, 1, 1), _as_time(end))
+            - dt.datetime.combine(dt.date(2000, 1, 1), _as_time(start))).total_seconds() / 60
+
+
+def _grand_oral_hours(s: _Session) -> tuple:
+    """(start, end) of the Grand Oral and the meal that closes it; (None, None) without a start.
+
+    The passages end with the last one planned (Grand Oral sheet) plus « Passage Grand Oral (min) »,
+    or, before the plan, after one passage per participant; the meal then takes as long as the
+    session's lunch break (« Début » to « Fin pause déjeuner »)."""
+    start = _grand_oral_start_value(s)
+    if is_blank(start):
+        return None, None
+    minutes = float(_setting(s, "grand_oral_minutes"))
+    planned = [_as_time(v) for v in s.grand_oral["start"] if not is_blank(v)] if not s.grand_oral.empty else []
+    passages_end = _later(max(planned), minutes) if planned else _later(start, minutes * len(s.participants))
+    meal = max(_minutes_between(_setting(s, "lunch_start"), _setting(s, "lunch_end")), 0)
+    return start, _later(max(passages_end, _as_time(start)), meal)
+
+
+def _plan_span(rows: pd.DataFrame) -> tuple:
+    """(first start, last end) of planned interviews; (None, None) when there are none."""
+    starts = [_as_time(v) for v in rows["start"] if not is_blank(v)] if len(rows) else []
+    ends = [_as_time(v) for v in rows["end"] if not is_blank(v)] if len(rows) else []
+    return (min(starts) if starts else None), (max(ends) if ends else None)
+
+
+def _company_day(s: _Session, company) -> tuple:
+    """(arrival, departure) of a company on the interview day: its « Arrivée » and « Départ »
+    (Entreprises), else the start of its first interview and the end of its last in the plan."""
+    first, last = _plan_span(s.interviews_of_company(as_text(company.get("id"))))
+    arrival, departure = company.get("arrival"), company.get("departure")
+    return (first if is_blank(arrival) else arrival), (last if is_blank(departure) else departure)
+
+
+def _interview_day(s: _Session) -> tuple:
+    """(start, end) of the interview day: the plan's first and last interviews, else the session's
+    « Heure de début » and « Heure de fin »."""
+    first, last = _plan_span(s.interviews)
+    return (first or _setting(s, "day_start")), (last or _setting(s, "day_end"))
+
+
 def _company_grand_oral(s: _Session):
     if is_blank(s.value("grand_oral_date")):
         return [], [s.missing("grand_oral_date", "invitations au Grand Oral")]
     if not _grand_oral_start(s):
         return [], [s.missing("grand_oral_start", "invitations au Grand Oral (sans heure, et pas d'ordre de "
                                                   "passage planifié)")]
-    extra = {"date_grand_oral": s.date("grand_oral_date"), "heure_grand_oral": _grand_oral_start(s)}
+    extra = {"date_grand_oral": s.date("grand_oral_date"), "heure_grand_oral": _grand_oral_start(s),
+             "horaire_grand_oral": hours(*_grand_oral_hours(s))}
     return [(as_text(c["name"]), {**_company_context(s, c), **extra})
             for _, c in s.companies.iterrows()], []
 
@@ -874,16 +941,24 @@ def _feedback(s: _Session):
     }) for _, p in s.participants.iterrows()], []
 
 
+def _listed(people: list[tuple[PersonName, dict]]) -> list[dict]:
+    """Lines of a printed list: « NOM Prénom » in ``nom``, by last name then first name (a line
+    without a name after the named ones, in its order)."""
+    ordered = sorted(people, key=lambda item: (not item[0].typed, item[0].key))
+    return [{"nom": name.listed, **line} for name, line in ordered]
+
+
 def _participant_signatories(s: _Session) -> list[dict]:
-    return [{"nom": f"{as_text(p['last_name']).upper()} {as_text(p['first_name'])}",
-             "structure": "Participant"} for _, p in s.participants.iterrows()]
+    return _listed([(person_name(p["last_name"], p["first_name"]), {"structure": "Participant"})
+                    for _, p in s.participants.iterrows()])
 
 
 def _company_people(companies: pd.DataFrame) -> list[dict]:
     """One line per representative (or one per company when nobody is named yet)."""
-    return [{"nom": person, "structure": as_text(c["name"]), "qualite": "Représentant d'entreprise",
-             "arrivee": french_time(c.get("arrival")), "depart": french_time(c.get("departure"))}
-            for _, c in companies.iterrows() for person in (_people(c.get("representatives")) or [""])]
+    return _listed([(person_name(person), {"structure": as_text(c["name"]), "qualite": "Représentant d'entreprise",
+                                           "arrivee": french_time(c.get("arrival")),
+                                           "depart": french_time(c.get("departure"))})
+                    for _, c in companies.iterrows() for person in (_people(c.get("representatives")) or [""])])
 
 
 def coaching_half_days(start, end, interviews_date=None) -> list[tuple[dt.date, str]]:
@@ -917,7 +992,7 @@ def _events(s: _Session) -> list[tuple[str, str, list[dict], list[dict]]]:
 
 def _coach_people(s: _Session) -> list[dict]:
     coach = as_text(s.value("coach"))
-    return [{"nom": coach, "structure": "Coach", "qualite": "Coach", "arrivee": "", "depart": ""}] \
+    return _listed([(person_name(coach), {"structure": "Coach", "qualite": "Coach", "arrivee": "", "depart": ""})]) \
         if coach else []
 
 
@@ -1012,8 +1087,8 @@ def _visitor_people(s: _Session) -> tuple[list[dict], list[Anomaly]]:
         company = as_text(c["id"])
         unlisted = [person for person in _people(c.get("representatives")) if (company, person.casefold()) not in listed]
         for person in unlisted:
-            first, _, last = person.partition(" ")
-            people.append({"last_name": last or first, "first_name": first if last else "", "role": COMPANY_VISITOR,
+            name = person_name(person)
+            people.append({"last_name": name.last or name.typed, "first_name": name.first, "role": COMPANY_VISITOR,
                            "company": company, "structure": as_text(c["name"]), "excel_row": None})
         if unlisted:
             anomalies.append(Anomaly(COMPANIES.sheet, int(excel_row), header, "; ".join(unlisted),
@@ -1022,7 +1097,9 @@ def _visitor_people(s: _Session) -> tuple[list[dict], list[Anomaly]]:
                                      "des visiteurs."))
     coach = as_text(s.value("coach"))
     if coach and not any(p["role"] == COACH_VISITOR for p in people):
-        people.append({"last_name": coach, "first_name": "", "role": COACH_VISITOR, "structure": "",
+        name = person_name(coach)
+        people.append({"last_name": name.last or name.typed, "first_name": name.first, "role": COACH_VISITOR,
+                       "structure": name.note.strip("()"),
                        "excel_row": None})
         anomalies.append(Anomaly(SESSIONS.sheet, int(s.excel_row), SESSIONS.column("coach").header, coach,
                                  f"le coach n'a pas de ligne dans l'onglet « {VISITORS.sheet} » : son identité manque "
@@ -1040,17 +1117,20 @@ def _comes(person: dict, column: str, roles: set, met: set | None) -> bool:
 
 
 def _visitor_hours(s: _Session, key: str, person: dict) -> str:
+    """When a person (or, for ``{}``, the event) comes in and leaves: on the interview day a
+    company's people keep their company's own hours (`_company_day`)."""
     if key == "awareness_date":
         return hours(s.value("awareness_start"), s.value("awareness_end"))
     if key == "coaching_start":
         return hours(s.value("coaching_day_start"), s.value("coaching_day_end"))
     if key == "grand_oral_date":
-        return hours(_grand_oral_start_value(s), None)
+        return hours(*_grand_oral_hours(s))
     company = s.companies[s.companies["id"].map(as_text) == as_text(person.get("company"))]
-    if len(company) and not is_blank(company.iloc[0].get("arrival")):
-        return hours(company.iloc[0].get("arrival"), company.iloc[0].get("departure"))
-    return hours(s.value("day_start") if not is_blank(s.value("day_start")) else SESSION_DEFAULTS["day_start"],
-                 s.value("day_end") if not is_blank(s.value("day_end")) else SESSION_DEFAULTS["day_end"])
+    if person.get("role") == COMPANY_VISITOR and len(company):
+        arrival, departure = _company_day(s, company.iloc[0])
+        if not is_blank(arrival):
+            return hours(arrival, departure)
+    return hours(*_interview_day(s))
 
 
 def _visitors(s: _Session):
@@ -1068,14 +1148,12 @@ def _visitors(s: _Session):
                                      f"{as_text(person.get('first_name'))} {as_text(person.get('last_name'))} : "
                                      f"{', '.join(missing)} à compléter pour la liste des visiteurs."))
     met = {i for v in s.interviews["company_ids"] for i in _ids(v)} if not s.interviews.empty else None
-    order = {role: k for k, role in enumerate(VISITOR_ROLES)}
     events = []
     for title, key, column, roles in VISITOR_EVENTS:
         if is_blank(s.value(key)):
             continue
         coming = sorted((p for p in people if _comes(p, column, roles, met)),
-                        key=lambda p: (order.get(p["role"], 99), name_key(p.get("structure")),
-                                       name_key(p.get("last_name")), name_key(p.get("first_name"))))
+                        key=lambda p: person_name(p.get("last_name"), p.get("first_name")).key)
         if not coming:
             continue
         date = s.date(key)
@@ -1144,7 +1222,7 @@ def _copil_invitations(s: _Session):
     return [(f"{pd.Timestamp(m['date']).date().isoformat()} - {as_text(p['organisation'])}", {
         **_copil_context(s, m), "organisation": as_text(p["organisation"]), "contact": as_text(p["contact"]),
         "fonction": as_text(p["position"]), "financeurs": funders, "budget": budget,
-        "a_l_attention": attention(_people(p["contact"]), as_text(p["position"])),
+        "a_l_attention": attention([person_name(c).spoken for c in _people(p["contact"])], as_text(p["position"])),
     }) for _, m in timed.iterrows() for _, p in invited.iterrows()], untimed
 
 
@@ -1152,8 +1230,9 @@ def _copil_attendance(s: _Session):
     meetings, invited, anomalies = _copil_inputs(s, "feuilles d'émargement du COPIL")
     if anomalies:
         return [], anomalies
-    people = [{"nom": as_text(p["contact"]), "organisation": as_text(p["organisation"]),
-               "fonction": as_text(p["position"])} for _, p in invited.iterrows()]
+    people = _listed([(person_name(p["contact"]), {"organisation": as_text(p["organisation"]),
+                                                   "fonction": as_text(p["position"])})
+                      for _, p in invited.iterrows()])
     return [(pd.Timestamp(m["date"]).date().isoformat(), {**_copil_context(s, m), "invites": people})
             for _, m in meetings.iterrows()], []
 
@@ -1180,7 +1259,8 @@ def _company_pack(s: _Session):
     extra = {"date_entretiens": s.date("interviews_date"), "date_grand_oral": s.date("grand_oral_date"),
              "participants": listed, "cv_pdf": pdfs}
     return [(as_text(c["name"]), {**_company_context(s, c), **extra,
-                                  "heure_arrivee": french_time(c.get("arrival"))}, merged)
+                                  "heure_arrivee": french_time(_company_day(s, c)[0]),
+                                  "heure_depart": french_time(_company_day(s, c)[1])}, merged)
             for _, c in s.companies.iterrows()], anomalies
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -143,3 +144,73 @@ def name_key(value) -> tuple:
     """Sort key of a name in dictionary order (Unicode Collation Algorithm, the default table that
     French follows): accents and case count only between names otherwise equal, « Œ » as « OE »."""
     return _collator().sort_key("" if _blank(value) else str(value).strip())
+
+
+# Words that belong to a last name but are written in lower case: « Jean de La Fontaine ».
+PARTICLES = {"de", "du", "des", "d'", "la", "le", "les", "van", "von", "der", "den", "da", "di", "del", "ben", "el"}
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name as printed: « NOM Prénom » on lists (attendance sheets, the visitor list,
+    the COPIL's), « Prénom Nom » in a letter's sentences; sorted by last name, then first name.
+
+    ``last`` empty means a text that is not a person's name (« Service prévention »): printed as
+    typed, sorted by that text."""
+
+    last: str
+    first: str = ""
+    note: str = ""  # what followed the name in brackets: « (coach certifiée) »
+    typed: str = ""
+
+    @property
+    def listed(self) -> str:
+        """« DURAND Marie », the form of administrative lists."""
+        if not self.last:
+            return self.typed
+        return " ".join(part for part in (self.last.upper(), self.first, self.note) if part)
+
+    @property
+    def spoken(self) -> str:
+        """« Marie Durand », the form of a letter's sentences."""
+        if not self.last:
+            return self.typed
+        return " ".join(part for part in (self.first, self.last, self.note) if part)
+
+    @property
+    def key(self) -> tuple:
+        """Last name, then first name, whatever their case (« Martin » and « MARTIN » are one
+        name); case only settles names otherwise equal."""
+        last, first = self.last or self.typed, self.first
+        return (name_key(last.casefold()), name_key(first.casefold()), name_key(last), name_key(first))
+
+
+def _is_name_word(word: str) -> bool:
+    letters = word.lstrip("'’-")
+    return bool(letters) and (letters[:1].isupper() or word.casefold() in PARTICLES
+                              or word.casefold().startswith(("d'", "d’")))
+
+
+def person_name(last=None, first=None) -> PersonName:
+    """The name of a person from its two cells, or from one cell (``last`` alone) as typed:
+    « Marie Durand », « DURAND Marie », « Marie DURAND », « Jean de La Fontaine », « Sylvie
+    Marchand (coach certifiée) ».
+
+    In one cell, the words in capitals are the last name; otherwise the first word is the first
+    name and the others the last name. A text whose words are not all capitalised (« Service
+    prévention ») is not taken for a name and keeps its form."""
+    last, first = ("" if _blank(v) else " ".join(str(v).split()) for v in (last, first))
+    if first or not last:
+        return PersonName(last, first, typed=" ".join(p for p in (first, last) if p))
+    typed = last
+    match = re.fullmatch(r"(.*?)\s*(\([^()]*\))?", typed)
+    bare, note = match.group(1), match.group(2) or ""
+    words = bare.split()
+    if not words or not all(_is_name_word(w) for w in words):
+        return PersonName("", typed=typed)
+    if len(words) == 1:
+        return PersonName(words[0], note=note, typed=typed)
+    capitals = [w for w in words if len(w) > 1 and w.isupper()]
+    if capitals and len(capitals) < len(words):
+        return PersonName(" ".join(capitals), " ".join(w for w in words if w not in capitals), note, typed)
+    return PersonName(" ".join(words[1:]), words[0], note, typed)

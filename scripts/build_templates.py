@@ -414,7 +414,7 @@ def invitation_grand_oral():
               "entreprises, en tenant compte des préconisations que vous lui avez apportées. Nous avons "
               "le plaisir de vous y inviter :")
     labelled(doc, "Date", "{{ date_grand_oral }}")
-    labelled(doc, "Heure", "{{ heure_grand_oral }}")
+    labelled(doc, "Horaire", "{{ horaire_grand_oral }}, repas compris")
     labelled(doc, "Lieu", "{{ etablissement }}")
     para(doc, "L'action se terminera par un repas commun avec les participants, les entreprises, les "
               "organisateurs, l'établissement pénitentiaire et le magistrat : un moment d'échanges "
@@ -607,7 +607,8 @@ def dossier_entreprises():
               "vous sont confiées pour préparer les entretiens : merci de ne pas les diffuser.")
     para(doc, "Informations pratiques", style="Heading 2")
     optional(doc, "date_entretiens", lambda d: labelled(d, "Entretiens", "{{ date_entretiens }}"))
-    optional(doc, "heure_arrivee", lambda d: labelled(d, "Votre arrivée", "{{ heure_arrivee }}"))
+    optional(doc, "heure_arrivee", lambda d: labelled(
+        d, "Votre arrivée", "{{ heure_arrivee }}{% if heure_depart %}, départ prévu à {{ heure_depart }}{% endif %}"))
     optional(doc, "date_grand_oral", lambda d: labelled(d, "Grand Oral", "{{ date_grand_oral }}"))
     labelled(doc, "Lieu", "{{ etablissement }}{% if lieu %} — {{ lieu }}{% endif %}")
     bullets(doc, ACCESS_RULES)

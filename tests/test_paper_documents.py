@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from docx import Document
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from ccc_xl import contract as c
@@ -22,6 +22,7 @@ from ccc_xl.demo import logo_png
 from ccc_xl.documents import DOCUMENT_TYPES, plan_documents
 from ccc_xl.report import CommandError
 from ccc_xl.word import TEMPLATES_DIR, find_logos, generate
+from ccc_xl.wording import name_key
 from document_samples import sample_frames
 from test_documents import TODAY, docx_text, make
 
@@ -292,3 +293,137 @@ def test_printed_attendance_sheet_follows_dictionary_order(tmp_path):
     _, texts, _ = make(tmp_path, frames, types=["emargement"])
     text = texts["emargement"][0]
     assert sorted(IN_ORDER, key=text.index) == IN_ORDER
+
+
+# --- Times with their end: each company's own hours, the Grand Oral from start to end ----------------
+
+
+def _docs_of(frames, kind):
+    return [d for d in _planned(frames, types=[kind])[1]]
+
+
+def _hours(start: dt.time, end: dt.time) -> str:
+    return f"de {start.hour} h {start.minute:02d} à {end.hour} h {end.minute:02d}"
+
+
+def _visitor_rows(frames, title: str) -> list[dict]:
+    (doc,) = _docs_of(frames, "liste-visiteurs")
+    (event,) = [e for e in doc.context["evenements"] if e["titre"] == title]
+    return event["visiteurs"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.booleans(), min_size=4, max_size=4))
+def test_on_the_interview_day_each_company_comes_and_leaves_at_its_own_hours(typed):
+    """A company's « Arrivée »/« Départ » when typed, else its first and last interviews in the plan —
+    the same on its convocation, its pack and the security office's list."""
+    frames = sample_frames(participants=6, companies=4)
+    plan = frames.interviews  # the second pair leaves at noon: each pair has its own day
+    frames.interviews = plan[~(plan["company_ids"].str.contains("E003") & (plan["end"] > dt.time(12, 0)))]
+    for row, keep in zip(frames.companies.index, typed):
+        if not keep:
+            frames.companies.loc[row, ["arrival", "departure"]] = None
+    names = dict(zip(frames.companies["id"], frames.companies["name"]))
+    expected = {}
+    for _, company in frames.companies.iterrows():
+        mine = frames.interviews[frames.interviews["company_ids"].str.contains(company["id"])]
+        arrival = company["arrival"] if company["arrival"] is not None else min(mine["start"])
+        departure = company["departure"] if company["departure"] is not None else max(mine["end"])
+        expected[names[company["id"]]] = _hours(arrival, departure)
+    assert len(set(expected.values())) > 1 or all(typed)
+    listed = {}
+    for person in _visitor_rows(frames, "Entretiens individuels"):
+        if person["qualite"] == "Représentant d'entreprise":
+            listed.setdefault(person["structure"], set()).add(person["horaire"])
+    assert listed == {name: {hours} for name, hours in expected.items()}
+    for kind in ("convocation-entretiens", "dossier-entreprises"):
+        for doc in _docs_of(frames, kind):
+            printed = f"de {doc.context['heure_arrivee']} à {doc.context['heure_depart']}"
+            assert printed == expected[doc.context["entreprise"]], kind
+
+
+@pytest.mark.parametrize("planned", [True, False])
+def test_the_grand_oral_is_announced_from_its_start_to_its_end(tmp_path, planned):
+    """Start, then the last passage's end (plan, else one passage per participant) and the meal, as long
+    as the session's lunch break: the same on the invitation and on the security office's list."""
+    frames = sample_frames(participants=7, companies=4)
+    frames.sessions["grand_oral_minutes"] = 12
+    frames.sessions["lunch_start"], frames.sessions["lunch_end"] = dt.time(12, 15), dt.time(13, 30)
+    start = dt.datetime(2023, 3, 17, 14, 0)
+    if planned:
+        frames.grand_oral["start"] = [(start + dt.timedelta(minutes=15 * k)).time() for k in range(7)]
+        passages_end = start + dt.timedelta(minutes=15 * 6 + 12)
+    else:
+        frames.grand_oral = frames.grand_oral.iloc[0:0]
+        passages_end = start + dt.timedelta(minutes=7 * 12)
+    expected = _hours(start.time(), (passages_end + dt.timedelta(minutes=75)).time())
+    for person in _visitor_rows(frames, "Grand Oral et repas"):
+        assert person["horaire"] == expected
+    _, texts, _ = make(tmp_path, frames, types=["invitation-grand-oral", "liste-visiteurs"])
+    assert all(f"Horaire : {expected}, repas compris" in text for text in texts["invitation-grand-oral"])
+    assert f"Grand Oral et repas — vendredi 17 mars 2023, {expected}" in texts["liste-visiteurs"][0]
+
+
+def test_no_visitor_list_time_lacks_its_end(tmp_path):
+    """Every section and every person of the list for security says when they leave."""
+    frames = sample_frames(participants=5, companies=4)
+    frames.companies[["arrival", "departure"]] = None
+    (doc,) = _docs_of(frames, "liste-visiteurs")
+    shown = [e["horaire"] for e in doc.context["evenements"]]
+    shown += [v["horaire"] for e in doc.context["evenements"] for v in e["visiteurs"]]
+    assert shown and all(re.fullmatch(r"de \d{1,2} h \d{2} à \d{1,2} h \d{2}", h) for h in shown), shown
+
+
+# --- Names: « NOM Prénom » on every list, by last name; « Prénom Nom » in a letter's sentences -------
+
+PEOPLE = [("Zoé", "Abadie"), ("Élodie", "Martin"), ("Paul", "de Villiers"), ("Éric", "Œillet"),
+          ("Anne-Marie", "Durand"), ("Jean", "Eddy"), ("Inès", "Édouard"), ("Hugo", "Martin")]
+TYPED = (lambda first, last: f"{first} {last}", lambda first, last: f"{last.upper()} {first}",
+         lambda first, last: f"{first} {last.upper()}")
+
+
+def _name_lists(value, field=""):
+    """Every printed list of people in a document's context, whatever the document."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _name_lists(item, key)
+    elif isinstance(value, list):
+        if value and field in ("signataires", "invites", "visiteurs"):
+            yield value
+        for item in value:
+            yield from _name_lists(item)
+
+
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.permutations(range(len(PEOPLE))), st.lists(st.sampled_from(range(len(TYPED))), min_size=12, max_size=12))
+def test_every_list_of_people_prints_last_name_first_in_last_name_order(order, forms):
+    people = [PEOPLE[k] for k in order]
+    frames = sample_frames(participants=4, companies=4)
+    typed = iter(TYPED[f](*people[(k + 2) % len(people)]) for k, f in enumerate(forms))
+    retained = frames.candidates["retained"].astype(bool).to_numpy()
+    frames.candidates.loc[retained, "first_name"] = [first for first, _ in people[:4]]
+    frames.candidates.loc[retained, "last_name"] = [last for _, last in people[:4]]
+    frames.companies["representatives"] = [f"{next(typed)} ; {next(typed)}" for _ in range(4)]
+    frames.partners["contact"] = [next(typed), "Service prévention", next(typed), next(typed)]
+    frames.sessions["coach"] = f"{next(typed)} (coach certifiée)"
+    frames.visitors["first_name"] = [people[k % len(people)][0] for k in range(len(frames.visitors))]
+    frames.visitors["last_name"] = [people[k % len(people)][1] for k in range(len(frames.visitors))]
+    parts = {f"{last.upper()} {first}": (last, first) for first, last in PEOPLE}
+    _, docs, _ = _planned(frames)
+    seen = set()
+    for doc in docs:
+        for listed in _name_lists(doc.context):
+            for group in (True, False):  # attendance sheets list the participants, then the others
+                names = [" ".join(p for p in (item["nom"], item.get("prenom", "")) if p) for item in listed
+                         if (item.get("structure") == "Participant") is group]
+                names = [n.removesuffix(" (coach certifiée)") for n in names if n and n != "Service prévention"]
+                assert all(n in parts for n in names), (doc.type, names)
+                keys = [(name_key(parts[n][0].casefold()), name_key(parts[n][1].casefold())) for n in names]
+                assert keys == sorted(keys), (doc.type, names)
+                seen.add(doc.type) if names else None
+        for field in ("representants", "a_l_attention"):
+            spoken = doc.context.get(field, "")
+            for first, last in PEOPLE:
+                assert f"{last} {first}".upper() not in spoken.upper(), (doc.type, spoken)
+            assert not spoken or "Service prévention" in spoken or any(f"{first} {last}".upper() in spoken.upper() for first, last in PEOPLE)
+    assert seen == {"emargement", "emargement-copil", "liste-visiteurs"}

@@ -55,7 +55,7 @@ def test_copil_invitation_goes_to_invited_partners_with_the_session_funders(tmp_
 def test_copil_attendance_sheet_lists_invited_people(tmp_path):
     texts, docs, anomalies = render(tmp_path, sample_frames(), "emargement-copil")
     assert anomalies == [] and len(texts) == 1
-    assert "Jean Moreau" in texts[0] and "Service prévention" in texts[0] and "Coach" not in texts[0]
+    assert "MOREAU Jean" in texts[0] and "Service prévention" in texts[0] and "Coach" not in texts[0]
 
 
 def test_copil_documents_without_meeting_name_the_sheet_to_fill():

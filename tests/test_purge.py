@@ -479,3 +479,43 @@ def test_the_journal_keeps_no_unreadable_value_nor_text_of_a_purged_row(demo_cop
     assert purged_date not in after and note not in after and "Rencontré au parloir" not in after
     assert kept_date in after  # a kept row's anomaly is the adviser's to fix: it stays
     assert "(valeur effacée par la purge)" in after
+
+
+def test_the_purge_clears_a_visitors_identity_of_a_session_past_its_retention_and_keeps_the_rest(demo_workbook, tmp_path):
+    """A visitor of 2019 (past its five years) loses name, birth, nationality and identity document,
+    everywhere in the file; the row's other cells and every visitor of the kept sessions stay as
+    they were."""
+    path = tmp_path / demo_workbook.name
+    shutil.copy2(demo_workbook, path)
+    planted_visitors = [
+        [2019, "Quintanilla-Vasseur", "Bérénice", "Représentant d'entreprise", "E-2019-77", "Boulangerie « Au Fournil »",
+         dt.datetime(1971, 2, 3), "Saint-Affrique", "andorrane", "Passeport", "ZX4471902", True, None, True, True],
+        [2019, "O'Kelly & <Fils>", "Anselme", "Coach", None, "Coaching Anselme", dt.datetime(1968, 9, 14),
+         "Ploumanac'h", "irlandaise", "Carte nationale d'identité", "IE77120934", None, True, None, None],
+    ]
+    with open_workbook(path) as book:
+        book.backend.append_rows(c.VISITORS, planted_visitors)
+    with open_workbook(path, write=False) as book:
+        before = book.read(c.VISITORS)
+    secrets = ["Quintanilla-Vasseur", "Saint-Affrique", "ZX4471902", "andorrane", "O'Kelly & <Fils>",
+               "Ploumanac'h", "IE77120934", "irlandaise"]
+    found = lambda: {s for values in texts_of(path.read_bytes()).values() for v in values for s in secrets if s in v}
+    assert found() == set(secrets)
+
+    result = CliRunner().invoke(main, [PURGE[0], str(path), *PURGE[1:]])
+
+    assert result.exit_code == 0, result.output
+    assert found() == set()
+    with open_workbook(path, write=False) as book:
+        after = book.read(c.VISITORS)
+    assert list(after.index) == list(before.index)  # no row lost
+    purged = before.session == 2019
+    identifying = [col.key for col in c.VISITORS.columns if col.identifying]
+    assert {"last_name", "first_name", "birth_date", "birth_place", "nationality", "id_type", "id_number"} <= set(identifying)
+    for key in identifying:
+        for old, new in zip(before.loc[purged, key], after.loc[purged, key]):
+            assert new != old or old is None
+    kept_columns = [col.key for col in c.VISITORS.columns if not col.identifying]
+    assert after.loc[purged, kept_columns].astype(str).equals(before.loc[purged, kept_columns].astype(str))
+    assert after.loc[~purged].astype(str).equals(before.loc[~purged].astype(str))
+    assert (~purged).sum() >= 29  # the demo's visitors of 2026 and 2027
