@@ -717,7 +717,7 @@ def _export_tables(path: Path) -> tuple[dict, list] | CommandError:
     refusal is returned, not raised, so that its anomalies survive the way back from a worker."""
     try:
         with open_workbook(path, write=False) as book:
-            return {t.name: book.read(t) for t in ind.TABLES}, list(book.anomalies)
+            return {t.name: book.read(t, keep=False) for t in ind.TABLES}, list(book.anomalies)
     except CommandError as refusal:
         return refusal
 

@@ -33,6 +33,7 @@ import functools
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
@@ -99,12 +100,15 @@ def _last_day(starts: list[dt.date], k: int) -> dt.date:
     return starts[k + 1] - dt.timedelta(days=1)
 
 
-def is_meeting(types: pd.Series, dates: pd.Series, away: dt.date | None) -> pd.Series:
-    """Suivi rows that are a « rencontre » (`contract.MEETING_RULE`). ``away``: the release date of a
-    participant released outside the Vienne (None otherwise), from which a relay contact counts."""
+def is_meeting(types: pd.Series, dates: pd.Series, away) -> pd.Series:
+    """Suivi rows that are a « rencontre » (`contract.MEETING_RULE`). ``away``: the day from which a
+    relay contact counts too, the release date of a participant released outside the Vienne
+    (`away_since`): one date for every row, or a Series of them aligned with the rows (NaT, like
+    None, for a participant not released outside the Vienne)."""
     counted = types.isin(c.MEETING_TYPES)
     if away is not None:
-        counted |= (types == c.RELAY_CONTACT_TYPE) & (dates.dt.date >= away)
+        since = pd.to_datetime(away) if isinstance(away, pd.Series) else pd.Timestamp(away)
+        counted |= (types == c.RELAY_CONTACT_TYPE) & (dates.dt.normalize() >= since)
     return counted.fillna(False).astype(bool)
 
 
@@ -115,17 +119,45 @@ def away_since(release, expected_release, territory) -> dt.date | None:
     return day if day is not None and not in_vienne(_text(territory)) else None
 
 
-def kept_months(end: dt.date, au: dt.date, events: pd.DataFrame, away: dt.date | None) -> tuple[int, int]:
-    """(follow-up months over by ``au`` with at least one meeting, follow-up months over by ``au``)."""
-    return months_met(end, au, [d.date() for d in events.date[is_meeting(events.type, events.date, away)]])
+PHASE_DATES = ("coaching_end", "grand_oral_date", "coaching_start")  # what `end_of_collective_phase` reads
+AWAY_CELLS = ("release_date", "expected_release", "relay_territory")  # what `away_since` reads
 
 
-def months_met(end: dt.date, au: dt.date, meetings: list[dt.date]) -> tuple[int, int]:
-    """`kept_months` from the days of the participant's meetings."""
-    starts = month_starts(end)
-    over = bisect_right(starts[1:], au)
-    met = {month_of(starts, day) for day in meetings}
-    return len({k for k in met if k is not None and k < over}), over
+def kept_months(people: pd.DataFrame, followup: pd.DataFrame, au: dt.date) -> tuple[int, int]:
+    """(participant-months over by ``au`` with at least one meeting, participant-months over by
+    ``au``), summed over ``people``: one row per participant with its « id », its session's dates
+    (`PHASE_DATES`) and its release cells (`AWAY_CELLS`). ``followup``: the Suivi rows.
+
+    The dashboard's rules on every participant at once (a consolidation has tens of thousands):
+    A and the release outside the Vienne are worked out once per distinct set of cells, the
+    meetings by `is_meeting` on every Suivi row, and each meeting's follow-up month from the month
+    starts of its participant's A."""
+    if people.empty:
+        return 0, 0
+    phases = list(zip(*(people[name] for name in PHASE_DATES)))
+    end_of = {cells: end_of_collective_phase(dict(zip(PHASE_DATES, cells))) for cells in dict.fromkeys(phases)}
+    releases = list(zip(*(people[name] if name in people else [None] * len(people) for name in AWAY_CELLS)))
+    away_of = {cells: away_since(*cells) for cells in dict.fromkeys(releases)}
+    ends = [end_of[cells] for cells in phases]
+    distinct = sorted({end for end in ends if end is not None})
+    if not distinct:
+        return 0, 0
+    code = {end: n for n, end in enumerate(distinct)}
+    end_code = np.array([code.get(end, -1) for end in ends])
+    starts = np.array([month_starts(end) for end in distinct], dtype="datetime64[D]")  # one row of 13 per A
+    over = np.array([0 if end is None else bisect_right(month_starts(end)[1:], au) for end in ends])
+    persons = pd.DataFrame({"id": people["id"].to_numpy(), "person": np.arange(len(people)),
+                            "away": pd.to_datetime([away_of[cells] for cells in releases])})
+    persons = persons[[end is not None for end in ends]]
+    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
+    events = events.merge(persons, left_on="participant", right_on="id")
+    met = events[is_meeting(events.type, events.date, events.away).to_numpy()]
+    person = met.person.to_numpy()
+    days = met.date.to_numpy("datetime64[D]")  # the day, whatever the time
+    month = (starts[end_code[person]] <= days[:, None]).sum(axis=1) - 1
+    held = (month >= 0) & (month < np.minimum(over[person], c.FOLLOWUP_MONTHS))
+    kept = len(np.unique(person[held] * (c.FOLLOWUP_MONTHS + 1) + month[held]))
+    return kept, int(over.sum())
 
 
 def in_vienne(territory: str | None) -> bool:

@@ -21,6 +21,7 @@ import secrets
 import textwrap
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import contract as c
@@ -46,26 +47,32 @@ class Consolidated:
 
 
 def _key(values: pd.Series, sessions: pd.Series) -> pd.Series:
-    text = values.map(lambda v: normalise(str(v)) if v is not None and not pd.isna(v) and str(v).strip() else None)
+    folded = {v: normalise(str(v)) if v is not None and not pd.isna(v) and str(v).strip() else None
+              for v in dict.fromkeys(values)}  # each distinct value once
+    text = pd.Series([folded[v] for v in values], index=values.index, dtype=object)
     return (text + "|" + sessions.astype("Int64").astype(str)).where(text.notna())
 
 
 def consolidate(workbooks: list[dict[str, pd.DataFrame]], names: list[str]) -> Consolidated:
     """One set of tables from several workbooks' tables (by table name), duplicates kept once."""
-    frames: dict[str, list[pd.DataFrame]] = {t.name: [] for t in ind.TABLES}
-    for source, tables in enumerate(workbooks):
-        for table in ind.TABLES:
-            frame = tables[table.name].assign(source=source, ligne=tables[table.name].index)
-            if table is c.CANDIDATES:
-                frame = frame.assign(id=f"{source}:" + frame.id.astype(str), original_id=frame.id)
-            elif table in PARTICIPANT_LINKS:
-                frame = frame.assign(participant=f"{source}:" + frame.participant.astype(str))
-            frames[table.name].append(frame)
-    merged = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+    merged: dict[str, pd.DataFrame] = {}
+    for table in ind.TABLES:  # each table's frames put end to end once, then tagged column by column
+        parts = [tables[table.name] for tables in workbooks]
+        source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
+        rows = np.concatenate([part.index.to_numpy() for part in parts]) if parts else np.array([], dtype=object)
+        frame = pd.concat(parts, ignore_index=True).assign(source=source, ligne=rows)  # ligne: the Excel row
+        if table is c.CANDIDATES:
+            frame = frame.assign(id=frame.source.astype(str) + ":" + frame.id.astype(str), original_id=frame.id)
+        elif table in PARTICIPANT_LINKS:
+            frame = frame.assign(participant=frame.source.astype(str) + ":" + frame.participant.astype(str))
+        merged[table.name] = frame
     duplicates: list[Anomaly] = []
     merged[c.CANDIDATES.name], alias = _unique_candidates(merged[c.CANDIDATES.name], names, duplicates)
     for table in PARTICIPANT_LINKS:
-        merged[table.name] = merged[table.name].assign(participant=merged[table.name].participant.map(lambda p: alias.get(p, p)))
+        if alias:  # a participant entered twice: its rows point at the one kept
+            links = merged[table.name].participant
+            kept = links.map(alias)
+            merged[table.name] = merged[table.name].assign(participant=links.where(kept.isna(), kept))
     merged[c.FOLLOWUP.name] = merged[c.FOLLOWUP.name].drop_duplicates(["participant", "date", "type"])
     merged[c.DEBRIEFING.name] = merged[c.DEBRIEFING.name].drop_duplicates(["participant", "company", "type", "session"])
     merged[c.FUNDING.name] = _unique_funding(merged, names, duplicates)

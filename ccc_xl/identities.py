@@ -18,6 +18,7 @@ Pure functions: nothing here reads a file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -58,15 +59,21 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORDS.findall(fold(text)))
 
 
-def _date_keys(day: dt.date) -> set[tuple[str, ...]]:
-    """The word sequences of a date written in the forms advisers and Excel use."""
-    days = {str(day.day), f"{day.day:02d}"} | ({"1er"} if day.day == 1 else set())
-    months = {str(day.month), f"{day.month:02d}"}
-    years = {str(day.year), f"{day.year % 100:02d}"}
-    keys = {(d, m, y) for d in days for m in months for y in years}
-    keys |= {(str(day.year), m, d) for m in months for d in days if d != "1er"}
-    keys |= {(*words(d), *words(name), str(day.year)) for d in days for name in _MONTH_WORDS[day.month - 1]}
-    return {tuple(w for part in key for w in words(part)) for key in keys}
+_MONTH_KEYS = tuple(tuple(dict.fromkeys(words(name) for name in names)) for names in _MONTH_WORDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_keys(day: dt.date) -> frozenset[tuple[str, ...]]:
+    """The word sequences of a date written in the forms advisers and Excel use (numbers are one
+    word each, « 1er » two; remembered: a consolidation meets the same birth dates again and again)."""
+    days = [(str(day.day),), (f"{day.day:02d}",)]
+    spelled = days + ([("1", "er")] if day.day == 1 else [])
+    months = (str(day.month), f"{day.month:02d}")
+    years = (str(day.year), f"{day.year % 100:02d}")
+    keys = {(*d, m, y) for d in spelled for m in months for y in years}
+    keys |= {(str(day.year), m, *d) for m in months for d in days}
+    keys |= {(*d, *name, str(day.year)) for d in spelled for name in _MONTH_KEYS[day.month - 1]}
+    return frozenset(keys)
 
 
 @dataclass(frozen=True)

@@ -152,60 +152,20 @@ def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
     return months - (end.dt.day < start.dt.day).astype(int)
 
 
-def _followup_kept(people: pd.DataFrame, followup: pd.DataFrame, today: dt.date) -> tuple[int, int]:
-    """(participant-months with at least one meeting, participant-months over by ``today``).
-
-    The follow-up dashboard's definitions (`followup`): the end of the collective phase, the
-    follow-up months counted from it (`contract.MONTHLY_RULE`) and what a meeting is
-    (`contract.MEETING_RULE`).
-    """
-    from . import followup as fu
-
-    if people.empty:
-        return 0, 0
-    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
-    # Plain lists per participant, typed once: this loop runs for every participant of every
-    # consolidated workbook (`fu.is_meeting` is the same rule on one participant's frame).
-    events = events.assign(day=events.date.dt.date, meeting=events.type.isin(c.MEETING_TYPES).fillna(False),
-                           relay=events.type.eq(c.RELAY_CONTACT_TYPE).fillna(False))
-    by_person: dict[object, list[tuple[dt.date, bool, bool]]] = {}
-    for participant, day, meeting, relay in zip(events.participant, events.day, events.meeting, events.relay):
-        by_person.setdefault(participant, []).append((day, bool(meeting), bool(relay)))
-    kept = over = 0
-    for person in people.to_dict("records"):
-        end = fu.end_of_collective_phase(person)
-        if end is None:
-            continue
-        away = fu.away_since(person.get("release_date"), person.get("expected_release"), person.get("relay_territory"))
-        meetings = [day for day, meeting, relay in by_person.get(person["id"], ())
-                    if meeting or (relay and away is not None and day >= away)]
-        met, months = fu.months_met(end, today, meetings)
-        kept, over = kept + met, over + months
-    return kept, over
-
-
 # The recruitment funnel's steps (`recruitment.FUNNEL_STEPS`) under their indicator keys.
 FUNNEL_KEYS = {"informed": "detenus_informes", "volunteers": "volontaires", "interviewed": "entretiens_individuels",
                "retained": "retenus"}
 
 
 def session_funnels(src: Sources, keys: pd.MultiIndex) -> dict[tuple, dict[str, int]]:
-    """The recruitment funnel of each session (source, year) of ``keys``, by indicator key: one
-    `recruitment.funnel` call per workbook, whatever the number of years and columns asked."""
-    from .recruitment import funnel
+    """The recruitment funnel of each session (source, year) of ``keys``, by indicator key: counted
+    once for every session of every workbook, whatever the number of years and columns asked."""
+    from .recruitment import session_counts
 
-    candidates = dict(tuple(src[c.CANDIDATES].groupby("source")))
-    meetings = dict(tuple(src[c.INFO_MEETINGS].groupby("source")))
-    years_of: dict[object, list[int]] = {}
-    for source, year in dict.fromkeys(keys):
-        years_of.setdefault(source, []).append(int(year))
-    found = {}
-    for source, years in years_of.items():
-        counts = funnel(candidates.get(source, src[c.CANDIDATES].iloc[0:0]),
-                        meetings.get(source, src[c.INFO_MEETINGS].iloc[0:0]), years)
-        for year in years:
-            found[(source, year)] = {key: int(counts.at[year, step]) for step, key in FUNNEL_KEYS.items()}
-    return found
+    counts = session_counts(src[c.CANDIDATES], src[c.INFO_MEETINGS], ["source", "session"])
+    empty = dict.fromkeys(FUNNEL_KEYS, 0)
+    return {(source, int(year)): {key: counts.get((source, int(year)), empty)[step] for step, key in FUNNEL_KEYS.items()}
+            for source, year in dict.fromkeys(keys)}
 
 
 def _funnel(funnels: dict[tuple, dict[str, int]], keys: pd.MultiIndex) -> dict[str, int]:
@@ -279,7 +239,12 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | N
     out["situation_6m_inconnue"] = int(people.situation_6m.isna().sum())
     out["sorties_positives_6m"] = int(people.situation_6m.isin(c.POSITIVE_SITUATIONS).sum())
 
-    kept, months = _followup_kept(people, src[c.FOLLOWUP], today)
+    from . import followup as fu
+
+    # The follow-up dashboard's definitions (`followup`): the end of the collective phase, the
+    # follow-up months counted from it (`contract.MONTHLY_RULE`) and what a meeting is
+    # (`contract.MEETING_RULE`).
+    kept, months = fu.kept_months(people, src[c.FOLLOWUP], today)
     out["mois_suivi_tenus"], out["mois_suivi"] = kept, months
     out["taux_suivi_mensuel"] = _ratio(kept, months)
 

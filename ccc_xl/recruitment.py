@@ -43,22 +43,42 @@ def _true(series: pd.Series) -> pd.Series:
     return series.astype("boolean").fillna(False).astype(bool)
 
 
-def _meeting_counts(meetings: pd.DataFrame, candidates: pd.DataFrame, year: int) -> tuple[int, int]:
-    """(informed, volunteers) of a session, meeting by meeting."""
-    of_year = candidates[candidates["session"] == year]
-    attached = of_year[of_year["info_meeting"].notna()]
-    informed = volunteers = 0
-    numbers = set()
-    for _, meeting in meetings[meetings["session"] == year].iterrows():
-        number = meeting["number"]
-        numbers.add(number)
-        named = attached[attached["info_meeting"] == number] if pd.notna(number) else attached.iloc[0:0]
-        informed += int(meeting["attendees"]) if pd.notna(meeting["attendees"]) else len(named)
-        volunteers += int(meeting["volunteers"]) if pd.notna(meeting["volunteers"]) \
-            else int(_true(named["volunteer"]).sum())
-    # Candidates attached to a meeting number the Réunions sheet does not list still count.
-    unlisted = attached[~attached["info_meeting"].isin([n for n in numbers if pd.notna(n)])]
-    return informed + len(unlisted), volunteers + int(_true(unlisted["volunteer"]).sum())
+def session_counts(candidates: pd.DataFrame, meetings: pd.DataFrame, by: list[str]) -> dict[tuple, dict[str, int]]:
+    """The funnel of every session found, keyed by the session's values of the columns ``by``
+    (["session"] for one workbook, ["source", "session"] for a consolidation), by step key.
+
+    Meeting by meeting, a typed head count wins, else the candidates attached to that meeting count;
+    candidates attached to a meeting number the Réunions sheet does not list still count. The
+    candidates are counted per (session, meeting) group at once, so the loops run over meetings and
+    groups, not over people."""
+    cand = pd.DataFrame({**{k: candidates[k] for k in by}, "meeting": candidates["info_meeting"],
+                         "volunteer": _true(candidates["volunteer"]),
+                         "interviewed": candidates["interview_date"].notna(), "retained": _true(candidates["retained"])})
+    found: dict[tuple, dict[str, int]] = {}
+
+    def session(key) -> dict[str, int]:
+        return found.setdefault(key if isinstance(key, tuple) else (key,), dict.fromkeys(STEP_DEFINITIONS, 0))
+
+    steps = cand.groupby(by)[["interviewed", "retained"]].sum()
+    for key, interviewed, retained in zip(steps.index, steps.interviewed, steps.retained):
+        session(key).update(interviewed=int(interviewed), retained=int(retained))
+    named = cand[cand.meeting.notna()].groupby([*by, "meeting"]).volunteer.agg(["size", "sum"])
+    named = {key: (int(n), int(v)) for key, n, v in zip(named.index, named["size"], named["sum"])}
+    listed = set()
+    for *key, number, attendees, volunteers in meetings[[*by, "number", "attendees", "volunteers"]].itertuples(index=False):
+        if any(pd.isna(k) for k in key):
+            continue
+        counts = session(tuple(key))
+        people, willing = (0, 0) if pd.isna(number) else named.get((*key, number), (0, 0))
+        listed.add((*key, number))
+        counts["informed"] += int(attendees) if pd.notna(attendees) else people
+        counts["volunteers"] += int(volunteers) if pd.notna(volunteers) else willing
+    for (*key, number), (people, willing) in named.items():
+        if (*key, number) not in listed:
+            counts = session(tuple(key))
+            counts["informed"] += people
+            counts["volunteers"] += willing
+    return found
 
 
 def funnel(candidates: pd.DataFrame, meetings: pd.DataFrame, years=None) -> pd.DataFrame:
@@ -69,16 +89,9 @@ def funnel(candidates: pd.DataFrame, meetings: pd.DataFrame, years=None) -> pd.D
     """
     if years is None:
         years = sorted({int(y) for y in pd.concat([candidates["session"], meetings["session"]]).dropna()})
-    rows = {}
-    for year in years:
-        of_year = candidates[candidates["session"] == year]
-        informed, volunteers = _meeting_counts(meetings, candidates, year)
-        rows[int(year)] = {
-            "informed": informed,
-            "volunteers": volunteers,
-            "interviewed": int(of_year["interview_date"].notna().sum()),
-            "retained": int(_true(of_year["retained"]).sum()),
-        }
+    counts = session_counts(candidates, meetings, ["session"])
+    empty = dict.fromkeys(STEP_DEFINITIONS, 0)
+    rows = {int(year): counts.get((year,), empty) for year in years}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=[k for k, _ in FUNNEL_STEPS], dtype="int64")
     frame.index.name = "session"
     return frame

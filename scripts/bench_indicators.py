@@ -2,7 +2,7 @@
 
 Builds the workbooks once (in parallel) into a cache folder, then times each phase of
 `ccc-xl export-financeurs` — reading (in worker processes, as the command does), consolidation,
-indicators, writing — and the peak memory of the process (the workers' is their own), and, in the
+indicators, the disclosure-controlled sheets, the check before writing, writing — and the peak memory of the process (the workers' is their own), and, in the
 same run, python-calamine's raw read of every sheet of the same files with the ratio. Prints a table.
 
     PYTHONPATH=. python scripts/bench_indicators.py [--classeurs 200] [--participants 100] [--dossier /tmp/ccc-bench]
@@ -104,8 +104,12 @@ def main() -> None:
     results = ind.compute(consolidated.sources, today)
     timings.append(("Indicateurs (5 années + cumul)", time.perf_counter() - clock))
     clock = time.perf_counter()
-    contents = funders.export_contents(consolidated, today)
+    contents = funders.export_contents(consolidated, today, results=results)  # as the command: indicators computed once
     timings.append(("Feuilles anonymisées", time.perf_counter() - clock))
+    clock = time.perf_counter()
+    problems = funders.check_export(contents, consolidated, results, funders.disclosure.DEFAULT_THRESHOLD)
+    timings.append(("Contrôle avant écriture", time.perf_counter() - clock))
+    assert not problems, problems
     clock = time.perf_counter()
     write_new_workbook(folder / "financeurs.xlsx", contents)
     timings.append(("Écriture du classeur financeurs", time.perf_counter() - clock))

@@ -4,18 +4,24 @@ openpyxl loads the whole workbook twice (formulas, then their cached results): s
 what ccc-xl has always read, so `ccc_xl.workbook.reader` must give exactly the same tables. A
 formula without a cached result is found by parsing the sheet's XML with lxml (the writer's
 package model), not by the reader's byte scan.
+
+`reference_frame` is the gateway's former typing, cell by cell and a pandas Series per column,
+the reference of `gateway.frame_from_raw` (which builds each column from its distinct values).
 """
 
 from __future__ import annotations
 
 import io
+import math
 
+import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
-from ccc_xl.contract import Table
-from ccc_xl.report import CommandError
-from ccc_xl.workbook.gateway import RawTable, missing_table
+from ccc_xl.contract import Kind, Table
+from ccc_xl.parsing import Unreadable, is_blank, parse_cell
+from ccc_xl.report import Anomaly, CommandError
+from ccc_xl.workbook.gateway import RawTable, _header_map, missing_table
 from ccc_xl.workbook.package import Package, q, split_ref
 from ccc_xl.workbook.reader import FORMULA_WITHOUT_RESULT
 
@@ -68,3 +74,46 @@ def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int)
     filled = [row for (row, column), cell in ws._cells.items()
               if min_row < row <= max_row and min_col <= column <= max_col and cell.value is not None]
     return max(filled, default=min_row + 1) if max_row > min_row else max_row
+
+
+def reference_frame(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
+    """The typed frame and the anomalies of a table, each cell parsed on its own."""
+    positions = _header_map(raw)
+    inputs = [positions[c.key] for c in raw.table.input_columns if c.key in positions]
+    kept = [(raw.first_row + i, row) for i, row in enumerate(raw.rows)
+            if not all(is_blank(row[p]) for p in inputs if p < len(row))]
+    index = [excel_row for excel_row, _ in kept]
+    anomalies, series = [], []
+    for col in raw.table.columns:
+        position = positions.get(col.key)
+        values = []
+        for excel_row, row in kept:
+            cell = row[position] if position is not None and position < len(row) else None
+            uncalculated = raw.problems.get((excel_row, position))
+            value = None
+            if uncalculated is not None:
+                if not col.computed:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, uncalculated))
+            else:
+                try:
+                    value = parse_cell(col, cell)
+                except Unreadable as problem:
+                    if not col.computed:
+                        anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problem}."))
+            values.append(value)
+        series.append(_reference_series(col, values, index))
+    frame = pd.concat(series, axis=1)
+    frame.index.name = "ligne"
+    return frame, anomalies
+
+
+def _reference_series(column, values: list[object], index: list[int]) -> pd.Series:
+    if column.kind is Kind.DATE:
+        return pd.Series(pd.to_datetime(values), index=index, name=column.key, dtype="datetime64[ns]")
+    if column.kind is Kind.BOOL:
+        return pd.Series(pd.array(values, dtype="boolean"), index=index, name=column.key)
+    if column.kind is Kind.INT:
+        return pd.Series(pd.array(values, dtype="Int64"), index=index, name=column.key)
+    if column.kind in (Kind.NUMBER, Kind.MONEY):
+        return pd.Series([math.nan if v is None else v for v in values], index=index, name=column.key, dtype=float)
+    return pd.Series(values, index=index, name=column.key, dtype=object)

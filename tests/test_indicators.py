@@ -281,6 +281,54 @@ def test_indicator_and_dashboard_agree_on_the_monthly_rule(tmp_path_factory, met
         assert not late
 
 
+participants = st.lists(st.fixed_dictionaries({
+    "session": st.sampled_from([2024, 2025, 2026]),
+    "release_date": st.one_of(st.none(), st.dates(D(2024, 1, 1), D(2027, 6, 1))),
+    "expected_release": st.one_of(st.none(), st.dates(D(2024, 1, 1), D(2027, 6, 1))),
+    "relay_territory": st.sampled_from([None, "86", "79", "Deux-Sèvres", "Vienne", "Haute-Vienne", "nulle part"]),
+    "events": st.lists(st.tuples(st.dates(D(2024, 1, 1), D(2027, 6, 1)),
+                                 st.sampled_from([*c.FOLLOWUP_TYPES, None])), max_size=8),
+}), min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(people=participants, day=st.dates(D(2024, 3, 1), D(2027, 6, 1)))
+def test_follow_up_months_counted_at_once_are_those_of_each_participant(people, day):
+    """Sessions ending on the 31st or a Grand Oral after the coaching, meetings before A and after the
+    year, relay contacts after a release in or outside the Vienne: the indicator, which takes every
+    participant at once, counts for each participant what the dashboard's rule on that participant's
+    own rows gives (`is_meeting`, then `month_of` in the months over)."""
+    from ccc_xl import followup as fu
+
+    sessions = [{"year": 2024, "coaching_start": D(2024, 1, 27), "coaching_end": D(2024, 1, 31)},
+                {"year": 2025, "coaching_start": D(2025, 3, 10), "coaching_end": D(2025, 3, 14), "grand_oral_date": D(2025, 3, 28)},
+                {"year": 2026, "coaching_start": D(2026, 3, 23)}]
+    rows = {c.SESSIONS: sessions,
+            c.CANDIDATES: [{"id": f"P{n}", "session": p["session"], "last_name": "N", "first_name": "P", "retained": True,
+                            "expected_release": p["expected_release"]} for n, p in enumerate(people)],
+            c.PATHWAYS: [{"participant": f"P{n}", "release_date": p["release_date"], "relay_territory": p["relay_territory"]}
+                         for n, p in enumerate(people)],
+            c.FOLLOWUP: [{"participant": f"P{n}", "date": d, "type": t} for n, p in enumerate(people) for d, t in p["events"]]}
+    frames = {t.name: typed_frame(t, rows.get(t, [])) for t in ind.TABLES}
+    results = ind.compute(ind.Sources.single(frames), day)
+    column = results.values[results.cumulative]
+    kept = over = 0
+    followup = frames[c.FOLLOWUP.name]
+    for n, p in enumerate(people):
+        session = next(s for s in sessions if s["year"] == p["session"])
+        if session["coaching_start"] > day:
+            continue  # a session not held on ``day`` is not counted
+        end = fu.end_of_collective_phase(session)
+        away = fu.away_since(p["release_date"], p["expected_release"], p["relay_territory"])
+        own = followup[followup.participant == f"P{n}"]
+        starts = fu.month_starts(end)
+        months = sum(1 for start in starts[1:] if start <= day)
+        met = {fu.month_of(starts, d.date()) for d in own.date[fu.is_meeting(own.type, own.date, away)]}
+        kept += len({k for k in met if k is not None and k < months})
+        over += months
+    assert (column["mois_suivi_tenus"], column["mois_suivi"]) == (kept, over)
+
+
 def typed_frame(table, rows):
     from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
 

@@ -121,10 +121,13 @@ def test_an_unreadable_cv_stops_with_a_french_message(tmp_path):
 # --- Recruitment funnel -----------------------------------------------------------------------
 
 
-def frames_for_funnel(meetings, candidates):
-    cand = pd.DataFrame(candidates, columns=["session", "info_meeting", "volunteer", "interview_date", "retained"])
+def frames_for_funnel(meetings, candidates, consolidated=False):
+    """The Candidats and Réunions columns the funnel reads (``consolidated``: and the workbook each
+    row comes from, ``source``, last in each row)."""
+    source = ["source"] if consolidated else []
+    cand = pd.DataFrame(candidates, columns=["session", "info_meeting", "volunteer", "interview_date", "retained", *source])
     cand["interview_date"] = pd.to_datetime(cand["interview_date"])
-    meet = pd.DataFrame(meetings, columns=["session", "number", "attendees", "volunteers"])
+    meet = pd.DataFrame(meetings, columns=["session", "number", "attendees", "volunteers", *source])
     return cand, meet
 
 
@@ -151,6 +154,53 @@ def test_funnel_counts_each_recorded_step_once(rows):
     assert result.volunteers == sum(1 for m, v, *_ in rows if m is not None and v)
     assert result.interviewed == sum(1 for _, _, i, _ in rows if i)
     assert result.retained == sum(1 for *_, r in rows if r)
+
+
+meeting_rows = st.lists(st.tuples(st.sampled_from([2024, 2025, None]), st.sampled_from([1, 2, 3, None]),
+                                  st.one_of(st.none(), st.integers(0, 30)), st.one_of(st.none(), st.integers(0, 30))), max_size=6)
+candidate_rows = st.lists(st.tuples(st.sampled_from([2024, 2025, None]), st.sampled_from([1, 2, 3, 4, None]),
+                                    st.sampled_from([True, False, None]), st.booleans(), st.sampled_from([True, False, None])),
+                          max_size=25)
+
+
+def meeting_by_meeting(cand: pd.DataFrame, meet: pd.DataFrame, year: int) -> dict[str, int]:
+    """The funnel of one session told row by row: each Réunions row of the year adds its typed head
+    counts, or else its named candidates; candidates of a meeting no row lists add themselves."""
+    of_year = cand[cand.session == year]
+    attached = of_year[of_year.info_meeting.notna()]
+    informed = volunteers = 0
+    listed = set()
+    for _, meeting in meet[meet.session == year].iterrows():
+        named = attached[attached.info_meeting == meeting.number] if pd.notna(meeting.number) else attached.iloc[0:0]
+        listed.add(meeting.number)
+        informed += int(meeting.attendees) if pd.notna(meeting.attendees) else len(named)
+        volunteers += int(meeting.volunteers) if pd.notna(meeting.volunteers) else int((named.volunteer == True).sum())  # noqa: E712
+    unlisted = attached[~attached.info_meeting.isin([n for n in listed if pd.notna(n)])]
+    return {"informed": informed + len(unlisted), "volunteers": volunteers + int((unlisted.volunteer == True).sum()),  # noqa: E712
+            "interviewed": int(of_year.interview_date.notna().sum()), "retained": int((of_year.retained == True).sum())}  # noqa: E712
+
+
+@settings(max_examples=60, deadline=None)
+@given(workbooks=st.lists(st.tuples(meeting_rows, candidate_rows), min_size=1, max_size=3))
+def test_the_funnel_counted_at_once_is_the_funnel_told_meeting_by_meeting(workbooks):
+    """Typed head counts or blanks, meetings listed twice or not at all, candidates without session
+    or meeting: per workbook (`funnel`) and for all workbooks at once (`indicators.session_funnels`),
+    the counts are those of the meetings and candidates taken one by one."""
+    from ccc_xl import indicators as ind
+
+    people = [[(y, m, v, "2024-01-10" if i else None, r) for y, m, v, i, r in cand] for _, cand in workbooks]
+    frames = [frames_for_funnel(meet, cand) for (meet, _), cand in zip(workbooks, people)]
+    both = frames_for_funnel([(*row, n) for n, (meet, _) in enumerate(workbooks) for row in meet],
+                             [(*row, n) for n, cand in enumerate(people) for row in cand], consolidated=True)
+    src = ind.Sources({c.CANDIDATES.name: both[0], c.INFO_MEETINGS.name: both[1]})
+    keys = pd.MultiIndex.from_tuples([(n, y) for n in range(len(frames)) for y in (2024, 2025)])
+    together = ind.session_funnels(src, keys)
+    for n, (cand, meet) in enumerate(frames):
+        alone = funnel(cand, meet, years=[2024, 2025])
+        for year in (2024, 2025):
+            expected = meeting_by_meeting(cand, meet, year)
+            assert alone.loc[year].to_dict() == expected
+            assert together[(n, year)] == {ind.FUNNEL_KEYS[step]: count for step, count in expected.items()}
 
 
 # --- Retention --------------------------------------------------------------------------------

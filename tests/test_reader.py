@@ -1,7 +1,8 @@
 """The fast reader (python-calamine) reads exactly what openpyxl read: same typed tables, same anomalies.
 
 `tests/reference_reader.py` is the file backend's former read path (openpyxl, formulas' cached
-results from a second load). Both read the demo workbook, every workbook of the hostile corpus and
+results from a second load), typed cell by cell by `reference_frame` (the gateway's former
+typing). Both read the demo workbook, every workbook of the hostile corpus and
 random packages written cell by cell (every kind of cell XML an adviser's Excel, LibreOffice or
 another tool writes: shared and inline strings, numbers under date, time, duration and number
 formats, booleans, errors, formulas with and without a cached result, text starting with « = »,
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,12 +30,12 @@ from ccc_xl import contract as c
 from ccc_xl.report import CommandError
 from ccc_xl.workbook.gateway import frame_from_raw
 from ccc_xl.workbook.reader import Package, Unreadable
-from reference_reader import ReferenceReader
+from reference_reader import ReferenceReader, reference_frame
 
 ALL_TABLES = (*c.TABLES.values(), *c.ROTATION_TABLES)
 
 
-def outcome(reader, table: c.Table):
+def outcome(reader, table: c.Table, typing=frame_from_raw):
     """What a command gets from reading ``table``: a French refusal, or the typed frame and the
     anomalies, with the raw table's place and header (the cells the writer writes back to)."""
     try:
@@ -42,7 +44,7 @@ def outcome(reader, table: c.Table):
         return ("refused", refusal.message)
     place = (raw.sheet, raw.header, raw.first_row, raw.first_column)
     try:
-        frame, anomalies = frame_from_raw(raw)
+        frame, anomalies = typing(raw)
     except CommandError as refusal:
         return ("refused", place, refusal.message)
     return ("read", place, frame, anomalies)
@@ -56,13 +58,13 @@ def assert_same_tables(data: bytes, tables=ALL_TABLES) -> int:
         fast = Package(data)
         read = 0
         for table in tables:
-            expected, found = outcome(reference, table), outcome(fast, table)
+            expected, found = outcome(reference, table, reference_frame), outcome(fast, table)
             assert found[:2] == expected[:2], table.name
             if expected[0] == "read":
                 read += 1
                 _, _, frame, anomalies = expected
                 assert list(found[2].columns) == list(frame.columns) and list(found[2].dtypes) == list(frame.dtypes), table.name
-                assert found[2].index.equals(frame.index), table.name
+                assert found[2].index.equals(frame.index) and found[2].index.dtype == frame.index.dtype, table.name
                 for column in frame.columns:
                     assert found[2][column].tolist() == frame[column].tolist() or found[2][column].equals(frame[column]), (table.name, column)
                 assert found[3] == anomalies, table.name
@@ -298,3 +300,32 @@ def test_formulas_without_a_cached_result_are_named_and_only_they():
     assert frame.loc[3, "birth_date"].date() == dt.date(2004, 5, 3)
     named = sorted((a.sheet, a.row, a.column) for a in anomalies if "formule sans résultat" in a.message)
     assert named == [("Candidats", 2, "Date de naissance"), ("Candidats", 3, "N° d'écrou"), ("Candidats", 4, "N° d'écrou")]
+
+
+# --- Typing: the gateway's column-at-once typing against the cell-by-cell reference ------------
+
+raw_values = st.one_of(
+    st.none(), text, st.booleans(), numbers, st.sampled_from([math.nan, math.inf, -0.0, 0.0, 1, 1.0, True, "#N/A", " #REF! "]),
+    st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1)), st.dates(dt.date(1900, 1, 1)), st.times(),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), table=st.sampled_from(ALL_TABLES))
+def test_typing_a_table_at_once_gives_what_typing_each_cell_gives(data, table):
+    """Random cells of any type under a contract table's headers (shuffled, with an adviser's own
+    column), rows shorter than the header, repeated values, formulas never calculated: the same
+    frame (values, dtypes, index) and the same anomalies in the same order."""
+    from ccc_xl.workbook.gateway import RawTable
+
+    header = data.draw(st.permutations([col.header for col in table.columns] + ["Ma colonne"]))
+    pool = data.draw(st.lists(raw_values, min_size=1, max_size=6))  # repeated cells, as a column repeats its values
+    cell = st.one_of(st.sampled_from(pool), raw_values)
+    rows = data.draw(st.lists(st.lists(cell, max_size=len(header)), max_size=8))
+    problems = {(2 + r, p): "formule sans résultat" for r, p in data.draw(
+        st.lists(st.tuples(st.integers(0, 8), st.integers(0, len(header))), max_size=3))}
+    raw = RawTable(table, table.sheet, header, rows, 2, 1, problems=problems)
+    frame, anomalies = frame_from_raw(raw)
+    expected, expected_anomalies = reference_frame(raw)
+    pd.testing.assert_frame_equal(frame, expected, check_index_type=True, check_column_type=True)
+    assert anomalies == expected_anomalies

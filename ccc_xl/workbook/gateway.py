@@ -10,11 +10,13 @@ so the number of calls does not grow with the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..contract import JOURNAL, OPTIONAL_TABLES, Column, Kind, Table
@@ -130,26 +132,51 @@ def _missing_columns_error(raw: RawTable, columns: list[Column], why: str = "") 
     )
 
 
-def _typed_series(column: Column, values: list[object], index: list[int]) -> pd.Series:
+def _typed_array(column: Column, distinct: list[object], codes: np.ndarray):
+    """A column's values as the array its dtype holds, from its distinct typed values (None for a
+    blank) and each row's position among them."""
+    blank = np.fromiter((v is None for v in distinct), dtype=bool, count=len(distinct))
     if column.kind is Kind.DATE:
-        return pd.Series(pd.to_datetime(values), index=index, name=column.key, dtype="datetime64[ns]")
-    if column.kind is Kind.BOOL:
-        return pd.Series(pd.array(values, dtype="boolean"), index=index, name=column.key)
-    if column.kind is Kind.INT:
-        return pd.Series(pd.array(values, dtype="Int64"), index=index, name=column.key)
+        days = np.array([np.datetime64("NaT") if v is None else np.datetime64(v, "D") for v in distinct], dtype="datetime64[D]")
+        return days.astype("datetime64[ns]")[codes]
+    if column.kind in (Kind.BOOL, Kind.INT):
+        values = np.array([0 if v is None else v for v in distinct], dtype=bool if column.kind is Kind.BOOL else np.int64)
+        masked = pd.arrays.BooleanArray if column.kind is Kind.BOOL else pd.arrays.IntegerArray
+        return masked(values[codes], blank[codes])
     if column.kind in (Kind.NUMBER, Kind.MONEY):
-        return pd.Series([math.nan if v is None else v for v in values], index=index, name=column.key, dtype=float)
-    return pd.Series(values, index=index, name=column.key, dtype=object)
+        return np.array([math.nan if v is None else v for v in distinct], dtype=float)[codes]
+    return np.fromiter(distinct, dtype=object, count=len(distinct))[codes]
+
+
+def _columns(raw: RawTable) -> list[tuple[object, ...]]:
+    """The table's cells column by column (a row shorter than the header reads as blank beyond its end)."""
+    return list(itertools.zip_longest(*raw.rows)) if raw.rows else []
+
+
+def _blank_mask(raw: RawTable, positions: dict[str, int], columns: list[tuple[object, ...]]) -> np.ndarray:
+    """For each row of the table, whether every adviser cell is blank (rows left empty, or cleared):
+    the rows still blank are looked at in the next adviser column (usually none are left after the first)."""
+    blank = range(len(raw.rows))
+    for col in raw.table.input_columns:
+        position = positions.get(col.key)
+        if position is not None and position < len(columns) and blank:
+            cells = columns[position]
+            blank = [i for i in blank if is_blank(cells[i])]
+    mask = np.zeros(len(raw.rows), dtype=bool)
+    mask[np.fromiter(blank, dtype=np.intp, count=len(blank))] = True
+    return mask
 
 
 def _blank_rows(raw: RawTable, positions: dict[str, int]) -> set[int]:
     """Excel rows of a table where every adviser cell is blank (rows left empty, or cleared)."""
-    inputs = [positions[c.key] for c in raw.table.input_columns if c.key in positions]
-    return {
-        raw.first_row + i
-        for i, row in enumerate(raw.rows)
-        if all(is_blank(row[p]) for p in inputs if p < len(row))
-    }
+    return {raw.first_row + int(i) for i in np.flatnonzero(_blank_mask(raw, positions, _columns(raw)))}
+
+
+class _Uncalculated:
+    """A cell holding a formula without a cached result: read as blank, reported with ``why``."""
+
+    def __init__(self, why: str):
+        self.why = why
 
 
 def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
@@ -157,43 +184,55 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
 
     Rows whose adviser cells are all blank are dropped; cells that cannot be read become None and
     an anomaly naming the sheet, row and column.
+
+    A column repeats its values (Oui/Non, list values, dates, a participant's ID on every follow-up
+    line): each distinct cell is parsed once, and the column's array is built from the distinct
+    values (a consolidation types millions of cells). The type is part of a cell's key, since True,
+    1 and 1.0 are equal but do not read the same.
     """
     positions = _header_map(raw)
-    blank = _blank_rows(raw, positions)
-    kept = [(raw.first_row + i, row) for i, row in enumerate(raw.rows) if raw.first_row + i not in blank]
-    index = [excel_row for excel_row, _ in kept]
+    columns = _columns(raw)
+    kept = np.flatnonzero(~_blank_mask(raw, positions, columns))
+    index = (raw.first_row + kept).tolist()
+    unread: dict[int, dict[int, str]] = {}  # position -> kept row's place -> why (formulas never calculated)
+    if raw.problems:
+        place = {excel_row: i for i, excel_row in enumerate(index)}
+        for (excel_row, position), why in raw.problems.items():
+            if excel_row in place:
+                unread.setdefault(position, {})[place[excel_row]] = why
     anomalies: list[Anomaly] = []
-    series = []
+    arrays = {}
     for col in raw.table.columns:
         position = positions.get(col.key)
-        values: list[object] = []
-        # A column repeats its values (Oui/Non, list values, dates, a participant's ID on every
-        # follow-up line): each distinct cell is parsed once. The type is part of the key, since
-        # True, 1 and 1.0 are equal but do not read the same.
-        parsed: dict[tuple[type, object], tuple[object, Unreadable | None]] = {}
-        for excel_row, row in kept:
-            cell = row[position] if position is not None and position < len(row) else None
-            uncalculated = raw.problems.get((excel_row, position)) if raw.problems else None
-            if uncalculated is not None:
-                values.append(None)
-                if not col.computed:
-                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, uncalculated))
-                continue
-            key = (type(cell), cell)
-            found = parsed.get(key)
-            if found is None:
+        if position is None or position >= len(columns):
+            cells: list[object] = [None] * len(index)
+        else:
+            whole = columns[position]
+            cells = list(whole) if len(kept) == len(whole) else [whole[i] for i in kept]
+        for i, why in unread.get(position, {}).items():
+            cells[i] = _Uncalculated(why)
+        keys = list(zip(map(type, cells), cells))
+        code_of: dict[tuple[type, object], int] = {}
+        distinct: list[object] = []
+        problems: dict[tuple[type, object], Unreadable] = {}
+        for key in dict.fromkeys(keys):
+            code_of[key] = len(distinct)
+            value = None
+            if key[0] is not _Uncalculated:
                 try:
-                    found = (parse_cell(col, cell), None)
+                    value = parse_cell(col, key[1])
                 except Unreadable as problem:
-                    found = (None, problem)
-                parsed[key] = found
-            value, problem = found
-            values.append(value)
-            if problem is not None and not col.computed:
-                anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problem}."))
-        series.append(_typed_series(col, values, index))
-    frame = pd.concat(series, axis=1) if series else pd.DataFrame(index=index)
-    frame.index.name = "ligne"
+                    problems[key] = problem
+            distinct.append(value)
+        codes = np.fromiter(map(code_of.__getitem__, keys), dtype=np.intp, count=len(keys))
+        arrays[col.key] = _typed_array(col, distinct, codes)
+        if not col.computed and (problems or position in unread):
+            for excel_row, key in zip(index, keys):
+                if key[0] is _Uncalculated:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, key[1].why))
+                elif key in problems:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, key[1], f"« {key[1]} » {problems[key]}."))
+    frame = pd.DataFrame(arrays, index=pd.Index(index, dtype=np.int64 if index else object, name="ligne"), copy=False)
     return frame, anomalies
 
 
@@ -270,19 +309,25 @@ class Workbook:
                 raise
             return frame_from_raw(RawTable(table, table.sheet, table.headers, [], 2, 1))[0]
 
-    def read(self, table: Table) -> pd.DataFrame:
-        """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised."""
-        if table.name not in self._frames:
+    def read(self, table: Table, keep: bool = True) -> pd.DataFrame:
+        """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised.
+
+        The frame is kept for the next read and a copy returned; ``keep=False`` returns the frame
+        itself without keeping it, for a caller reading each table once (the funders' export)."""
+        frame = self._frames.get(table.name)
+        if frame is None:
             # A table this run wrote into is typed again from the cells as written (`_write` keeps
             # them): the file backend reads the package as it was opened.
             raw = self._raw.get(table.name) or self.backend.read_table(table)
             frame, anomalies = frame_from_raw(raw)
             self._raw[table.name] = raw
-            self._frames[table.name] = frame
             self._found.extend(anomalies)
             if "session" in frame.columns:
                 self._sessions[raw.sheet] = {row: None if pd.isna(v) else v for row, v in frame["session"].items()}
-        return self._frames[table.name].copy()
+            if not keep:
+                return frame
+            self._frames[table.name] = frame
+        return frame.copy()
 
     def require_columns(self, table: Table, columns: list[Column], why: str) -> None:
         """CommandError naming sheet, header row and columns when optional ``columns`` are absent
