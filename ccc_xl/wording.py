@@ -22,6 +22,8 @@ from functools import lru_cache
 
 def number(value: float, decimals: int = 0) -> str:
     """« 1 234 », « 0,4 »: French digits with ``decimals`` places."""
+    if not decimals and type(value) is int and 0 <= value < 1000:  # no separator: babel's locale data not loaded
+        return str(value)
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")

@@ -57,3 +57,12 @@ def test_names_with_particles_and_ligatures_sort_as_read():
     names = ["Zoé", "Œillet", "Oscar", "Élodie", "Emma", "Eddy", "de Villiers", "Dupont", "", None]
     assert sorted(names, key=name_key) == ["", None, "de Villiers", "Dupont", "Eddy", "Élodie", "Emma", "Œillet",
                                            "Oscar", "Zoé"]
+
+
+def test_small_whole_numbers_read_as_babel_writes_them():
+    """Counts under a thousand skip babel's locale data (a click's message needs no separator):
+    the same text as babel's French format, for every one of them; floats still go to babel."""
+    from babel.numbers import format_decimal
+
+    assert [number(n) for n in range(-5, 1005)] == [format_decimal(n, format="#,##0", locale="fr_FR") for n in range(-5, 1005)]
+    assert number(7.0) == "7" and number(1000) == f"1{NNBSP}000"

@@ -59,6 +59,15 @@ def _rows_in_ref(ref: str) -> int:
     return numbers[-1] - numbers[0] if len(numbers) == 2 else 0
 
 
+def _without_cells(xml: bytes) -> bytes:
+    """A sheet's XML without its cells: everything the inventory counts lies outside
+    ``<sheetData>``, and the cells are most of a large sheet's bytes."""
+    from .reader import sheet_data_span
+
+    span = sheet_data_span(xml)
+    return xml if span is None else xml[:span[0] + 1] + xml[span[1]:]
+
+
 def inventory(path) -> Inventory:
     """Inventory of sheets, tables, validations, conditional formats, names and drawings."""
     inv = Inventory()
@@ -75,7 +84,7 @@ def inventory(path) -> Inventory:
             part = targets.get(sheet.get(R_ID))
             if not part or part not in names:
                 continue
-            root = ET.fromstring(archive.read(part))
+            root = ET.fromstring(_without_cells(archive.read(part)))
             info = SheetInventory(
                 validations=len(root.findall(".//m:dataValidation", NS)) + len(root.findall(".//x14:dataValidation", NS)),
                 conditional_formats=len(root.findall(".//m:conditionalFormatting", NS))

@@ -298,21 +298,31 @@ _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 
 
+def sheet_data_span(xml: bytes) -> tuple[int, int] | None:
+    """Where a sheet's cells are: from the « > » ending the ``<sheetData>`` tag to the start of its
+    closing tag; None when the sheet has no cells. The closing tag is the last « sheetData> »,
+    found from the end rather than by scanning every cell."""
+    opening = _SHEET_DATA.search(xml)
+    if opening is None or xml[opening.end() - 1:opening.end()] == b"/":
+        return None
+    tag_end = xml.find(b">", opening.start())
+    if tag_end < 0 or xml[tag_end - 1:tag_end] == b"/":  # <sheetData/>
+        return None
+    closing = _SHEET_DATA_END.match(xml, xml.rfind(b"<", tag_end, xml.rfind(b"sheetData>") + 1))
+    closing = closing or _SHEET_DATA_END.search(xml, tag_end)
+    return (tag_end, closing.start()) if closing else None
+
+
 def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
     """(row, column) of the cells holding a formula without a cached result (``<f>`` and no
     ``<v>``: the workbook was written by a tool that does not calculate, and was never opened and
     saved in Excel since). Such a cell reads as blank, which is not what the adviser sees. Only the
     cells are scanned: extension lists hold formulas of their own (drop-downs, sparklines)."""
     found: set[tuple[int, int]] = set()
-    opening = _SHEET_DATA.search(xml)
-    if opening is None:
+    span = sheet_data_span(xml)
+    if span is None:
         return found
-    # The closing tag is the last « sheetData> »: found from the end, not by scanning every cell.
-    closing = _SHEET_DATA_END.match(xml, xml.rfind(b"<", opening.end(), xml.rfind(b"sheetData>") + 1))
-    closing = closing or _SHEET_DATA_END.search(xml, opening.end())
-    if closing is None:
-        return found
-    first, last = opening.end(), closing.start()
+    first, last = span[0] + 1, span[1]
     if xml.find(b"<f", first, last) < 0 and xml.find(b":f", first, last) < 0:  # no formula (C-speed search)
         return found
     for match in _FORMULA.finditer(xml, first, last):
