@@ -61,17 +61,41 @@ def _name_key(text: str) -> str:
     return " ".join(w for w in _words(text) if w not in _FILLERS)
 
 
+def french_subdivisions() -> list[tuple[str, str]]:
+    """(ISO code, name) of France's ISO 3166-2 subdivisions, as pycountry lists them.
+
+    Read from pycountry's own data file, without importing pycountry: importing it and loading its
+    objects for every country's subdivisions takes about half a second of CPU, most of a button's
+    work beyond its imports; the file alone takes a few milliseconds. pycountry's API is used when
+    the file is not where and what this version of pycountry keeps (`tests/test_eligibility.py`
+    checks that both give the same list)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    try:
+        folder = Path(importlib.util.find_spec("pycountry").submodule_search_locations[0])
+        with open(folder / "databases" / "iso3166-2.json", encoding="utf-8") as handle:
+            entries = json.load(handle)["3166-2"]
+        found = [(entry["code"], entry["name"]) for entry in entries if entry["code"].startswith("FR-")]
+        if found:
+            return found
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        pass
+    import pycountry
+
+    return [(sub.code, sub.name) for sub in pycountry.subdivisions.get(country_code="FR")]
+
+
 @lru_cache(maxsize=1)
 def departments() -> tuple[Department, ...]:
     """Every département, in INSEE order (01…19, 2A, 2B, 21…95, 971…976)."""
-    import pycountry
-
     found = {}
-    for sub in pycountry.subdivisions.get(country_code="FR"):
-        code = sub.code.split("-", 1)[1]
+    for iso, name in french_subdivisions():
+        code = iso.split("-", 1)[1]
         code = "75" if code == "75C" else code  # Paris: a collectivity with special status for ISO
         if re.fullmatch(r"\d\d|2[AB]|97\d", code):
-            found[code] = Department(code, re.sub(r"\s*\(.*\)", "", sub.name))  # « Guyane (française) »
+            found[code] = Department(code, re.sub(r"\s*\(.*\)", "", name))  # « Guyane (française) »
     return tuple(sorted(found.values(), key=lambda d: (len(d.code), d.code.replace("2A", "20A").replace("2B", "20B"))))
 
 

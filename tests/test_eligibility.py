@@ -641,3 +641,14 @@ def test_a_purged_session_keeps_its_eligibility_and_raises_no_anomaly(demo_copy)
     assert not [a for a in again.anomalies if a.row in set(before.index[purged])]
     assert any("Session 2019 : 10 candidats pseudonymisés par la purge" in line for line in again.lines)
     assert 2019 not in again.data["counts"]
+
+
+def test_the_departements_are_pycountry_s_list_read_from_its_data_file():
+    """The département list is read from pycountry's data file (fast); it must be what pycountry's
+    own API lists, so a pycountry release that moves or reshapes the file is caught here."""
+    import pycountry
+
+    from ccc_xl.departments import departments, french_subdivisions
+
+    assert sorted(french_subdivisions()) == sorted((s.code, s.name) for s in pycountry.subdivisions.get(country_code="FR"))
+    assert len(departments()) == 101 and departments()[0].label == "01 - Ain" and departments()[-1].code == "976"
