@@ -382,8 +382,9 @@ def rotations(book: Workbook, *, session: int | None = None, verifier: bool = Fa
     schedule = rotation.schedule
     return Outcome(
         "rotations",
-        f"Session {year} : {len(rotation.instance.binomes)} binômes{rotation.trio_note}, {len(schedule.interviews)} entretiens en "
-        f"{schedule.objectives.slots} créneaux, Grand Oral de {len(rotation.grand_oral)} participants"
+        f"Session {year} : {count(len(rotation.instance.binomes), 'binôme')}{rotation.trio_note}, "
+        f"{count(len(schedule.interviews), 'entretien')} en {count(schedule.objectives.slots, 'créneau', 'créneaux')}, "
+        f"Grand Oral de {count(len(rotation.grand_oral), 'participant')}"
         + (" (optimal prouvé)." if schedule.optimal else " (non prouvé optimal)."),
         lines=rotation.journal_lines(),
     )
@@ -575,9 +576,18 @@ def _purged_rows_hold_no_name(path: Path, plan) -> bool:
 from . import indicators as ind  # noqa: E402
 
 
-def read_sources(book: Workbook) -> ind.Sources:
-    """The tables the indicators need, read through the gateway."""
-    return ind.Sources.single({t.name: book.read(t) for t in ind.TABLES})
+def read_sources(book: Workbook) -> tuple[ind.Sources, list[Anomaly]]:
+    """The tables the indicators need, read through the gateway, with a person typed twice (same
+    ID or same écrou in a session) counted once, exactly as the funders' export counts them: the
+    Indicateurs sheet, the bilan and the export give the same figures. Also returns those doubles."""
+    import dataclasses
+
+    from .funders import consolidate
+
+    consolidated = consolidate([{t.name: book.read(t) for t in ind.TABLES}], [""])
+    # One workbook: the doubles are named by their sheet alone, not « classeur › feuille ».
+    doubles = [dataclasses.replace(a, sheet=a.sheet.split(" › ", 1)[-1]) for a in consolidated.duplicates]
+    return consolidated.sources, doubles
 
 
 def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:
@@ -585,21 +595,22 @@ def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | No
 
     One Journal line per run: the figures live in the sheet (and are printed by the CLI)."""
     today = today or dt.date.today()
-    sources = read_sources(book)
+    sources, doubles = read_sources(book)
     results = ind.compute(sources, today, until)
     book.replace_sheet(ind.sheet_content(results))
     total = results.values[results.cumulative]
     where = f"(onglet « {c.INDICATORS_SHEET.name} »)"
     summary = (
-        f"Indicateurs recalculés {where}, {results.cumulative} : {total['sessions']} sessions, {total['participants']} "
-        f"participants, {total['entreprises']} entreprises, {ind.rate_text(total['taux_sorties_positives_1an'])} de "
+        f"Indicateurs recalculés {where}, {results.cumulative} : {count(total['sessions'], 'session')}, "
+        f"{count(total['participants'], 'participant')}, {count(total['entreprises'], 'entreprise')}, "
+        f"{ind.rate_text(total['taux_sorties_positives_1an'])} de "
         "sorties positives à 1 an."
         if results.years else f"Indicateurs recalculés {where} : aucune session tenue au {today:%d/%m/%Y}."
     )
     waiting = ind.waiting_sessions(sources[c.SESSIONS], today, until)
     if waiting is not None and (not results.years or until is not None):
         summary += " " + waiting
-    return Outcome("indicateurs", summary, table=ind.text_lines(results), data=ind.as_json(results))
+    return Outcome("indicateurs", summary, table=ind.text_lines(results), data=ind.as_json(results), anomalies=doubles)
 
 
 def _source(source) -> tuple[Path | None, str]:
@@ -744,10 +755,10 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     from . import word
 
     today = today or dt.date.today()
-    sources = read_sources(book)
+    sources, doubles = read_sources(book)
     why = ind.not_held(sources[c.SESSIONS], year, today)
     if why:
-        raise CommandError(f"Pas de bilan {year} : {why[:1].lower()}{why[1:]}", anomalies=list(book.anomalies))
+        raise CommandError(f"Pas de bilan {year} : {why[:1].lower()}{why[1:]}", anomalies=list(book.anomalies) + doubles)
     results = ind.compute(sources, today, until=year)
     official = c.SESSION_DEFAULTS["institution"]
     institutions = establishments.distinct(sources[c.SESSIONS].institution.dropna(), official)
@@ -770,7 +781,7 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
                              template=template, highlights=highlights, identity=identity)
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
     return Outcome("bilan", f"Bilan {year} écrit : {output} (classeur lu sans être modifié).",
-                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies) + found,
+                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies) + doubles + found,
                    paths=[str(output)])
 
 

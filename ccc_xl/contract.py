@@ -311,6 +311,9 @@ class Column:
     number_format: str | None = None
     help: str = ""
     identifying: bool = False  # direct identifier of a person: never leaves the Mission Locale
+    # An ID that rows of other sheets refer to (a participant, a company, a proposal): read without
+    # case or spaces, so that « c2027-06 », « C2027 - 06 » and « C2027-06 » are one person everywhere.
+    reference: bool = False
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -343,6 +346,10 @@ def money(key, header, **kw) -> Column:
 
 def date(key, header, **kw) -> Column:
     return Column(key, header, Kind.DATE, **kw)
+
+
+def reference(key, header, **kw) -> Column:
+    return Column(key, header, Kind.TEXT, reference=True, **kw)
 
 
 def time(key, header, **kw) -> Column:
@@ -549,7 +556,7 @@ CANDIDATES = Table(
     "tblCandidats",
     "Candidats",
     (
-        text("id", "ID", required=True, width=12, help="Identifiant du candidat (ex. C2023-01)."),
+        reference("id", "ID", required=True, width=12, help="Identifiant du candidat (ex. C2023-01)."),
         integer("session", "Session", required=True, help="Année de la session."),
         text("last_name", "Nom", required=True, identifying=True),
         text("first_name", "Prénom", required=True, identifying=True),
@@ -601,7 +608,7 @@ COMPANIES = Table(
     "tblEntreprises",
     "Entreprises",
     (
-        text("id", "ID entreprise", required=True, width=16,
+        reference("id", "ID entreprise", required=True, width=16,
              help="Identifiant stable d'une année à l'autre (SIRET de préférence)."),
         integer("session", "Session", required=True),
         text("name", "Raison sociale", required=True, width=24),
@@ -629,7 +636,7 @@ VISITORS = Table(
         text("last_name", "Nom", required=True, identifying=True),
         text("first_name", "Prénom", identifying=True),
         choice("role", "Qualité", "QualitesVisiteur"),
-        text("company", "ID entreprise", width=14,
+        reference("company", "ID entreprise", width=14,
              help="Pour un représentant d'entreprise : l'« ID entreprise » de l'onglet Entreprises."),
         text("structure", "Structure", width=20, help="Pour les autres : la structure du visiteur."),
         date("birth_date", "Date de naissance", identifying=True),
@@ -652,13 +659,13 @@ DEBRIEFING = Table(
     "Débriefing",
     (
         integer("session", "Session", required=True),
-        text("participant", "ID participant", required=True, width=14),
-        text("company", "ID entreprise", width=16),
+        reference("participant", "ID participant", required=True, width=14),
+        reference("company", "ID entreprise", width=16),
         choice("type", "Type de proposition", "TypesProposition"),
         text("detail", "Détail", width=40),
         choice("outcome", "Suite donnée", "SuitesProposition"),
         text("notes", "Observations", width=30, identifying=True),
-        text("id", "Réf. proposition", width=16,
+        reference("id", "Réf. proposition", width=16,
              help="Référence de la proposition (ex. C2026-03-P1), à reporter dans « Proposition liée » "
                   "du plan d'action."),
     ),
@@ -669,14 +676,14 @@ PLANS = Table(
     "tblPlans",
     "Plans d'action",
     (
-        text("participant", "ID participant", required=True, width=14),
+        reference("participant", "ID participant", required=True, width=14),
         choice("sphere", "Sphère", "Spheres"),
         text("objective", "Objectif", width=30),
         text("action", "Action", width=36),
         choice("owner", "Responsable", "Responsables"),
         date("deadline", "Échéance"),
         choice("status", "Statut", "StatutsAction", width=12),
-        text("proposal", "Proposition liée", width=20,
+        reference("proposal", "Proposition liée", width=20,
              help="« Réf. proposition » de la proposition du débriefing à l'origine de l'action."),
         text("notes", "Observations", width=30, identifying=True),
     ),
@@ -689,7 +696,7 @@ FOLLOWUP = Table(
     "tblSuivi",
     "Suivi",
     (
-        text("participant", "ID participant", required=True, width=14),
+        reference("participant", "ID participant", required=True, width=14),
         date("date", "Date", required=True),
         choice("type", "Type", "TypesSuivi"),
         text("adviser", "Conseiller", identifying=True),
@@ -702,7 +709,7 @@ PATHWAYS = Table(
     "tblParcours",
     "Parcours",
     (
-        text("participant", "ID participant", required=True, width=14),
+        reference("participant", "ID participant", required=True, width=14),
         yes_no("adjustment_granted", "Aménagement accordé"),
         choice("adjustment_type", "Type d'aménagement", "TypesAmenagement", width=28),
         date("adjustment_date", "Date d'aménagement"),
@@ -824,7 +831,7 @@ INTERVIEWS = Table(
         text("binome", "Binôme", width=9),
         text("companies", "Entreprises", width=40),
         text("company_ids", "ID entreprises", width=18),
-        text("participant", "ID participant", width=14),
+        reference("participant", "ID participant", width=14),
         text("first_name", "Prénom", identifying=True),
         yes_no("domain_match", "Domaine visé", width=12,
                help="Oui quand une entreprise du binôme relève du domaine visé par le participant."),
@@ -842,7 +849,7 @@ GRAND_ORAL = Table(
         integer("rank", "Ordre", width=7),
         time("start", "Heure"),
         time("end", "Fin"),
-        text("participant", "ID participant", width=14),
+        reference("participant", "ID participant", width=14),
         text("first_name", "Prénom", identifying=True),
     ),
     GRAND_ORAL_SHEET.description,
@@ -868,7 +875,7 @@ ALERTS = Table(
     (
         text("adviser", "Conseiller", identifying=True),
         choice("mission_locale", "ML référente", "MissionsLocales", width=16),
-        text("participant", "ID participant", width=14),
+        reference("participant", "ID participant", width=14),
         text("first_name", "Prénom", identifying=True, width=14),
         integer("session", "Session", width=9),
         text("kind", "Alerte", width=20),

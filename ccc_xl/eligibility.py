@@ -44,7 +44,7 @@ from . import departments, establishments
 from .departments import Department
 from .parsing import parse_text
 from .report import Anomaly, rows_text
-from .wording import count
+from .wording import agreed, count
 
 ELIGIBLE, NOT_ELIGIBLE, TO_COMPLETE = c.ELIGIBILITY_STATUSES
 COMPUTED = ("age_at_start", "eligibility", "reasons", "priority")
@@ -398,7 +398,8 @@ def _selection_warnings(chosen: pd.DataFrame, computed: pd.DataFrame, criteria: 
         session = criteria.get(int(year))
         if session and count > session.capacity:
             warnings.append(Anomaly(c.CANDIDATES.sheet, None, _header("retained"), count,
-                                    f"session {session.year} : {count} candidats retenus pour {session.capacity} places."))
+                                    f"session {session.year} : {count} candidats retenus pour {session.capacity} "
+                                    f"{agreed(session.capacity, 'place', 'places')}."))
     return warnings
 
 

@@ -277,7 +277,7 @@ def _relay(person: _Participant, au: dt.date):
     if release <= au:
         text = f"Libéré le {_fr(release)} sans relais extérieur"
     else:
-        text = f"Libération le {_fr(release)} (dans {(release - au).days} jours) et aucun relais extérieur"
+        text = f"Libération le {_fr(release)} (dans {count((release - au).days, 'jour')}) et aucun relais extérieur"
     yield c.ALERT_RELAY, release, f"{text} : trouver un relais dans le territoire de sortie (Parcours)."
 
 

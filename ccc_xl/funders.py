@@ -86,8 +86,10 @@ def _unique_candidates(cand: pd.DataFrame, names: list[str], duplicates: list[An
     by_ecrou = _key(cand.ecrou, cand.session)
     first_by_ecrou = cand.assign(canonical=canonical, by_ecrou=by_ecrou)[by_ecrou.notna()].groupby("by_ecrou").canonical.transform("first")
     canonical.loc[first_by_ecrou.index] = first_by_ecrou
-    dropped = cand[canonical != cand.id]
-    where = cand.set_index("id")
+    # The same ID typed on two rows of one workbook: one internal ID, the first row counts.
+    again = cand.id.duplicated() & cand.original_id.notna()
+    dropped = cand[(canonical != cand.id) | again]
+    where = cand.drop_duplicates("id").set_index("id")
     for row, kept_id in zip(dropped.itertuples(), canonical[dropped.index]):
         kept = where.loc[kept_id]
         same = "dans le même classeur" if kept.source == row.source else f"dans « {names[kept.source]} » (ligne {kept.ligne})"
@@ -95,7 +97,7 @@ def _unique_candidates(cand: pd.DataFrame, names: list[str], duplicates: list[An
             f"{names[row.source]} › {c.CANDIDATES.sheet}", row.ligne, c.CANDIDATES.column("id").header, row.original_id,
             f"Participant déjà saisi {same} (même ID ou même n° d'écrou pour la session {row.session}) : compté une fois.",
         ))
-    return cand[canonical == cand.id], dict(zip(dropped.id, canonical[dropped.index]))
+    return cand[(canonical == cand.id) & ~again], dict(zip(dropped.id, canonical[dropped.index]))
 
 
 def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicates: list[Anomaly]) -> pd.DataFrame:

@@ -225,6 +225,12 @@ def parse_text(value: object) -> str:
     return str(value)
 
 
+def parse_reference(value: object) -> str:
+    """An ID as other sheets refer to it: upper case, without any space (non-breaking ones
+    included), so that an ID typed « c2027-06 » or « C2027 - 06 » is the participant « C2027-06 »."""
+    return re.sub(r"\s+", "", parse_text(value)).upper()
+
+
 @lru_cache(maxsize=None)
 def _choice_index(list_name: str) -> dict[str, str]:
     """Every accepted spelling of a closed list's values: the value itself, and for coded values
@@ -255,7 +261,7 @@ def parse_cell(column: Column, value: object) -> object:
         raise Unreadable("est une erreur de formule Excel")
     kind = column.kind
     if kind is Kind.TEXT:
-        return parse_text(value)
+        return parse_reference(value) if column.reference else parse_text(value)
     if kind is Kind.DATE:
         return parse_date(value)
     if kind is Kind.BOOL:

@@ -137,7 +137,7 @@ def evaluated(cases_workbook, tmp_path_factory):
 @pytest.mark.parametrize(("id", "changes", "status", "words", "age"), CASES, ids=[case[0] for case in CASES])
 def test_each_boundary_and_missing_field(evaluated, id, changes, status, words, age):
     _, _, frame = evaluated
-    found = frame.loc[id]
+    found = frame.loc[id.upper()]  # IDs read as IDs: upper case
     assert found.eligibility == status
     for word in words:
         assert word in found.reasons

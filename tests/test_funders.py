@@ -132,7 +132,7 @@ def test_libreoffice_shows_the_computed_figures(tmp_path, demo_copy):
     with open_workbook(demo_copy, write=False) as book:
         from ccc_xl.commands import read_sources
 
-        results = ind.compute(read_sources(book), DEMO_TODAY)
+        results = ind.compute(read_sources(book)[0], DEMO_TODAY)
     hidden = funders.synthesis_status(results, 5)
     shown = libreoffice_sheets(export, tmp_path / "csv", names=(*SHEETS, DETAIL))
     assert set(shown) == {*SHEETS, DETAIL}
@@ -172,7 +172,7 @@ def test_purged_sessions_keep_their_age_band_for_the_detail_table(tmp_path, demo
 
     run_on_file(demo_copy, "purger", purger, before=2022, confirm=True, today=DEMO_TODAY)
     with open_workbook(demo_copy, write=False) as book:
-        sources = read_sources(book)
+        sources, _ = read_sources(book)
     keys = pd.MultiIndex.from_tuples([(0, 2019), (0, 2021)])
     people = funders.people_frame(sources, keys, secrets.token_bytes(8))
     assert len(people) == 13 and set(people.Session) == {2019, 2021}

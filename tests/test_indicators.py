@@ -76,7 +76,7 @@ def small_rows():
 
 def compute(path, today=TODAY, until=None):
     with open_workbook(path, write=False) as book:
-        return ind.compute(read_sources(book), today, until)
+        return ind.compute(read_sources(book)[0], today, until)
 
 
 def test_each_indicator_on_a_small_workbook(tmp_path):
@@ -559,7 +559,7 @@ def test_the_demo_funnel_matches_the_recruitment_tables(demo_copy):
 
     with open_workbook(demo_copy, write=False) as book:
         expected = funnel(book.read(c.CANDIDATES), book.read(c.INFO_MEETINGS))
-        results = ind.compute(read_sources(book), DEMO_TODAY)
+        results = ind.compute(read_sources(book)[0], DEMO_TODAY)
     shown = ind.funnel_frame(results).set_index("Session")
     for year in results.years:
         assert shown.loc[str(year)].tolist() == expected.loc[year].tolist()
@@ -568,7 +568,7 @@ def test_the_demo_funnel_matches_the_recruitment_tables(demo_copy):
 
 def test_a_year_whose_one_year_situations_are_all_unknown_has_no_exit_bar(demo_copy):
     with open_workbook(demo_copy, write=False) as book:
-        results = ind.compute(read_sources(book), DEMO_TODAY)
+        results = ind.compute(read_sources(book)[0], DEMO_TODAY)
     frame = ind.chart_frame(results).set_index(ind.YEAR)
     exits = frame[ind.CHART_SERIES[1]]
     for year in results.years:
