@@ -42,6 +42,7 @@ from ccc_xl.contract import (
     COMPANIES,
     COPIL,
     CV_FOLDER,
+    DEBRIEFING,
     FUNDING,
     PARTNERS,
     STRUCTURES,
@@ -340,10 +341,12 @@ def as_text(value) -> str:
 
 
 def french_date(value) -> str:
-    """ "mardi 14 mars 2023" (CLDR French, via babel); "" for a blank cell."""
+    """ "mardi 14 mars 2023", "mercredi 1er septembre 2027" (CLDR French, via babel, with the
+    ordinal French writes for the first of the month); "" for a blank cell."""
     if is_blank(value):
         return ""
-    return format_date(pd.Timestamp(value).date(), format="full", locale=LOCALE)
+    day = pd.Timestamp(value).date()
+    return format_date(day, format="EEEE " + ("'1er'" if day.day == 1 else "d") + " MMMM y", locale=LOCALE)
 
 
 def _as_time(value) -> dt.time:
@@ -646,6 +649,50 @@ def funding_mention(funding: pd.DataFrame) -> str:
 
 
 SESSION_DAYS = ("awareness_date", "interviews_date", "grand_oral_date")
+
+
+def _unknown_references(s: "_Session") -> list[Anomaly]:
+    """Débriefing and Visiteurs rows of the session naming a company or a participant the session
+    does not have: the document would print the raw code (« ENT-099 ») instead of a name."""
+    found = []
+    participants = set(s.participants["id"].map(as_text))
+    for excel_row, row in s.debriefing.iterrows():
+        if as_text(row.get("participant")) not in participants:
+            found.append(Anomaly(DEBRIEFING.sheet, int(excel_row), DEBRIEFING.column("participant").header,
+                                 row.get("participant"), f"« {as_text(row.get('participant'))} » n'est pas un participant "
+                                 f"retenu de la session {s.year} (onglet Candidats) : proposition dans aucun plan d'action."))
+    for table, frame in ((DEBRIEFING, s.debriefing), (VISITORS, s.visitors)):
+        for excel_row, row in frame.iterrows():
+            company = as_text(row.get("company"))
+            if company and company not in s.company_names:
+                found.append(Anomaly(table.sheet, int(excel_row), table.column("company").header, company,
+                                     f"« {company} » n'est pas une entreprise de la session {s.year} (onglet Entreprises) : "
+                                     "les documents montreraient ce code au lieu d'un nom."))
+    return found
+
+
+# Letters dated « Date du courrier » that announce an event of the session, so must be dated
+# before it: document type -> the Sessions column of that event. The COPIL invitations are left
+# out: the meetings fall months apart from the session, and one « Date du courrier » serves both.
+ANNOUNCES = {"convocation-sensibilisation": "awareness_date", "convocation-entretiens": "interviews_date",
+             "invitation-grand-oral": "grand_oral_date", "convocation-coaching": "coaching_start"}
+
+
+def _letter_out_of_time(s: "_Session", types, today: dt.date) -> list[Anomaly]:
+    """Convocations and invitations dated after the event they announce (a « Date du courrier »
+    typed late, or a past session's letters printed again today): one anomaly on « Date du
+    courrier » naming them."""
+    letter = s.value("letter_date")
+    day = pd.Timestamp(today if is_blank(letter) else letter).date()
+    events = [(key, s.value(ANNOUNCES[key])) for key in types if key in ANNOUNCES]
+    late = [f"« {DOCUMENT_TYPES[key].folder} » (le {letter_date(when)})" for key, when in events
+            if not is_blank(when) and pd.Timestamp(when).date() < day]
+    if not late:
+        return []
+    column = SESSIONS.column("letter_date").header
+    dated = f"les courriers sont datés du {letter_date(day)}" + (f" (« {column} » vide : date du jour)" if is_blank(letter) else "")
+    return [Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
+                    f"{dated}, après ce qu'annoncent les {', '.join(late)} : vérifiez la date.")]
 
 
 def _closed_days(s: "_Session") -> list[Anomaly]:
@@ -1300,7 +1347,8 @@ def plan_documents(frames: SessionFrames, session: int | None = None, types=None
     """
     year = select_session(frames.sessions, session)
     s = _Session(frames, year, today or dt.date.today())
-    documents, anomalies = [], list(s.problems)
+    documents, anomalies = [], list(s.problems) + _unknown_references(s)
+    anomalies += _letter_out_of_time(s, check_types(types), today or dt.date.today())
     for key in check_types(types):
         doc_type = DOCUMENT_TYPES[key]
         made, found = BUILDERS[key](s)

@@ -237,6 +237,9 @@ def test_a_workbook_open_in_libreoffice_or_excel_is_refused(workbook, lock_name,
     output = assert_french(done)
     assert done.returncode == 1 and f"ouvert dans {program}" in output and lock_name in output, output
     assert workbook.read_bytes() == original and not (workbook.parent / BACKUP_FOLDER).exists()
+    # A lock file left by a crash: the adviser is told which hidden file to delete, and where.
+    flat = " ".join(output.split())
+    assert f"Si {program} est déjà fermé" in flat and f"supprimez le fichier caché « {lock_name} »" in flat, flat
 
 
 # --- 6. File identity: symlinks, modes, owner, read-only ------------------------------------------

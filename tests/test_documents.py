@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path, PurePath
 
+import pandas as pd
 import pytest
 from docx import Document
 from hypothesis import given, settings
@@ -293,3 +295,47 @@ def test_documents_command_lists_files_with_links_on_the_documents_sheet(demo_co
     on_disk = {str(p.relative_to(demo_copy.parent)).replace(os.sep, "/") for p in folder.rglob("*.docx")}
     assert linked and set(linked) == on_disk
     assert any("Plan d'action" in t for t in linked)
+
+
+def _with(frames, name, excel_row, **values):
+    frame = getattr(frames, name).copy()
+    for key, value in values.items():
+        frame.loc[excel_row, key] = value
+    return dataclasses.replace(frames, **{name: frame})
+
+
+@pytest.mark.parametrize("table, column, value, header", [
+    ("debriefing", "company", "ENT-099", "ID entreprise"),
+    ("debriefing", "participant", "C2023-99", "ID participant"),
+    ("visitors", "company", "E999", "ID entreprise"),
+])
+def test_a_row_naming_an_unknown_company_or_participant_is_named_before_its_code_reaches_paper(table, column, value, header):
+    frames = sample_frames(participants=3, companies=4)
+    excel_row = getattr(frames, table).index[0]
+    _, _, anomalies = plan_documents(_with(frames, table, excel_row, **{column: value}), today=TODAY)
+    named = [a for a in anomalies if a.row == excel_row and a.column == header]
+    assert len(named) == 1 and value in named[0].message, [str(a) for a in anomalies]
+    _, _, clean = plan_documents(frames, today=TODAY)
+    assert not [a for a in clean if a.column == header]
+
+
+@pytest.mark.parametrize("letter, late", [
+    (dt.date(2023, 2, 20), []),  # before every event announced: nothing to say
+    (dt.date(2023, 3, 1), ["Convocations sensibilisation"]),
+    (dt.date(2023, 3, 14), ["Convocations sensibilisation", "Convocations coaching"]),
+    (dt.date(2023, 3, 18), ["Convocations sensibilisation", "Convocations coaching", "Convocations entretiens",
+                            "Invitations Grand Oral"]),
+])
+def test_letters_dated_after_the_event_they_announce_are_flagged_on_the_letter_date(letter, late):
+    frames = sample_frames(participants=3)
+    frames = _with(frames, "sessions", frames.sessions.index[0], letter_date=pd.Timestamp(letter))
+    _, _, anomalies = plan_documents(frames, today=TODAY)
+    flagged = [a for a in anomalies if a.column == "Date du courrier"]
+    if not late:
+        assert flagged == []
+        return
+    assert len(flagged) == 1 and flagged[0].sheet == "Sessions"
+    for folder in late:
+        assert f"« {folder} »" in flagged[0].message, flagged[0].message
+    announced = {t.folder for t in DOCUMENT_TYPES.values()} - set(late)
+    assert not any(f"« {folder} »" in flagged[0].message for folder in announced)

@@ -828,3 +828,29 @@ def test_ctrl_c_while_the_solver_searches_stops_the_command_and_writes_nothing(d
     assert process.returncode == 130, out + err
     assert "Interrompu : le classeur n'a pas été modifié." in err and "Erreur inattendue" not in out + err
     assert demo_copy.read_bytes() == before
+
+
+@pytest.mark.parametrize("session, arrival, unavailable, said, start", [
+    # Every company arrives at 09:00, the day starts at 08:30: two slots stay empty.
+    ({"day_start": dt.time(8, 30)}, dt.time(9, 0), None, "aucun binôme n'est au complet avant 09:00", "09:00"),
+    # Everyone is unavailable until 09:45.
+    ({}, None, "09:00-09:45", "aucun participant n'est disponible", "09:45"),
+    # Nothing keeps the day from starting at its first slot.
+    ({}, None, None, None, None),
+])
+def test_empty_slots_at_the_start_of_the_day_are_explained_with_the_start_to_set(session, arrival, unavailable, said,
+                                                                                  start):
+    companies = firms(8, presence={i: (arrival, None) for i in range(8)})
+    participants = people(6, unavailable={i: unavailable for i in range(6)} if unavailable else None)
+    rotation = plan_rotations(participants, companies, session)
+    lines = [line for line in rotation.journal_lines() if "premier entretien" in line]
+    if said is None:
+        assert lines == [] and min(i.slot for i in rotation.schedule.interviews) == 1
+        return
+    assert min(i.slot for i in rotation.schedule.interviews) > 1
+    assert len(lines) == 1 and said in lines[0], lines
+    assert f"indiquez {start} dans « Heure de début »" in lines[0]
+    # Taking the advice: the day then starts with an interview, and the line is gone.
+    again = plan_rotations(participants, companies, {**session, "day_start": dt.time(*map(int, start.split(":")))})
+    assert min(i.slot for i in again.schedule.interviews) == 1
+    assert not [line for line in again.journal_lines() if "premier entretien" in line]

@@ -1,5 +1,7 @@
 """French figures in messages: decimal comma, thousands, agreement of counted nouns."""
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,3 +68,14 @@ def test_small_whole_numbers_read_as_babel_writes_them():
 
     assert [number(n) for n in range(-5, 1005)] == [format_decimal(n, format="#,##0", locale="fr_FR") for n in range(-5, 1005)]
     assert number(7.0) == "7" and number(1000) == f"1{NNBSP}000"
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_dates_on_paper_write_the_first_of_the_month_as_1er(day):
+    from ccc_xl.documents import french_date
+    from ccc_xl.wording import letter_date
+
+    weekday, day_number, *_ = french_date(day).split()
+    assert weekday in {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+    assert day_number == ("1er" if day.day == 1 else str(day.day))
+    assert french_date(day) == f"{weekday} {letter_date(day)}"  # the same words as the letters' date

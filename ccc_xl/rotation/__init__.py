@@ -14,7 +14,7 @@ import pandas as pd
 
 from ccc_xl import contract
 from ccc_xl.progress import report
-from ccc_xl.wording import number
+from ccc_xl.wording import agreed, number
 
 from .baseline import cyclic_schedule
 from .binomes import composition_lines, form_binomes, recorded_binomes
@@ -54,9 +54,34 @@ class Rotation:
             lines.append(f"Grand Oral le jour des entretiens : premier passage à "
                          f"{hhmm(self.grand_oral[0].start)}, après le dernier entretien (fini à "
                          f"{hhmm(finished)}) et {params.changeover_minutes} min de battement.")
-        lines += self.meal_lines()
+        lines += self.idle_start_lines() + self.meal_lines()
         lines.append(f"Calcul : {number(self.schedule.seconds, 1)} s.")
         return lines
+
+    def idle_start_lines(self) -> list[str]:
+        """Why the day starts with empty slots, and the « Heure de début » that would avoid them."""
+        instance = self.instance
+        used = [i.slot for i in self.schedule.interviews]
+        if not used or min(used) == 1:
+            return []
+        empty, first = instance.slots[:min(used) - 1], instance.slots[min(used) - 1]
+        start = first.start  # the « Heure de début » to suggest: when the first interview can begin
+        if not any(here[0] for here in instance.here):
+            complete = min(max((c.arrival or 0 for c in b.companies), default=0) for b in instance.binomes)
+            if complete > empty[0].start:
+                why, start = f"aucun binôme n'est au complet avant {hhmm(complete)} (« Arrivée » des entreprises)", complete
+            else:
+                why = "aucun binôme n'est au complet (« Départ » des entreprises)"
+        elif not any(free[0] for free in instance.free):
+            why = "aucun participant n'est disponible (« Indisponibilités »)"
+            start = min(_free_from(p, empty[0].start) for p in instance.participants)
+        else:
+            why = "les règles de la journée ne permettent pas d'y placer un entretien"
+        which = "Le premier créneau" if len(empty) == 1 else f"Les {len(empty)} premiers créneaux"
+        return [f"{which} de la journée ({hhmm(empty[0].start)}–{hhmm(empty[-1].end)}) "
+                f"{agreed(len(empty), 'reste vide', 'restent vides')} : "
+                f"{why}. Pour que la journée commence avec le premier entretien, indiquez {hhmm(min(start, first.start))} "
+                f"dans {contract.SESSIONS.quoted('day_start')}."]
 
     def meal_lines(self) -> list[str]:
         """A warning when the Grand Oral ends after the lunch break: the letters announce the shared
@@ -99,6 +124,17 @@ class Rotation:
         label = {c.id: b.label for b in self.instance.binomes for c in b.companies}
         ids = companies["id"].where(companies["id"].notna(), companies["name"])
         return pd.DataFrame({"pair": [label.get(str(i).strip()) for i in ids]}, index=companies.index)
+
+
+def _free_from(participant, t: int) -> int:
+    """The first minute from ``t`` on when ``participant`` is not unavailable."""
+    moved = True
+    while moved:
+        moved = False
+        for a, b in participant.unavailable:
+            if a <= t < b:
+                t, moved = b, True
+    return t
 
 
 def comparison_lines(planned: Objectives, cyclic: Objectives) -> list[str]:

@@ -165,8 +165,10 @@ def _check_openable(path: Path, target: Path, write: bool) -> None:
     if found:
         program, lock = found
         advice = ("Fermez-le puis relancez la commande, ou utilisez le bouton du ruban « 100 Chances » dans Excel."
-                  if program == "Excel" else
-                  "Fermez-le puis relancez la commande (si LibreOffice est déjà fermé, supprimez ce fichier).")
+                  if program == "Excel" else "Fermez-le puis relancez la commande.")
+        # A program that crashed leaves its lock file behind (hidden on Windows): say what to do.
+        advice += (f" Si {program} est déjà fermé (après un arrêt brutal), supprimez le fichier caché « {lock.name} » "
+                   f"du dossier « {lock.parent} ».")
         raise FileRefused(f"Le classeur « {path.name} » est ouvert dans {program} (fichier {lock.name}). {advice}")
     if not write:
         return
@@ -268,6 +270,9 @@ def read(path: Path) -> OpenedFile:
 def _locked(path: Path, target: Path) -> Iterator[None]:
     import filelock
 
+    # On Windows filelock deletes the lock file on release, so nothing stays beside the workbook;
+    # on Linux and macOS the empty dot-file stays (hidden there): deleting it would let a waiting
+    # run and a new one each hold a lock on a different file.
     lock = filelock.FileLock(lock_path(target))
     try:
         try:
