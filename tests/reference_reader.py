@@ -63,11 +63,13 @@ class ReferenceReader:
                         problems=problems)
 
     def _uncalculated(self, sheet: str) -> set[tuple[int, int]]:
-        """(row, column) of the cells of ``sheet`` holding a formula and no cached result."""
+        """(row, column) of the cells of ``sheet`` holding a formula and no cached result (no
+        ``<v>``, or an empty one after a formula that does not give text)."""
         package = Package(self.data)
         root = package.xml(package.sheet_part(sheet), touch=False)
         return {split_ref(cell.get("r")) for cell in root.iter(q("c"))
-                if cell.find(q("f")) is not None and cell.find(q("v")) is None}
+                if cell.find(q("f")) is not None and (cell.find(q("v")) is None or (
+                    not cell.find(q("v")).text and cell.get("t") != "str"))}
 
 
 def _last_filled_row(ws, min_col: int, min_row: int, max_col: int, max_row: int) -> int:

@@ -287,19 +287,25 @@ def test_formulas_without_a_cached_result_are_named_and_only_they():
             f'<row r="3"><c r="A3" t="inlineStr"><is><t>C2</t></is></c><c r="{born}3" s="1"><f>DATE(2004,5,3)</f><v>38110</v></c>'
             f'<c r="{ecrou}3"><f t="shared" ref="{ecrou}3:{ecrou}4" si="0">1234567+0</f></c></row>'
             f'<row r="4"><c r="A4" t="inlineStr"><is><t>C3</t></is></c><c r="{ecrou}4"><f t="shared" si="0"/></c>'
-            f'<c r="{get_column_letter(width)}4" t="inlineStr"><is><t>dernière</t></is></c></row>')
+            f'<c r="{get_column_letter(width)}4" t="inlineStr"><is><t>dernière</t></is></c></row>'
+            # An empty cached value is no result either (openpyxl writes « <v/> » after a formula),
+            # except after a text formula, whose result may be empty text.
+            f'<row r="5"><c r="A5" t="inlineStr"><is><t>C4</t></is></c><c r="{born}5"><f>DATE(2003,9,6)</f><v/></c>'
+            f'<c r="{ecrou}5"><f>1+1</f><v></v></c></row>'
+            f'<row r="6"><c r="A6" t="inlineStr"><is><t>C5</t></is></c><c r="{born}6" t="str"><f>""</f><v/></c></row>')
     extensions = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
                   'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
                   '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
                   '<x14:dataValidation type="list"><x14:formula1><xm:f>Listes!$A$1:$A$5</xm:f></x14:formula1>'
                   f'<xm:sqref>{get_column_letter(width)}2:{get_column_letter(width)}9</xm:sqref></x14:dataValidation>'
                   '</x14:dataValidations></ext></extLst>')
-    data = _package([("tblCandidats", rows, extensions, f"A1:{get_column_letter(width)}4")], [], False)
+    data = _package([("tblCandidats", rows, extensions, f"A1:{get_column_letter(width)}6")], [], False)
     assert assert_same_tables(data, (c.CANDIDATES,)) == 1
     frame, anomalies = frame_from_raw(Package(data).read_table(c.CANDIDATES))
     assert frame.loc[3, "birth_date"].date() == dt.date(2004, 5, 3)
     named = sorted((a.sheet, a.row, a.column) for a in anomalies if "formule sans résultat" in a.message)
-    assert named == [("Candidats", 2, "Date de naissance"), ("Candidats", 3, "N° d'écrou"), ("Candidats", 4, "N° d'écrou")]
+    assert named == [("Candidats", 2, "Date de naissance"), ("Candidats", 3, "N° d'écrou"), ("Candidats", 4, "N° d'écrou"),
+                     ("Candidats", 5, "Date de naissance"), ("Candidats", 5, "N° d'écrou")]
 
 
 # --- Typing: the gateway's column-at-once typing against the cell-by-cell reference ------------

@@ -315,7 +315,7 @@ def sheet_data_span(xml: bytes) -> tuple[int, int] | None:
 
 def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
     """(row, column) of the cells holding a formula without a cached result (``<f>`` and no
-    ``<v>``: the workbook was written by a tool that does not calculate, and was never opened and
+    ``<v>``, or an empty one after a formula that does not give text: the workbook was written by a tool that does not calculate, and was never opened and
     saved in Excel since). Such a cell reads as blank, which is not what the adviser sees. Only the
     cells are scanned: extension lists hold formulas of their own (drop-downs, sparklines)."""
     found: set[tuple[int, int]] = set()
@@ -334,10 +334,20 @@ def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
         tag_end = xml.find(b">", cell.start())
         end = _CELL_END.search(xml, match.end(), last)
         reference = _REFERENCE.search(xml, cell.start(), tag_end)
-        if reference is None or end is None or _CACHED_VALUE.search(xml, tag_end, end.start()) is not None:
+        if reference is None or end is None:
             continue
+        cached = _CACHED_VALUE.search(xml, tag_end, end.start())
+        if cached is not None and (not _empty_element(xml, cached) or b't="str"' in xml[cell.start():tag_end]):
+            continue  # a result, or the empty text a text formula may give
         found.add((int(reference.group(2)), column_index_from_string(reference.group(1).decode())))
     return found
+
+
+def _empty_element(xml: bytes, start: re.Match) -> bool:
+    """Whether the element whose start tag ``start`` matched is empty: « <v/> » or « <v></v> »."""
+    closing = xml.find(b">", start.start())
+    # Well-formed XML: an end tag right after the start tag can only be the element's own.
+    return xml[closing - 1:closing] == b"/" or xml.startswith(b"</", closing + 1)
 
 
 def _parse_cell(element: bytes) -> tuple[tuple[int, int], str, int, str | None] | None:
