@@ -69,6 +69,20 @@ PLAIN_WORDS = (
 )
 
 
+def figure_rows(results: ind.Results, column: str) -> list[dict]:
+    """The key-figures table: each section's title row (« Activité »…), then its indicators, a
+    « dont » line indented under its total, as on the Indicateurs sheet."""
+    rows = []
+    for section in ind.SECTIONS:
+        indicators = [i for i in results.indicators if i.section == section]
+        if indicators:
+            rows.append({"section": section, "libelle": "", "annee": "", "cumul": ""})
+        rows += [{"section": "", "libelle": ("\u2003" if i.label.startswith(" ") else "") + i.label.strip(),
+                  "annee": ind.formatted(i, results.value(column, i.key)),
+                  "cumul": ind.formatted(i, results.value(results.cumulative, i.key))} for i in indicators]
+    return rows
+
+
 def context(results: ind.Results, year: int, institutions: str, highlights=(), identity: dict | None = None) -> dict:
     """The bilan's fields: figures, the « Faits marquants » typed in Sessions (one paragraph per
     line), the plain-words definitions, and the sender's identity (logos, funding mention)."""
@@ -82,8 +96,7 @@ def context(results: ind.Results, year: int, institutions: str, highlights=(), i
         "periode": results.cumulative,
         "regle_sortie_positive": ind.c.POSITIVE_EXIT_RULE,
         "faits_marquants": paragraphs,
-        "lignes": [{"libelle": i.label.strip(), "annee": ind.formatted(i, results.value(column, i.key)),
-                    "cumul": ind.formatted(i, results.value(results.cumulative, i.key))} for i in results.indicators],
+        "lignes": figure_rows(results, column),
         "definitions": [{"libelle": term, "definition": text} for term, text in PLAIN_WORDS],
         "logos": [],
         "mention_financement": "",

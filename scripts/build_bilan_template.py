@@ -45,8 +45,14 @@ def document():
         _shade(cell, HEADER_FILL)
     _repeat_header(table.rows[0])
     table.rows[1].cells[0].text = "{%tr for ligne in lignes %}"
-    for cell, text in zip(table.rows[2].cells, ("{{ ligne.libelle }}", "{{ ligne.annee }}", "{{ ligne.cumul }}")):
+    for cell, text in zip(table.rows[2].cells, ("", "{{ ligne.annee }}", "{{ ligne.cumul }}")):
         cell.text = text
+    # One of the two runs is empty: a section's own row (« Activité », « Sorties à un an »…) shows
+    # its title in bold and no figures; an indicator's row its label.
+    label = table.rows[2].cells[0].paragraphs[0]
+    title = label.add_run("{{ ligne.section }}")
+    title.bold, title.font.color.rgb = True, ACCENT
+    label.add_run("{{ ligne.libelle }}")
     for cell in table.rows[2].cells[1:]:
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table.rows[3].cells[0].text = "{%tr endfor %}"

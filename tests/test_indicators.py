@@ -210,6 +210,15 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
     assert doc.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")  # header repeated on every page
+    # Each section of the Indicateurs sheet titles its rows, in bold and without figures, and a
+    # « dont » line is set in under its total: « Formation » at six months is not « dont formation ».
+    labels = [row.cells[0].text for row in doc.tables[0].rows]
+    for section in ind.SECTIONS:
+        [title] = [row for row in doc.tables[0].rows if row.cells[0].text == section]
+        assert [cell.text for cell in title.cells[1:]] == ["", ""]
+        assert all(run.bold for run in title.cells[0].paragraphs[0].runs if run.text)
+    assert labels.index("Situation à 6 mois") < labels.index("Formation")
+    assert all(label.startswith("\u2003dont ") for label in labels if "dont " in label)
 
 
 # --- One definition of a meeting and of the monthly rule, shared with the dashboard ----------------
