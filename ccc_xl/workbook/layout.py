@@ -147,8 +147,8 @@ def add_table(ws, table: Table, first_row: int, n_rows: int, style: str = TABLE_
     ws.add_table(xl_table)
     printing.fit_rows(ws, [first_row], minimum=30)
     add_rules(ws, table, first_row)
-    printing.page_setup(ws, landscape=printing.needs_landscape(widths), title_rows=f"{first_row}:{first_row}",
-                        gridlines=True)
+    leading = next((index for index, column in enumerate(table.columns) if not column.required), len(widths))
+    printing.table_setup(ws, widths, leading=max(leading, 1), title_rows=f"{first_row}:{first_row}")
 
 
 def row_height(cells) -> float | None:

@@ -228,11 +228,62 @@ def needs_landscape(widths: Iterable[float]) -> bool:
     return widths_points(widths) > printable_width(False)
 
 
+def table_setup(ws, widths: list[float], *, leading: int, title_rows: str | None, gridlines: bool = True,
+                landscape: bool = False) -> None:
+    """The page set-up of a table: one page wide when it reads at READABLE_SCALE or more that way;
+    else landscape at a readable scale over several pages across, its ``leading`` columns (those
+    that name a row, as many as fit) and its header row repeated on every page."""
+    landscape = landscape or needs_landscape(widths)
+    if fit_scale(widths, landscape) >= READABLE_SCALE:
+        page_setup(ws, landscape=landscape, title_rows=title_rows, gridlines=gridlines)
+        return
+    keys = title_column_count(widths, leading)
+    page_setup(ws, landscape=True, title_rows=title_rows, gridlines=gridlines, scale=spread_scale(widths, keys),
+               title_columns=keys)
+
+
 def fit_scale(widths: Iterable[float], landscape: bool) -> int:
     """The print scale (percent) at which the columns fit across the page: what "fit to one page
     wide" gives, as Excel and LibreOffice compute it."""
     total = widths_points(widths)
     return min(100, math.floor(100 * printable_width(landscape) / total)) if total else 100
+
+
+# The smallest scale a table is printed at: below it, 11 pt text prints under 8 pt and is hard to read.
+READABLE_SCALE = 70
+TITLE_COLUMNS_SHARE = 0.3  # the columns repeated on every page take at most this share of its width
+
+
+def pages_across(widths: list[float], title_count: int, scale: int, landscape: bool = True) -> int:
+    """Pages a table takes across at ``scale`` percent, its first ``title_count`` columns on each
+    (a column is never cut: it goes whole to the next page; 3 % kept for the programs' rounding)."""
+    room = printable_width(landscape) * 100 / scale * 0.97 - widths_points(widths[:title_count])
+    pages, used = 1, 0.0
+    for width in widths[title_count:]:
+        points = column_points(width)
+        if used and used + points > room:
+            pages, used = pages + 1, 0.0
+        used += points
+    return pages
+
+
+def spread_scale(widths: list[float], title_count: int, landscape: bool = True) -> int:
+    """The print scale of a table too wide to be read one page wide: the largest scale, at least
+    READABLE_SCALE, at which it prints on as few pages across as at READABLE_SCALE, its first
+    ``title_count`` columns repeated on each page."""
+    fewest = pages_across(widths, title_count, READABLE_SCALE, landscape)
+    return next(scale for scale in range(100, READABLE_SCALE - 1, -1)
+                if pages_across(widths, title_count, scale, landscape) <= fewest)
+
+
+def title_column_count(widths: list[float], leading: int, landscape: bool = True) -> int:
+    """How many of the ``leading`` first columns (those that name a row) repeat on every page: as
+    many as fit in TITLE_COLUMNS_SHARE of the page at READABLE_SCALE, at least the first."""
+    room = printable_width(landscape) * 100 / READABLE_SCALE * TITLE_COLUMNS_SHARE
+    count = 1
+    while count < leading and widths_points(widths[:count + 1]) <= room:
+        count += 1
+    return count
 
 
 def sheet_widths(ws, max_col: int | None = None) -> list[float]:
@@ -241,9 +292,11 @@ def sheet_widths(ws, max_col: int | None = None) -> list[float]:
 
 
 def page_setup(ws, *, landscape: bool, title_rows: str | None = None, gridlines: bool = False,
-               scale: int | None = None, margins=MARGINS) -> None:
+               scale: int | None = None, margins=MARGINS, title_columns: int = 0) -> None:
     """A4, orientation, one page wide (or ``scale`` percent), repeated title rows, printed lines,
-    and the footer « Page N / M », the sheet's name and the print date.
+    and the footer « Page N / M », the sheet's name and the print date. With ``title_columns``, the
+    first columns repeat on every page and pages run across, then down (a row's continuation is on
+    the next page).
 
     Everything is set on the worksheet itself, so it travels with the sheet wherever it is copied.
     """
@@ -261,6 +314,9 @@ def page_setup(ws, *, landscape: bool, title_rows: str | None = None, gridlines:
     ws.print_options.horizontalCentered = False
     if title_rows:
         ws.print_title_rows = title_rows
+    if title_columns:
+        ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
+        ws.page_setup.pageOrder = "overThenDown"
     for item, text in ((ws.oddFooter.left, "&A"), (ws.oddFooter.center, "Page &P / &N"),
                        (ws.oddFooter.right, "Imprimé le &D")):
         item.text = text
