@@ -219,7 +219,10 @@ def _printed_cells(item, key_header: str, text_header: str):
     found, position = [], 0
     for page in range(1, item.pages + 1):
         words = [(*w[:4], html.unescape(w[4])) for w in _words(item.pdf, page)]
-        head = min((w for w in words if w[4] == text_header.split()[0]), key=lambda w: w[1])
+        heads = [w for w in words if w[4] == text_header.split()[0]]
+        if not heads:  # a page of a wide sheet holding other columns (its rows' keys repeat on it)
+            continue
+        head = min(heads, key=lambda w: w[1])
         left = head[0] - 1
         right = min((w[0] for w in words if abs(w[1] - head[1]) < 3 and w[0] > left + 5), default=1e6) - 1
         keys = sorted((w for w in words if w[0] < left and w[1] > head[3]), key=lambda w: w[1])
