@@ -97,6 +97,7 @@ def planned_writes(name: str, options: dict) -> Writes:
         generated = (c.INDICATORS_SHEET,)
     elif name == "purger" and options.get("confirm"):
         sheets = tuple(dict.fromkeys(t.sheet for t in retention.PURGED_TABLES))
+        generated = (c.DOCUMENTS_SHEET,)  # emptied when it lists a purged session's documents
     return Writes((*sheets, c.JOURNAL.sheet), tuple(g.name for g in generated))
 
 
@@ -453,7 +454,9 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     With ``confirm``, the rows of the purged sessions are rewritten (`retention`). In file mode,
     once `open_workbook` has saved the workbook, `_finish_purge` cleans the rest of the package,
     deletes the sessions' document folders and every copy of the workbook, and checks that no purged
-    identity is left; what is left goes to ``data["residues"]`` (the CLI then exits with an error).
+    identity is left; what is left goes to ``data["residues"]``, and the rows no session claims (an
+    ID matching no candidate: they may be a purged detainee's) to ``data["unattached"]`` (the CLI
+    then exits with an error).
     In Excel (live backend) the package cannot be rewritten while Excel holds it: the purge goes on
     only when the workbook's last saved version cites no purged detainee outside the rows it rewrites
     (else it refuses and names the places), deletes the folders and copies, and asks to save.
@@ -481,6 +484,10 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
                      f"{agreed(n, 'supprimée', 'supprimées') if confirm else agreed(n, 'sera supprimée', 'seront supprimées')} "
                      f"(dossier « {BACKUP_FOLDER} » et copies temporaires d'enregistrements interrompus).")
     live = not isinstance(book.backend, FileBackend)
+    listed = _documents_sheet_session(book, path, plan.purged)
+    if listed:
+        lines.append(f"Onglet « {c.DOCUMENTS_SHEET.name} » : il liste les documents de la session {listed}, supprimés avec "
+                     f"son dossier ; il {'a été vidé' if confirm else 'sera vidé'}.")
     outside = _outside_tables(Path(path), plan) if path and (live or not confirm) else []
     if not confirm:
         lines += outside
@@ -501,6 +508,14 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
             cells += book.write_computed(change.table, change.computed)
         if change.extra_headers:
             cells += book.clear_extra(change.table, list(change.inputs.index), change.extra_headers)
+        for header, rows in change.cleared.items():
+            cells += book.clear_extra(change.table, rows, [header])
+    if listed:
+        from .workbook.content import SheetContent
+
+        book.replace_sheet(SheetContent(c.DOCUMENTS_SHEET.name, f"Documents de la session {listed}", notes=[
+            f"Les documents de cette session ont été supprimés par « ccc-xl purger » le {today or dt.date.today():%d/%m/%Y} : "
+            "sa durée de conservation était dépassée."]))
     if plan.journal is not None and len(plan.journal):
         cells += book.rewrite_input(c.JOURNAL, plan.journal, ["message"])
     changed = f"{count(cells, 'cellule modifiée', 'cellules modifiées')}"
@@ -522,7 +537,23 @@ def _outside_tables(path: Path, plan) -> list[str]:
     from .workbook import safety, scrub
 
     _, changes = scrub.scrub(safety.read(path).data, plan.identities, plan.rows_by_sheet)
-    return changes.lines(plan.rows_by_sheet, done=False)
+    return changes.lines(plan.rows_by_sheet, done=False) + scrub.kept_lines(changes.kept)
+
+
+def _documents_sheet_session(book: Workbook, path, years: list[int]) -> int | None:
+    """The purged session whose documents the Documents sheet lists (its links point into that
+    session's folder, which the purge deletes), else None."""
+    from .workbook import safety, scrub
+
+    if not path or not years:
+        return None
+    data = book.backend.original if isinstance(book.backend, FileBackend) else safety.read(path).data
+    for link in scrub.links_of(data, c.DOCUMENTS_SHEET.name):
+        parts = PurePath(link.replace("\\", "/")).parts
+        folder = parts.index(c.DOCUMENTS_FOLDER) if c.DOCUMENTS_FOLDER in parts else -1
+        if 0 <= folder < len(parts) - 1 and parts[folder + 1] in {str(y) for y in years}:
+            return int(parts[folder + 1])
+    return None
 
 
 def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> None:
@@ -547,10 +578,16 @@ def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> No
         outcome.lines.append("Le classeur enregistré n'a pas pu être vérifié : ses sauvegardes sont gardées.")
     outcome.lines += failures
     documents = path.parent / c.DOCUMENTS_FOLDER
-    residues = (scrub.scan(safety.read(path).data, plan.identities)
+    kept: list[scrub.Residue] = []
+    residues = (scrub.scan(safety.read(path).data, plan.identities, kept)
                 + surroundings.leftovers(path, folders, plan.identities, documents))
+    outcome.lines += scrub.kept_lines(kept)
+    outcome.lines += plan.unattached_lines()
     outcome.data["residues"] = residues
-    if not residues:
+    outcome.data["unattached"] = [scrub.Residue(f"feuille « {sheet} », ligne {row}", f"« {header} » vide ou absent des "
+                                                "Candidats : ligne rattachée à aucune session, non purgée", sheet, row, header)
+                                  for sheet, row, header in plan.unattached]
+    if not residues and not plan.unattached:
         outcome.lines.append("Contrôle : plus aucun nom, numéro d'écrou ni date de naissance des détenus purgés dans le "
                              "classeur (cellules, notes, noms, tableaux croisés, graphiques…), ses dossiers de "
                              "documents et ses sauvegardes.")

@@ -314,6 +314,9 @@ class Column:
     # An ID that rows of other sheets refer to (a participant, a company, a proposal): read without
     # case or spaces, so that « c2027-06 », « C2027 - 06 » and « C2027-06 » are one person everywhere.
     reference: bool = False
+    # Names an organisation, a company, a place or one of their staff, never a detainee: a purge
+    # never rewrites it, and a detainee's surname inside it (« Boulangerie Martin ») is not the person.
+    organisation: bool = False
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -412,9 +415,9 @@ SESSIONS = Table(
         integer("year", "Année", required=True, help="Année de la session (ex. 2023) : sert d'identifiant."),
         text("institution", "Établissement", width=20, choices="Etablissements",
              help="Établissement pénitentiaire où se déroule l'action (vide : Centre Pénitentiaire de "
-                  "Poitiers-Vivonne)."),
-        text("place", "Lieu", help="Salle ou lieu de l'action dans l'établissement."),
-        text("coach", "Coach", help="Coach certifié 100 Chances 100 Emplois."),
+                  "Poitiers-Vivonne).", organisation=True),
+        text("place", "Lieu", help="Salle ou lieu de l'action dans l'établissement.", organisation=True),
+        text("coach", "Coach", help="Coach certifié 100 Chances 100 Emplois.", organisation=True),
         integer("capacity", "Places", help="Nombre de participants prévus (10 par défaut)."),
         date("awareness_date", "Sensibilisation entreprises",
              help="Demi-journée de sensibilisation des entreprises au Centre Pénitentiaire."),
@@ -431,7 +434,7 @@ SESSIONS = Table(
         integer("release_horizon_months", "Sortie prévisible max (mois)",
                 help="Délai maximal entre le début de l'action et la sortie prévisible (12 par défaut)."),
         text("priority_department", "Département prioritaire", width=12, choices="Departements",
-             help="Projets d'insertion prioritaires dans ce département (86 par défaut) : numéro ou nom."),
+             help="Projets d'insertion prioritaires dans ce département (86 par défaut) : numéro ou nom.", organisation=True),
         integer("interviews_per_participant", "Entretiens par participant",
                 help="Nombre minimal de binômes rencontrés par chaque participant (3 par défaut)."),
         integer("interview_minutes", "Durée d'un entretien (min)"),
@@ -460,7 +463,7 @@ SESSIONS = Table(
         time("coaching_day_end", "Heure fin coaching"),
         text("referent_structure", "Structure référente",
              help="« Nom court » (onglet Structures) de la structure qui envoie les courriers de la session : "
-                  "son logo, ses coordonnées, son signataire ; vide = la première Mission Locale de l'onglet."),
+                  "son logo, ses coordonnées, son signataire ; vide = la première Mission Locale de l'onglet.", organisation=True),
         date("letter_date", "Date du courrier",
              help="Date imprimée sur les courriers et documents de la session ; vide = le jour de leur production."),
         text("visitor_identity", "Identité des visiteurs", width=24,
@@ -476,10 +479,10 @@ PARTNERS = Table(
     "tblPartenaires",
     "Partenaires",
     (
-        text("organisation", "Organisation", required=True, width=30),
+        text("organisation", "Organisation", required=True, width=30, organisation=True),
         choice("role", "Rôle", "RolesPartenaires"),
         text("contact", "Contact", identifying=True),
-        text("position", "Fonction"),
+        text("position", "Fonction", organisation=True),
         text("email", "E-mail", width=28, identifying=True),
         text("phone", "Téléphone", width=16, identifying=True),
         text("notes", "Observations", width=30),
@@ -497,11 +500,11 @@ COPIL = Table(
     (
         integer("session", "Session", required=True),
         date("date", "Date", required=True),
-        text("place", "Lieu"),
+        text("place", "Lieu", organisation=True),
         text("agenda", "Ordre du jour", width=40),
-        text("attendees", "Présents", width=40),
+        text("attendees", "Présents", width=40, organisation=True),
         time("start", "Heure"),
-        text("excused", "Excusés", width=30),
+        text("excused", "Excusés", width=30, organisation=True),
         time("end", "Heure de fin"),
     ),
     "Réunions du comité de pilotage de chaque session.",
@@ -512,21 +515,21 @@ STRUCTURES = Table(
     "Structures",
     (
         text("name", "Structure", required=True, width=26,
-             help="Nom complet, tel qu'il s'imprime en tête des courriers."),
+             help="Nom complet, tel qu'il s'imprime en tête des courriers.", organisation=True),
         choice("kind", "Type", "TypesStructure", width=14),
         text("short_name", "Nom court", width=14,
              help="Nom utilisé dans « ML référente » des Candidats (ML du Poitou…) et dans « Structure "
-                  "référente » des Sessions."),
-        text("address", "Adresse", width=24, help="Numéro et rue (Alt+Entrée pour une seconde ligne)."),
-        text("postcode", "Code postal", width=9),
-        text("town", "Ville", width=14, help="D'où partent les courriers : « Poitiers, le 3 mars 2027 »."),
-        text("phone", "Téléphone", width=14),
-        text("email", "E-mail", width=24),
-        text("signatory", "Signataire", help="Nom de la personne qui signe les courriers de la structure."),
-        text("signatory_title", "Fonction du signataire", width=20),
+                  "référente » des Sessions.", organisation=True),
+        text("address", "Adresse", width=24, help="Numéro et rue (Alt+Entrée pour une seconde ligne).", organisation=True),
+        text("postcode", "Code postal", width=9, organisation=True),
+        text("town", "Ville", width=14, help="D'où partent les courriers : « Poitiers, le 3 mars 2027 ».", organisation=True),
+        text("phone", "Téléphone", width=14, organisation=True),
+        text("email", "E-mail", width=24, organisation=True),
+        text("signatory", "Signataire", help="Nom de la personne qui signe les courriers de la structure.", organisation=True),
+        text("signatory_title", "Fonction du signataire", width=20, organisation=True),
         text("logo", "Logo", width=16,
              help="Nom du fichier image (PNG ou JPEG) du logo, dans le dossier « Logos » à côté du classeur ; "
-                  "vide = pas de logo."),
+                  "vide = pas de logo.", organisation=True),
     ),
     "Les Missions Locales et le SPIP : nom, coordonnées, signataire et logo imprimés sur les documents.",
 )
@@ -537,8 +540,8 @@ INFO_MEETINGS = Table(
     (
         integer("session", "Session", required=True),
         date("date", "Date", required=True),
-        text("place", "Lieu"),
-        text("hosts", "Animateurs", width=30),
+        text("place", "Lieu", organisation=True),
+        text("hosts", "Animateurs", width=30, organisation=True),
         integer("attendees", "Détenus présents",
                 help="Nombre de détenus présents (ceux qui ne se portent pas volontaires ne sont pas "
                      "nommés) ; vide = nombre de candidats rattachés à la réunion."),
@@ -564,7 +567,7 @@ CANDIDATES = Table(
         text("ecrou", "N° d'écrou", width=12, identifying=True),
         text("institution", "Établissement", width=20, choices="Etablissements",
              help="Établissement où le candidat est détenu : celui de la session (liste), ou tel qu'il "
-                  "s'écrit (CP Poitiers-Vivonne, Vivonne…)."),
+                  "s'écrit (CP Poitiers-Vivonne, Vivonne…).", organisation=True),
         choice("referrer", "Orienté par", "Orienteurs"),
         date("application_date", "Date de candidature"),
         integer("info_meeting", "Réunion d'information",
@@ -584,7 +587,7 @@ CANDIDATES = Table(
         date("expected_release", "Date de sortie prévisible", identifying=True),
         text("project_department", "Département du projet", width=16, choices="Departements",
              help="Département où le candidat veut s'insérer : numéro (86), code postal (86000) ou nom "
-                  "(Vienne), ou un choix de la liste."),
+                  "(Vienne), ou un choix de la liste.", organisation=True),
         choice("mission_locale", "ML référente", "MissionsLocales"),
         text("adviser", "Conseiller", identifying=True),
         text("unavailability", "Indisponibilités", width=16,
@@ -609,9 +612,9 @@ COMPANIES = Table(
     "Entreprises",
     (
         reference("id", "ID entreprise", required=True, width=16,
-             help="Identifiant stable d'une année à l'autre (SIRET de préférence)."),
+             help="Identifiant stable d'une année à l'autre (SIRET de préférence).", organisation=True),
         integer("session", "Session", required=True),
-        text("name", "Raison sociale", required=True, width=24),
+        text("name", "Raison sociale", required=True, width=24, organisation=True),
         choice("type", "Type", "TypesEntreprise"),
         choice("domain", "Domaine", "DomainesROME", width=24),
         text("representatives", "Représentant(s)", width=20, identifying=True),
@@ -619,7 +622,7 @@ COMPANIES = Table(
         text("email", "E-mail", width=22, identifying=True),
         yes_no("awareness_done", "Sensibilisation suivie"),
         text("fixed_pair", "Binôme imposé", width=12,
-             help="Laisser vide pour laisser ccc-xl former les binômes ; même valeur = même binôme."),
+             help="Laisser vide pour laisser ccc-xl former les binômes ; même valeur = même binôme.", organisation=True),
         time("arrival", "Arrivée"),
         time("departure", "Départ"),
         text("notes", "Observations", width=24),
@@ -637,8 +640,8 @@ VISITORS = Table(
         text("first_name", "Prénom", identifying=True),
         choice("role", "Qualité", "QualitesVisiteur"),
         reference("company", "ID entreprise", width=14,
-             help="Pour un représentant d'entreprise : l'« ID entreprise » de l'onglet Entreprises."),
-        text("structure", "Structure", width=20, help="Pour les autres : la structure du visiteur."),
+             help="Pour un représentant d'entreprise : l'« ID entreprise » de l'onglet Entreprises.", organisation=True),
+        text("structure", "Structure", width=20, help="Pour les autres : la structure du visiteur.", organisation=True),
         date("birth_date", "Date de naissance", identifying=True),
         text("birth_place", "Lieu de naissance", identifying=True),
         text("nationality", "Nationalité", width=12, identifying=True),
@@ -660,7 +663,7 @@ DEBRIEFING = Table(
     (
         integer("session", "Session", required=True),
         reference("participant", "ID participant", required=True, width=14),
-        reference("company", "ID entreprise", width=16),
+        reference("company", "ID entreprise", width=16, organisation=True),
         choice("type", "Type de proposition", "TypesProposition"),
         text("detail", "Détail", width=40),
         choice("outcome", "Suite donnée", "SuitesProposition"),
@@ -714,10 +717,10 @@ PATHWAYS = Table(
         choice("adjustment_type", "Type d'aménagement", "TypesAmenagement", width=28),
         date("adjustment_date", "Date d'aménagement"),
         date("release_date", "Date de libération", identifying=True),
-        text("relay", "Relais extérieur", width=26),
+        text("relay", "Relais extérieur", width=26, organisation=True),
         text("relay_territory", "Territoire du relais", width=18, choices="Departements",
              help="Département (86, 79, Deux-Sèvres…) ou code postal du lieu de sortie. Hors Vienne, un « Contact "
-                  "relais » du Suivi compte comme rencontre mensuelle après la libération."),
+                  "relais » du Suivi compte comme rencontre mensuelle après la libération.", organisation=True),
         date("relay_contact_date", "Contact relais"),
         choice("situation_6m", "Situation à 6 mois", "Situations", width=24),
         choice("situation_1y", "Situation à 1 an", "Situations", width=24),
@@ -735,12 +738,12 @@ FUNDING = Table(
     "Financements",
     (
         integer("session", "Session", required=True),
-        text("funder", "Financeur", required=True, width=24),
+        text("funder", "Financeur", required=True, width=24, organisation=True),
         money("amount", "Montant (€)", required=True),
         text("notes", "Observations", width=30),
         text("mention", "Mention de financement", width=36,
              help="Phrase imprimée en bas de chaque document de la session, ex. « Action financée par le Fonds "
-                  "interministériel de prévention de la délinquance (FIPD) »."),
+                  "interministériel de prévention de la délinquance (FIPD) ».", organisation=True),
     ),
     "Une ligne par financement obtenu pour une session (SPIP, FIPD…).",
 )
@@ -809,7 +812,7 @@ BINOMES = Table(
     BINOMES_SHEET.name,
     (
         text("binome", "Binôme", width=9),
-        text("companies", "Entreprises", width=40),
+        text("companies", "Entreprises", width=40, organisation=True),
         text("types", "Types", width=40),
         text("domains", "Domaines", width=45),
         yes_no("fixed", "Imposé", help="Binôme imposé par le conseiller (colonne « Binôme imposé »)."),
@@ -829,8 +832,8 @@ INTERVIEWS = Table(
         time("end", "Fin"),
         integer("room", "Salle", width=7),
         text("binome", "Binôme", width=9),
-        text("companies", "Entreprises", width=40),
-        text("company_ids", "ID entreprises", width=18),
+        text("companies", "Entreprises", width=40, organisation=True),
+        text("company_ids", "ID entreprises", width=18, organisation=True),
         reference("participant", "ID participant", width=14),
         text("first_name", "Prénom", identifying=True),
         yes_no("domain_match", "Domaine visé", width=12,

@@ -12,6 +12,13 @@ anything else — space, dash, underscore, slash — separates words. So « TEXI
 defined name « Contact_Texier » all contain the word « texier », « 2001-07-14T00:00:00 » (a pivot
 cache's date) contains « 2001 07 14 », and « Texierre » does not contain « texier ».
 
+A surname or a first name alone is a weaker sign than a full name, so it must be a word of its own:
+not glued to another word by a hyphen or an apostrophe (« Saint-Martin », « O'Neil », « Martin2 »
+are other words; « d'Martin », an elision, is not), and not part of the name of an organisation,
+a place or a company the workbook keeps (« Boulangerie Martin & Fils », « 3 rue Léger »: the
+``organisations`` phrases). Such occurrences are *shielded*: never replaced, and reported apart
+(`Identities.shielded`), so that a purge can say honestly what it kept and why.
+
 Pure functions: nothing here reads a file.
 """
 
@@ -28,6 +35,7 @@ from openpyxl.utils.datetime import to_excel
 from .parsing import _FrenchDates
 
 NAME, LAST_NAME, ECROU, BIRTH_DATE = "nom et prénom", "nom de famille", "numéro d'écrou", "date de naissance"
+FIRST_NAME = "prénom"  # only as a whole cell of a generated sheet (`Identities.cells`)
 ERASED_DATE = "(date effacée)"
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
 _FOLDED: dict[str, str] = {}
@@ -76,6 +84,53 @@ def _date_keys(day: dt.date) -> frozenset[tuple[str, ...]]:
     return frozenset(keys)
 
 
+_ELISIONS = {"l", "d", "j", "n", "s", "m", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}
+_JOINERS = "-'’‘"
+
+
+def glued(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is part of a longer word: directly beside a letter or digit, or
+    joined to a letter by a hyphen or an apostrophe (an elided article before it excepted)."""
+    before, after = text[start - 1:start], text[end:end + 1]
+    if before.isalnum() or after.isalnum():
+        return True
+    if after and after in _JOINERS and text[end + 1:end + 2].isalpha():
+        return True
+    if before and before in _JOINERS and text[start - 2:start - 1].isalpha():
+        word = re.search(r"[^\W\d_]+$", text[:start - 1])
+        return not (before != "-" and word is not None and fold(word.group()) in _ELISIONS)
+    return False
+
+
+class Phrases:
+    """Names of organisations, places and companies the workbook keeps, found as word sequences."""
+
+    def __init__(self, values=()):
+        by_first: dict[str, set[tuple[str, ...]]] = {}
+        for value in values:
+            key = words(value) if isinstance(value, str) else ()
+            if len(key) >= 2:
+                by_first.setdefault(key[0], set()).add(key)
+        self.by_first = {w: sorted(keys, key=len, reverse=True) for w, keys in by_first.items()}
+
+    def spans(self, found: list[tuple[int, int, str]]) -> list[tuple[int, int, int]]:
+        """(first word, last word + 1, length) of each occurrence among ``found`` words."""
+        spans = []
+        for i, (_, _, word) in enumerate(found):
+            for key in self.by_first.get(word, ()):
+                if tuple(w for *_, w in found[i:i + len(key)]) == key:
+                    spans.append((i, i + len(key), len(key)))
+        return spans
+
+    def shields(self, text: str, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` lies inside a longer kept organisation name in ``text``."""
+        if not self.by_first:
+            return False
+        found = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(fold(text))]
+        return any(found[a][0] <= start and end <= found[b - 1][1] and (found[a][0], found[b - 1][1]) != (start, end)
+                   for a, b, _ in self.spans(found))
+
+
 @dataclass(frozen=True)
 class Person:
     """A purged participant as the workbook had them before the purge."""
@@ -105,10 +160,14 @@ class Identities:
     purged person's any more than the kept one's), and a purged full name, écrou or birth date
     equal to a kept person's is not looked for at all (the same person came back in a kept session).
     ``ignored`` are words of the workbook's own vocabulary (headers, list values) that a surname
-    may happen to be; ``kept_dates`` the birth dates of kept people.
+    may happen to be; ``kept_dates`` the birth dates of kept people; ``organisations`` the kept
+    names of organisations, places and companies, inside which a name alone is not the person
+    (see the module's docstring); ``cells`` (sheet -> whole cell text -> ID) what a generated sheet
+    shows of a purged person without a full name (the Planning's first names).
     """
 
-    def __init__(self, people: list[Person], kept: list[str] = (), ignored: list[str] = (), kept_dates=()):
+    def __init__(self, people: list[Person], kept: list[str] = (), ignored: list[str] = (), kept_dates=(),
+                 organisations=(), cells: dict[str, dict[str, str]] | None = None):
         kept_values = {words(v) for v in kept if v}
         kept_dates = set(kept_dates)
         # Every run of consecutive words of the kept values and of the vocabulary: a surname found
@@ -139,29 +198,57 @@ class Identities:
                     self.keys.setdefault(key, (p.id, kind))
         self._longest = max((len(k) for k in self.keys), default=0)
         self._firsts = {k[0] for k in self.keys}
+        self.organisations = organisations if isinstance(organisations, Phrases) else Phrases(organisations)
+        self.cells = {sheet: {fold(" ".join(text.split())): pid for text, pid in texts.items()}
+                      for sheet, texts in (cells or {}).items() if texts}
 
     def __bool__(self) -> bool:
-        return bool(self.keys or self.serials)
+        return bool(self.keys or self.serials or self.cells)
 
     def find(self, text: str) -> list[Hit]:
-        """Every token in ``text``, longest first where two start at the same word, never overlapping."""
+        """Every token in ``text``, longest first where two start at the same word, never overlapping;
+        a surname alone inside a longer word or a kept organisation's name is left out (`shielded`)."""
+        return self._find(text)[0]
+
+    def shielded(self, text: str) -> list[Hit]:
+        """The surnames alone that `find` leaves out of ``text`` because they belong to a kept
+        organisation's name (not to the person); glued words are simply other words."""
+        return self._find(text)[1]
+
+    def _find(self, text: str) -> tuple[list[Hit], list[Hit]]:
         if not self.keys or not text:
-            return []
+            return [], []
         folded = fold(text)
         if self._firsts.isdisjoint(_WORDS.findall(folded)):
-            return []
+            return [], []
         found = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(folded)]
-        hits, i = [], 0
+        hits, spans, i = [], [], 0
         while i < len(found):
             if found[i][2] in self._firsts:
                 for length in range(min(self._longest, len(found) - i), 0, -1):
                     match = self.keys.get(tuple(w for *_, w in found[i:i + length]))
                     if match:
-                        hits.append(Hit(found[i][0], found[i + length - 1][1], *match))
+                        hits.append((i, i + length, Hit(found[i][0], found[i + length - 1][1], *match)))
                         i += length - 1
                         break
             i += 1
-        return hits
+        kept, shielded = [], []
+        for first, last, hit in hits:
+            if hit.kind == LAST_NAME and glued(folded, hit.start, hit.end):
+                continue
+            if hit.kind == LAST_NAME and self.organisations.by_first:
+                spans = spans or self.organisations.spans(found)
+                if any(a <= first and last <= b and n > last - first for a, b, n in spans):
+                    shielded.append(hit)
+                    continue
+            kept.append(hit)
+        return kept, shielded
+
+    def cell_owner(self, sheet: str | None, text: str) -> str | None:
+        """The ID a whole cell of ``sheet`` stands for, when it shows a purged person's first name
+        (a generated sheet of a purged session), else None."""
+        texts = self.cells.get(sheet) if sheet else None
+        return texts.get(fold(" ".join(text.split()))) if texts and isinstance(text, str) else None
 
     def replace(self, text: str, replacement=None) -> str:
         """``text`` with each token replaced: names and écrou by the owner's ID (or by

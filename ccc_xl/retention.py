@@ -33,14 +33,22 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import contract as c
-from .parsing import is_blank
+from .parsing import is_blank, normalise
 from .wording import agreed, count
 from .eligibility import age_on
-from .identities import Identities, Person
+from .identities import Identities, Person, Phrases, fold, glued
 
 PSEUDONYMOUS_SURNAME = "Anonymisé"
 # Tables whose rows belong to a session or a participant, in the workbook's order.
-PURGED_TABLES: tuple[c.Table, ...] = (*c.INPUT_TABLES, *c.ROTATION_TABLES)
+PURGED_TABLES: tuple[c.Table, ...] = (*c.INPUT_TABLES, *c.ROTATION_TABLES, c.ALERTS)
+
+
+def participant_key(value) -> str:
+    """A participant ID as the purge compares it: case, accents and every space ignored, so that
+    « c2019-02 », « C2019 -02 » and « C2019-02 » (a non-breaking space typed after it) are one ID."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return "".join(normalise(str(value)).split())
 
 
 def age_band(birth, start) -> str | None:
@@ -81,6 +89,14 @@ class TableChange:
     computed: pd.DataFrame | None = None
     rows_by_session: dict[int, int] = field(default_factory=dict)
     extra_headers: list[str] = field(default_factory=list)  # the adviser's own columns emptied on these rows
+    # Unreadable cells of these rows (a text in a date column, a value off the list…), emptied
+    # so that no later command reports a purged row: header -> Excel rows.
+    cleared: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> set[str]:
+        """Headers of every column this change writes on its rows."""
+        return {self.table.column(key).header for key in self.inputs.columns} | set(self.cleared)
 
 
 @dataclass
@@ -92,6 +108,7 @@ class PurgePlan:
     changes: list[TableChange]
     journal: pd.DataFrame | None = None  # new « Message » values of Journal rows to scrub
     identities: Identities = field(default_factory=lambda: Identities([]))
+    unattached: list[tuple[str, int, str]] = field(default_factory=list)  # (sheet, row, header) no session claims
 
     @property
     def rows_by_sheet(self) -> dict[str, set[int]]:
@@ -99,10 +116,13 @@ class PurgePlan:
         return {change.table.sheet: set(change.inputs.index) for change in self.changes}
 
     def erased(self, anomaly):
-        """``anomaly`` without the values it quotes when it is about a purged row (an unreadable
-        cell of a purged row must not reach the Journal), else unchanged."""
+        """``anomaly`` unchanged when it is not about a purged row; None when the purge empties or
+        rewrites its cell (nothing is left to report); else without the values it quotes (an
+        unreadable cell of a purged row must not reach the Journal)."""
         if anomaly.row not in self.rows_by_sheet.get(anomaly.sheet, ()):
             return anomaly
+        if any(ch.table.sheet == anomaly.sheet and anomaly.column in ch.headers for ch in self.changes):
+            return None
         return dataclasses.replace(anomaly, value=None, message=_QUOTED.sub(ERASED_VALUE, anomaly.message))
 
     def lines(self, done: bool = False) -> list[str]:
@@ -120,11 +140,29 @@ class PurgePlan:
                 names = ", ".join(f"« {self.identities.replace(h)} »" for h in change.extra_headers)
                 lines.append(f"{change.table.sheet} : {agreed(n, 'colonne ajoutée', 'colonnes ajoutées')} au tableau, "
                              f"{will(n, 'vidée', 'vidées')} aussi sur ces lignes : {names}.")
+            cleared = sorted({row for rows in change.cleared.values() for row in rows})
+            if cleared:
+                n = sum(len(rows) for rows in change.cleared.values())
+                lines.append(f"{change.table.sheet} : {count(n, 'cellule illisible', 'cellules illisibles')} de ces lignes "
+                             f"({', '.join(f'« {h} »' for h in change.cleared)}) {will(n, 'vidée', 'vidées')}, "
+                             "pour qu'aucune commande ne signale plus une ligne purgée.")
         if self.journal is not None and len(self.journal):
             n = len(self.journal)
             lines.append(f"Journal : {count(n, 'ligne', 'lignes')} citant un détenu ou une ligne purgée, "
                          f"{will(n, 'rendue anonyme', 'rendues anonymes')}.")
+        lines += self.unattached_lines()
         return lines
+
+    def unattached_lines(self) -> list[str]:
+        """One line per sheet naming the rows no session claims (they are left as they are)."""
+        by_sheet: dict[tuple[str, str], list[int]] = {}
+        for sheet, row, header in self.unattached:
+            by_sheet.setdefault((sheet, header), []).append(row)
+        return [f"{sheet} : {agreed(len(rows), 'la ligne', 'les lignes')} {', '.join(map(str, rows))} "
+                f"{agreed(len(rows), 'n’est rattachée', 'ne sont rattachées')} à aucune session (« {header} » vide "
+                "ou absent des Candidats) : laissées telles quelles. Corrigez l'ID, ou effacez la ligne si elle "
+                "concerne un détenu d'une session purgée."
+                for (sheet, header), rows in by_sheet.items()]
 
 
 def _words(values: list[str]) -> re.Pattern | None:
@@ -142,38 +180,64 @@ class Detainee:
     id: str
     secrets: re.Pattern | None  # full names first, then each part, then the écrou number
     telltales: re.Pattern | None  # what surely means this person: a full name or the écrou
+    parts: frozenset = frozenset()  # the first name and the surname alone (folded): weaker signs
+    organisations: Phrases = field(default_factory=Phrases)
 
     @classmethod
-    def of(cls, pid: str, person: pd.Series) -> "Detainee":
+    def of(cls, pid: str, person: pd.Series, organisations: Phrases | None = None) -> "Detainee":
         last, first, ecrou = (str(person.get(k) or "").strip() for k in ("last_name", "first_name", "ecrou"))
         found = [f"{first} {last}", f"{last} {first}", last, first, ecrou]
         secrets = [s for s in dict.fromkeys(found) if len(s.strip()) >= 2 and s != PSEUDONYMOUS_SURNAME]
         telltales = [f"{first} {last}", f"{last} {first}", ecrou] if last and first else [ecrou]
-        return cls(pid, _words(secrets), _words(telltales))
+        parts = frozenset(fold(p) for p in (last, first) if p)
+        return cls(pid, _words(secrets), _words(telltales), parts, organisations or Phrases())
 
     def scrub(self, text):
-        """``text`` with every whole-word occurrence of a secret replaced by the ID."""
+        """``text`` with every whole-word occurrence of a secret replaced by the ID; a first name
+        or surname alone is kept where it is part of a longer word (« Saint-Martin ») or of a kept
+        organisation's name (« Boulangerie Martin & Fils »)."""
         if not isinstance(text, str) or self.secrets is None:
             return text
-        return self.secrets.sub(self.id, text)
+
+        def replaced(match: re.Match) -> str:
+            start, end = match.span()
+            if fold(match.group()) in self.parts and (glued(text, start, end) or self.organisations.shields(text, start, end)):
+                return match.group()
+            return self.id
+
+        return self.secrets.sub(replaced, text)
 
     def cited_in(self, text: str) -> bool:
         return self.id in text or (self.telltales is not None and self.telltales.search(text) is not None)
 
 
-def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: set[str]) -> pd.Series:
-    """The participant ID (or "" for a session-level row) of each row of a purged session, else NA."""
+def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: dict[str, str]) -> pd.Series:
+    """The participant ID (or "" for a session-level row) of each row of a purged session, else NA.
+    ``ids``: `participant_key` -> ID as Candidats writes it, for the purged participants."""
     owner = pd.Series(pd.NA, index=frame.index, dtype=object)
     if table is c.CANDIDATES:
         mine = frame["session"].isin(years)
         owner[mine] = frame.loc[mine, "id"]
         return owner
     if "participant" in frame.columns:
-        mine = frame["participant"].isin(ids)
-        owner[mine] = frame.loc[mine, "participant"]
+        found = frame["participant"].map(participant_key).map(ids)
+        mine = found.notna()
+        owner[mine] = found[mine]
     if "session" in frame.columns:
         owner[owner.isna() & frame["session"].isin(years)] = ""
     return owner
+
+
+def _unattached(table: c.Table, frame: pd.DataFrame, owner: pd.Series, known: set[str]) -> list[int]:
+    """Rows of an adviser table about a participant that no session can claim: their ID is blank
+    or matches no candidate, and they name no session. The purge cannot tell whether they belong
+    to a purged detainee, so it names them instead of saying all is clean."""
+    if table.generated or "participant" not in frame.columns:
+        return []
+    loose = owner.isna() & ~frame["participant"].map(participant_key).isin(known)
+    if "session" in frame.columns:
+        loose &= frame["session"].isna()
+    return [int(row) for row in frame.index[loose]]
 
 
 def _replacement(table: c.Table, column: c.Column, row: dict, code: str):
@@ -187,9 +251,24 @@ def _replacement(table: c.Table, column: c.Column, row: dict, code: str):
 
 
 def free_text_columns(table: c.Table) -> list[c.Column]:
-    """Adviser text columns that may quote a detainee's name (IDs are pseudonymous already)."""
+    """Adviser text columns that may quote a detainee's name (IDs are pseudonymous already; names of
+    organisations, places and companies are never a detainee's and are never rewritten)."""
     return [col for col in table.input_columns
-            if col.kind is c.Kind.TEXT and not col.identifying and col.key not in ("id", "participant")]
+            if col.kind is c.Kind.TEXT and not col.identifying and not col.organisation
+            and col.key not in ("id", "participant")]
+
+
+def organisation_names(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Every value of the columns that name an organisation, a place or a company, in every row:
+    a purged surname inside one of them (« Boulangerie Martin & Fils ») is not the person."""
+    tables = {t.name: t for t in PURGED_TABLES}
+    names = []
+    for name, frame in frames.items():
+        table = tables.get(name)
+        for col in table.columns if table is not None else ():
+            if col.organisation and col.key in frame.columns:
+                names += [str(v).strip() for v in frame[col.key].dropna() if str(v).strip()]
+    return list(dict.fromkeys(names))
 
 
 def identifying_columns(table: c.Table) -> list[c.Column]:
@@ -197,14 +276,22 @@ def identifying_columns(table: c.Table) -> list[c.Column]:
 
 
 def rewritten_columns(table: c.Table) -> list[c.Column]:
-    """Every adviser column a purge rewrites in the rows of a purged session."""
-    return identifying_columns(table) + free_text_columns(table)
+    """Every adviser column a purge rewrites in the rows of a purged session (the participant's ID
+    too: typed « c2019-02 » or with spaces, it becomes the ID as Candidats writes it)."""
+    ids = [table.column("participant")] if "participant" in table.keys and not table.generated else []
+    return identifying_columns(table) + free_text_columns(table) + ids
 
 
-def _table_change(table, frame, owner, detainees, session_of, starts, extra=None) -> TableChange | None:
+def _table_change(table, frame, owner, detainees, session_of, starts, extra=None, unreadable=()) -> TableChange | None:
     rows = frame[owner.notna()]
     if rows.empty:
         return None
+    rewritten = {col.header for col in rewritten_columns(table)}
+    cleared: dict[str, list[int]] = {}
+    for anomaly in unreadable:
+        if anomaly.sheet == table.sheet and anomaly.row in rows.index and anomaly.column not in rewritten \
+                and anomaly.column in table.headers:
+            cleared.setdefault(anomaly.column, []).append(int(anomaly.row))
     extra_headers = [] if extra is None else [
         header for header in extra.columns
         if extra.loc[extra.index.intersection(rows.index), header].map(lambda v: not is_blank(v)).any()]
@@ -216,6 +303,8 @@ def _table_change(table, frame, owner, detainees, session_of, starts, extra=None
     for col in free_text:
         inputs[col.key] = [detainees[owner[i]].scrub(row[col.key]) if owner[i] in detainees
                            else row[col.key] for i, row in records]
+    if "participant" in table.keys and not table.generated:
+        inputs["participant"] = [owner[i] or row["participant"] for i, row in records]
     computed = None
     if table is c.CANDIDATES:
         computed = pd.DataFrame({
@@ -226,7 +315,8 @@ def _table_change(table, frame, owner, detainees, session_of, starts, extra=None
         }, index=rows.index)
     sessions = [session_of.get(owner[i]) if owner[i] else row.get("session") for i, row in records]
     counts = pd.Series(sessions).dropna().astype(int).value_counts().to_dict()
-    return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()}, extra_headers)
+    return TableChange(table, inputs, computed, {int(k): int(v) for k, v in counts.items()}, extra_headers,
+                       {header: sorted(set(found)) for header, found in cleared.items()})
 
 
 ERASED_VALUE = "« (valeur effacée par la purge) »"
@@ -276,8 +366,10 @@ def _row_texts(changes: list[TableChange], frames: dict[str, pd.DataFrame], extr
     return {t for t in texts if len(t) >= 2}
 
 
-def _identities(people: pd.DataFrame, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series]) -> Identities:
-    """The purged people's identity tokens, minus what the rows that stay still use."""
+def _identities(people: pd.DataFrame, frames: dict[str, pd.DataFrame], owners: dict[str, pd.Series],
+                organisations: Phrases) -> Identities:
+    """The purged people's identity tokens, minus what the rows that stay still use; with the first
+    names the Planning shows when it is a purged session's (Entretiens tells whose they are)."""
     purged = [Person(str(pid), *(_text(p.get(k)) for k in ("first_name", "last_name", "ecrou")),
                      p["birth_date"].date() if pd.notna(p.get("birth_date")) else None)
               for pid, p in people.iterrows()]
@@ -300,7 +392,27 @@ def _identities(people: pd.DataFrame, frames: dict[str, pd.DataFrame], owners: d
             kept += [f"{_text(l)} {_text(f)}" for f, l in zip(rows["first_name"], rows["last_name"])]
     vocabulary = [PSEUDONYMOUS_SURNAME, *(col.header for t in c.TABLES.values() for col in t.columns),
                   *(v for closed in c.LISTS.values() for v in closed.values)]
-    return Identities(purged, kept, vocabulary, kept_dates)
+    return Identities(purged, kept, vocabulary, kept_dates, organisations,
+                      {c.PLANNING_SHEET.name: _planning_names(people, frames.get(c.INTERVIEWS.name), owners)})
+
+
+def _planning_names(people: pd.DataFrame, interviews: pd.DataFrame | None, owners) -> dict[str, str]:
+    """What the Planning grid shows of each purged participant of the planned session — the first
+    name, or « first name (ID) » where two share it — mapped to the ID. A bare first name counts only
+    when no participant of the Entretiens who stays has it."""
+    if interviews is None or interviews.empty or c.INTERVIEWS.name not in owners:
+        return {}
+    owner = owners[c.INTERVIEWS.name]
+    mine = {pid for pid in owner.dropna() if pid in people.index}
+    others = {normalise(str(f)) for f in interviews.loc[owner.isna(), "first_name"].dropna()}
+    names = {}
+    for pid in mine:
+        first = _text(people.at[pid, "first_name"])
+        if first:
+            names[f"{first} ({pid})"] = pid
+            if normalise(first) not in others:
+                names[first] = pid
+    return names
 
 
 def _text(value) -> str:
@@ -324,15 +436,22 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date,
     candidates = frames[c.CANDIDATES.name]
     people = candidates[candidates["session"].isin(years)].drop_duplicates("id").set_index("id")
     session_of = people["session"].astype(int).to_dict()
-    detainees = {pid: Detainee.of(pid, person) for pid, person in people.iterrows()}
+    organisations = Phrases(organisation_names(frames))
+    detainees = {pid: Detainee.of(pid, person, organisations) for pid, person in people.iterrows()}
     starts = sessions.drop_duplicates("year").set_index("year")["coaching_start"].to_dict()
-    changes, owners = [], {}
+    ids = {participant_key(pid): pid for pid in people.index}
+    known = set(candidates["id"].map(participant_key)) - {""}
+    changes, owners, unattached = [], {}, []
     for table in PURGED_TABLES:
         frame = frames.get(table.name)
         if frame is None or frame.empty:
             continue
-        owners[table.name] = owner = _owner(table, frame, years, set(people.index))
-        change = _table_change(table, frame, owner, detainees, session_of, starts, (extras or {}).get(table.name))
+        owners[table.name] = owner = _owner(table, frame, years, ids)
+        if years:
+            header = table.column("participant").header if "participant" in table.keys else ""
+            unattached += [(table.sheet, row, header) for row in _unattached(table, frame, owner, known)]
+        change = _table_change(table, frame, owner, detainees, session_of, starts, (extras or {}).get(table.name),
+                               unreadable)
         if change is not None:
             changes.append(change)
     journal = frames.get(c.JOURNAL.name)
@@ -340,4 +459,5 @@ def plan_purge(frames: dict[str, pd.DataFrame], before: int, today: dt.date,
     if journal is not None and changes:
         rows = {change.table.sheet: set(change.inputs.index) for change in changes}
         journal_change = _journal(journal, detainees, rows, _row_texts(changes, frames, extras or {}, unreadable))
-    return PurgePlan(sorted(years), kept, changes, journal_change, _identities(people, frames, owners))
+    return PurgePlan(sorted(years), kept, changes, journal_change,
+                     _identities(people, frames, owners, organisations), unattached)

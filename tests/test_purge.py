@@ -17,7 +17,9 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -229,17 +231,26 @@ def test_the_preview_names_what_will_go_and_changes_nothing(planted):
     assert f"Dossier « Documents 100 Chances/2019 » et ses {files} fichiers" in output and "sera supprimé" in output
     copies = len(list((planted.parent / BACKUP_FOLDER).glob("*.xlsx"))) + 1  # and the interrupted save's
     assert f"{copies} copies du classeur d'avant la purge seront supprimées" in output
-    assert f"feuille « {ADVISER_SHEET} » : 3 cellules" in output and " note" in output
+    # Each cell outside the purged rows is named, with its text before and after: the adviser sees
+    # exactly what will change (the preview is never logged).
+    owner, second = people(planted, [2019])[:2]
+    assert (f"« {ADVISER_SHEET} », ligne 1, colonne « A » : « {owner.last_name.upper()} {owner.first_name} — écrou "
+            f"{owner.ecrou}, né le {owner.birth_date:%d/%m/%Y} » → « C2019-01 — écrou C2019-01, né le (date effacée) »") in output
+    assert f"« {ADVISER_SHEET} », ligne 2, colonne « A » : « {second.birth_date:%d/%m/%Y} » → « (vide) »" in output
+    assert f"« {ADVISER_SHEET} », ligne 4, colonne « A » : « {int(second.ecrou)} » → « (vide) »" in output
+    assert " note" in output
     assert "tableau croisé « TCD_Candidats »" in output and "sera actualisé" in output
     assert re.search(r"\d+ noms? définis? (sera renommé|seront renommés)", output)
     assert "10 lignes seront pseudonymisées" in output
     # Nothing is done yet: the preview never speaks as if it were, nor with « (s) ».
-    assert not re.search(r"(?<!sera )(?<!seront )\b(supprimée?s?|retirée?s?|renommée?s?|effacée?s?|vidée?s?)\b", output.replace("leurs valeurs effacées", "")), output
+    told = "\n".join(line for line in result.output.splitlines() if "À modifier hors des lignes purgées" not in line)
+    assert not re.search(r"(?<!sera )(?<!seront )\b(supprimée?s?|retirée?s?|renommée?s?|effacée?s?|vidée?s?)\b",
+                         " ".join(told.split()).replace("leurs valeurs effacées", "")), told
     assert "(s)" not in output
     assert "Abandon" in output and planted.read_bytes() == before
     assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
     for person in people(planted, [2019]):
-        assert not any(p.search(result.output) for p in secrets_of(person)), person.id
+        assert not any(p.search(told) for p in secrets_of(person)), person.id
 
 
 def test_the_purge_in_excel_pseudonymises_when_nothing_lies_outside_the_tables(demo_workbook, tmp_path):
@@ -519,3 +530,278 @@ def test_the_purge_clears_a_visitors_identity_of_a_session_past_its_retention_an
     assert after.loc[purged, kept_columns].astype(str).equals(before.loc[purged, kept_columns].astype(str))
     assert after.loc[~purged].astype(str).equals(before.loc[~purged].astype(str))
     assert (~purged).sum() >= 29  # the demo's visitors of 2026 and 2027
+
+
+# --- A new adviser's first purge: kept organisations, IDs typed by hand, generated sheets -------
+
+TESTER_NAMES = {"C2019-02": ("Martin", "Seán"), "C2019-03": ("Léger", "Kévin 😀"), "C2019-06": ("Dupont", None),
+                "C2019-09": ("Rouxel", None)}
+KEPT_NOTE = "Rappeler Martin, vu rue Saint-Martin chez Boulangerie Martin & Fils"
+ODD_NOTE = 'Point <plan> & "suite" 🙂'
+UNREADABLE = {c.CANDIDATES: ("application_date", "début mars"), c.PLANS: ("deadline", "fin juin ??"),
+              c.FOLLOWUP: ("date", "le 3 du mois"), c.PATHWAYS: ("situation_6m", "Intérim ?")}
+
+
+def _rows(ws, table: c.Table, key: str, wanted) -> list[int]:
+    column = 1 + table.keys.index(key)
+    return [r for r in range(2, ws.max_row + 1) if wanted(ws.cell(r, column).value)]
+
+
+def _set(ws, table: c.Table, row: int, key: str, value) -> None:
+    ws.cell(row, 1 + table.keys.index(key)).value = value
+
+
+@pytest.fixture(scope="module")
+def tester_folder(demo_workbook, tmp_path_factory) -> dict:
+    """The demo as the tester had it: 2019 detainees named like kept companies and places, IDs
+    typed by hand in Suivi, unreadable cells in purged rows, and the generated sheets (rotations,
+    documents, follow-up alerts) of the session that will be purged."""
+    from ccc_xl.commands import rotations, suivi
+
+    folder = tmp_path_factory.mktemp("tester") / "classeur"
+    folder.mkdir()
+    path = Path(shutil.copy2(demo_workbook, folder / demo_workbook.name))
+    wb = load_workbook(path)
+    ws = wb[c.CANDIDATES.sheet]
+    for row in range(2, ws.max_row + 1):
+        pid = ws.cell(row, 1).value
+        if pid in TESTER_NAMES:
+            last, first = TESTER_NAMES[pid]
+            _set(ws, c.CANDIDATES, row, "last_name", last)
+            if first:
+                _set(ws, c.CANDIDATES, row, "first_name", first)
+    kept_row = _rows(ws, c.CANDIDATES, "session", lambda v: v == 2023)[0]
+    _set(ws, c.CANDIDATES, kept_row, "notes", KEPT_NOTE)
+    current_row = _rows(ws, c.CANDIDATES, "session", lambda v: v == 2027)[0]
+    _set(ws, c.CANDIDATES, current_row, "application_date", "bientôt")  # a kept row's problem: still reported
+    unreadable = {}
+    for table, (key, value) in UNREADABLE.items():
+        sheet = wb[table.sheet]
+        owner = "session" if table is c.CANDIDATES else "participant"
+        row = _rows(sheet, table, owner, lambda v: v in (2019, "C2019-04"))[0]
+        _set(sheet, table, row, key, value)
+        unreadable[table.sheet] = row
+    ws = wb[c.COMPANIES.sheet]
+    _set(ws, c.COMPANIES, _rows(ws, c.COMPANIES, "session", lambda v: v == 2026)[0], "name", "Boulangerie Martin & Fils")
+    _set(wb[c.STRUCTURES.sheet], c.STRUCTURES, 2, "address", "3 rue Léger")
+    _set(wb[c.PARTNERS.sheet], c.PARTNERS, 11, "organisation", "Garage Dupont et Rouxel")
+    ws = wb[c.FOLLOWUP.sheet]
+    variants = {"C2019-02": "c2019-02", "C2019-03": "\u00a0C2019 -03 ", "C2019-05": "C2019-05\u202f"}
+    typed = {}
+    for pid, variant in variants.items():
+        row = _rows(ws, c.FOLLOWUP, "participant", lambda v, p=pid: v == p)[0]
+        _set(ws, c.FOLLOWUP, row, "participant", variant)
+        _set(ws, c.FOLLOWUP, row, "notes", ODD_NOTE)
+        typed[row] = pid
+    wb.save(path)
+    run_on_file(path, "rotations", rotations, session=2019)
+    run_on_file(path, "documents", documents, session=2019, today=DEMO_TODAY)
+    run_on_file(path, "suivi", suivi, today=dt.date(2019, 12, 16))
+    return {"folder": folder, "path": path, "unreadable": unreadable, "typed": typed, "kept_row": kept_row,
+            "current_row": current_row}
+
+
+def _purged_first_names(path) -> dict[str, str]:
+    with open_workbook(path, write=False) as book:
+        candidates = book.read(c.CANDIDATES)
+    return dict(zip(candidates[candidates.session == 2019].id, candidates[candidates.session == 2019].first_name))
+
+
+@pytest.fixture(scope="module")
+def purged_tester(tester_folder, tmp_path_factory) -> dict:
+    """The tester's workbook after « purger --avant 2020 »: preview answered no, then --oui."""
+    folder = tmp_path_factory.mktemp("purged-tester") / "classeur"
+    shutil.copytree(tester_folder["folder"], folder)
+    path = folder / tester_folder["path"].name
+    with open_workbook(path, write=False) as book:
+        before = {t.name: book.read(t) for t in (c.CANDIDATES, c.FOLLOWUP, c.ALERTS)}
+    first_names = _purged_first_names(path)
+    preview = CliRunner().invoke(main, ["purger", str(path), "--avant", "2020"], input="n\n")
+    done = CliRunner().invoke(main, [PURGE[0], str(path), *PURGE[1:]])
+    return {**tester_folder, "folder": folder, "path": path, "preview": preview, "done": done, "before": before,
+            "first_names": first_names}
+
+
+def _cells(path, sheet: str) -> list[tuple[str, object]]:
+    ws = load_workbook(path)[sheet]
+    return [(cell.coordinate, cell.value) for row in ws.iter_rows() for cell in row if cell.value is not None]
+
+
+def _values(path, sheet: str) -> list[str]:
+    return [str(v) for _, v in _cells(path, sheet)]
+
+
+def test_kept_organisations_are_never_rewritten_and_names_alone_are_whole_words(purged_tester):
+    path, done, preview = purged_tester["path"], purged_tester["done"], purged_tester["preview"]
+    assert preview.exit_code == 0 and done.exit_code == 0, done.output
+    output = " ".join(done.output.split())
+    assert "Contrôle : plus aucun nom" in output
+    # Organisations, companies, addresses and partners keep the words that are purged surnames, in every session.
+    assert _values(path, c.COMPANIES.sheet).count("Boulangerie Martin & Fils") >= 2
+    assert "3 rue Léger" in _values(path, c.STRUCTURES.sheet)
+    assert "Garage Dupont et Rouxel" in _values(path, c.PARTNERS.sheet)
+    for sheet in (c.BINOMES_SHEET.name, c.INTERVIEWS_SHEET.name, c.PLANNING_SHEET.name):
+        assert any("Boulangerie Martin & Fils" in v for v in _values(path, sheet)), sheet
+    assert not any(re.search(r"C2019-\d\d (&|et) ", v) or "rue C2019" in v
+                   for sheet in load_workbook(path).sheetnames for v in _values(path, sheet))
+    # A kept free-text cell: the surname alone is replaced as a whole word only.
+    with open_workbook(path, write=False) as book:
+        note = book.read(c.CANDIDATES).loc[purged_tester["kept_row"], "notes"]
+    assert note == "Rappeler C2019-02, vu rue Saint-Martin chez Boulangerie Martin & Fils"
+    # The preview showed that cell, before and after; the summary says what was kept and why.
+    shown = " ".join(preview.output.split())
+    assert (f"« Candidats », ligne {purged_tester['kept_row']}, colonne « Observations » : « {KEPT_NOTE} » → « {note} »"
+            in shown)
+    assert "Gardés tels quels" in output and "Raison sociale" in output and "pas la personne" in output
+    # The name shown in the preview is never logged.
+    assert KEPT_NOTE not in done.output
+    assert not any("Rappeler Martin" in v for v in _values(path, c.JOURNAL.sheet))
+
+
+def test_ids_typed_in_another_case_or_with_spaces_are_purged(purged_tester):
+    before, path = purged_tester["before"][c.FOLLOWUP.name], purged_tester["path"]
+    ids = set(purged_tester["first_names"])
+    with open_workbook(path, write=False) as book:
+        after = book.read(c.FOLLOWUP)
+    for row, pid in purged_tester["typed"].items():
+        assert pid in ids and before.loc[row, "notes"] == ODD_NOTE
+        assert pd.isna(after.loc[row, "notes"]) and pd.isna(after.loc[row, "adviser"]), row
+    purged = before.participant.str.upper().str.replace(r"\s", "", regex=True).isin(ids).sum()
+    assert f"Session 2019 — Suivi : {purged} lignes pseudonymisées" in " ".join(purged_tester["done"].output.split())
+
+
+def test_after_the_purge_no_command_reports_a_purged_row(purged_tester, tmp_path):
+    from ccc_xl.commands import eligibilite, indicateurs, suivi
+
+    folder = tmp_path / "classeur"
+    shutil.copytree(purged_tester["folder"], folder)
+    path = folder / purged_tester["path"].name
+    with open_workbook(path, write=False) as book:
+        candidates = book.read(c.CANDIDATES)
+        purged = {c.CANDIDATES.sheet: set(candidates.index[candidates.session == 2019])}
+        for table in (c.PLANS, c.FOLLOWUP, c.PATHWAYS, c.DEBRIEFING):
+            frame = book.read(table)
+            purged[table.sheet] = set(frame.index[frame.participant.str.upper().str.strip().str.startswith("C2019")])
+        for table, (key, _) in UNREADABLE.items():  # the unreadable cells were emptied
+            assert pd.isna(book.read(table).loc[purged_tester["unreadable"][table.sheet], key])
+    assert all(purged_tester["unreadable"][sheet] in rows for sheet, rows in purged.items() if sheet in purged_tester["unreadable"])
+    outcomes = [run_on_file(path, "eligibilite", eligibilite, today=DEMO_TODAY),
+                run_on_file(path, "suivi", suivi, today=DEMO_TODAY),
+                run_on_file(path, "indicateurs", indicateurs, today=DEMO_TODAY)]
+    anomalies = [a for outcome in outcomes for a in outcome.anomalies]
+    assert [a for a in anomalies if a.row in purged.get(a.sheet, ())] == []
+    assert any(a.row == purged_tester["current_row"] and "bientôt" in a.message for a in anomalies)  # a kept row's is still said
+    assert "valeur effacée" not in purged_tester["done"].output
+
+
+def test_generated_sheets_of_a_purged_session_keep_no_first_name(purged_tester):
+    path, names = purged_tester["path"], purged_tester["first_names"]
+    alerts = purged_tester["before"][c.ALERTS.name]
+    assert set(alerts.participant) & set(names)  # the Tableau de bord spoke of 2019 participants
+    patterns = {pid: re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)") for pid, name in names.items()}
+    for sheet in (g.name for g in c.GENERATED_SHEETS):
+        for ref, value in _cells(path, sheet):
+            found = [pid for pid, pattern in patterns.items() if isinstance(value, str) and pattern.search(value)]
+            assert not found, (sheet, ref, value)
+    planning = [v for _, v in _cells(path, c.PLANNING_SHEET.name) if isinstance(v, str) and v.startswith("C2019-")]
+    with open_workbook(path, write=False) as book:
+        assert len(planning) == len(book.read(c.INTERVIEWS))  # one ID per interview in the grid
+    assert scrub.links_of(path.read_bytes(), c.DOCUMENTS_SHEET.name) == []
+    assert "supprimés par « ccc-xl purger »" in " ".join(_values(path, c.DOCUMENTS_SHEET.name))
+    with open_workbook(path, write=False) as book:
+        dashboard = book.read(c.ALERTS)
+    mine = dashboard[dashboard.participant.isin(names)]
+    assert len(mine) and (mine.first_name == mine.participant).all() and mine.adviser.isna().all()
+
+
+def test_a_row_no_session_claims_is_named_and_the_control_fails(demo_copy):
+    wb = load_workbook(demo_copy)
+    ws = wb[c.FOLLOWUP.sheet]
+    row = _rows(ws, c.FOLLOWUP, "participant", lambda v: v == "C2019-05")[0]
+    _set(ws, c.FOLLOWUP, row, "participant", "C2O19-05")  # a letter O for the zero: no candidate has it
+    wb.save(demo_copy)
+
+    result = CliRunner().invoke(main, [PURGE[0], str(demo_copy), *PURGE[1:]])
+
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert f"feuille « Suivi », ligne {row}" in output and "1 ligne n'est rattachée à aucune session" in output
+    assert "Contrôle : plus aucun nom" not in output and "Traceback" not in output
+    assert load_workbook(demo_copy)[c.FOLLOWUP.sheet].cell(row, 1).value == "C2O19-05"  # left as it was
+
+
+WORD = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=3, max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(surname=WORD, first=WORD, before=WORD, after=WORD, joiner=st.sampled_from(["-", "'", "’", ""]),
+       side=st.booleans())
+def test_a_name_alone_inside_an_organisation_or_a_longer_word_is_not_the_person(surname, first, before, after,
+                                                                                   joiner, side):
+    from ccc_xl.retention import Detainee, Phrases
+
+    words_ = {fold(w) for w in (surname, first, before, after)}
+    if len(words_) < 4 or any(fold(w.upper()) != fold(w) for w in (surname, first, before, after)):
+        return
+    company = f"{before} {surname} & {after}"
+    identities = Identities([Person("C2019-01", first, surname)], organisations=[company])
+    detainee = Detainee.of("C2019-01", pd.Series({"last_name": surname, "first_name": first, "ecrou": ""}),
+                           Phrases([company]))
+    compound = f"{before}{joiner}{surname}" if side else f"{surname}{joiner}{after}"
+    for text in (company, f"Stage chez {company}.", compound, f"vu {compound} hier"):
+        assert identities.find(text) == [] and detainee.scrub(text) == text, text
+    assert [h.kind for h in identities.shielded(f"Stage chez {company}.")] == [LAST_NAME]
+    alone = f"Rappeler {surname} ({after})"
+    assert identities.replace(alone) == detainee.scrub(alone) == f"Rappeler C2019-01 ({after})"
+    full = f"{first} {surname} chez {company}"
+    assert identities.replace(full) == f"C2019-01 chez {company}"
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_workbook):
+    from ccc_xl import retention
+
+    with open_workbook(demo_workbook, write=False) as book:
+        return {t.name: book.read_optional(t) for t in (*retention.PURGED_TABLES, c.JOURNAL)}
+
+
+SPACES = st.sampled_from([" ", "\u00a0", "\u202f", "\t", ""])
+
+
+@settings(max_examples=40, deadline=None)
+@given(upper=st.lists(st.booleans(), min_size=8, max_size=8), spaces=st.lists(SPACES, min_size=3, max_size=3),
+       data=st.data())
+def test_participant_ids_are_matched_whatever_their_case_and_spaces(demo_frames, upper, spaces, data):
+    from ccc_xl.retention import participant_key, plan_purge
+
+    followup = demo_frames[c.FOLLOWUP.name]
+    rows = followup.index[followup.participant.str.startswith("C2019")]
+    row = data.draw(st.sampled_from(list(rows)))
+    pid = followup.at[row, "participant"]
+    typed = "".join(ch.upper() if up else ch.lower() for ch, up in zip(pid, upper))
+    typed = f"{spaces[0]}{typed[:5]}{spaces[1]}{typed[5:]}{spaces[2]}"
+    assert participant_key(typed) == participant_key(pid)
+    frames = {**demo_frames, c.FOLLOWUP.name: followup.assign(participant=followup.participant.where(followup.index != row, typed))}
+    plan = plan_purge(frames, 2020, DEMO_TODAY)
+    change = next(ch for ch in plan.changes if ch.table is c.FOLLOWUP)
+    assert row in change.inputs.index and change.inputs.at[row, "notes"] is None
+    assert plan.unattached == []
+
+
+def test_places_outside_the_cells_are_named_for_the_adviser(demo_workbook, tmp_path):
+    """A link whose address names a detainee (%20 for the spaces) is found, cleaned, and its place
+    is said as the adviser sees it, not as a part of the file."""
+    person = Someone(0, "C2019-05", "Zoé", "Wolfsohn-Ézéchiel", "E-998877", dt.date(2001, 7, 14), 2019)
+    identities = Identities([Person(person.id, person.first_name, person.last_name, person.ecrou, person.birth_date)])
+    path = tmp_path / "liens.xlsx"
+    wb = load_workbook(demo_workbook)
+    ws = wb.create_sheet("Mes liens")
+    ws["A1"] = "Dossier"
+    ws["A1"].hyperlink = quote(f"Dossiers/Notes {person.first_name} {person.last_name}.docx")  # as Excel writes it
+    wb.save(path)
+    places = [r.place for r in scrub.scan(path.read_bytes(), identities)]
+    assert places == ["feuille « Mes liens », liens (adresses des liens hypertexte et des fichiers liés)"]
+    cleaned, changes = scrub.scrub(path.read_bytes(), identities)
+    assert scrub.scan(cleaned, identities) == []
+    assert not any("xl/" in line for line in changes.lines(done=False) + changes.lines())
+    assert scrub.links_of(cleaned, "Mes liens") == ["Dossiers/Notes C2019-05.docx"]

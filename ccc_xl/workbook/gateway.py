@@ -275,10 +275,11 @@ class Workbook:
         """The unreadable cells met so far — of one session's rows only, after `concern_session`."""
         return [a for a in self._found if self._concerns(a)]
 
-    def rewrite_anomalies(self, rewrite: Callable[[Anomaly], Anomaly]) -> None:
-        """Replace each unreadable cell met so far by ``rewrite(anomaly)`` (the purge erases the
-        values of purged rows before the run's anomalies reach the Journal)."""
-        self._found = [rewrite(a) for a in self._found]
+    def rewrite_anomalies(self, rewrite: Callable[[Anomaly], Anomaly | None]) -> None:
+        """Replace each unreadable cell met so far by ``rewrite(anomaly)``, or forget it when that is
+        None (the purge erases the values of purged rows, or the cells themselves, before the run's
+        anomalies reach the Journal)."""
+        self._found = [new for new in map(rewrite, self._found) if new is not None]
 
     def concern_session(self, year: int) -> None:
         """This run works on session ``year`` alone: another session's unreadable cells are not its
@@ -379,9 +380,9 @@ class Workbook:
                             index=index, dtype=object)
 
     def clear_extra(self, table: Table, rows: list[int], headers: list[str]) -> int:
-        """Empty the adviser's own columns ``headers`` on the Excel ``rows`` of a table; other cells
-        keep their values. Only `ccc-xl purger` uses this: a purged row keeps nothing of its person.
-        Returns the number of cells emptied."""
+        """Empty the columns ``headers`` (the adviser's own, or contract columns whose cells could not
+        be read) on the Excel ``rows`` of a table; other cells keep their values. Only `ccc-xl purger`
+        uses this: a purged row keeps nothing of its person. Returns the number of cells emptied."""
         if table.name not in self._raw:
             self.read(table)
         raw = self._raw[table.name]

@@ -22,7 +22,12 @@ What it does, for each kind of place:
   blank items (their positions, which the pivot table refers to, are kept), and the cache is marked
   to refresh when the workbook is opened, so Excel rebuilds it from the purged source;
 - a sheet's name holding an identity is only reported: renaming a sheet would break the formulas
-  and links of other workbooks that point to it.
+  and links of other workbooks that point to it;
+- cells of the contract's columns that name an organisation, a place or a company
+  (`contract.Column.organisation`) are never rewritten: a purged surname there, or inside such a
+  name quoted elsewhere (`Identities.shielded`), is an organisation's and is listed apart (``kept``);
+- a generated sheet's cell showing only a purged person's first name (`Identities.cells`: the
+  Planning of a purged session) becomes the ID.
 
 `scan` lists every remaining occurrence with where it is (the purge's self-check); `scrub` returns the
 new package and what it changed. Both describe places in French, with identities replaced by IDs,
@@ -32,14 +37,20 @@ so their text can be shown and logged without bringing a name back.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 from lxml import etree
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.datetime import from_excel
 
-from ..identities import BIRTH_DATE, ECROU, Hit, Identities, safe_name
+from .. import contract as c
+from ..identities import BIRTH_DATE, ECROU, FIRST_NAME, LAST_NAME, Hit, Identities, safe_name
+from ..report import some_of
 from ..wording import agreed, count
 from .package import part_rels_name, resolve_target
 
@@ -56,6 +67,7 @@ PLAIN_NUMBER_FORMATS = {0, 1, 49}  # General, "0", "@"
 # looked at where they are content.
 _STRUCTURAL = re.compile(r"^\$?[A-Z]{1,3}\$?\d+(:\$?[A-Z]{1,3}\$?\d+)?$|^-?\d+(\.\d+)?(E[+-]?\d+)?$|^\d+:\d+$"
                          r"|^https?://|^urn:|^(true|false)$", re.IGNORECASE)
+_URL_SAFE = "/:#?&=%~!$'()*+,;@"
 _XML_PARTS = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 # Elements whose text is one piece even when split into formatted runs: a shared or inline string,
 # a note's or comment's text, a paragraph of a drawing or chart.
@@ -75,10 +87,15 @@ class Residue:
     what: str
     sheet: str | None = None  # for a worksheet cell: its sheet and row
     row: int | None = None
+    column: str | None = None  # the cell's table header, else its column letter
+    before: str | None = None  # the cell's text before and after a scrub: shown in the preview only,
+    after: str | None = None  # never logged (it holds the name)
 
     @classmethod
-    def of(cls, place: str, hit: Hit, cell: tuple[str, int] | None = None) -> "Residue":
-        return cls(place, f"{hit.kind} de {hit.owner}", *(cell or (None, None)))
+    def of(cls, place: str, hit: Hit, cell: tuple | None = None, before: str | None = None,
+           after: str | None = None) -> "Residue":
+        sheet, row, column = (*(cell or ()), None, None, None)[:3]
+        return cls(place, f"{hit.kind} de {hit.owner}", sheet, row, column, before, after)
 
     def __str__(self) -> str:
         return f"{self.place} : {self.what}"
@@ -112,13 +129,23 @@ class Changes:
     found: list[Residue] = field(default_factory=list)  # each identity replaced or value erased
     refreshed: list[tuple[str, int]] = field(default_factory=list)  # pivot caches marked to refresh on open, records dropped
     renamed: int = 0  # defined names whose name held an identity
+    kept: list[Residue] = field(default_factory=list)  # organisations' names holding a purged surname, kept
 
     def lines(self, rewritten: dict[str, set[int]] | None = None, done: bool = True) -> list[str]:
         """French lines, of what was done (``done``) or of what will be (a preview); cells of the
-        ``rewritten`` rows (sheet -> rows), which the tables' own purge handles, are left out."""
+        ``rewritten`` rows (sheet -> rows), which the tables' own purge handles, are left out.
+
+        The preview names each cell it will change with its text before and after (for the adviser's
+        eyes: the preview is never logged); what was done is told by place only (it is logged)."""
         rewritten = rewritten or {}
-        places = [r.place for r in self.found if r.sheet is None or r.row not in rewritten.get(r.sheet, ())]
-        lines = [f"{'Nettoyé' if done else 'À nettoyer'} hors des lignes purgées : {line}." for line in grouped(places)]
+        outside = [r for r in self.found if r.sheet is None or r.row not in rewritten.get(r.sheet, ())]
+        generated = {sheet.name for sheet in c.GENERATED_SHEETS}  # ccc-xl's own: counted, not listed
+        cells = {} if done else {(r.sheet, r.row, r.column): r for r in outside
+                                 if r.before is not None and r.sheet not in generated}
+        lines = [f"À modifier hors des lignes purgées : « {sheet} », ligne {row}, colonne « {column} » : "
+                 f"« {r.before} » → « {r.after} »." for (sheet, row, column), r in cells.items()]
+        places = [r.place for r in outside if (r.sheet, r.row, r.column) not in cells]
+        lines += [f"{'Nettoyé' if done else 'À nettoyer'} hors des lignes purgées : {line}." for line in grouped(places)]
         for pivot, dropped in self.refreshed:
             records = (count(dropped, "enregistrement", "enregistrements") + " des détenus purgés "
                        + (agreed(dropped, "retiré", "retirés") if done else agreed(dropped, "sera retiré", "seront retirés"))
@@ -133,6 +160,22 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.found or self.refreshed or self.renamed)
+
+
+def kept_lines(kept: list[Residue]) -> list[str]:
+    """The honest word on organisations' names kept although a purged surname is one of their words."""
+    if not kept:
+        return []
+    by_sheet: dict[str, list[str]] = defaultdict(list)
+    for r in kept:
+        where = f"{r.column} l. {r.row}" if r.sheet and r.row else r.place
+        if where not in by_sheet[r.sheet or ""]:
+            by_sheet[r.sheet or ""].append(where)
+    places = " ; ".join(f"« {sheet} » : {some_of(found)}" if sheet else some_of(found) for sheet, found in by_sheet.items())
+    n = sum(len(found) for found in by_sheet.values())
+    return [f"Gardés tels quels : {count(n, 'nom', 'noms')} d'organisation, d'entreprise ou de lieu "
+            f"{agreed(n, 'contient', 'contiennent')} un mot qui est aussi le nom de famille d'un détenu purgé ({places}). "
+            "Ils désignent une organisation, pas la personne : ils ne sont pas modifiés et le contrôle ne les compte pas."]
 
 
 class Package:
@@ -150,8 +193,25 @@ class Package:
         self.pivot_names: dict[str, str] = {}  # pivot cache definition part -> "tableau croisé « X »"
         self.date_styles: set[int] = set()
         self.plain_styles: set[int] = {0}
+        # sheet -> column index -> [(first row, last row, header, organisation)] of the contract's tables
+        self.columns: dict[str, dict[int, list[tuple[int, int, str, bool]]]] = defaultdict(lambda: defaultdict(list))
+        self.shared_part: str | None = None
         if self.workbook_part:
             self._map()
+
+    def column_at(self, sheet: str, column: int, row: int) -> tuple[str, bool] | None:
+        """(header, names an organisation) of a cell inside one of the contract's tables, else None."""
+        for first, last, header, organisation in self.columns.get(sheet, {}).get(column, ()):
+            if first <= row <= last:
+                return header, organisation
+        return None
+
+    def shared_texts(self) -> list[str]:
+        """The shared strings' texts, runs joined, by index."""
+        root = self.tree(self.shared_part) if self.shared_part else None
+        if root is None:
+            return []
+        return ["".join(t.text or "" for t in item.iter(f"{{{M}}}t")) for item in root.iter(f"{{{M}}}si")]
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -206,6 +266,27 @@ class Package:
         styles = next((t for t in targets.values() if t.endswith("styles.xml")), None)
         if styles in self.parts:
             self._styles(styles)
+        self.shared_part = next((t for t in targets.values() if t.endswith("sharedStrings.xml") and t in self.parts), None)
+        self._tables()
+
+    def _tables(self) -> None:
+        """Where the contract's tables lie, and which of their columns name organisations."""
+        known = {t.name: t for t in (*c.INPUT_TABLES, *c.ROTATION_TABLES, c.ALERTS, c.JOURNAL)}
+        for part, sheet in self.owner.items():
+            root = self.tree(part) if "/tables/" in part else None
+            if root is None or _local(root) != "table":
+                continue
+            try:
+                first_col, first_row, _, last_row = range_boundaries(root.get("ref", ""))
+            except (TypeError, ValueError):
+                continue
+            table = known.get(root.get("name") or root.get("displayName"))
+            headers = {col.header: col for col in table.columns} if table else {}
+            for offset, column in enumerate(root.iter(f"{{{M}}}tableColumn")):
+                header = column.get("name", "")
+                col = headers.get(header)
+                self.columns[sheet][first_col + offset].append(
+                    (first_row + 1, last_row, header, bool(col is not None and col.organisation)))
 
     def _own(self, part: str, sheet: str, depth: int) -> None:
         for target in self.rels(part).values():
@@ -257,18 +338,29 @@ class _Walk:
         self.purged_rows = purged_rows
         self.residues: list[Residue] = []
         self.changes = Changes()
-        self.shared_cells: dict[int, list[tuple[str, tuple]]] = defaultdict(list)  # shared string -> (place, cell)
-        self.cell: tuple[str, int] | None = None  # the worksheet cell being visited
+        # shared string -> its cells: (place, (sheet, row, column), cell element, sheet part)
+        self.shared_cells: dict[int, list[tuple[str, tuple, object, str]]] = defaultdict(list)
+        self.protected_shared: set[int] = set()  # shared strings an organisation's cell shows too
+        self.cell: tuple[str, int, str] | None = None  # the worksheet cell being visited: sheet, row, column
+        self.kept: list[Residue] = []
+        self._shared: list[str] | None = None
 
     # Reporting and replacing ------------------------------------------------------------------
 
-    def found(self, place: str, hits, part: str | None = None) -> None:
+    def found(self, place: str, hits, part: str | None = None, before: str | None = None, after: str | None = None,
+              cell: tuple | None = None) -> None:
+        cell = cell or self.cell
         if self.fix:
             if part is not None:
                 self.pkg.changed.add(part)
-            self.changes.found += [Residue.of(self.safe(place), h, self.cell) for h in hits]
+            self.changes.found += [Residue.of(self.safe(place), h, cell, before if cell else None, after if cell else None)
+                                   for h in hits]
         else:
-            self.residues += [Residue.of(self.safe(place), h, self.cell) for h in hits]
+            self.residues += [Residue.of(self.safe(place), h, cell) for h in hits]
+
+    def keep(self, place: str, hits, cell: tuple | None = None) -> None:
+        """Surnames inside an organisation's name: kept, and listed apart."""
+        self.kept += [Residue.of(self.safe(place), h, cell or self.cell) for h in hits]
 
     def safe(self, text: str) -> str:
         """Text for people: identities replaced by IDs (a place may be a name holding one)."""
@@ -280,10 +372,12 @@ class _Walk:
         if not value or _STRUCTURAL.match(value):
             return
         hits = self.ids.find(value)
+        self.keep(place, self.ids.shielded(value))
         if hits:
-            self.found(place, hits, part)
+            new = self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None)
+            self.found(place, hits, part, value, new)
             if self.fix:
-                put(self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None))
+                put(new)
 
     # Parts ----------------------------------------------------------------------------------------
 
@@ -314,17 +408,31 @@ class _Walk:
                 self.generic(part, root, self.place_of(part))
 
     def place_of(self, part: str) -> str:
+        """Where a part is, as the adviser sees the workbook (never a file name inside the package)."""
         pkg = self.pkg
         if part in pkg.pivot_names:
             return f"{pkg.pivot_names[part]}"
+        folder, name = posixpath.split(part)
+        if posixpath.basename(folder) == "_rels" and name.endswith(".rels"):
+            source = posixpath.join(posixpath.dirname(folder), name[:-len(".rels")])
+            if source in pkg.sheets:
+                return f"feuille « {pkg.sheets[source]} », liens (adresses des liens hypertexte et des fichiers liés)"
+            if source == pkg.workbook_part or not source:
+                return "liens du classeur vers ses propres éléments"
+            return f"{self.place_of(source)}, liens"
+        if part.startswith("customXml/"):
+            return "données XML personnalisées (ajoutées par un autre logiciel)"
+        if part.startswith("docProps/"):
+            return "propriétés du document (titre, auteur, mots-clés…)"
         sheet = pkg.owner.get(part)
         kind = ("graphique" if "/charts/" in part else "dessin" if "/drawings/" in part
-                else "tableau croisé" if "pivotTable" in part else "tableau" if "/tables/" in part else "partie")
-        if part.startswith("customXml/"):
-            return f"données XML personnalisées ({part})"
-        if part.startswith("docProps/"):
-            return f"propriétés du document ({part})"
-        return f"feuille « {sheet} », {kind} ({part})" if sheet else f"{kind} {part}"
+                else "tableau croisé" if "pivotTable" in part else "tableau" if "/tables/" in part else None)
+        number = re.sub(r"\D", "", name)
+        if sheet and kind:
+            return f"feuille « {sheet} », {kind}{' n° ' + number if number else ''}"
+        if sheet:
+            return f"feuille « {sheet} », élément lié"
+        return f"{kind or 'élément du classeur'}{' n° ' + number if number else ''}"
 
     def raw(self, part: str) -> None:
         """A part that is not well-formed XML (some VML): looked at as text, reported, never edited."""
@@ -352,6 +460,9 @@ class _Walk:
     def element(self, place: str, part: str, element, formula: bool = False) -> None:
         self.text(place, part, lambda: element.text, lambda v: setattr(element, "text", v), formula)
         for name, value in element.attrib.items():
+            if name == "Target" and _local(element) == "Relationship":  # a link's address: %20 for spaces
+                self.text(place, part, lambda v=value: unquote(v), lambda new, n=name: element.set(n, quote(new, safe=_URL_SAFE)))
+                continue
             self.text(place, part, lambda v=value: v, lambda new, n=name: element.set(n, new), formula)
 
     def runs(self, place: str, part: str, container) -> None:
@@ -359,12 +470,14 @@ class _Walk:
         nodes = list(container.iter(*_TEXT_NODES)) or [container]
         whole = "".join(n.text or "" for n in nodes)
         hits = self.ids.find(whole)
+        self.keep(place, self.ids.shielded(whole))
         if not hits:
             return
-        self.found(place, hits, part)
+        new = self.ids.replace(whole)
+        self.found(place, hits, part, whole, new)
         if not self.fix:
             return
-        self.set_runs(nodes, self.ids.replace(whole))
+        self.set_runs(nodes, new)
 
     def chart_numbers(self, place: str, part: str, cache) -> None:
         """A chart's cached numbers shown as dates: a purged birth date is dropped from the cache
@@ -408,14 +521,21 @@ class _Walk:
         for cell in root.iter(f"{{{M}}}c"):
             ref = cell.get("r", "")
             place = f"feuille « {sheet} », cellule {ref}"
-            self.cell = (sheet, int(re.sub(r"\D", "", ref) or 0))
+            letters, row = re.sub(r"\d", "", ref), int(re.sub(r"\D", "", ref) or 0)
+            column = pkg.column_at(sheet, column_index_from_string(letters), row) if letters else None
+            self.cell = (sheet, row, column[0] if column else letters)
             kind, style = cell.get("t", "n"), int(cell.get("s", "0"))
             value = cell.find(f"{{{M}}}v")
             formula = cell.find(f"{{{M}}}f")
+            if self.planning_cell(part, cell, place, sheet, kind, value):
+                continue
+            if column and column[1]:
+                self.organisation_cell(place, cell, kind, value)
+                continue
             if formula is not None:
                 self.text(place, part, lambda f=formula: f.text, lambda v, f=formula: setattr(f, "text", v), formula=True)
             if kind == "s" and value is not None and (value.text or "").isdigit():
-                self.shared_cells[int(value.text)].append((place, self.cell))
+                self.shared_cells[int(value.text)].append((place, self.cell, cell, part))
             elif kind == "inlineStr":
                 inline = cell.find(f"{{{M}}}is")
                 if inline is not None:
@@ -425,7 +545,9 @@ class _Walk:
                          else self.ids.number_owner(value.text) if style in pkg.plain_styles else None)
                 if owner:
                     what = BIRTH_DATE if style in pkg.date_styles else ECROU
-                    self.found(place, [Hit(0, 0, owner, what)], part)
+                    shown = (from_excel(float(value.text)).strftime("%d/%m/%Y") if what == BIRTH_DATE
+                             else str(int(float(value.text))))
+                    self.found(place, [Hit(0, 0, owner, what)], part, shown, "(vide)")
                     if self.fix:
                         for child in (value, formula):
                             if child is not None:
@@ -442,21 +564,69 @@ class _Walk:
                 else "lien hypertexte" if _local(element) == "hyperlink" else "mise en page"
             self.element(f"feuille « {sheet} », {where}", part, element)
 
+    def cell_text(self, cell, kind: str, value) -> str | None:
+        """A worksheet cell's text (shared, inline or formula result), None for a number."""
+        if kind == "s" and value is not None and (value.text or "").isdigit():
+            if self._shared is None:
+                self._shared = self.pkg.shared_texts()
+            index = int(value.text)
+            return self._shared[index] if index < len(self._shared) else None
+        if kind == "inlineStr":
+            inline = cell.find(f"{{{M}}}is")
+            return "".join(t.text or "" for t in inline.iter(f"{{{M}}}t")) if inline is not None else None
+        return value.text if kind == "str" and value is not None else None
+
+    def planning_cell(self, part: str, cell, place: str, sheet: str, kind: str, value) -> bool:
+        """A generated sheet's cell showing only a purged person's first name becomes the ID."""
+        if sheet not in self.ids.cells:
+            return False
+        text = self.cell_text(cell, kind, value)
+        owner = self.ids.cell_owner(sheet, text) if text else None
+        if owner is None:
+            return False
+        self.found(place, [Hit(0, 0, owner, FIRST_NAME)], part, text, owner)
+        if self.fix:
+            _inline(cell, owner)
+        return True
+
+    def organisation_cell(self, place: str, cell, kind: str, value) -> None:
+        """A cell naming an organisation, a place or a company: never rewritten. A purged surname
+        in it is the organisation's (kept); a full name, an écrou or a birth date is left for the
+        check to report, the adviser judging."""
+        text = self.cell_text(cell, kind, value)
+        if kind == "s" and value is not None and (value.text or "").isdigit():
+            self.protected_shared.add(int(value.text))
+        if not text:
+            return
+        hits = self.ids.find(text) + self.ids.shielded(text)
+        self.keep(place, [h for h in hits if h.kind == LAST_NAME])
+        if not self.fix:
+            self.residues += [Residue.of(self.safe(place), h, self.cell) for h in hits if h.kind != LAST_NAME]
+
     def shared_strings(self, part: str, root) -> None:
         for index, item in enumerate(root.iter(f"{{{M}}}si")):
             nodes = [t for t in item.iter(f"{{{M}}}t")] or [item]
             whole = "".join(n.text or "" for n in nodes)
             hits = self.ids.find(whole)
+            users = self.shared_cells.get(index, [])
+            for place, cell, _, _ in users:
+                self.keep(place, self.ids.shielded(whole), cell)
             if not hits:
                 continue
-            places = self.shared_cells.get(index) or [(f"chaîne partagée n° {index} (inutilisée)", None)]
+            new = self.ids.replace(whole)
+            places = users or [(f"chaîne partagée n° {index} (inutilisée)", None, None, None)]
             if self.fix:
-                self.pkg.changed.add(part)
-                for place, cell in places:
-                    self.changes.found += [Residue.of(self.safe(place), h, cell) for h in hits]
-                self.set_runs(nodes, self.ids.replace(whole))
+                for place, cell, _, _ in places:
+                    self.changes.found += [Residue.of(self.safe(place), h, cell, whole, new) for h in hits]
+                if index in self.protected_shared:
+                    for _, _, element, sheet_part in users:  # an organisation's cell shows it too: these cells alone change
+                        _inline(element, new)
+                        self.pkg.changed.add(sheet_part)
+                else:
+                    self.pkg.changed.add(part)
+                    self.set_runs(nodes, new)
             else:
-                for place, cell in places:
+                for place, cell, _, _ in places:
                     self.residues += [Residue.of(self.safe(place), h, cell) for h in hits]
 
     # Notes and comments ----------------------------------------------------------------------
@@ -575,6 +745,15 @@ class _Walk:
         return []
 
 
+def _inline(cell, text: str) -> None:
+    """Make a worksheet cell an inline string holding ``text`` (its formula and value removed)."""
+    for child in list(cell):
+        cell.remove(child)
+    cell.set("t", "inlineStr")
+    inline = etree.SubElement(cell, f"{{{M}}}is")
+    etree.SubElement(inline, f"{{{M}}}t").text = text
+
+
 def _is_date_number_format(number_format: str | None) -> bool:
     return number_format is not None and number_format.isdigit() and int(number_format) in BUILTIN_DATE_FORMATS
 
@@ -598,12 +777,25 @@ def _in_shared_items(element) -> bool:
     return False
 
 
-def scan(data: bytes, identities: Identities) -> list[Residue]:
-    """Every occurrence of a purged identity left anywhere in the package (the self-check)."""
+def links_of(data: bytes, sheet: str) -> list[str]:
+    """The addresses of a sheet's hyperlinks and linked files, decoded (%20 as a space)."""
+    package = Package(data)
+    part = next((p for p, name in package.sheets.items() if name == sheet), None)
+    rels = part_rels_name(part) if part else None
+    root = package.tree(rels) if rels in package.parts else None
+    return [] if root is None else [unquote(rel.get("Target", "")) for rel in root.iter(f"{{{REL}}}Relationship")]
+
+
+def scan(data: bytes, identities: Identities, kept: list[Residue] | None = None) -> list[Residue]:
+    """Every occurrence of a purged identity left anywhere in the package (the self-check); the
+    purged surnames found inside organisations' names, which are not the person, are appended to
+    ``kept`` instead."""
     if not identities:
         return []
     walk = _Walk(Package(data), identities, {}, fix=False)
     walk.run()
+    if kept is not None:
+        kept += walk.kept
     return walk.residues
 
 
@@ -618,6 +810,7 @@ def scrub(data: bytes, identities: Identities, purged_rows: dict[str, set[int]] 
     package = Package(data)
     walk = _Walk(package, identities, purged_rows or {}, fix=True)
     walk.run()
+    walk.changes.kept = walk.kept
     if not package.changed:
         return data, walk.changes
     return package.data(), walk.changes
