@@ -459,13 +459,11 @@ def purger_cmd(classeur, avant, oui):
             out.print("Abandon : le classeur n'a pas été modifié.")
             return None
     outcome = run_on_file(classeur, "purger", purger, before=avant, confirm=True)
-    residues, loose = outcome.data.get("residues") or [], outcome.data.get("unattached") or []
-    if residues or loose:
+    residues = outcome.data.get("residues")
+    if residues:
         show(outcome)
-        found = [count(len(residues), "élément cite", "éléments citent") + " encore un détenu purgé"] if residues else []
-        found += [count(len(loose), "ligne n'est rattachée", "lignes ne sont rattachées") + " à aucune session"] if loose else []
-        raise CommandError(f"Contrôle après la purge : {' ; '.join(found)}. "
-                           "Reprenez-les à la main (voir la liste) :\n" + "\n".join(f"  • {r}" for r in [*residues, *loose]))
+        raise CommandError(f"Contrôle après la purge : {count(len(residues), 'élément cite', 'éléments citent')} encore un détenu purgé. "
+                           "Effacez-les à la main (voir la liste) :\n" + "\n".join(f"  • {r}" for r in residues))
     return outcome
 
 

@@ -454,9 +454,9 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     With ``confirm``, the rows of the purged sessions are rewritten (`retention`). In file mode,
     once `open_workbook` has saved the workbook, `_finish_purge` cleans the rest of the package,
     deletes the sessions' document folders and every copy of the workbook, and checks that no purged
-    identity is left; what is left goes to ``data["residues"]``, and the rows no session claims (an
-    ID matching no candidate: they may be a purged detainee's) to ``data["unattached"]`` (the CLI
-    then exits with an error).
+    identity is left; what is left goes to ``data["residues"]`` (the CLI then exits with an error).
+    A participant row no session claims (its ID matches no candidate: it may be a purged detainee's)
+    stops the purge before anything is done: the preview names it, the run refuses.
     In Excel (live backend) the package cannot be rewritten while Excel holds it: the purge goes on
     only when the workbook's last saved version cites no purged detainee outside the rows it rewrites
     (else it refuses and names the places), deletes the folders and copies, and asks to save.
@@ -488,7 +488,13 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     if listed:
         lines.append(f"Onglet « {c.DOCUMENTS_SHEET.name} » : il liste les documents de la session {listed}, supprimés avec "
                      f"son dossier ; il {'a été vidé' if confirm else 'sera vidé'}.")
-    outside = _outside_tables(Path(path), plan) if path and (live or not confirm) else []
+    # The preview shows each cell's text before and after; a refusal (which reaches the Journal) only places.
+    outside = _outside_tables(Path(path), plan, values=not confirm) if path and (live or not confirm) else []
+    if plan.unattached:  # they may be a purged detainee's: a purge that left them could not say all is clean
+        refusal = (f"Purge impossible pour l'instant : {count(len(plan.unattached), 'ligne n’est rattachée', 'lignes ne sont rattachées')} "
+                   "à aucune session (son ID ne correspond à aucun candidat) ; ccc-xl ne peut pas savoir si "
+                   f"{agreed(len(plan.unattached), 'elle concerne', 'elles concernent')} un détenu à purger.")
+        raise CommandError(refusal + "\n" + "\n".join(plan.unattached_lines()) + "\nRien n'a été modifié.")
     if not confirm:
         lines += outside
         if not live:
@@ -531,13 +537,13 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     return outcome
 
 
-def _outside_tables(path: Path, plan) -> list[str]:
+def _outside_tables(path: Path, plan, values: bool = True) -> list[str]:
     """What the purge cleans beyond the rows it rewrites: a dry run of the package clean-up on the
     workbook as last saved (other sheets, notes, names, pivot caches…)."""
     from .workbook import safety, scrub
 
     _, changes = scrub.scrub(safety.read(path).data, plan.identities, plan.rows_by_sheet)
-    return changes.lines(plan.rows_by_sheet, done=False) + scrub.kept_lines(changes.kept)
+    return changes.lines(plan.rows_by_sheet, done=False, values=values) + scrub.kept_lines(changes.kept)
 
 
 def _documents_sheet_session(book: Workbook, path, years: list[int]) -> int | None:
@@ -582,12 +588,8 @@ def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> No
     residues = (scrub.scan(safety.read(path).data, plan.identities, kept)
                 + surroundings.leftovers(path, folders, plan.identities, documents))
     outcome.lines += scrub.kept_lines(kept)
-    outcome.lines += plan.unattached_lines()
     outcome.data["residues"] = residues
-    outcome.data["unattached"] = [scrub.Residue(f"feuille « {sheet} », ligne {row}", f"« {header} » vide ou absent des "
-                                                "Candidats : ligne rattachée à aucune session, non purgée", sheet, row, header)
-                                  for sheet, row, header in plan.unattached]
-    if not residues and not plan.unattached:
+    if not residues:
         outcome.lines.append("Contrôle : plus aucun nom, numéro d'écrou ni date de naissance des détenus purgés dans le "
                              "classeur (cellules, notes, noms, tableaux croisés, graphiques…), ses dossiers de "
                              "documents et ses sauvegardes.")

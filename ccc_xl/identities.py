@@ -215,6 +215,10 @@ class Identities:
         organisation's name (not to the person); glued words are simply other words."""
         return self._find(text)[1]
 
+    def sort(self, text: str) -> tuple[list[Hit], list[Hit]]:
+        """`find` and `shielded` of ``text`` at once."""
+        return self._find(text)
+
     def _find(self, text: str) -> tuple[list[Hit], list[Hit]]:
         if not self.keys or not text:
             return [], []

@@ -158,10 +158,9 @@ class PurgePlan:
         by_sheet: dict[tuple[str, str], list[int]] = {}
         for sheet, row, header in self.unattached:
             by_sheet.setdefault((sheet, header), []).append(row)
-        return [f"{sheet} : {agreed(len(rows), 'la ligne', 'les lignes')} {', '.join(map(str, rows))} "
-                f"{agreed(len(rows), 'n’est rattachée', 'ne sont rattachées')} à aucune session (« {header} » vide "
-                "ou absent des Candidats) : laissées telles quelles. Corrigez l'ID, ou effacez la ligne si elle "
-                "concerne un détenu d'une session purgée."
+        return [f"{sheet}, {agreed(len(rows), 'ligne', 'lignes')} {', '.join(map(str, rows))} : « {header} » vide ou "
+                "absent des Candidats. Écrivez l'ID tel qu'il est dans Candidats, ou effacez la ligne si elle concerne "
+                "un détenu d'une session à purger, puis relancez la purge."
                 for (sheet, header), rows in by_sheet.items()]
 
 
@@ -353,13 +352,15 @@ def _quotes(quoted: str, values: set[str]) -> bool:
 
 def _row_texts(changes: list[TableChange], frames: dict[str, pd.DataFrame], extras: dict[str, pd.DataFrame],
                unreadable) -> set[str]:
-    """Every text the purged rows hold (adviser columns, their own columns, unreadable cells)."""
+    """Every text the purged rows hold (adviser columns, their own columns, unreadable cells), but
+    the names of organisations, places and companies, which the purge keeps."""
     texts = set()
     for change in changes:
         rows = change.inputs.index
+        kept = {col.key for col in change.table.columns if col.organisation}
         for frame in (frames[change.table.name], extras.get(change.table.name)):
             if frame is not None:
-                part = frame.loc[frame.index.intersection(rows)]
+                part = frame.loc[frame.index.intersection(rows), [k for k in frame.columns if k not in kept]]
                 texts |= {str(v).strip() for column in part.columns for v in part[column] if isinstance(v, str)}
         texts |= {str(a.value).strip() for a in unreadable
                   if a.sheet == change.table.sheet and a.row in rows and not is_blank(a.value)}

@@ -286,6 +286,9 @@ def test_the_purge_in_excel_refuses_when_notes_or_pivots_cite_a_detainee(planted
     with pytest.raises(CommandError, match="fermez le classeur") as refused:
         purger(Workbook(LiveBackend(xlbook)), before=2020, confirm=True, today=DEMO_TODAY)
     assert "tableau croisé « TCD_Candidats »" in refused.value.message and " note" in refused.value.message
+    assert f"feuille « {ADVISER_SHEET} » : 3 cellules" in refused.value.message  # places only: the refusal is logged
+    for person in people(planted, [2019]):
+        assert not any(p.search(refused.value.message) for p in secrets_of(person)), person.id
     assert xlbook.json()["actions"] == []
     assert (planted.parent / c.DOCUMENTS_FOLDER / "2019").exists()
 
@@ -714,20 +717,24 @@ def test_generated_sheets_of_a_purged_session_keep_no_first_name(purged_tester):
     assert len(mine) and (mine.first_name == mine.participant).all() and mine.adviser.isna().all()
 
 
-def test_a_row_no_session_claims_is_named_and_the_control_fails(demo_copy):
+def test_a_row_no_session_claims_stops_the_purge_and_is_named(demo_copy):
+    """A Suivi row whose ID matches no candidate may be a purged detainee's: the purge cannot say all
+    is clean, so it names the row and does nothing until the adviser fixes it."""
     wb = load_workbook(demo_copy)
     ws = wb[c.FOLLOWUP.sheet]
     row = _rows(ws, c.FOLLOWUP, "participant", lambda v: v == "C2019-05")[0]
     _set(ws, c.FOLLOWUP, row, "participant", "C2O19-05")  # a letter O for the zero: no candidate has it
     wb.save(demo_copy)
+    before = people(demo_copy, [2019])
 
-    result = CliRunner().invoke(main, [PURGE[0], str(demo_copy), *PURGE[1:]])
-
-    output = " ".join(result.output.split())
-    assert result.exit_code == 1, result.output
-    assert f"feuille « Suivi », ligne {row}" in output and "1 ligne n'est rattachée à aucune session" in output
-    assert "Contrôle : plus aucun nom" not in output and "Traceback" not in output
-    assert load_workbook(demo_copy)[c.FOLLOWUP.sheet].cell(row, 1).value == "C2O19-05"  # left as it was
+    for args in (["purger", str(demo_copy), "--avant", "2020"], [PURGE[0], str(demo_copy), *PURGE[1:]]):
+        result = CliRunner().invoke(main, args, input="o\n")
+        output = " ".join(result.output.split())
+        assert result.exit_code == 1, result.output
+        assert "1 ligne n’est rattachée à aucune session" in output and f"Suivi, ligne {row} : « ID participant »" in output
+        assert "Rien n'a été modifié" in output and "Traceback" not in output
+    assert people(demo_copy, [2019]) == before  # nobody was pseudonymised
+    assert load_workbook(demo_copy)[c.FOLLOWUP.sheet].cell(row, 1).value == "C2O19-05"
 
 
 WORD = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll")), min_size=3, max_size=10)

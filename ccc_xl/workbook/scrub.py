@@ -131,16 +131,17 @@ class Changes:
     renamed: int = 0  # defined names whose name held an identity
     kept: list[Residue] = field(default_factory=list)  # organisations' names holding a purged surname, kept
 
-    def lines(self, rewritten: dict[str, set[int]] | None = None, done: bool = True) -> list[str]:
+    def lines(self, rewritten: dict[str, set[int]] | None = None, done: bool = True, values: bool = True) -> list[str]:
         """French lines, of what was done (``done``) or of what will be (a preview); cells of the
         ``rewritten`` rows (sheet -> rows), which the tables' own purge handles, are left out.
 
         The preview names each cell it will change with its text before and after (for the adviser's
-        eyes: the preview is never logged); what was done is told by place only (it is logged)."""
+        eyes: the preview is never logged; not with ``values=False``); what was done is told by place
+        only (it is logged)."""
         rewritten = rewritten or {}
         outside = [r for r in self.found if r.sheet is None or r.row not in rewritten.get(r.sheet, ())]
         generated = {sheet.name for sheet in c.GENERATED_SHEETS}  # ccc-xl's own: counted, not listed
-        cells = {} if done else {(r.sheet, r.row, r.column): r for r in outside
+        cells = {} if done or not values else {(r.sheet, r.row, r.column): r for r in outside
                                  if r.before is not None and r.sheet not in generated}
         lines = [f"À modifier hors des lignes purgées : « {sheet} », ligne {row}, colonne « {column} » : "
                  f"« {r.before} » → « {r.after} »." for (sheet, row, column), r in cells.items()]
@@ -371,8 +372,8 @@ class _Walk:
         value = get()
         if not value or _STRUCTURAL.match(value):
             return
-        hits = self.ids.find(value)
-        self.keep(place, self.ids.shielded(value))
+        hits, shielded = self.ids.sort(value)
+        self.keep(place, shielded)
         if hits:
             new = self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None)
             self.found(place, hits, part, value, new)
@@ -469,8 +470,8 @@ class _Walk:
         """A string made of formatted runs: a name split over two runs is still found."""
         nodes = list(container.iter(*_TEXT_NODES)) or [container]
         whole = "".join(n.text or "" for n in nodes)
-        hits = self.ids.find(whole)
-        self.keep(place, self.ids.shielded(whole))
+        hits, shielded = self.ids.sort(whole)
+        self.keep(place, shielded)
         if not hits:
             return
         new = self.ids.replace(whole)
@@ -598,7 +599,7 @@ class _Walk:
             self.protected_shared.add(int(value.text))
         if not text:
             return
-        hits = self.ids.find(text) + self.ids.shielded(text)
+        hits = [hit for found in self.ids.sort(text) for hit in found]
         self.keep(place, [h for h in hits if h.kind == LAST_NAME])
         if not self.fix:
             self.residues += [Residue.of(self.safe(place), h, self.cell) for h in hits if h.kind != LAST_NAME]
@@ -607,10 +608,10 @@ class _Walk:
         for index, item in enumerate(root.iter(f"{{{M}}}si")):
             nodes = [t for t in item.iter(f"{{{M}}}t")] or [item]
             whole = "".join(n.text or "" for n in nodes)
-            hits = self.ids.find(whole)
+            hits, shielded = self.ids.sort(whole)
             users = self.shared_cells.get(index, [])
             for place, cell, _, _ in users:
-                self.keep(place, self.ids.shielded(whole), cell)
+                self.keep(place, shielded, cell)
             if not hits:
                 continue
             new = self.ids.replace(whole)
