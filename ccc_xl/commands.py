@@ -97,7 +97,6 @@ def planned_writes(name: str, options: dict) -> Writes:
         generated = (c.INDICATORS_SHEET,)
     elif name == "purger" and options.get("confirm"):
         sheets = tuple(dict.fromkeys(t.sheet for t in retention.PURGED_TABLES))
-        generated = (c.DOCUMENTS_SHEET,)  # emptied when it lists a purged session's documents
     return Writes((*sheets, c.JOURNAL.sheet), tuple(g.name for g in generated))
 
 
@@ -485,6 +484,10 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
                      f"(dossier « {BACKUP_FOLDER} » et copies temporaires d'enregistrements interrompus).")
     live = not isinstance(book.backend, FileBackend)
     listed = _documents_sheet_session(book, path, plan.purged)
+    if listed and confirm and not live:  # the sheet is regenerated: refused now if the workbook's structure forbids it
+        from .workbook import preflight
+
+        preflight.check(book.backend.original, Writes((), (c.DOCUMENTS_SHEET.name,)))
     if listed:
         lines.append(f"Onglet « {c.DOCUMENTS_SHEET.name} » : il liste les documents de la session {listed}, supprimés avec "
                      f"son dossier ; il {'a été vidé' if confirm else 'sera vidé'}.")
