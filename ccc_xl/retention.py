@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import contract as c
-from .parsing import is_blank, normalise
+from .parsing import is_blank, normalise, parse_reference
 from .wording import agreed, count
 from .eligibility import age_on
 from .identities import Identities, Person, Phrases, fold, glued
@@ -44,11 +44,12 @@ PURGED_TABLES: tuple[c.Table, ...] = (*c.INPUT_TABLES, *c.ROTATION_TABLES, c.ALE
 
 
 def participant_key(value) -> str:
-    """A participant ID as the purge compares it: case, accents and every space ignored, so that
-    « c2019-02 », « C2019 -02 » and « C2019-02 » (a non-breaking space typed after it) are one ID."""
+    """A participant ID as the purge compares it, as every command reads IDs (`parsing.parse_reference`:
+    case and every space ignored), so that « c2019-02 », « C2019 -02 » and « C2019-02 » followed by a
+    non-breaking space are one ID, in a table as read or in a value as typed."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return "".join(normalise(str(value)).split())
+    return parse_reference(value)
 
 
 def age_band(birth, start) -> str | None:
