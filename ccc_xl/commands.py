@@ -622,14 +622,11 @@ def read_sources(book: Workbook) -> tuple[ind.Sources, list[Anomaly]]:
     """The tables the indicators need, read through the gateway, with a person typed twice (same
     ID or same écrou in a session) counted once, exactly as the funders' export counts them: the
     Indicateurs sheet, the bilan and the export give the same figures. Also returns those doubles."""
-    import dataclasses
-
     from .funders import consolidate
 
+    # An unnamed workbook: its doubles are named by their sheet alone, not « classeur › feuille ».
     consolidated = consolidate([{t.name: book.read(t) for t in ind.TABLES}], [""])
-    # One workbook: the doubles are named by their sheet alone, not « classeur › feuille ».
-    doubles = [dataclasses.replace(a, sheet=a.sheet.split(" › ", 1)[-1]) for a in consolidated.duplicates]
-    return consolidated.sources, doubles
+    return consolidated.sources, consolidated.duplicates
 
 
 def indicateurs(book: Workbook, *, today: dt.date | None = None, until: int | None = None) -> Outcome:

@@ -341,12 +341,11 @@ def as_text(value) -> str:
 
 
 def french_date(value) -> str:
-    """ "mardi 14 mars 2023", "mercredi 1er septembre 2027" (CLDR French, via babel, with the
-    ordinal French writes for the first of the month); "" for a blank cell."""
+    """ "mardi 14 mars 2023", "mercredi 1er septembre 2027": the weekday (CLDR French, via babel)
+    before the date as the letters write it; "" for a blank cell."""
     if is_blank(value):
         return ""
-    day = pd.Timestamp(value).date()
-    return format_date(day, format="EEEE " + ("'1er'" if day.day == 1 else "d") + " MMMM y", locale=LOCALE)
+    return f"{format_date(pd.Timestamp(value).date(), format='EEEE', locale=LOCALE)} {letter_date(value)}"
 
 
 def _as_time(value) -> dt.time:
@@ -513,13 +512,14 @@ class _Session:
         structure, logos, problems = _referent_structures(frames, self.row, self.excel_row)
         self.problems += problems + _closed_days(self)
         self.structure = structure
-        letter = self.row.get("letter_date")
+        # « Date du courrier », today when blank: the date every letter of the run bears.
+        self.letter_day = pd.Timestamp(today if is_blank(self.row.get("letter_date")) else self.row.get("letter_date")).date()
         self.common = {
             "session": str(year),
             "etablissement": as_text(self.row.get("institution")) or SESSION_DEFAULTS["institution"],
             "lieu": as_text(self.row.get("place")),
             "date_edition": french_date(today),
-            "date_courrier": letter_date(today if is_blank(letter) else letter),
+            "date_courrier": letter_date(self.letter_day),
             "lieu_courrier": structure["ville"],
             "structure": structure,
             "contact_reponse": reply_contact(structure),
@@ -678,19 +678,19 @@ ANNOUNCES = {"convocation-sensibilisation": "awareness_date", "convocation-entre
              "invitation-grand-oral": "grand_oral_date", "convocation-coaching": "coaching_start"}
 
 
-def _letter_out_of_time(s: "_Session", types, today: dt.date) -> list[Anomaly]:
+def _letter_out_of_time(s: "_Session", types) -> list[Anomaly]:
     """Convocations and invitations dated after the event they announce (a « Date du courrier »
     typed late, or a past session's letters printed again today): one anomaly on « Date du
     courrier » naming them."""
-    letter = s.value("letter_date")
-    day = pd.Timestamp(today if is_blank(letter) else letter).date()
+    day = s.letter_day
     events = [(key, s.value(ANNOUNCES[key])) for key in types if key in ANNOUNCES]
     late = [f"« {DOCUMENT_TYPES[key].folder} » (le {letter_date(when)})" for key, when in events
             if not is_blank(when) and pd.Timestamp(when).date() < day]
     if not late:
         return []
     column = SESSIONS.column("letter_date").header
-    dated = f"les courriers sont datés du {letter_date(day)}" + (f" (« {column} » vide : date du jour)" if is_blank(letter) else "")
+    dated = f"les courriers sont datés du {letter_date(day)}" + (f" (« {column} » vide : date du jour)"
+                                                                  if is_blank(s.value("letter_date")) else "")
     return [Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
                     f"{dated}, après ce qu'annoncent les {', '.join(late)} : vérifiez la date.")]
 
@@ -1348,7 +1348,7 @@ def plan_documents(frames: SessionFrames, session: int | None = None, types=None
     year = select_session(frames.sessions, session)
     s = _Session(frames, year, today or dt.date.today())
     documents, anomalies = [], list(s.problems) + _unknown_references(s)
-    anomalies += _letter_out_of_time(s, check_types(types), today or dt.date.today())
+    anomalies += _letter_out_of_time(s, check_types(types))
     for key in check_types(types):
         doc_type = DOCUMENT_TYPES[key]
         made, found = BUILDERS[key](s)

@@ -79,6 +79,12 @@ def consolidate(workbooks: list[dict[str, pd.DataFrame]], names: list[str]) -> C
     return Consolidated(ind.Sources(merged), names, duplicates)
 
 
+def _sheet(workbook: str, table: c.Table) -> str:
+    """Where a double is: « classeur › feuille », or the sheet alone for an unnamed workbook (a
+    command consolidating the one workbook it works on)."""
+    return f"{workbook} › {table.sheet}" if workbook else table.sheet
+
+
 def _unique_candidates(cand: pd.DataFrame, names: list[str], duplicates: list[Anomaly]):
     """Candidates once each; (kept rows, alias {dropped internal ID: kept internal ID})."""
     canonical = cand.assign(by_id=_key(cand.original_id, cand.session)).groupby("by_id", dropna=False).id.transform("first")
@@ -94,7 +100,7 @@ def _unique_candidates(cand: pd.DataFrame, names: list[str], duplicates: list[An
         kept = where.loc[kept_id]
         same = "dans le même classeur" if kept.source == row.source else f"dans « {names[kept.source]} » (ligne {kept.ligne})"
         duplicates.append(Anomaly(
-            f"{names[row.source]} › {c.CANDIDATES.sheet}", row.ligne, c.CANDIDATES.column("id").header, row.original_id,
+            _sheet(names[row.source], c.CANDIDATES), row.ligne, c.CANDIDATES.column("id").header, row.original_id,
             f"Participant déjà saisi {same} (même ID ou même n° d'écrou pour la session {row.session}) : compté une fois.",
         ))
     return cand[(canonical == cand.id) & ~again], dict(zip(dropped.id, canonical[dropped.index]))
@@ -114,7 +120,7 @@ def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicate
     twice = key.duplicated() & ~funding.assign(key=key).duplicated(["key", "source"])
     for row in funding[twice].itertuples():
         duplicates.append(Anomaly(
-            f"{names[row.source]} › {c.FUNDING.sheet}", row.ligne, c.FUNDING.column("funder").header, row.funder,
+            _sheet(names[row.source], c.FUNDING), row.ligne, c.FUNDING.column("funder").header, row.funder,
             f"Financement déjà saisi dans un autre classeur pour la session {row.session} (même financeur, même montant) : compté une fois.",
         ))
     return funding[~twice].drop(columns="inst")
