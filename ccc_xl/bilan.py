@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import indicators as ind
+from .documents import FALLBACK_ORGANISERS
 from .report import CommandError
 from .word import TEMPLATES_DIR
 from .workbook import safety
@@ -85,7 +86,7 @@ def figure_rows(results: ind.Results, column: str) -> list[dict]:
 
 def context(results: ind.Results, year: int, institutions: str, highlights=(), identity: dict | None = None) -> dict:
     """The bilan's fields: figures, the « Faits marquants » typed in Sessions (one paragraph per
-    line), the plain-words definitions, and the sender's identity (logos, funding mention)."""
+    line), the plain-words definitions, and the sender's identity (logos, funding mention, organisers in the footer)."""
     column = str(year)
     paragraphs = [line.strip() for text in highlights for line in str(text).splitlines() if line.strip()]
     return {
@@ -100,6 +101,7 @@ def context(results: ind.Results, year: int, institutions: str, highlights=(), i
         "definitions": [{"libelle": term, "definition": text} for term, text in PLAIN_WORDS],
         "logos": [],
         "mention_financement": "",
+        "organisateurs": FALLBACK_ORGANISERS,
         **(identity or {}),
     }
 
@@ -108,7 +110,8 @@ def render(results: ind.Results, year: int, institutions: str, output: Path, tem
            highlights=(), identity: dict | None = None) -> Path | None:
     """Write the report for ``year`` to ``output`` atomically; a previous report there goes to
     « Versions précédentes » (its new place is returned), any other file is refused. ``identity``:
-    the referent structure's ``logos`` (`documents.Image`) and the session's ``mention_financement``."""
+    the referent structure's ``logos`` (`documents.Image`), the ``organisateurs`` of the footer and the
+    session's ``mention_financement``."""
     from docx.shared import Cm, Mm
     from docxtpl import DocxTemplate, InlineImage
 

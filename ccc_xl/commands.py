@@ -807,11 +807,11 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
     identity, found = {}, []
     if len(of_year):
         logos = beside / c.LOGOS_FOLDER if beside else None
-        structure, images, found = docs.referent_identity(book.read_optional(c.STRUCTURES), of_year.iloc[0],
-                                                          of_year.index[0], word.find_logos(logos),
-                                                          str(logos or c.LOGOS_FOLDER))
+        structures = book.read_optional(c.STRUCTURES)
+        structure, images, found = docs.referent_identity(structures, of_year.iloc[0], of_year.index[0],
+                                                          word.find_logos(logos), str(logos or c.LOGOS_FOLDER))
         funding = book.read(c.FUNDING)
-        identity = {"logos": images, "mention_financement": docs.funding_mention(
+        identity = {"logos": images, "organisateurs": docs.organisers(structures), "mention_financement": docs.funding_mention(
             funding[pd.to_numeric(funding["session"], errors="coerce") == year])}
     highlights = [v for v in of_year["highlights"] if isinstance(v, str) and v.strip()] \
         if "highlights" in of_year.columns else []

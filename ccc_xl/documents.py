@@ -60,8 +60,8 @@ from ccc_xl.contract import (
 )
 from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
-from ccc_xl.wording import (PersonName, closed_day, departement_label, domain_label, letter_date, name_key, of,
-                            person_name)
+from ccc_xl.wording import (PersonName, closed_day, departement_label, domain_label, french_list, letter_date,
+                            name_key, of, person_name)
 
 LOCALE = "fr_FR"
 INTERVIEW_COLUMNS = ("slot", "start", "end", "room", "binome", "companies", "company_ids",
@@ -91,6 +91,8 @@ COMMON_FIELDS = (
     ("contact_reponse", "À qui répondre : « auprès d'Éric Blanc au 05 49 00 00 02 ou par courriel à … » "
                         "(structure référente ; vide sans téléphone ni e-mail)."),
     ("logos", "Logos de la structure référente et du SPIP (dossier « Logos » ; liste vide sans logo)."),
+    ("organisateurs", "Qui mène l'action, en pied de page : les Missions Locales puis le SPIP de l'onglet "
+                      "Structures, ex. « Missions Locales du Poitou et Sud Vienne · SPIP de la Vienne »."),
     ("mention_financement", "Mentions de financement de la session (onglet Financements ; peut être vide)."),
 )
 COMPANY_FIELDS = (
@@ -525,6 +527,7 @@ class _Session:
             "contact_reponse": reply_contact(structure),
             "logos": logos,
             "mention_financement": funding_mention(self.funding),
+            "organisateurs": organisers(frames.structures),
         }
 
     def value(self, key: str):
@@ -629,6 +632,42 @@ def _referent_structures(frames: SessionFrames, session: pd.Series, session_row)
             continue
         logos.append(Image(path, height))
     return _structure_context(structures.loc[referent]), logos, anomalies
+
+
+# Long official names printed by their usual acronym in the footer's one line.
+ACRONYMS = {"service pénitentiaire d'insertion et de probation": "SPIP"}
+FALLBACK_ORGANISERS = "100 Chances 100 Emplois en milieu carcéral"
+
+
+def organisers(structures: pd.DataFrame) -> str:
+    """Who runs the action, as every page's footer says it: the Missions Locales of the Structures
+    sheet (« Missions Locales du Poitou, Nord Vienne et Sud Vienne » when each name begins with
+    « Mission Locale »), then the SPIP (« SPIP de la Vienne »); the programme's name when the sheet
+    names neither, so that a footer never credits a structure the workbook does not list."""
+    structures = _with_columns(structures, STRUCTURES)
+    kinds = structures["kind"].map(as_text)
+    names = structures["name"].map(as_text)
+    missions = [n for n in names[kinds == "Mission Locale"] if n]
+    services = [_acronym(n) for n in names[kinds == "SPIP"] if n]
+    parts = [_shared_prefix(missions, "Mission Locale", "Missions Locales")] if missions else []
+    parts += [french_list(services)] if services else []
+    return " · ".join(parts) or FALLBACK_ORGANISERS
+
+
+def _acronym(name: str) -> str:
+    for long, short in ACRONYMS.items():
+        if name.casefold().startswith(long):
+            return short + name[len(long):]
+    return name
+
+
+def _shared_prefix(names: list[str], singular: str, plural: str) -> str:
+    """« Missions Locales du Poitou et Sud Vienne » when every name begins with ``singular``, else
+    the names listed."""
+    rests = [n[len(singular):].strip() for n in names if n.casefold().startswith(singular.casefold() + " ")]
+    if len(names) > 1 and len(rests) == len(names):
+        return f"{plural} {french_list(rests)}"
+    return french_list(names)
 
 
 def funding_mention(funding: pd.DataFrame) -> str:
@@ -745,9 +784,7 @@ def attention(people: list[str], position: str = "") -> str:
     """ "À l'attention d'Élodie Martin et de Paul Lenoir", "" for nobody."""
     if not people:
         return ""
-    named = [of(person) for person in people]
-    text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " et " + named[-1]
-    return f"À l'attention {text}" + (f", {position}" if position else "")
+    return f"À l'attention {french_list([of(person) for person in people])}" + (f", {position}" if position else "")
 
 
 def _participant_context(s: _Session, p: pd.Series) -> dict:
@@ -801,7 +838,7 @@ def _company_interviews(s: _Session):
             "heure_arrivee": french_time(arrival),
             "heure_depart": french_time(departure),
             "binome": ", ".join(dict.fromkeys(as_text(b) for b in rows["binome"] if as_text(b))),
-            "partenaires": " et ".join(sorted((s.company_names.get(i, i) for i in partner_ids), key=name_key)),
+            "partenaires": french_list(sorted((s.company_names.get(i, i) for i in partner_ids), key=name_key)),
             "creneaux": _interview_rows(rows),
         }))
     return docs, anomalies
@@ -1139,7 +1176,7 @@ def _visitor_people(s: _Session) -> tuple[list[dict], list[Anomaly]]:
                            "company": company, "structure": as_text(c["name"]), "excel_row": None})
         if unlisted:
             anomalies.append(Anomaly(COMPANIES.sheet, int(excel_row), header, "; ".join(unlisted),
-                                     f"{' et '.join(unlisted)} ({as_text(c['name'])}) : pas de ligne dans l'onglet "
+                                     f"{french_list(unlisted)} ({as_text(c['name'])}) : pas de ligne dans l'onglet "
                                      f"« {VISITORS.sheet} » pour la session {s.year}, identité absente de la liste "
                                      "des visiteurs."))
     coach = as_text(s.value("coach"))

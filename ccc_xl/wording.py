@@ -83,6 +83,11 @@ def letter_date(value) -> str:
     return "1er" + text[1:] if day.day == 1 else text
 
 
+def french_list(items: list[str]) -> str:
+    """ "", "a", "a et b", "a, b et c"."""
+    return " et ".join(filter(None, (", ".join(items[:-1]), *items[-1:])))
+
+
 def of(name: str) -> str:
     """« de » or « d' » before ``name``: « d'Élodie Martin », « de Paul Lenoir »."""
     name = str(name).strip()

@@ -36,7 +36,7 @@ def document():
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
     para(doc, "Chiffres clés", style="Heading 1")
-    table = doc.add_table(rows=4, cols=3)
+    table = doc.add_table(rows=8, cols=3)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("Indicateur", "Session {{ annee }}", "{{ periode }}")):
         cell.text = ""
@@ -44,18 +44,20 @@ def document():
         run.bold, run.font.color.rgb = True, ACCENT
         _shade(cell, HEADER_FILL)
     _repeat_header(table.rows[0])
-    table.rows[1].cells[0].text = "{%tr for ligne in lignes %}"
-    for cell, text in zip(table.rows[2].cells, ("", "{{ ligne.annee }}", "{{ ligne.cumul }}")):
-        cell.text = text
-    # One of the two runs is empty: a section's own row (« Activité », « Sorties à un an »…) shows
-    # its title in bold and no figures; an indicator's row its label.
-    label = table.rows[2].cells[0].paragraphs[0]
-    title = label.add_run("{{ ligne.section }}")
+    # A section's own row (« Activité », « Sorties à un an »…) shows its title in bold, no figures,
+    # and stays on the page of its first indicator; an indicator's row its label and figures.
+    tags = {1: "{%tr for ligne in lignes %}", 2: "{%tr if ligne.section %}", 4: "{%tr else %}",
+            6: "{%tr endif %}", 7: "{%tr endfor %}"}
+    for index, tag in tags.items():
+        table.rows[index].cells[0].text = tag
+    section = table.rows[3].cells[0].paragraphs[0]
+    title = section.add_run("{{ ligne.section }}")
     title.bold, title.font.color.rgb = True, ACCENT
-    label.add_run("{{ ligne.libelle }}")
-    for cell in table.rows[2].cells[1:]:
+    keep_with_next(cell.paragraphs[0] for cell in table.rows[3].cells)
+    for cell, text in zip(table.rows[5].cells, ("{{ ligne.libelle }}", "{{ ligne.annee }}", "{{ ligne.cumul }}")):
+        cell.text = text
+    for cell in table.rows[5].cells[1:]:
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    table.rows[3].cells[0].text = "{%tr endfor %}"
     for row in table.rows:
         _cant_split(row)
         for cell in row.cells:

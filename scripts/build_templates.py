@@ -39,7 +39,6 @@ HEADER_FILL = "DDEBF7"
 FIXED_TIME = dt.datetime(2024, 1, 1)
 
 PROGRAMME = "100 Chances 100 Emplois en milieu carcéral"
-ORGANISERS = "Missions Locales du Poitou, Nord Vienne et Sud Vienne · SPIP de la Vienne"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +138,7 @@ def _footer(footer, confidential: bool) -> None:
     run.font.size, run.italic = Pt(8), True
     line = footer.add_paragraph()
     line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note = ORGANISERS + (" · Document confidentiel, remis par le SPIP" if confidential else "") + " · Page "
+    note = "{{ organisateurs }}" + (" · Document confidentiel, remis par le SPIP" if confidential else "") + " · Page "
     line.add_run(note).font.size = Pt(8)
     _field(line, "PAGE")
     line.add_run(" / ").font.size = Pt(8)

@@ -195,6 +195,7 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
 
     rows = small_rows()
     rows[c.FUNDING].append({"session": 2024, "funder": "Fonds <Spécial> & Cie", "amount": 1000})
+    rows[c.STRUCTURES] = [{"name": "Mission Locale Sud Vienne", "kind": "Mission Locale"}]
     path = workbook_with(tmp_path / "w.xlsx", rows)
     with open_workbook(path, write=False) as book:
         outcome = bilan(book, year=2024, output=tmp_path / "bilan.docx", today=TODAY)
@@ -209,6 +210,8 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
     assert "onglet" not in text.replace("l'onglet Méthode", "")  # definitions in plain words
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
+    # The footer credits the one Mission Locale of the Structures sheet, no other.
+    assert section.footer.paragraphs[-1].text.startswith("Mission Locale Sud Vienne · Page ")
     assert doc.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")  # header repeated on every page
     # Each section of the Indicateurs sheet titles its rows, in bold and without figures, and a
     # « dont » line is set in under its total: « Formation » at six months is not « dont formation ».
@@ -217,6 +220,7 @@ def test_bilan_shows_the_year_the_cumulative_figures_the_chart_and_odd_names(tmp
         [title] = [row for row in doc.tables[0].rows if row.cells[0].text == section]
         assert [cell.text for cell in title.cells[1:]] == ["", ""]
         assert all(run.bold for run in title.cells[0].paragraphs[0].runs if run.text)
+        assert title.cells[0].paragraphs[0].paragraph_format.keep_with_next  # never alone at a page foot
     assert labels.index("Situation à 6 mois") < labels.index("Formation")
     assert all(label.startswith("\u2003dont ") for label in labels if "dont " in label)
 

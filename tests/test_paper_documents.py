@@ -427,3 +427,34 @@ def test_every_list_of_people_prints_last_name_first_in_last_name_order(order, f
                 assert f"{last} {first}".upper() not in spoken.upper(), (doc.type, spoken)
             assert not spoken or "Service prévention" in spoken or any(f"{first} {last}".upper() in spoken.upper() for first, last in PEOPLE)
     assert seen == {"emargement", "emargement-copil", "liste-visiteurs"}
+
+
+def _footer_lines(path: Path) -> list[str]:
+    return [p.text for section in Document(path).sections for p in section.footer.paragraphs if "Page" in p.text]
+
+
+SPIP = {"name": "Service pénitentiaire d'insertion et de probation de la Vienne", "kind": "SPIP"}
+
+
+@pytest.mark.parametrize("structures, organisers", [
+    ([{"name": "Mission Locale Sud Vienne", "kind": "Mission Locale"}, SPIP],
+     "Mission Locale Sud Vienne · SPIP de la Vienne"),
+    ([{"name": "Mission Locale du Poitou", "kind": "Mission Locale"},
+      {"name": "Mission Locale Nord Vienne", "kind": "Mission Locale"},
+      {"name": "Mission Locale Sud Vienne", "kind": "Mission Locale"}, SPIP],
+     "Missions Locales du Poitou, Nord Vienne et Sud Vienne · SPIP de la Vienne"),
+    ([{"name": "Mission Locale du Poitou", "kind": "Mission Locale"},
+      {"name": "Rebonds & <Cie> « 86 »", "kind": "Mission Locale"},
+      {"name": "Association Relais", "kind": "Autre"}],
+     "Mission Locale du Poitou et Rebonds & <Cie> « 86 »"),
+    ([{"name": "SPIP de la Vienne", "kind": "SPIP"}], "SPIP de la Vienne"),
+    ([], "100 Chances 100 Emplois en milieu carcéral"),
+])
+def test_every_page_footer_credits_the_structures_of_the_sheet_and_none_other(tmp_path, structures, organisers):
+    frames = sample_frames(participants=2, companies=4)
+    frames.structures = pd.DataFrame(structures, columns=c.STRUCTURES.keys)
+    files, _, _ = make(tmp_path, frames)
+    footers = {f.type: _footer_lines(tmp_path / f.path) for f in files if f.path.suffix == ".docx"}
+    assert set(footers) == set(DOCUMENT_TYPES)
+    for kind, lines in footers.items():
+        assert lines and all(line.startswith(organisers + " · ") for line in lines), (kind, lines)
