@@ -529,7 +529,7 @@ def bilan_cmd(classeur, annee, sortie, today):
     output = sortie or classeur.with_name(BILAN_FILE.format(year=annee))
     if output.suffix.lower() != ".docx":
         raise click.BadParameter("le document doit avoir l'extension .docx", param_hint="--sortie")
-    with open_workbook(classeur, write=False) as book:
+    with open_workbook(classeur, write=False, last_saved=True) as book:
         return bilan(book, year=annee, output=output, today=today)
 
 

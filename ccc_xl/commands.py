@@ -696,12 +696,13 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
         raise CommandError(f"Le seuil des petits effectifs ne peut pas être inférieur à {disclosure.DEFAULT_THRESHOLD}.")
     paths, output = list(paths), Path(output)
     check_export_target(paths, output)
-    tables, anomalies, names = [], [], []
-    for index, (read, unreadable) in enumerate(_read_for_export(paths)):
+    tables, anomalies, names, notes = [], [], [], []
+    for index, (read, unreadable, opening) in enumerate(_read_for_export(paths)):
         path, name = _source(paths[index])
         names.append(name)
         tables.append(read)
         anomalies += [dataclasses.replace(a, sheet=f"{name} › {a.sheet}") for a in unreadable]
+        notes += opening
     consolidated = funders.consolidate(tables, names)
     today = today or dt.date.today()
     why = funders.nothing_to_export(consolidated, today, year)
@@ -722,7 +723,7 @@ def export_financeurs(paths, output, *, year: int | None = None, today: dt.date 
     duplicates = len(consolidated.duplicates)
     lines = [f"{count(duplicates, 'doublon', 'doublons')} entre ou dans les classeurs, "
              f"{agreed(duplicates, 'compté', 'comptés')} une fois."] if duplicates else []
-    lines += [kept_previous(previous)] if previous else []
+    lines += notes + ([kept_previous(previous)] if previous else [])
     return Outcome("export-financeurs", summary, lines=lines, anomalies=consolidated.duplicates + anomalies, paths=[str(output)])
 
 
@@ -733,8 +734,8 @@ PARALLEL_FROM = 16
 READERS_MAX = 8  # worker processes at most, whatever the cores: each holds one workbook at a time
 
 
-def _read_for_export(sources) -> Iterator[tuple[dict, list]]:
-    """(tables by name, anomalies) of each export source, in order, with « Classeurs lus : 37/200 »
+def _read_for_export(sources) -> Iterator[tuple[dict, list, list]]:
+    """(tables by name, anomalies, notes) of each export source, in order, with « Classeurs lus : 37/200 »
     progress. Workbook files are read in parallel processes when there are many; an open `Workbook`
     (the Excel button's) and encrypted workbooks (their password may have to be asked) are read here."""
     from concurrent.futures import ProcessPoolExecutor
@@ -753,7 +754,7 @@ def _read_for_export(sources) -> Iterator[tuple[dict, list]]:
         for done, source in enumerate(sources):
             progress("Classeurs lus", done, len(sources), _source(source)[1])
             if isinstance(source, Workbook):  # its own unreadable cells are reported by `run`
-                yield {t.name: source.read(t) for t in ind.TABLES}, []
+                yield {t.name: source.read(t) for t in ind.TABLES}, [], []
                 continue
             result = next(results) if Path(source) in in_workers else _export_tables(Path(source))
             if isinstance(result, CommandError):
@@ -762,12 +763,13 @@ def _read_for_export(sources) -> Iterator[tuple[dict, list]]:
         progress("Classeurs lus", len(sources), len(sources))
 
 
-def _export_tables(path: Path) -> tuple[dict, list] | CommandError:
-    """What the export reads from one workbook file (in a worker process when there are many); a
-    refusal is returned, not raised, so that its anomalies survive the way back from a worker."""
+def _export_tables(path: Path) -> tuple[dict, list, list] | CommandError:
+    """What the export reads from one workbook file (in a worker process when there are many), as
+    last saved when it is open in Excel; a refusal is returned, not raised, so that its anomalies
+    survive the way back from a worker."""
     try:
-        with open_workbook(path, write=False) as book:
-            return {t.name: book.read(t, keep=False) for t in ind.TABLES}, list(book.anomalies)
+        with open_workbook(path, write=False, last_saved=True) as book:
+            return {t.name: book.read(t, keep=False) for t in ind.TABLES}, list(book.anomalies), book.backend.notes()
     except CommandError as refusal:
         return refusal
 
@@ -820,7 +822,8 @@ def bilan(book: Workbook, *, year: int, output, today: dt.date | None = None) ->
                              template=template, highlights=highlights, identity=identity)
     # Read-only run (no Journal): the unreadable cells are shown with the outcome instead.
     return Outcome("bilan", f"Bilan {year} écrit : {output} (classeur lu sans être modifié).",
-                   lines=[kept_previous(previous)] if previous else [], anomalies=list(book.anomalies) + doubles + found,
+                   lines=book.backend.notes() + ([kept_previous(previous)] if previous else []),
+                   anomalies=list(book.anomalies) + doubles + found,
                    paths=[str(output)])
 
 

@@ -94,7 +94,7 @@ def main() -> None:
 
     timings = []
     clock = time.perf_counter()
-    tables = [read for read, _ in _read_for_export(paths)]  # what export-financeurs reads, as it reads it
+    tables = [read for read, *_ in _read_for_export(paths)]  # what export-financeurs reads, as it reads it
     timings.append(("Lecture des classeurs (passerelle)", time.perf_counter() - clock))
     clock = time.perf_counter()
     consolidated = funders.consolidate(tables, [p.name for p in paths])

@@ -64,6 +64,7 @@ class Case:
 
 PLANNING = ("rotations", "rotations-verifier")  # commands that need participants and companies
 SESSION = (*PLANNING, "documents", "bilan")  # commands that work on one session
+WRITERS = (*PLANNING, "documents", "eligibilite", "suivi", "indicateurs", "purger")  # not the bilan, not the export
 
 
 def small_rows() -> dict[c.Table, list[dict]]:
@@ -505,8 +506,9 @@ CASES: tuple[Case, ...] = (
          raw_bytes(_docx_renamed), refused=True, where=(WORKBOOK,)),
     Case("xml-casse", "Classeur dont la description interne (workbook.xml) est coupée.", raw_bytes(_broken_xml), refused=True, where=(WORKBOOK,)),
     Case("classeur-etranger", "Classeur Excel ordinaire, pas créé par ccc-xl.", raw_bytes(_plain_workbook), refused=True, where=("ccc-xl",)),
-    Case("ouvert-dans-excel", "Classeur ouvert dans Excel sur un autre poste (fichier verrou ~$ à côté).", _lock_file,
-         refused=True, where=("ouvert dans Excel",)),
+    Case("ouvert-dans-excel", "Classeur ouvert dans Excel sur un autre poste (fichier verrou ~$ à côté) : les commandes "
+         "qui écrivent refusent, le bilan et l'export lisent la dernière version enregistrée.", _lock_file,
+         refused=WRITERS, where=("ouvert dans Excel",)),
     Case("dossier", "Un dossier nommé classeur.xlsx.", _directory, refused=True, where=("dossier",)),
     Case("absent", "Aucun fichier à ce nom (faute de frappe).", _missing, refused=True, where=("introuvable",)),
     # Structure changed by hand

@@ -242,6 +242,31 @@ def test_a_workbook_open_in_libreoffice_or_excel_is_refused(workbook, lock_name,
     assert f"Si {program} est déjà fermé" in flat and f"supprimez le fichier caché « {lock_name} »" in flat, flat
 
 
+@pytest.mark.parametrize("lock_name, program", [(".~lock.100-chances-demo.xlsx#", "LibreOffice"),
+                                                ("~$100-chances-demo.xlsx", "Excel")])
+def test_the_bilan_and_the_export_read_an_open_workbook_as_last_saved_and_say_so(demo_copy, lock_name, program):
+    """Reading commands need not close the workbook: they read its last saved version, say that unsaved
+    typing is not counted, and leave the workbook, its lock file and its folder as they were."""
+    lock = demo_copy.parent / lock_name
+    lock.write_text(",Conseillère,POSTE-2,29.11.2026 10:02,file:///home/c/.config/libreoffice/4;")
+    before = {p.name: p.read_bytes() for p in demo_copy.parent.iterdir() if p.is_file()}
+    out = demo_copy.parent / "sorties"
+    out.mkdir()
+    bilan = ccc_xl("bilan", demo_copy, "--annee", "2025", "-o", out / "bilan.docx", "--date", "26/11/2026")
+    export = ccc_xl("export-financeurs", demo_copy, "-o", out / "export.xlsx", "--date", "26/11/2026")
+    for done in (bilan, export):
+        flat = " ".join(assert_french(done).split())
+        assert done.returncode == 0, flat
+        assert (f"« 100-chances-demo.xlsx » est ouvert dans {program} : ccc-xl a lu sa dernière version enregistrée"
+                in flat), flat
+    assert {p.name for p in out.iterdir()} == {"bilan.docx", "export.xlsx"}
+    assert {p.name: p.read_bytes() for p in demo_copy.parent.iterdir() if p.is_file()} == before
+    # A command that writes still refuses (see above); the one that runs again once it is closed says nothing of it.
+    lock.unlink()
+    again = ccc_xl("bilan", demo_copy, "--annee", "2025", "-o", out / "bilan2.docx", "--date", "26/11/2026")
+    assert again.returncode == 0 and "ouvert dans" not in again.stdout + again.stderr
+
+
 # --- 6. File identity: symlinks, modes, owner, read-only ------------------------------------------
 
 

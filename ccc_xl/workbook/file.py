@@ -228,11 +228,12 @@ def workbook_bytes(wb) -> bytes:
 
 
 @contextlib.contextmanager
-def open_workbook(path, write: bool = True, writes: preflight.Writes | None = None):
+def open_workbook(path, write: bool = True, writes: preflight.Writes | None = None, last_saved: bool = False):
     """A `Workbook` on a file; saved atomically on success when ``write``, untouched on error.
 
-    ``writes``: what the command will write, checked on the package before the command's work."""
-    with safety.open_for_update(Path(path), write=write) as opened:
+    ``writes``: what the command will write, checked on the package before the command's work.
+    ``last_saved``: a read-only look that reads a workbook open in Excel as last saved (with a note)."""
+    with safety.open_for_update(Path(path), write=write, last_saved=last_saved) as opened:
         backend = FileBackend(Path(path), opened)
         book = Workbook(backend)
         book.check_is_ccc_workbook()

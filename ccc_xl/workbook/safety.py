@@ -156,12 +156,18 @@ def open_elsewhere(path: Path) -> tuple[str, Path] | None:
     return None
 
 
-def _check_openable(path: Path, target: Path, write: bool) -> None:
+def _check_openable(path: Path, target: Path, write: bool, last_saved: bool = False) -> list[str]:
+    """Refuse what cannot be opened; with ``last_saved`` (a read-only look: the bilan, the export), a
+    workbook open in Excel or LibreOffice is read as last saved, with a note saying so — that
+    program keeps the adviser's unsaved typing, nothing is lost."""
     if not os.path.lexists(path) or not target.exists():
         raise FileRefused(f"Le fichier « {path} » est introuvable.")
     if target.is_dir():
         raise FileRefused(f"« {path} » est un dossier, pas un classeur Excel.")
     found = open_elsewhere(path)
+    if found and last_saved and not write:
+        return [f"Le classeur « {path.name} » est ouvert dans {found[0]} : ccc-xl a lu sa dernière version "
+                "enregistrée ; ce qui a été saisi depuis sans enregistrer n'est pas compté."]
     if found:
         program, lock = found
         advice = ("Fermez-le puis relancez la commande, ou utilisez le bouton du ruban « 100 Chances » dans Excel."
@@ -171,12 +177,13 @@ def _check_openable(path: Path, target: Path, write: bool) -> None:
                    f"du dossier « {lock.parent} ».")
         raise FileRefused(f"Le classeur « {path.name} » est ouvert dans {program} (fichier {lock.name}). {advice}")
     if not write:
-        return
+        return []
     mode = target.stat().st_mode
     if not mode & 0o222 or not os.access(target, os.W_OK):
         raise FileRefused(f"Le classeur est en lecture seule : « {path} ». Retirez la lecture seule (clic droit > "
                           "Propriétés) ou enregistrez-en une copie, puis relancez. Rien n'a été modifié.")
     check_name_fits(path)
+    return []
 
 
 def check_name_fits(path: Path) -> None:
@@ -222,14 +229,15 @@ def _interrupt(number, frame):
 
 
 @contextlib.contextmanager
-def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
-    """Refuse lock files / read-only / missing; hold the inter-process lock (write=True) for the
-    whole read-modify-replace; read the bytes once; clean stale temp files; French OS errors."""
+def open_for_update(path: Path, write: bool = True, last_saved: bool = False) -> Iterator[OpenedFile]:
+    """Refuse lock files (a read-only look with ``last_saved`` reads the last saved version instead,
+    with a note) / read-only / missing; hold the inter-process lock (write=True) for the whole read-modify-replace; read the
+    bytes once; clean stale temp files; French OS errors."""
     path = Path(path)
     target = real_file(path)
     with interruptible():
         try:
-            _check_openable(path, target, write)
+            looked = _check_openable(path, target, write, last_saved)
             # An encrypted workbook: its password is asked before taking the lock.
             asked = read(path).notes if write and _starts_as_ole(target) else []
         except OSError as error:
@@ -240,7 +248,7 @@ def open_for_update(path: Path, write: bool = True) -> Iterator[OpenedFile]:
                 removed = remove_stale_temp_files(target) if write else 0
             except OSError as error:
                 raise FileRefused(os_error_message(error)) from None
-            opened.notes[:0] = asked
+            opened.notes[:0] = looked + asked
             if removed:
                 left = count(removed, "fichier temporaire laissé", "fichiers temporaires laissés")
                 gone = "supprimé (il contenait" if removed == 1 else "supprimés (ils contenaient"
