@@ -13,10 +13,12 @@ How a real session is solved and proven in a fraction of a second:
   (König's theorem: the interviews of each slot can always get distinct binômes), so no search of
   the whole model is needed; with company hours the whole model confirms the length.
 - **Bounds**: every objective gets a bound from a small relaxation — the timing one for empty and
-  idle slots, the assignment one (which binômes each participant meets, slots ignored) for relevant
-  meetings, variety and load gap, each with the previous objectives frozen at their values.
+  idle slots, the assignment one (which binômes each participant meets in which class of slots
+  alike for everyone, each participant's interviews timed) for relevant meetings, variety and load
+  gap, each with the previous objectives frozen at their values.
 - **First schedule**: the assignment relaxation's best meetings, timed by a model restricted to them
-  (a few hundred variables). When it reaches every bound the schedule is proven optimal at once.
+  (a few hundred variables), else the timing relaxation's best plan given binômes. When it reaches
+  every bound the schedule is proven optimal at once.
 - **Otherwise** each objective whose bound is not reached is searched in the whole model (one
   boolean per possible meeting), starting from the schedule in hand, then frozen at its value.
 - **Symmetry breaking**: participants who cannot be told apart (same domain, same availability) and
@@ -274,26 +276,69 @@ class _Timing:
         return frozenset(key for key, var in self.a.items() if solver.boolean_value(var))
 
 
-class _Assignment:
-    """Which binômes each participant meets, slots ignored (each binôme seen at most once per slot
-    of the day of ``k`` slots): a relaxation for relevant meetings, variety and load gap."""
+def _slot_classes(inst: Instance, k: int) -> list[list[int]]:
+    """The first ``k`` slots grouped by how every participant and binôme sees them (the same
+    availability and presence): within a class, slots are interchangeable but for their order."""
+    classes: dict[tuple, list[int]] = {}
+    for s in range(k):
+        seen = (tuple(row[s] for row in inst.free), tuple(row[s] for row in inst.here))
+        classes.setdefault(seen, []).append(s)
+    return list(classes.values())
 
-    def __init__(self, inst: Instance, k: int):
+
+class _Assignment:
+    """Which binômes each participant meets, and in which class of slots (``_slot_classes``), the
+    day of ``k`` slots: a relaxation for relevant meetings, variety and load gap.
+
+    Each participant's interviews are timed (``a[p, s]``, every rule of a participant's day and
+    each slot's rooms) and the meetings of a class fill the participant's slots of that class, each
+    binôme at most once per slot of the class. Nearly exact: within a class every participant and
+    binôme is there in every slot, so König's theorem times the meetings of a class but for the
+    interviews-in-a-row rule. Slots ignored altogether (one class, no timing) proved too weak: at
+    40 × 40 its best meetings could not be timed at all. With too many classes for ``budget``
+    meeting variables it falls back to that single class.
+    """
+
+    def __init__(self, inst: Instance, k: int, budget: int = 4000):
         m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
-        y = {(p, b): m.new_bool_var(f"y{p}_{b}") for p in range(n_p) for b in range(n_b)
-             if any(inst.meets(p, b, s) for s in range(k))}
-        by_participant, by_binome = defaultdict(list), defaultdict(list)
-        for (p, b), v in y.items():
-            by_participant[p].append(v)
-            by_binome[b].append(v)
-        for p in range(n_p):
-            m.add(_sum(by_participant[p]) == inst.required)
+        classes = _slot_classes(inst, k)
+        if len(classes) * n_p * n_b > budget:
+            classes = [list(range(k))]
+        z = {(p, b, c): m.new_bool_var(f"z{p}_{b}_{c}") for c, slots in enumerate(classes)
+             for p in range(n_p) for b in range(n_b) if any(inst.meets(p, b, s) for s in slots)}
+        by_pair, by_pc, by_bc = defaultdict(list), defaultdict(list), defaultdict(list)
+        for (p, b, c), v in z.items():
+            by_pair[p, b].append(v)
+            by_pc[p, c].append(v)
+            by_bc[b, c].append(v)
+        for vs in by_pair.values():
+            m.add_at_most_one(vs)
         for b in range(n_b):
-            m.add(_sum(by_binome[b]) <= sum(inst.here[b][:k]))
+            for c, slots in enumerate(classes):
+                m.add(_sum(by_bc[b, c]) <= sum(inst.here[b][s] for s in slots))
+        rooms = [min(inst.params.rooms, sum(here[s] for here in inst.here)) for s in range(k)]
+        self.a = {}
+        if len(classes) == 1:
+            for p in range(n_p):
+                m.add(_sum(by_pc[p, 0]) == inst.required)
+            m.add(_sum(z.values()) <= sum(rooms))
+        else:
+            a = {(p, s): m.new_bool_var(f"a{p}_{s}") for p in range(n_p) for s in range(k)
+                 if inst.usable[p][s]}
+            busy = lambda p, s: [a[p, s]] if (p, s) in a else []  # noqa: E731
+            _participant_rules(m, inst, k, busy)
+            for s in range(k):
+                m.add(_sum([v for p in range(n_p) for v in busy(p, s)]) <= rooms[s])
+            for p in range(n_p):
+                for c, slots in enumerate(classes):
+                    m.add(_sum(by_pc[p, c]) == _sum([v for s in slots for v in busy(p, s)]))
+            self.a = a
         # No symmetry breaking here: ordering participants by the binômes they meet (weights up to
-        # 2^binômes) made this small model several times slower to solve, not faster.
-        self.objectives = _meeting_objectives(m, inst, {k: [v] for k, v in y.items()})
-        self.model, self.y = m, y
+        # 2^binômes) made this small model several times slower to solve, not faster. No hint
+        # from one objective to the next either: at 40 × 40 variety took 11 s from the previous
+        # solution, 1.6 s from nothing.
+        self.objectives = _meeting_objectives(m, inst, dict(by_pair))
+        self.model, self.z = m, z
 
     def bound(self, name: str, frozen: dict, seconds: float) -> tuple[int | None, frozenset | None]:
         """The best ``name`` with previous objectives frozen, and the meetings reaching it."""
@@ -304,7 +349,7 @@ class _Assignment:
         solver, status = _solve(self.model, seconds)
         if status not in FOUND:
             return None, None
-        pairs = frozenset(k for k, v in self.y.items() if solver.boolean_value(v))
+        pairs = frozenset((p, b) for (p, b, _), v in self.z.items() if solver.boolean_value(v))
         best = round(solver.objective_value) if status == cp_model.OPTIMAL else \
             _bound(solver, LARGER_IS_BETTER[name])
         return best, pairs
@@ -526,7 +571,11 @@ class _Bounds:
         """The assignment relaxation's best meetings, objective after objective (bounds cached)."""
         assignment, frozen, pairs = _Assignment(self.inst, horizon), {}, None
         for name in ("relevant", "variety", "imbalance"):
-            best, found = assignment.bound(name, frozen, self.timer.left(0.1))
+            count = self._count(name, horizon)
+            if pairs is not None and _value_of_pairs(self.inst, pairs, name) == count:
+                self.cache[name, horizon, tuple(frozen.items())] = frozen[name] = count
+                continue  # already the best possible: no search
+            best, found = assignment.bound(name, frozen, self.timer.left(0.15))
             if best is None:
                 break
             self.cache[name, horizon, tuple(frozen.items())] = best
@@ -623,11 +672,22 @@ def _colour(inst: Instance, plan) -> list[tuple[int, int, int]] | None:
 
 def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds,
                     day_plan: frozenset = frozenset()) -> list | None:
-    """A schedule of ``horizon`` slots aiming at every bound: the timing relaxation's best plan
-    given binômes, or else the assignment relaxation's best meetings timed (the better one).
+    """A schedule of ``horizon`` slots aiming at every bound: the assignment relaxation's best
+    meetings timed, or else the timing relaxation's best plan given binômes (the better one).
     ``day_plan``, a plan of that length found earlier, stands in should the best plan not be
-    found in time: the day keeps its proven length."""
+    found in time: the day keeps its proven length.
+
+    Meetings first: the assignment relaxation times each participant's interviews, so its best
+    meetings can nearly always be timed, and it settles the meeting objectives, which come before
+    idle slots; at 40 × 40 the timing plan given binômes was not solved in 2 s."""
     found = []
+    pairs = bounds.best_pairs(horizon)
+    if pairs is not None:
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.25))
+        if placed is not None:
+            if bounds.all_reached(placed):
+                return placed
+            found.append(placed)
     timing = _Timing(inst, horizon, exact=True)
     timing.model.minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
                           + timing.objectives["gaps"])
@@ -637,17 +697,12 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
         # Quick assignments first, kept should the restricted search run out of time (as a hint,
         # the colouring slowed that search down three times).
         quick = _matched(inst, plan) or _colour(inst, plan)
-        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True, timer.left(0.25))
         if quick is not None:
             found.append(quick)
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True, timer.left(0.25))
         if placed is not None:
             if bounds.all_reached(placed):
                 return placed
-            found.append(placed)
-    pairs = bounds.best_pairs(horizon)
-    if pairs is not None:
-        placed = _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.25))
-        if placed is not None:
             found.append(placed)
     return min(found, key=lambda placed: evaluate(inst, assign_rooms(inst, placed)).key, default=None)
 
