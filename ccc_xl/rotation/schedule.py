@@ -276,13 +276,20 @@ class _Timing:
         return frozenset(key for key, var in self.a.items() if solver.boolean_value(var))
 
 
+# The assignment relaxation's size limit (meeting variables): beyond it, one class of slots.
+CLASSES_UP_TO = 4000
+
+
 def _slot_classes(inst: Instance, k: int) -> list[list[int]]:
     """The first ``k`` slots grouped by how every participant and binôme sees them (the same
-    availability and presence): within a class, slots are interchangeable but for their order."""
+    availability and presence): within a class, slots are interchangeable but for their order.
+    A single class (all ``k`` slots) when there would be more than ``CLASSES_UP_TO`` meetings."""
     classes: dict[tuple, list[int]] = {}
     for s in range(k):
         seen = (tuple(row[s] for row in inst.free), tuple(row[s] for row in inst.here))
         classes.setdefault(seen, []).append(s)
+    if len(classes) * len(inst.participants) * len(inst.binomes) > CLASSES_UP_TO:
+        return [list(range(k))]
     return list(classes.values())
 
 
@@ -295,15 +302,13 @@ class _Assignment:
     binôme at most once per slot of the class. Nearly exact: within a class every participant and
     binôme is there in every slot, so König's theorem times the meetings of a class but for the
     interviews-in-a-row rule. Slots ignored altogether (one class, no timing) proved too weak: at
-    40 × 40 its best meetings could not be timed at all. With too many classes for ``budget``
-    meeting variables it falls back to that single class.
+    40 × 40 its best meetings could not be timed at all; it is what remains beyond
+    ``CLASSES_UP_TO``.
     """
 
-    def __init__(self, inst: Instance, k: int, budget: int = 4000):
+    def __init__(self, inst: Instance, k: int):
         m, n_p, n_b = cp_model.CpModel(), len(inst.participants), len(inst.binomes)
         classes = _slot_classes(inst, k)
-        if len(classes) * n_p * n_b > budget:
-            classes = [list(range(k))]
         z = {(p, b, c): m.new_bool_var(f"z{p}_{b}_{c}") for c, slots in enumerate(classes)
              for p in range(n_p) for b in range(n_b) if any(inst.meets(p, b, s) for s in slots)}
         by_pair, by_pc, by_bc = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -677,13 +682,19 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     ``day_plan``, a plan of that length found earlier, stands in should the best plan not be
     found in time: the day keeps its proven length.
 
-    Meetings first: the assignment relaxation times each participant's interviews, so its best
-    meetings can nearly always be timed, and it settles the meeting objectives, which come before
-    idle slots; at 40 × 40 the timing plan given binômes was not solved in 2 s."""
+    Meetings first when the assignment relaxation has several classes of slots: it then times each
+    participant's interviews, so its best meetings can nearly always be timed, and it settles the
+    meeting objectives, which come before idle slots (at 40 × 40 the timing plan given binômes was
+    not solved in 2 s). With one class its meetings often cannot be timed: they come last."""
     found = []
-    pairs = bounds.best_pairs(horizon)
-    if pairs is not None:
-        placed = _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.25))
+
+    def meetings_timed():
+        pairs = bounds.best_pairs(horizon)
+        if pairs is not None:
+            return _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.25))
+
+    if len(_slot_classes(inst, horizon)) > 1:
+        placed = meetings_timed()
         if placed is not None:
             if bounds.all_reached(placed):
                 return placed
@@ -703,6 +714,10 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
         if placed is not None:
             if bounds.all_reached(placed):
                 return placed
+            found.append(placed)
+    if len(_slot_classes(inst, horizon)) == 1:
+        placed = meetings_timed()
+        if placed is not None:
             found.append(placed)
     return min(found, key=lambda placed: evaluate(inst, assign_rooms(inst, placed)).key, default=None)
 
