@@ -769,7 +769,7 @@ def _export_tables(path: Path) -> tuple[dict, list, list] | CommandError:
     survive the way back from a worker."""
     try:
         with open_workbook(path, write=False, last_saved=True) as book:
-            return {t.name: book.read(t, keep=False) for t in ind.TABLES}, list(book.anomalies), book.backend.notes()
+            return {t.name: book.read_typed(t) for t in ind.TABLES}, list(book.anomalies), book.backend.notes()
     except CommandError as refusal:
         return refusal
 

@@ -32,6 +32,7 @@ from .report import Anomaly
 from .wording import agreed, count
 from .retention import age_band
 from .workbook.content import Block, SheetContent
+from .workbook.gateway import stacked
 
 PARTICIPANT_LINKS = (c.PATHWAYS, c.FOLLOWUP, c.DEBRIEFING)  # tables pointing at a participant ID
 UNKNOWN = "Non renseigné"
@@ -60,7 +61,7 @@ def consolidate(workbooks: list[dict[str, pd.DataFrame]], names: list[str]) -> C
         parts = [tables[table.name] for tables in workbooks]
         source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
         rows = np.concatenate([part.index.to_numpy() for part in parts]) if parts else np.array([], dtype=object)
-        frame = pd.concat(parts, ignore_index=True).assign(source=source, ligne=rows)  # ligne: the Excel row
+        frame = stacked(parts).assign(source=source, ligne=rows)  # ligne: the Excel row
         if table is c.CANDIDATES:
             frame = frame.assign(id=frame.source.astype(str) + ":" + frame.id.astype(str), original_id=frame.id)
         elif table in PARTICIPANT_LINKS:

@@ -179,11 +179,61 @@ class _Uncalculated:
         self.why = why
 
 
+@dataclass
+class TypedTable:
+    """A table's typed columns before they are put in a DataFrame: one array per contract key (numpy,
+    or pandas' masked arrays for yes/no and whole numbers) and the Excel row of each data row.
+
+    `frame` gives the DataFrame; the funders' export keeps workbooks' tables in this form, which a
+    worker process sends back at a fraction of a DataFrame's cost and `stacked` joins workbook after
+    workbook as one array per column."""
+
+    columns: dict[str, object]
+    rows: list[int]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def index(self) -> pd.Index:
+        return pd.Index(self.rows, dtype=np.int64 if self.rows else object, name="ligne")
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, index=self.index, copy=False)
+
+
+def stacked(parts: list) -> pd.DataFrame:
+    """Several workbooks' rows of one table end to end (index 0, 1, …): ``pd.concat(frames,
+    ignore_index=True)`` of the parts' frames. Parts are DataFrames or `TypedTable`s; when all are
+    `TypedTable`s with the same columns of the same dtypes (as the gateway types one contract table),
+    each column is joined as one array. pd.concat of the frames looks at every cell of a column
+    blank in a part (each workbook's empty optional columns: a million cells at national scale)."""
+    first = parts[0] if parts else None
+    if isinstance(first, TypedTable) and all(
+            isinstance(part, TypedTable) and list(part.columns) == list(first.columns)
+            and all(part.columns[key].dtype == array.dtype for key, array in first.columns.items()) for part in parts):
+        return pd.DataFrame({key: _joined([part.columns[key] for part in parts]) for key in first.columns}, copy=False)
+    return pd.concat([part.frame() if isinstance(part, TypedTable) else part for part in parts], ignore_index=True)
+
+
+def _joined(arrays: list):
+    """Arrays of one dtype end to end (numpy's, or pandas' extension arrays)."""
+    if isinstance(arrays[0], np.ndarray):
+        return np.concatenate(arrays)
+    return type(arrays[0])._concat_same_type(arrays)
+
+
 def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
     """Typed DataFrame of a table (columns = contract keys, index = Excel row numbers).
 
     Rows whose adviser cells are all blank are dropped; cells that cannot be read become None and
-    an anomaly naming the sheet, row and column.
+    an anomaly naming the sheet, row and column (`typed_from_raw`)."""
+    typed, anomalies = typed_from_raw(raw)
+    return typed.frame(), anomalies
+
+
+def typed_from_raw(raw: RawTable) -> tuple[TypedTable, list[Anomaly]]:
+    """The typed columns of a table (`TypedTable`) and the anomalies of its unreadable cells.
 
     A column repeats its values (Oui/Non, list values, dates, a participant's ID on every follow-up
     line): each distinct cell is parsed once, and the column's array is built from the distinct
@@ -232,8 +282,7 @@ def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
                     anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, key[1].why))
                 elif key in problems:
                     anomalies.append(Anomaly(raw.sheet, excel_row, col.header, key[1], f"« {key[1]} » {problems[key]}."))
-    frame = pd.DataFrame(arrays, index=pd.Index(index, dtype=np.int64 if index else object, name="ligne"), copy=False)
-    return frame, anomalies
+    return TypedTable(arrays, index), anomalies
 
 
 def excel_value(column: Column, value: object) -> object:
@@ -310,25 +359,26 @@ class Workbook:
                 raise
             return frame_from_raw(RawTable(table, table.sheet, table.headers, [], 2, 1))[0]
 
-    def read(self, table: Table, keep: bool = True) -> pd.DataFrame:
+    def read(self, table: Table) -> pd.DataFrame:
         """The typed rows of a table; unreadable cells are reported in `anomalies`, not raised.
-
-        The frame is kept for the next read and a copy returned; ``keep=False`` returns the frame
-        itself without keeping it, for a caller reading each table once (the funders' export)."""
+        The frame is kept for the next read and a copy returned."""
         frame = self._frames.get(table.name)
         if frame is None:
-            # A table this run wrote into is typed again from the cells as written (`_write` keeps
-            # them): the file backend reads the package as it was opened.
-            raw = self._raw.get(table.name) or self.backend.read_table(table)
-            frame, anomalies = frame_from_raw(raw)
-            self._raw[table.name] = raw
-            self._found.extend(anomalies)
-            if "session" in frame.columns:
-                self._sessions[raw.sheet] = {row: None if pd.isna(v) else v for row, v in frame["session"].items()}
-            if not keep:
-                return frame
-            self._frames[table.name] = frame
+            frame = self._frames[table.name] = self.read_typed(table).frame()
         return frame.copy()
+
+    def read_typed(self, table: Table) -> TypedTable:
+        """The typed columns of a table, not kept and not made a DataFrame, for a caller reading each
+        table once (the funders' export); unreadable cells are reported in `anomalies`."""
+        # A table this run wrote into is typed again from the cells as written (`_write` keeps
+        # them): the file backend reads the package as it was opened.
+        raw = self._raw.get(table.name) or self.backend.read_table(table)
+        typed, anomalies = typed_from_raw(raw)
+        self._raw[table.name] = raw
+        self._found.extend(anomalies)
+        if "session" in typed.columns:
+            self._sessions[raw.sheet] = {row: None if pd.isna(v) else v for row, v in zip(typed.rows, typed.columns["session"])}
+        return typed
 
     def require_columns(self, table: Table, columns: list[Column], why: str) -> None:
         """CommandError naming sheet, header row and columns when optional ``columns`` are absent
