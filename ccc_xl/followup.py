@@ -128,36 +128,75 @@ def kept_months(people: pd.DataFrame, followup: pd.DataFrame, au: dt.date) -> tu
     ``au``), summed over ``people``: one row per participant with its « id », its session's dates
     (`PHASE_DATES`) and its release cells (`AWAY_CELLS`). ``followup``: the Suivi rows.
 
-    The dashboard's rules on every participant at once (a consolidation has tens of thousands):
-    A and the release outside the Vienne are worked out once per distinct set of cells, the
-    meetings by `is_meeting` on every Suivi row, and each meeting's follow-up month from the month
-    starts of its participant's A."""
+    The dashboard's rules on every participant at once (a consolidation has tens of thousands), as
+    arrays: A (`end_of_collective_phase`) and the release outside the Vienne (`away_since`) of every
+    row, the month starts and months over once per distinct A, the meetings by `is_meeting` on the
+    Suivi rows of these participants, and each meeting's follow-up month from the month starts of
+    its participant's A."""
     if people.empty:
         return 0, 0
-    phases = list(zip(*(people[name] for name in PHASE_DATES)))
-    end_of = {cells: end_of_collective_phase(dict(zip(PHASE_DATES, cells))) for cells in dict.fromkeys(phases)}
-    releases = list(zip(*(people[name] if name in people else [None] * len(people) for name in AWAY_CELLS)))
-    away_of = {cells: away_since(*cells) for cells in dict.fromkeys(releases)}
-    ends = [end_of[cells] for cells in phases]
-    distinct = sorted({end for end in ends if end is not None})
-    if not distinct:
+    ends = _days(people, "coaching_end")
+    oral = _days(people, "grand_oral_date")
+    ends = np.fmax(ends, oral)  # the later of the two, or the one given (NaT when neither)
+    ends = np.where(np.isnat(ends), _days(people, "coaching_start") + np.timedelta64(COLLECTIVE_PHASE_DAYS, "D"), ends)
+    followed = ~np.isnat(ends)
+    if not followed.any():
         return 0, 0
-    code = {end: n for n, end in enumerate(distinct)}
-    end_code = np.array([code.get(end, -1) for end in ends])
-    starts = np.array([month_starts(end) for end in distinct], dtype="datetime64[D]")  # one row of 13 per A
-    over = np.array([0 if end is None else bisect_right(month_starts(end)[1:], au) for end in ends])
-    persons = pd.DataFrame({"id": people["id"].to_numpy(), "person": np.arange(len(people)),
-                            "away": pd.to_datetime([away_of[cells] for cells in releases])})
-    persons = persons[[end is not None for end in ends]]
-    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
-    events = events.merge(persons, left_on="participant", right_on="id")
-    met = events[is_meeting(events.type, events.date, events.away).to_numpy()]
-    person = met.person.to_numpy()
-    days = met.date.to_numpy("datetime64[D]")  # the day, whatever the time
-    month = (starts[end_code[person]] <= days[:, None]).sum(axis=1) - 1
+    distinct, end_code = np.unique(ends[followed], return_inverse=True)
+    months = [month_starts(end) for end in distinct.tolist()]
+    starts = np.array(months, dtype="datetime64[D]")  # one row of 13 per A
+    over = np.zeros(len(people), dtype=np.int64)
+    over[followed] = np.array([bisect_right(m[1:], au) for m in months])[end_code]
+    codes = np.full(len(people), -1, dtype=np.int64)
+    codes[followed] = end_code
+    person, dates, types = _events_of(people["id"], followed, followup)
+    away = pd.Series(_away_days(people)[person])
+    met = is_meeting(pd.Series(types, dtype=object), pd.Series(dates), away).to_numpy()
+    person, days = person[met], dates[met].astype("datetime64[D]")  # the day, whatever the time
+    month = (starts[codes[person]] <= days[:, None]).sum(axis=1) - 1
     held = (month >= 0) & (month < np.minimum(over[person], c.FOLLOWUP_MONTHS))
-    kept = len(np.unique(person[held] * (c.FOLLOWUP_MONTHS + 1) + month[held]))
-    return kept, int(over.sum())
+    seen = np.zeros((len(people), c.FOLLOWUP_MONTHS), dtype=bool)
+    seen[person[held], month[held]] = True
+    return int(seen.sum()), int(over.sum())
+
+
+def _days(people: pd.DataFrame, name: str) -> np.ndarray:
+    """A date column of ``people`` as days (NaT when blank or absent), times of day dropped."""
+    if name not in people:
+        return np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]")
+    return pd.to_datetime(people[name]).to_numpy("datetime64[D]")
+
+
+def _away_days(people: pd.DataFrame) -> np.ndarray:
+    """`away_since` of every row of ``people``, as days (NaT when not released outside the Vienne);
+    each distinct relay territory is resolved once."""
+    day = _days(people, "release_date")
+    day = np.where(np.isnat(day), _days(people, "expected_release"), day)
+    territories = people["relay_territory"] if "relay_territory" in people else pd.Series([None] * len(people), dtype=object)
+    code, distinct = pd.factorize(territories.to_numpy(dtype=object), use_na_sentinel=True)
+    outside = np.array([not in_vienne(_text(t)) for t in distinct] + [False], dtype=bool)[code]  # -1 (blank): inside
+    return np.where(outside, day, np.datetime64("NaT"))
+
+
+def _events_of(ids: pd.Series, followed: np.ndarray, followup: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row of ``ids``, date, type) of each Suivi row of a followed participant with a date — a row
+    for each participant row with that ID when an ID is on several rows, as a join on the ID."""
+    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
+    code, distinct = pd.factorize(ids.to_numpy(dtype=object)[followed])
+    rows = np.flatnonzero(followed)[code >= 0]  # a blank ID has no Suivi rows
+    code = code[code >= 0]
+    event_code = pd.Index(distinct).get_indexer(events["participant"].to_numpy(dtype=object))
+    matched = np.flatnonzero(event_code >= 0)
+    event_code = event_code[matched]
+    # Participant rows grouped by ID; each event repeated once per row of its ID.
+    order = rows[np.argsort(code, kind="stable")]
+    per_id = np.bincount(code, minlength=len(distinct))
+    first = np.cumsum(per_id) - per_id
+    repeats = per_id[event_code]
+    event = np.repeat(matched, repeats)
+    within = np.arange(len(event)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    person = order[np.repeat(first[event_code], repeats) + within]
+    return person, events["date"].to_numpy("datetime64[ns]")[event], events["type"].to_numpy(dtype=object)[event]
 
 
 def in_vienne(territory: str | None) -> bool:

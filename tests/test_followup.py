@@ -340,3 +340,49 @@ def test_headline_counts_participants_with_alerts_apart_from_those_in_follow_up(
     assert text.startswith(f"{n} alerte{'s' if n > 1 else ''} pour 1 participant ; ")
     assert text.endswith(f"{followed} participant en suivi mensuel")
     assert "(s)" not in text
+
+
+# --- The monthly rule on every participant at once (the indicators), against each row alone ---------
+
+maybe_day = st.one_of(st.none(), st.dates(D(2024, 1, 1), D(2027, 6, 1)))
+people_rows = st.lists(st.fixed_dictionaries({
+    "id": st.sampled_from(["P1", "P2", "P3", None]),  # an ID on several rows, and blank IDs
+    "coaching_start": maybe_day, "coaching_end": maybe_day, "grand_oral_date": maybe_day,
+    "release_date": maybe_day, "expected_release": maybe_day,
+    "relay_territory": st.sampled_from([None, "", "86", "79", "Deux-Sèvres", "Vienne", "Haute-Vienne", "nulle part"]),
+}), max_size=6)
+suivi_rows = st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", "P9", None]),
+                                st.one_of(st.none(), st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 6, 1))),
+                                st.sampled_from([*c.FOLLOWUP_TYPES, None])), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(people=people_rows, events=suivi_rows, au=st.dates(D(2024, 1, 1), D(2027, 6, 1)))
+def test_kept_months_at_once_are_the_sum_of_each_participant_row_alone(people, events, au):
+    """`followup.kept_months` (arrays, every row at once) counts what the dashboard's own functions
+    give row by row: A (`end_of_collective_phase`), the release outside the Vienne (`away_since`), the
+    months over, the meetings (`is_meeting`) and their month (`month_of`) — with sessions missing
+    dates, a Grand Oral before or after the coaching, an ID on several rows, blank IDs, Suivi rows
+    without a date or of nobody, meetings at any time of the day."""
+    import pandas as pd
+
+    from ccc_xl import followup as fu
+
+    frame = pd.DataFrame(people, columns=["id", *fu.PHASE_DATES, *fu.AWAY_CELLS])
+    for name in (*fu.PHASE_DATES, "release_date", "expected_release"):
+        frame[name] = pd.to_datetime(frame[name])
+    followup = pd.DataFrame(events, columns=["participant", "date", "type"]).astype({"participant": object, "type": object})
+    followup["date"] = pd.to_datetime(followup["date"])
+    kept = over = 0
+    for _, row in frame.iterrows():
+        end = fu.end_of_collective_phase(row)
+        if end is None:
+            continue
+        starts = fu.month_starts(end)
+        months = sum(1 for start in starts[1:] if start <= au)
+        away = fu.away_since(row.release_date, row.expected_release, row.relay_territory)
+        own = followup[(followup.participant == row.id) & followup.date.notna()]
+        met = {fu.month_of(starts, d.date()) for d in own.date[fu.is_meeting(own.type, own.date, away)]}
+        kept += len({k for k in met if k is not None and k < months})
+        over += months
+    assert fu.kept_months(frame, followup, au) == (kept, over)
