@@ -547,9 +547,9 @@ def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, r
 
     src = consolidated.sources
     cand = src[c.CANDIDATES]
-    people = [Person(f"{consolidated.names[int(s)]} › {pid}", _text(f), _text(l), _text(e),
-                     b.date() if pd.notna(b) else None)
-              for s, pid, f, l, e, b in zip(cand.source, cand.original_id, cand.first_name, cand.last_name, cand.ecrou, cand.birth_date)]
+    births = cand.birth_date.dt.date.astype(object).where(cand.birth_date.notna(), None)
+    people = [Person(f"{consolidated.names[s]} › {pid}", _text(f), _text(l), _text(e), b)
+              for s, pid, f, l, e, b in zip(cand.source.tolist(), cand.original_id, cand.first_name, cand.last_name, cand.ecrou, births)]
     # Advisers, company contacts…: each whole value is looked for as a name.
     for table in ind.TABLES:
         frame = src[table]

@@ -84,6 +84,12 @@ def _date_keys(day: dt.date) -> frozenset[tuple[str, ...]]:
     return frozenset(keys)
 
 
+@functools.lru_cache(maxsize=4096)
+def _serial(day: dt.date) -> int:
+    """The serial number Excel stores for ``day`` in a date cell."""
+    return int(to_excel(dt.datetime.combine(day, dt.time())))
+
+
 _ELISIONS = {"l", "d", "j", "n", "s", "m", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"}
 _JOINERS = "-'’‘"
 
@@ -178,21 +184,25 @@ class Identities:
         self.keys: dict[tuple[str, ...], tuple[str, str]] = {}
         self.serials: dict[int, str] = {}
         self.numbers: dict[str, str] = {}  # an écrou made of digits only, as a number cell holds it
+        dated: set[dt.date] = set()  # birth dates whose keys are in: an earlier person already owns them
+        cut = functools.lru_cache(maxsize=None)(words)  # first names, and dates' words, repeat
         for p in people:
-            first, last = words(p.first_name), words(p.last_name)
+            first, last = cut(p.first_name), cut(p.last_name)
             tokens: list[tuple[tuple[str, ...], str]] = []
             if first and last:
                 tokens += [(first + last, NAME), (last + first, NAME)]
             if last and (len(last) > 1 or len(last[0]) >= 3) and last not in kept_runs:
                 tokens.append((last, LAST_NAME))
-            ecrou = words(p.ecrou)
+            ecrou = cut(p.ecrou)
             if ecrou and len("".join(ecrou)) >= 3:
                 tokens.append((ecrou, ECROU))
                 if p.ecrou.strip().isdigit():
                     self.numbers[str(int(p.ecrou.strip()))] = p.id
             if p.birth_date is not None and p.birth_date not in kept_dates:
-                tokens += [(key, BIRTH_DATE) for key in _date_keys(p.birth_date)]
-                self.serials[int(to_excel(dt.datetime.combine(p.birth_date, dt.time())))] = p.id
+                if p.birth_date not in dated:
+                    dated.add(p.birth_date)
+                    tokens += [(key, BIRTH_DATE) for key in _date_keys(p.birth_date)]
+                self.serials[_serial(p.birth_date)] = p.id
             for key, kind in tokens:
                 if key not in kept_values:
                     self.keys.setdefault(key, (p.id, kind))

@@ -812,3 +812,24 @@ def test_places_outside_the_cells_are_named_for_the_adviser(demo_workbook, tmp_p
     assert scrub.scan(cleaned, identities) == []
     assert not any("xl/" in line for line in changes.lines(done=False) + changes.lines())
     assert scrub.links_of(cleaned, "Mes liens") == ["Dossiers/Notes C2019-05.docx"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(people=st.lists(st.builds(
+    Person, st.sampled_from(["C1", "C2", "C3", "C4"]), st.sampled_from(["Léa", "", "Jean Marc"]),
+    st.sampled_from(["Martin", "Dupont-Aignan", "Vidal", "", "Li"]), st.sampled_from(["", "45123", "AB 77", "12"]),
+    st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2000, 3, 1)))), max_size=8),
+    kept=st.lists(st.sampled_from(["Martin", "Paul Vidal", "45123", "Léa Martin"]), max_size=2),
+    kept_dates=st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2000, 3, 1)), max_size=2))
+def test_identities_of_many_people_are_those_of_each_person_in_turn(people, kept, kept_dates):
+    """Tokens looked for (names, écrou, birth dates shared by several people: the first one listed
+    owns them; a date serial the last one), as if each person were taken alone in turn."""
+    together = Identities(people, kept=kept, kept_dates=kept_dates)
+    keys, serials, numbers = {}, {}, {}
+    for person in people:
+        alone = Identities([person], kept=kept, kept_dates=kept_dates)
+        for key, owner in alone.keys.items():
+            keys.setdefault(key, owner)
+        serials.update(alone.serials)
+        numbers.update(alone.numbers)
+    assert (together.keys, together.serials, together.numbers) == (keys, serials, numbers)
