@@ -33,6 +33,8 @@ class Unreadable(ValueError):
 def normalise(text: str) -> str:
     """Case-, accent- and spacing-insensitive form used to compare words and headers (remembered:
     the same headers, list values and institutions repeat on every row)."""
+    if text.isascii():  # nothing to decompose (IDs, écrou numbers): the same result, faster
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().replace("’", "'").split())

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccc_xl import contract as c
@@ -117,3 +117,15 @@ def test_blank_cells_are_none_and_formula_errors_are_explained():
     assert parse_cell(c.CANDIDATES.column("birth_date"), "   ") is None
     with pytest.raises(Unreadable, match="formule"):
         parse_cell(c.CANDIDATES.column("birth_date"), "#N/A")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(st.characters(max_codepoint=127)), st.text()))
+def test_normalise_of_plain_ascii_is_that_of_any_text(text):
+    """ASCII text (IDs, écrou numbers) skips the Unicode decomposition: the same folded form."""
+    import unicodedata
+
+    from ccc_xl.parsing import normalise
+
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    assert normalise(text) == " ".join(bare.casefold().replace("’", "'").split())
