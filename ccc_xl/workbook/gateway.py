@@ -223,6 +223,17 @@ def _joined(arrays: list):
     return type(arrays[0])._concat_same_type(arrays)
 
 
+_EQUAL_ACROSS_TYPES = frozenset((bool, int, float))  # True == 1 == 1.0
+
+
+def _second(key: tuple) -> object:
+    return key[1]
+
+
+def _itself(key: object) -> object:
+    return key
+
+
 def frame_from_raw(raw: RawTable) -> tuple[pd.DataFrame, list[Anomaly]]:
     """Typed DataFrame of a table (columns = contract keys, index = Excel row numbers).
 
@@ -261,16 +272,20 @@ def typed_from_raw(raw: RawTable) -> tuple[TypedTable, list[Anomaly]]:
             cells = list(whole) if len(kept) == len(whole) else [whole[i] for i in kept]
         for i, why in unread.get(position, {}).items():
             cells[i] = _Uncalculated(why)
-        keys = list(zip(map(type, cells), cells))
-        code_of: dict[tuple[type, object], int] = {}
+        # A cell's type is part of its key where equal cells of different types may meet (True, 1
+        # and 1.0 are equal but do not read the same); otherwise the cells are their own keys.
+        by_type = len(_EQUAL_ACROSS_TYPES.intersection(map(type, cells))) > 1
+        keys = list(zip(map(type, cells), cells)) if by_type else cells
+        cell_of = _second if by_type else _itself
+        code_of: dict[object, int] = {}
         distinct: list[object] = []
-        problems: dict[tuple[type, object], Unreadable] = {}
+        problems: dict[object, Unreadable] = {}
         for key in dict.fromkeys(keys):
             code_of[key] = len(distinct)
-            value = None
-            if key[0] is not _Uncalculated:
+            value, cell = None, cell_of(key)
+            if type(cell) is not _Uncalculated:
                 try:
-                    value = parse_cell(col, key[1])
+                    value = parse_cell(col, cell)
                 except Unreadable as problem:
                     problems[key] = problem
             distinct.append(value)
@@ -278,10 +293,11 @@ def typed_from_raw(raw: RawTable) -> tuple[TypedTable, list[Anomaly]]:
         arrays[col.key] = _typed_array(col, distinct, codes)
         if not col.computed and (problems or position in unread):
             for excel_row, key in zip(index, keys):
-                if key[0] is _Uncalculated:
-                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, key[1].why))
+                cell = cell_of(key)
+                if type(cell) is _Uncalculated:
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, None, cell.why))
                 elif key in problems:
-                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, key[1], f"« {key[1]} » {problems[key]}."))
+                    anomalies.append(Anomaly(raw.sheet, excel_row, col.header, cell, f"« {cell} » {problems[key]}."))
     return TypedTable(arrays, index), anomalies
 
 
