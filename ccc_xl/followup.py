@@ -164,7 +164,8 @@ def _days(people: pd.DataFrame, name: str) -> np.ndarray:
     """A date column of ``people`` as days (NaT when blank or absent), times of day dropped."""
     if name not in people:
         return np.full(len(people), np.datetime64("NaT"), dtype="datetime64[D]")
-    return pd.to_datetime(people[name]).to_numpy("datetime64[D]")
+    column = people[name]
+    return (column if column.dtype.kind == "M" else pd.to_datetime(column)).to_numpy("datetime64[D]")
 
 
 def _away_days(people: pd.DataFrame) -> np.ndarray:
