@@ -1,19 +1,27 @@
 """Benchmark of the funders' export at national scale: 200 workbooks, 20 000 participants.
 
-Builds the workbooks once (in parallel) into a cache folder, then times each phase of
-`ccc-xl export-financeurs` — reading (in worker processes, as the command does), consolidation,
-indicators, the disclosure-controlled sheets, the check before writing, writing — and the peak memory of the process (the workers' is their own), and, in the
-same run, python-calamine's raw read of every sheet of the same files with the ratio. Prints a table.
+Builds the workbooks once (in parallel) into a cache folder, then, in each of several passes, times
+python-calamine's raw read of every sheet of the same files, each phase of `ccc-xl export-financeurs`
+— reading (in worker processes, as the command does), consolidation, indicators, the
+disclosure-controlled sheets, the check before writing, writing — and the whole command as a fresh
+process. Prints the medians of wall and CPU times (CPU: the process and its finished children, the
+reading workers included), the export's reading over the raw read of the same pass, the load average
+at the start of each pass, and the peak memory of the process (the workers' is their own).
 
-    PYTHONPATH=. python scripts/bench_indicators.py [--classeurs 200] [--participants 100] [--dossier /tmp/ccc-bench]
+    PYTHONPATH=. python scripts/bench_indicators.py [--classeurs 200] [--participants 100] [--passages 3] [--dossier /tmp/ccc-bench]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -75,6 +83,7 @@ def main() -> None:
     parser.add_argument("--classeurs", type=int, default=200)
     parser.add_argument("--participants", type=int, default=100, help="participants par classeur")
     parser.add_argument("--dossier", type=Path, default=Path("/tmp/ccc-bench-indicateurs"))
+    parser.add_argument("--passages", dest="runs", type=int, default=3, help="passages mesurés (médianes)")
     options = parser.parse_args()
     folder = options.dossier / f"{options.classeurs}x{options.participants}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,52 +93,83 @@ def main() -> None:
         paths = list(pool.map(build_one, jobs))
     built = time.perf_counter() - started
 
+    runs = [one_run(paths, folder) for _ in range(options.runs)]
+    last = runs[-1]
+    total = last["results"].values[last["results"].cumulative]
+    loads = " / ".join(f"{r['load']:.1f}" for r in runs)
+    print(f"\n{options.classeurs} classeurs, {total['participants']} participants, {last['followups']} lignes de suivi, "
+          f"{total['entreprises']} entreprises distinctes (construction : {built:.0f} s, en cache ensuite) ; "
+          f"{options.runs} passage(s), médianes ; {os.cpu_count()} cœurs, charge moyenne (1 min) "
+          f"{loads} au début de chaque passage\n")
+    print(f"| {'Étape':<36} | {'Durée (s)':>9} | {'CPU (s)':>7} |")
+    print(f"|{'-' * 38}|{'-' * 11}|{'-' * 9}|")
+    for index, (label, _, _) in enumerate(last["steps"]):
+        wall = statistics.median(r["steps"][index][1] for r in runs)
+        cpu_time = statistics.median(r["steps"][index][2] for r in runs)
+        print(f"| {label:<36} | {wall:>9.2f} | {cpu_time:>7.2f} |")
+    for label, key in (("Total export", "total"), ("Lecture brute python-calamine", "raw"),
+                       ("Processus ccc-xl export-financeurs", "process")):
+        print(f"| {label:<36} | {statistics.median(r[key][0] for r in runs):>9.2f} | "
+              f"{statistics.median(r[key][1] for r in runs):>7.2f} |")
+    print(f"| {'Mémoire maximale du processus (Mo)':<36} | {last['peak_mb']:>9.0f} | {'':>7} |")
+    ratios = [r["steps"][0][1] / r["raw"][0] for r in runs]
+    print(f"\nLecture de l'export / lecture brute python-calamine (toutes les feuilles, mêmes fichiers, même passage) : "
+          f"{' ; '.join(f'{x:.1f} ×' for x in ratios)} (médiane {statistics.median(ratios):.1f} ×). CPU : processus et ses "
+          "processus de lecture terminés.")
+    written = folder / "financeurs.xlsx"
+    print(f"\nExport : {written} ({written.stat().st_size / 1e6:.1f} Mo), {last['duplicates']} doublons")
+
+
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (the export's reading workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def one_run(paths: list[Path], folder: Path) -> dict:
+    """One pass: python-calamine's raw read, each step of the export as the command runs it, and the
+    whole ``ccc-xl export-financeurs`` process on the same files; (wall, CPU) seconds of each."""
+    run = {"load": os.getloadavg()[0], "steps": []}
+
+    def timed(label, work):
+        clock, used = time.perf_counter(), cpu()
+        result = work()
+        run["steps"].append((label, time.perf_counter() - clock, cpu() - used))
+        return result
+
     # The floor: python-calamine reading every sheet of the same files, values only (no typing).
-    clock = time.perf_counter()
+    clock, used = time.perf_counter(), cpu()
     for path in paths:
         with CalamineWorkbook.from_path(str(path)) as book:
             for name in book.sheet_names:
                 book.get_sheet_by_name(name).to_python()
-    raw_read = time.perf_counter() - clock
+    run["raw"] = (time.perf_counter() - clock, cpu() - used)
 
-    timings = []
-    clock = time.perf_counter()
-    tables = [read for read, *_ in _read_for_export(paths)]  # what export-financeurs reads, as it reads it
-    timings.append(("Lecture des classeurs (passerelle)", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    consolidated = funders.consolidate(tables, [p.name for p in paths])
-    timings.append(("Consolidation et doublons", time.perf_counter() - clock))
-    clock = time.perf_counter()
     today = dt.date(2026, 11, 26)
-    results = ind.compute(consolidated.sources, today)
-    timings.append(("Indicateurs (5 années + cumul)", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    contents = funders.export_contents(consolidated, today, results=results)  # as the command: indicators computed once
-    timings.append(("Feuilles anonymisées", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    problems = funders.check_export(contents, consolidated, results, funders.disclosure.DEFAULT_THRESHOLD)
-    timings.append(("Contrôle avant écriture", time.perf_counter() - clock))
+    # What export-financeurs reads, as it reads it (worker processes from `commands.PARALLEL_FROM` files).
+    tables = timed("Lecture des classeurs (passerelle)", lambda: [read for read, *_ in _read_for_export(paths)])
+    consolidated = timed("Consolidation et doublons", lambda: funders.consolidate(tables, [p.name for p in paths]))
+    results = timed("Indicateurs (5 années + cumul)", lambda: ind.compute(consolidated.sources, today))
+    # As the command: the indicators computed once.
+    contents = timed("Feuilles anonymisées", lambda: funders.export_contents(consolidated, today, results=results))
+    problems = timed("Contrôle avant écriture",
+                     lambda: funders.check_export(contents, consolidated, results, funders.disclosure.DEFAULT_THRESHOLD))
     assert not problems, problems
-    clock = time.perf_counter()
-    write_new_workbook(folder / "financeurs.xlsx", contents)
-    timings.append(("Écriture du classeur financeurs", time.perf_counter() - clock))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    output = folder / "financeurs.xlsx"
+    output.unlink(missing_ok=True)
+    timed("Écriture du classeur financeurs", lambda: write_new_workbook(output, contents))
+    run["total"] = tuple(sum(step[i] for step in run["steps"]) for i in (1, 2))
+    run["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    run.update(results=results, followups=len(consolidated.sources[c.FOLLOWUP]), duplicates=len(consolidated.duplicates))
 
-    total = results.values[results.cumulative]
-    followups = len(consolidated.sources[c.FOLLOWUP])
-    print(f"\n{options.classeurs} classeurs, {total['participants']} participants, {followups} lignes de suivi, "
-          f"{total['entreprises']} entreprises distinctes (construction : {built:.0f} s, en cache ensuite)\n")
-    print(f"| {'Étape':<36} | {'Durée (s)':>9} |")
-    print(f"|{'-' * 38}|{'-' * 11}|")
-    for label, seconds in timings:
-        print(f"| {label:<36} | {seconds:>9.2f} |")
-    print(f"| {'Total export':<36} | {sum(s for _, s in timings):>9.2f} |")
-    print(f"| {'Mémoire maximale du processus (Mo)':<36} | {peak_mb:>9.0f} |")
-    print(f"\nLecture brute python-calamine (toutes les feuilles, mêmes fichiers) : {raw_read:.2f} s ; "
-          f"lecture de l'export : {timings[0][1]:.2f} s, soit {timings[0][1] / raw_read:.1f} × la lecture brute")
-    written = folder / "financeurs.xlsx"
-    print(f"\nExport : {written} ({written.stat().st_size / 1e6:.1f} Mo), {len(consolidated.duplicates)} doublons")
-
+    # What an adviser waits for: the whole command, from the interpreter's start to the file written.
+    with tempfile.TemporaryDirectory() as scratch:
+        clock, used = time.perf_counter(), cpu()
+        subprocess.run([sys.executable, "-m", "ccc_xl", "export-financeurs", *map(str, paths), "-o",
+                        str(Path(scratch) / "financeurs.xlsx"), "--date", today.strftime("%d/%m/%Y")],
+                       check=True, capture_output=True)
+        run["process"] = (time.perf_counter() - clock, cpu() - used)
+    return run
 
 if __name__ == "__main__":
     main()
