@@ -7,6 +7,7 @@ workbook and a generated sheet rewritten by a command look the same.
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as dt
 
 import pandas as pd
@@ -109,6 +110,7 @@ def wraps_column(column: Column) -> bool:
 CHOICE_FIT = 26  # a drop-down column widens to its longest value up to this width, then wraps
 
 
+@functools.lru_cache(maxsize=None)  # the contract's columns: a few hundred, asked for every written row
 def print_width(column: Column) -> float:
     """The column's width: the contract's, widened so that no word of its header is cut and, for a
     drop-down, so that its values (when short enough) fit on one line."""
@@ -406,17 +408,18 @@ def _fit_one_page(ws, rows: range, last: int, span: int, small: list[int], lands
     widest = [ws.column_dimensions[letter].width for letter in letters]
     candidates = sorted({*range(30, int(max(widest, default=30)) + 1, 2), *widest}) if small else [None]
     best = None
+    cells = printing.row_cells(ws, rows)
     for width in candidates:
         for letter, full in zip(letters, widest):
             ws.column_dimensions[letter].width = min(width, full)
-        printing.fit_rows(ws, rows, base=base)
+        printing.fit_rows(ws, rows, base=base, cells=cells)
         ws.row_dimensions[spacer].height = SPACER
         scale = printing.page_scale(ws, 1, last, span, landscape, margins)
         if best is None or scale > best[0]:
             best = (scale, width)
     for letter, full in zip(letters, widest):
         ws.column_dimensions[letter].width = min(best[1], full) if best[1] else full
-    printing.fit_rows(ws, rows, base=base)
+    printing.fit_rows(ws, rows, base=base, cells=cells)
     ws.row_dimensions[spacer].height = SPACER
     return best[0]
 

@@ -13,6 +13,7 @@ whose header's longest word must not be cut.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from typing import Iterable
@@ -86,8 +87,11 @@ def width_for_px(px: float) -> float:
     return math.ceil((px + 5) / 7 * 2) / 2
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def wrapped_lines(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False) -> int:
-    """Lines ``text`` takes in a wrapping cell of ``width`` characters (greedy word wrap, as Excel)."""
+    """Lines ``text`` takes in a wrapping cell of ``width`` characters (greedy word wrap, as Excel).
+
+    Remembered: a sheet fitted to its page estimates the same texts under several widths."""
     room = text_room(width)
     space = text_px(" ", size, bold)
     lines = 0
@@ -153,19 +157,28 @@ def _merged_widths(ws) -> dict[tuple[int, int], float]:
     return widths
 
 
-def needed_height(ws, row: int, max_col: int | None = None, merged=None) -> float | None:
+def row_cells(ws, rows: Iterable[int], max_col: int | None = None) -> dict[int, list[tuple]]:
+    """What sizes each of ``rows``: (column, text, font size, bold, wraps) of each non-empty cell.
+
+    Read once, it serves every estimate of the same rows under other column widths."""
+    last = ws.max_column if max_col is None else min(max_col, ws.max_column)  # openpyxl counts it over every cell
+    found = {}
+    for row in rows:
+        cells = next(ws.iter_rows(min_row=row, max_row=row, max_col=last))
+        found[row] = [(cell.column, _shown(cell.value), *cell_font(cell), bool(cell.alignment and cell.alignment.wrap_text))
+                      for cell in cells if cell.value is not None]
+    return found
+
+
+def needed_height(ws, row: int, max_col: int | None = None, merged=None, cells=None) -> float | None:
     """Points row ``row`` needs: its wrapping cells' lines, one line of any other cell's font;
-    None when the row is empty."""
+    None when the row is empty. ``cells``: the row's `row_cells` when already read."""
     merged = _merged_widths(ws) if merged is None else merged
     needed = None
-    cells = ws[row] if max_col is None else ws[row][:max_col]
-    for cell in cells:
-        if cell.value is None:
-            continue
-        size, bold = cell_font(cell)
-        if cell.alignment and cell.alignment.wrap_text:
-            width = merged.get((row, cell.column), column_width(ws, cell.column))
-            height = text_height(_shown(cell.value), width, size, bold)
+    for column, text, size, bold, wraps in row_cells(ws, [row], max_col)[row] if cells is None else cells:
+        if wraps:
+            width = merged.get((row, column), column_width(ws, column))
+            height = text_height(text, width, size, bold)
         else:
             height = line_height(size)
         needed = height if needed is None else max(needed, height)
@@ -177,15 +190,17 @@ def _shown(value) -> str:
 
 
 def fit_rows(ws, rows: Iterable[int], max_col: int | None = None, minimum: float | None = None,
-             base: float | None = None) -> None:
+             base: float | None = None, cells: dict[int, list[tuple]] | None = None) -> None:
     """Give each of ``rows`` the height its wrapping cells need (at least ``minimum`` points).
 
     Rows that fit on one line keep the default height (no custom height, so Excel still adjusts
     them when an adviser types), or exactly ``base`` points when given (compact sheets).
+    ``cells``: the rows' `row_cells`, when the same rows are fitted under several column widths.
     """
     merged = _merged_widths(ws)
-    for row in rows:
-        height = max(needed_height(ws, row, max_col, merged) or 0.0, minimum or 0.0)
+    cells = row_cells(ws, rows, max_col) if cells is None else cells
+    for row, found in cells.items():
+        height = max(needed_height(ws, row, merged=merged, cells=found) or 0.0, minimum or 0.0)
         if base is not None:
             ws.row_dimensions[row].height = round(max(height, base), 1)
         elif height > DEFAULT_ROW + 0.5:
