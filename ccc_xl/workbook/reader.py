@@ -170,7 +170,7 @@ class Package:
             try:
                 sheet = self._workbook().get_sheet_by_name(location.sheet)
                 # Inline for the text and empty cells most cells are (a call per cell costs a third more).
-                grid = [[None if v == "" else v if type(v) is str else _value(v) for v in row]
+                grid = [[(v or None) if type(v) is str else _value(v) for v in row]
                         for row in sheet.to_python(skip_empty_area=False, nrows=last_row)]
                 merged = [(start[0] + 1, end[0] + 1) for start, end in sheet.merged_cell_ranges or ()]
             except (KeyboardInterrupt, SystemExit):
@@ -400,8 +400,6 @@ def _number(text: str) -> int | float:
 
 def _value(value: object) -> object:
     """A calamine value as openpyxl gives it."""
-    if value == "" or value is None:
-        return None
     kind = type(value)
     if kind is float:
         if value.is_integer() and -EXACT_INTEGERS < value < EXACT_INTEGERS:
@@ -409,10 +407,16 @@ def _value(value: object) -> object:
         return value
     if kind is dt.date:
         return dt.datetime(value.year, value.month, value.day)
+    if value is None or value == "":
+        return None
     return value
 
 
 def _padded(row: list[object], min_col: int, max_col: int) -> list[object]:
+    """The table's cells of a sheet's row (a list of this read's own): the row itself when it is
+    exactly the table's width from column A."""
+    if min_col == 1 and len(row) == max_col:
+        return row
     cells = row[min_col - 1:max_col]
     return cells + [None] * (max_col - min_col + 1 - len(cells))
 
