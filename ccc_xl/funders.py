@@ -32,7 +32,7 @@ from .report import Anomaly
 from .wording import agreed, count
 from .retention import age_band
 from .workbook.content import Block, SheetContent
-from .workbook.gateway import stacked
+from .workbook.gateway import TypedTable, stacked
 
 PARTICIPANT_LINKS = (c.PATHWAYS, c.FOLLOWUP, c.DEBRIEFING)  # tables pointing at a participant ID
 UNKNOWN = "Non renseigné"
@@ -48,7 +48,8 @@ class Consolidated:
 
 
 def _key(values: pd.Series, sessions: pd.Series) -> pd.Series:
-    folded = {v: normalise(str(v)) if v is not None and not pd.isna(v) and str(v).strip() else None
+    folded = {v: (normalise(v) if v.strip() else None) if isinstance(v, str)  # text, the usual case, first
+              else normalise(str(v)) if v is not None and not pd.isna(v) and str(v).strip() else None
               for v in dict.fromkeys(values)}  # each distinct value once
     text = pd.Series([folded[v] for v in values], index=values.index, dtype=object)
     return (text + "|" + sessions.astype("Int64").astype(str)).where(text.notna())
@@ -60,12 +61,16 @@ def consolidate(workbooks: list[dict[str, pd.DataFrame]], names: list[str]) -> C
     for table in ind.TABLES:  # each table's frames put end to end once, then tagged column by column
         parts = [tables[table.name] for tables in workbooks]
         source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
-        rows = np.concatenate([part.index.to_numpy() for part in parts]) if parts else np.array([], dtype=object)
-        frame = stacked(parts).assign(source=source, ligne=rows)  # ligne: the Excel row
+        rows = (np.concatenate([part.excel_rows() if isinstance(part, TypedTable) else part.index.to_numpy() for part in parts])
+                if parts else np.array([], dtype=object))
+        frame = stacked(parts)  # a new frame: its columns are set in place
+        frame["source"], frame["ligne"] = source, rows  # ligne: the Excel row
+        tag = np.array([f"{n}:" for n in range(len(parts))], dtype=object)[source]  # « 12: », the workbook's number
         if table is c.CANDIDATES:
-            frame = frame.assign(id=frame.source.astype(str) + ":" + frame.id.astype(str), original_id=frame.id)
+            frame["original_id"] = frame.id
+            frame["id"] = tag + frame.id.astype(str)
         elif table in PARTICIPANT_LINKS:
-            frame = frame.assign(participant=frame.source.astype(str) + ":" + frame.participant.astype(str))
+            frame["participant"] = tag + frame.participant.astype(str)
         merged[table.name] = frame
     duplicates: list[Anomaly] = []
     merged[c.CANDIDATES.name], alias = _unique_candidates(merged[c.CANDIDATES.name], names, duplicates)
@@ -117,7 +122,8 @@ def _unique_funding(merged: dict[str, pd.DataFrame], names: list[str], duplicate
     ).drop(columns="year")
     if funding.empty:  # no funding yet (a new workbook): nothing to deduplicate
         return funding.drop(columns="inst")
-    key = funding[["inst", "session"]].astype(str).agg("|".join, axis=1) + "|" + funding.funder.map(lambda f: normalise(str(f))) + "|" + funding.amount.astype(str)
+    key = (funding.inst.astype(str) + "|" + funding.session.astype(str) + "|" + funding.funder.map(lambda f: normalise(str(f)))
+           + "|" + funding.amount.astype(str))
     twice = key.duplicated() & ~funding.assign(key=key).duplicated(["key", "source"])
     for row in funding[twice].itertuples():
         duplicates.append(Anomaly(

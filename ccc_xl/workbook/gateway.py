@@ -194,9 +194,13 @@ class TypedTable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def excel_rows(self) -> np.ndarray:
+        """The Excel row of each data row: the frame's index values."""
+        return np.array(self.rows, dtype=np.int64 if self.rows else object)
+
     @property
     def index(self) -> pd.Index:
-        return pd.Index(self.rows, dtype=np.int64 if self.rows else object, name="ligne")
+        return pd.Index(self.excel_rows(), name="ligne")
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns, index=self.index, copy=False)
