@@ -521,6 +521,44 @@ def test_the_day_is_the_relaxation_s_shortest_with_no_empty_slot_that_could_be_f
         assert schedule.objectives.key <= evaluate(instance, baseline).key  # never worse in priority order
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_every_objective_said_proven_optimal_is_the_best_possible_after_the_previous_ones(case):
+    """On random small sessions (unavailabilities, company hours, rooms, interviews in a row, a
+    Grand Oral the same day): each objective the Journal says proven optimal, after objectives all
+    proven, has the value the whole model solved to optimality stage by stage gives; no bound of a
+    relaxation claimed more than it may, and no planning beats that reference."""
+    from ortools.sat.python import cp_model
+
+    from ccc_xl.rotation.model import OBJECTIVES
+    from ccc_xl.rotation.schedule import _Model, _optimise
+    participants, companies, session = case
+    try:
+        rotation = plan_rotations(participants, companies, session, time_limit=5.0)
+    except RotationError:
+        event("impossible")
+        return
+    instance, planned = rotation.instance, rotation.schedule
+    reference = _Model(instance, len(instance.slots))
+    best = []
+    for name, _, _ in OBJECTIVES:
+        _optimise(reference.model, reference.objectives[name], name)
+        solver, status = reference.solve(20.0)
+        if status != cp_model.OPTIMAL:
+            event("reference not proven in time")
+            return
+        best.append(round(solver.objective_value))
+        reference.keep(name, best[-1], exact=True)
+    values = [getattr(planned.objectives, name) for name, _, _ in OBJECTIVES]
+    key = lambda vs: tuple(-v if larger else v for v, (_, _, larger) in zip(vs, OBJECTIVES))  # noqa: E731
+    assert key(best) <= key(values)
+    for name_value, stage, value, optimum in zip(OBJECTIVES, planned.stages, values, best):
+        if "(optimal prouvé)" not in stage:
+            break
+        assert value == optimum, (name_value[0], stage, optimum)
+    event("proven optimal" if planned.optimal else "not all proven")
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(tight=True))
 def test_on_an_impossible_session_every_single_remedy_offered_is_enough(case):
