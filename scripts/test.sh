@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 2: install ccc-xl in .venv, LibreOffice headless if missing, then run the whole test suite
-# in parallel (pytest-xdist: one worker per core; extra arguments go to pytest).
+# in parallel (pytest-xdist: one worker per core; tests sharing a costly fixture marked `xdist_group` run
+# on one worker, the largest groups first; extra arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,4 +19,4 @@ if ! /usr/bin/python3 -c "import uno" 2>/dev/null; then
     || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-uno; } \
     || echo "python3-uno n'a pas pu être installé : le test LibreOffice du classeur chiffré sera ignoré (hors CI)."
 fi
-.venv/bin/python -m pytest -n auto "$@"
+.venv/bin/python -m pytest -n auto --dist loadgroup "$@"

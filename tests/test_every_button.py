@@ -23,6 +23,9 @@ from ccc_xl.excel.expectations import EXPECTATIONS, check
 
 from xlremote_payload import files_under, observe, payload
 
+# Every button is pressed once per worker that runs these tests: one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("boutons")
+
 
 @pytest.fixture(scope="module")
 def saved_demo(demo_workbook, tmp_path_factory):

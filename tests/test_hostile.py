@@ -48,7 +48,9 @@ def assert_french_and_clean(output: str):
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[row.name for row in COMMANDS])
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+# A case's commands run on one worker (--dist loadgroup): its snapshot before is taken once.
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name, marks=pytest.mark.xdist_group(f"corpus-{case.name}"))
+                                  for case in CASES])
 def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
     work = tmp_path / "dossier"
     shutil.copytree(corpus / case.name, work)

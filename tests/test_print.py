@@ -23,6 +23,8 @@ from ccc_xl.workbook import layout, printing
 from conftest import soffice_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
+# One worker renders once and runs every test of the rendering (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("rendu")
 
 
 def _render_module():

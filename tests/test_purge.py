@@ -37,6 +37,9 @@ from ccc_xl.workbook.file import BACKUP_FOLDER, open_workbook
 from conftest import DEMO_TODAY, libreoffice_sheets
 from planted import ADVISER_COLUMN, ADVISER_SHEET, PIVOT_SHEET, Someone, plant
 
+# The module's planted and tester workbooks are built once, on one worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("purge")
+
 # Two 2019 candidates get surnames no one else in the demo has, so their surname alone identifies them
 # (the demo's other surnames are shared with kept candidates or company representatives).
 UNIQUE = {"C2019-01": "Quiroga-Texeira", "C2019-08": "O'Malley & <Fils>"}

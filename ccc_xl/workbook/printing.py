@@ -59,6 +59,7 @@ def char_px(char: str) -> float:
     return WIDE_PX
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words recur in every row and every trial width
 def text_px(text: str, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
     """Estimated width of ``text`` in screen pixels (96 dpi) at ``size`` points."""
     width = sum(char_px(ch) for ch in text) * size / DEFAULT_SIZE
