@@ -230,7 +230,10 @@ def parse_text(value: object) -> str:
 def parse_reference(value: object) -> str:
     """An ID as other sheets refer to it: upper case, without any space (non-breaking ones
     included), so that an ID typed « c2027-06 » or « C2027 - 06 » is the participant « C2027-06 »."""
-    return re.sub(r"\s+", "", parse_text(value)).upper()
+    return _SPACES.sub("", parse_text(value)).upper()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=None)

@@ -161,7 +161,7 @@ def _blank_mask(raw: RawTable, positions: dict[str, int], columns: list[tuple[ob
         position = positions.get(col.key)
         if position is not None and position < len(columns) and blank:
             cells = columns[position]
-            blank = [i for i in blank if is_blank(cells[i])]
+            blank = [i for i in blank if (cell := cells[i]) is None or (isinstance(cell, str) and not cell.strip())]  # is_blank
     mask = np.zeros(len(raw.rows), dtype=bool)
     mask[np.fromiter(blank, dtype=np.intp, count=len(blank))] = True
     return mask
