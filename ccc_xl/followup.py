@@ -182,12 +182,13 @@ def _away_days(people: pd.DataFrame) -> np.ndarray:
 def _events_of(ids: pd.Series, followed: np.ndarray, followup: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row of ``ids``, date, type) of each Suivi row of a followed participant with a date — a row
     for each participant row with that ID when an ID is on several rows, as a join on the ID."""
-    events = followup[["participant", "date", "type"]].dropna(subset=["participant", "date"])
     code, distinct = pd.factorize(ids.to_numpy(dtype=object)[followed])
     rows = np.flatnonzero(followed)[code >= 0]  # a blank ID has no Suivi rows
     code = code[code >= 0]
-    event_code = pd.Index(distinct).get_indexer(events["participant"].to_numpy(dtype=object))
-    matched = np.flatnonzero(event_code >= 0)
+    dates = followup["date"].to_numpy("datetime64[ns]")
+    # A blank participant is no ID (-1), a blank date no meeting.
+    event_code = pd.Index(distinct).get_indexer(followup["participant"].to_numpy(dtype=object))
+    matched = np.flatnonzero((event_code >= 0) & ~np.isnat(dates))
     event_code = event_code[matched]
     # Participant rows grouped by ID; each event repeated once per row of its ID.
     order = rows[np.argsort(code, kind="stable")]
@@ -197,7 +198,7 @@ def _events_of(ids: pd.Series, followed: np.ndarray, followup: pd.DataFrame) -> 
     event = np.repeat(matched, repeats)
     within = np.arange(len(event)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
     person = order[np.repeat(first[event_code], repeats) + within]
-    return person, events["date"].to_numpy("datetime64[ns]")[event], events["type"].to_numpy(dtype=object)[event]
+    return person, dates[event], followup["type"].to_numpy(dtype=object)[event]
 
 
 def in_vienne(territory: str | None) -> bool:
