@@ -324,12 +324,15 @@ CLASSES_UP_TO = 4000
 def _slot_classes(inst: Instance, k: int) -> list[list[int]]:
     """The first ``k`` slots grouped by how every participant and binôme sees them (the same
     availability and presence): within a class, slots are interchangeable but for their order.
-    A single class (all ``k`` slots) when there would be more than ``CLASSES_UP_TO`` meetings."""
+    A single class (all ``k`` slots) beyond two classes or ``CLASSES_UP_TO`` meetings: on random
+    sessions with varied unavailabilities and company hours (3 to 11 classes) the relaxation by
+    classes took the time the former path needed and gave worse plans, while with two classes
+    (40 × 40, 20 × 20, 40 × 80) it proves the optimum in seconds."""
     classes: dict[tuple, list[int]] = {}
     for s in range(k):
         seen = (tuple(row[s] for row in inst.free), tuple(row[s] for row in inst.here))
         classes.setdefault(seen, []).append(s)
-    if len(classes) * len(inst.participants) * len(inst.binomes) > CLASSES_UP_TO:
+    if len(classes) > 2 or len(classes) * len(inst.participants) * len(inst.binomes) > CLASSES_UP_TO:
         return [list(range(k))]
     return list(classes.values())
 
@@ -343,8 +346,8 @@ class _Assignment:
     binôme at most once per slot of the class. Nearly exact: within a class every participant and
     binôme is there in every slot, so König's theorem times the meetings of a class but for the
     interviews-in-a-row rule. Slots ignored altogether (one class, no timing) proved too weak: at
-    40 × 40 its best meetings could not be timed at all; it is what remains beyond
-    ``CLASSES_UP_TO``.
+    40 × 40 its best meetings could not be timed at all; it is what ``_slot_classes`` leaves
+    beyond two classes or ``CLASSES_UP_TO`` meetings.
     """
 
     def __init__(self, inst: Instance, k: int):
@@ -458,9 +461,9 @@ class _Model:
         hint.vars.extend(var.index for var, _ in self.derived)
         hint.values.extend(rule(facts) for _, rule in self.derived)
 
-    def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
+    def solve(self, seconds: float, lp: str = "eager") -> tuple[cp_model.CpSolver, int]:
         return _solve(self.model, seconds, 1 if len(self.x) <= ONE_WORKER_UP_TO else 0,
-                      lp="eager" if self.restricted else "whole")
+                      lp=lp if self.restricted else "whole")
 
     def placed(self, solver) -> list[tuple[int, int, int]]:
         return [k for k, v in self.x.items() if solver.boolean_value(v)]
@@ -624,7 +627,7 @@ class _Bounds:
             frozen[name] = value
         return True
 
-    def best_pairs(self, horizon: int) -> frozenset | None:
+    def best_pairs(self, horizon: int, share: float) -> frozenset | None:
         """The assignment relaxation's best meetings, objective after objective (bounds cached)."""
         assignment, frozen, pairs = _Assignment(self.inst, horizon), {}, None
         for name in ("relevant", "variety", "imbalance"):
@@ -632,7 +635,7 @@ class _Bounds:
             if pairs is not None and _value_of_pairs(self.inst, pairs, name) == count:
                 self.cache[name, horizon, tuple(frozen.items())] = frozen[name] = count
                 continue  # already the best possible: no search
-            best, found = assignment.bound(name, frozen, self.timer.left(0.25))
+            best, found = assignment.bound(name, frozen, self.timer.left(share))
             if best is None:
                 break
             self.cache[name, horizon, tuple(frozen.items())] = best
@@ -641,7 +644,7 @@ class _Bounds:
 
 
 def _restricted(inst: Instance, horizon: int, keep, meetings_first: bool, seconds: float,
-                meetings_fixed: bool = False) -> list | None:
+                meetings_fixed: bool = False, lp: str = "eager") -> list | None:
     """The best schedule of ``horizon`` slots among the meetings ``keep`` allows: meeting objectives
     first (relevant, variety, load gap) or slot objectives first (empty, idle slots).
     ``meetings_fixed``: ``keep`` allows each participant exactly the interviews required, so only
@@ -660,7 +663,7 @@ def _restricted(inst: Instance, horizon: int, keep, meetings_first: bool, second
         model.model.maximize(meetings * (n_p * horizon + 1) * (horizon + 1) - slots)
     else:
         model.model.minimize(slots * (n_p * inst.required * by_variety + 1) - meetings)
-    solver, status = model.solve(seconds)
+    solver, status = model.solve(seconds, lp)
     return model.placed(solver) if status in FOUND else None
 
 
@@ -745,15 +748,20 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     meeting objectives, which come before idle slots (at 40 × 40 the timing plan given binômes was
     not solved in 2 s). With one class its meetings often cannot be timed: they come last."""
     found = []
+    # Several classes: the settings measured with the assignment relaxation by classes. One class:
+    # the time shares and LP settings of the former planner (the same plans on random sessions).
+    classes = len(_slot_classes(inst, horizon)) > 1
+    lp = "eager" if classes else "lazy"
 
     def meetings_timed():
-        pairs = bounds.best_pairs(horizon)
+        pairs = bounds.best_pairs(horizon, share=0.25 if classes else 0.1)
         if pairs is not None:
-            bounds.idle_bound(horizon)  # while time is plentiful: the timing below takes the rest
-            return _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False, timer.left(0.8),
-                               meetings_fixed=True)
+            if classes:
+                bounds.idle_bound(horizon)  # while time is plentiful: the timing below takes the rest
+            return _restricted(inst, horizon, lambda p, b, s: (p, b) in pairs, False,
+                               timer.left(0.8 if classes else 0.25), meetings_fixed=True, lp=lp)
 
-    if len(_slot_classes(inst, horizon)) > 1:
+    if classes:
         placed = meetings_timed()
         if placed is not None:
             if bounds.all_reached(placed, but_last=True):
@@ -770,12 +778,12 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
         quick = _matched(inst, plan) or _colour(inst, plan)
         if quick is not None:
             found.append(quick)
-        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True, timer.left(0.25))
+        placed = _restricted(inst, horizon, lambda p, b, s: (p, s) in plan, True, timer.left(0.25), lp=lp)
         if placed is not None:
             if bounds.all_reached(placed):
                 return placed
             found.append(placed)
-    if len(_slot_classes(inst, horizon)) == 1:
+    if not classes:
         placed = meetings_timed()
         if placed is not None:
             found.append(placed)
@@ -801,9 +809,8 @@ def solve_schedule(instance: Instance, time_limit: float = 10.0) -> Schedule:
     reasons = precheck(instance)
     if reasons:
         raise explain_infeasible(instance, reasons, time_limit)
-    # The solver's own time: the rest goes to building models and measuring schedules, and the
-    # caller's pairing and Grand Oral (40 × 40: 0.2 s and 0.5 s on a loaded machine).
-    timer = _Clock(0.85 * time_limit)
+    # The solver's own time: the rest goes to building models and measuring schedules.
+    timer = _Clock(0.9 * time_limit)
     cyclic = cyclic_schedule(instance)
     baseline = evaluate(instance, cyclic) if cyclic else None
     start = {(p, s) for p, _, s in _placed_of(instance, cyclic)} if cyclic else None
