@@ -754,7 +754,7 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     lp = "eager" if classes else "lazy"
 
     def meetings_timed():
-        pairs = bounds.best_pairs(horizon, share=0.25 if classes else 0.1)
+        pairs = bounds.best_pairs(horizon, share=0.35 if classes else 0.1)
         if pairs is not None:
             if classes:
                 bounds.idle_bound(horizon)  # while time is plentiful: the timing below takes the rest
