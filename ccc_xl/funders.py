@@ -47,10 +47,17 @@ class Consolidated:
     duplicates: list[Anomaly] = field(default_factory=list)
 
 
+def _folded(value) -> str | None:
+    """A cell compared as text (`normalise`); None for a blank one."""
+    if not isinstance(value, str):  # text, the usual case, needs no conversion
+        if value is None or pd.isna(value):
+            return None
+        value = str(value)
+    return normalise(value) if value.strip() else None
+
+
 def _key(values: pd.Series, sessions: pd.Series) -> pd.Series:
-    folded = {v: (normalise(v) if v.strip() else None) if isinstance(v, str)  # text, the usual case, first
-              else normalise(str(v)) if v is not None and not pd.isna(v) and str(v).strip() else None
-              for v in dict.fromkeys(values)}  # each distinct value once
+    folded = {v: _folded(v) for v in dict.fromkeys(values)}  # each distinct value once
     text = pd.Series([folded[v] for v in values], index=values.index, dtype=object)
     return (text + "|" + sessions.astype("Int64").astype(str)).where(text.notna())
 
