@@ -47,8 +47,9 @@ def require_soffice() -> str:
     return soffice
 
 
-def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[Path]:
+def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf", locale: str | None = None) -> list[Path]:
     """Convert ``sources`` with a single soffice call; return the outputs, in the same order.
+    ``locale`` (« fr_FR.UTF-8 »): LibreOffice's LANG and LC_ALL for this call only.
 
     The sources are copied under short numbered names into ``work_dir`` first: different folders
     may hold files with the same name, and a thousand long paths would overflow Windows' command
@@ -66,7 +67,8 @@ def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[P
     with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
         command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
                    "--norestore", "--convert-to", fmt, "--outdir", str(outputs), *names]
-        output = _run_counting(command, inputs, len(names), f"Conversion en {fmt.upper()}")
+        env = {**os.environ, "LANG": locale, "LC_ALL": locale} if locale else None
+        output = _run_counting(command, inputs, len(names), f"Conversion en {fmt.upper()}", env)
     produced = [outputs / f"{Path(n).stem}.{fmt}" for n in names]
     failed = [src.name for src, out in zip(sources, produced) if not out.is_file()]
     if failed:
@@ -76,12 +78,12 @@ def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf") -> list[P
     return produced
 
 
-def _run_counting(command: list[str], cwd: Path, total: int, label: str) -> str:
+def _run_counting(command: list[str], cwd: Path, total: int, label: str, env: dict | None = None) -> str:
     """Run soffice, reporting progress from the « convert … -> … » line it prints per file;
     return everything it printed."""
     timer = None
     with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace") as process:
+                          errors="replace", env=env) as process:
         timer = threading.Timer(120 + 10 * total, process.kill)
         timer.start()
         lines, done = [], 0

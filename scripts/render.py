@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -176,13 +175,14 @@ def _docx_text_size(path: Path) -> int:
 
 
 def convert(items: list[Rendered], work: Path) -> list[Rendered]:
-    """PDF of every item with one LibreOffice call (French locale, its own profile)."""
-    os.environ["LANG"] = os.environ["LC_ALL"] = "fr_FR.UTF-8"
+    """PDF of every item with one LibreOffice call (French locale, its own profile). The locale is
+    the call's alone: set in this process's environment, it reached every later LibreOffice run of
+    a test worker, where fr_FR.UTF-8 may not exist (then non-ASCII file names cannot be written)."""
     pdf_dir = work / "pdf"
     pdf_dir.mkdir(parents=True, exist_ok=True)
     scratch = work / "conversion"
     shutil.rmtree(scratch, ignore_errors=True)
-    produced = office.convert([i.source for i in items], scratch)
+    produced = office.convert([i.source for i in items], scratch, locale="fr_FR.UTF-8")
     done = []
     for item, pdf in zip(items, produced):
         target = pdf_dir / f"{item.source.stem}.pdf"

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from ccc_xl.workbook import layout, printing
-from conftest import soffice_or_fail
+from conftest import libreoffice_sheets, soffice_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 # One worker renders once and runs every test of the rendering (--dist loadgroup).
@@ -343,3 +343,15 @@ def test_a_signature_is_never_alone_on_its_page(rendered):
             start = next(i for i, line in enumerate(lines) if re.search(marker, line))
             body = [line for line in lines[:start] if line.strip() and not RUNNING_HEAD.search(line)]
             assert body, (group, kind, pages.index(page) + 1)
+
+
+def test_rendering_leaves_later_libreoffice_runs_their_accented_sheet_names(rendered, tmp_path):
+    """The French locale of the PDF rendering is that call's alone: a later LibreOffice run of the
+    same process still writes « Réunions d'information », « Binômes », « Débriefing »… (where
+    fr_FR.UTF-8 is not installed, a process-wide LANG made such names impossible to write)."""
+    from ccc_xl import contract as c
+
+    assert rendered  # the rendering ran in this process first
+    shown = libreoffice_sheets(render.MASTER, tmp_path / "csv")
+    accented = [name for name in c.SHEET_ORDER if not name.isascii()]
+    assert accented and set(accented) <= set(shown), sorted(set(accented) - set(shown))
