@@ -48,20 +48,20 @@ class FileBackend(Backend):
         self.path = Path(path)
         self.opened = opened or safety.read(self.path)
         data = self.opened.data
-        preflight.check_file_type(data, self.path.name)
+        archive = preflight.check_file_type(data, self.path.name)
         self.original = data
         self.edits: list[package.Edit] = []
         self.replaced: set[str] = set()
         self.notices: list[str] = []
-        self.package = self._reader(data)
+        self.package = self._reader(data, archive)
         self._stale: set[str] = set()  # sheets edited since `package` was read (it shows them as they were)
         self._sheet_names = list(self.package.sheet_names)
         self._builder = None  # openpyxl model of a new workbook whose tables are being filled
         self.dirty = False
 
-    def _reader(self, data: bytes) -> reader.Package:
+    def _reader(self, data: bytes, archive=None) -> reader.Package:
         try:
-            return reader.Package(data)
+            return reader.Package(data, archive)
         except reader.Unreadable as problem:
             raise _damaged(self.path, problem) from None
 

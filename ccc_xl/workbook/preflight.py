@@ -38,49 +38,55 @@ class Writes:
     generated: tuple[str, ...] = ()
 
 
-def _what_is(data: bytes) -> str | None:
-    """A French description of what ``data`` is when it is not an .xlsx workbook, else None."""
+def _what_is(data: bytes) -> tuple[str | None, zipfile.ZipFile | None]:
+    """A French description of what ``data`` is when it is not an .xlsx workbook (else None), and
+    the package opened as a zip archive when it is one."""
     if not data:
-        return "un fichier vide"
+        return "un fichier vide", None
     if data.startswith(OLE_MAGIC):
-        return "ole"
+        return "ole", None
     if data.startswith(b"PK"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names:
-                    mime = archive.read("mimetype").decode("ascii", "replace").strip()
-                    if "opendocument" in mime:
-                        kind = "un classeur OpenDocument (.ods, LibreOffice Calc)" if "spreadsheet" in mime else "un document OpenDocument"
-                        return kind
-                if "xl/workbook.bin" in names:
-                    return "un classeur binaire Excel (.xlsb)"
-                if "word/document.xml" in names:
-                    return "un document Word"
-                if "ppt/presentation.xml" in names:
-                    return "une présentation PowerPoint"
-                if "[Content_Types].xml" not in names:
-                    return "une archive zip qui n'est pas un classeur Excel"
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            return _zip_kind(archive), archive
         except zipfile.BadZipFile:
-            return "tronqué"
-        return None
+            return "tronqué", None
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"mime-version")) or b"<html" in head[:512]:
-        return "une page web (HTML) enregistrée avec une extension Excel"
+        return "une page web (HTML) enregistrée avec une extension Excel", None
     if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:20000]:
-        return "un classeur « Feuille de calcul XML 2003 »"
+        return "un classeur « Feuille de calcul XML 2003 »", None
     sample = data[:4096]
     if b"\0" not in sample and (sample.count(b";") + sample.count(b",") + sample.count(b"\t")) >= 1 and b"\n" in sample:
-        return "un fichier texte (CSV)"
-    return "un fichier d'un autre format"
+        return "un fichier texte (CSV)", None
+    return "un fichier d'un autre format", None
 
 
-def check_file_type(data: bytes, name: str) -> None:
-    """Refuse, naming what it is, a file that is not an .xlsx/.xlsm workbook."""
-    kind = _what_is(data)
+def _zip_kind(archive: zipfile.ZipFile) -> str | None:
+    """What a zip archive is when it is not an .xlsx workbook (French), else None."""
+    names = set(archive.namelist())
+    if "mimetype" in names:
+        mime = archive.read("mimetype").decode("ascii", "replace").strip()
+        if "opendocument" in mime:
+            return "un classeur OpenDocument (.ods, LibreOffice Calc)" if "spreadsheet" in mime else "un document OpenDocument"
+    if "xl/workbook.bin" in names:
+        return "un classeur binaire Excel (.xlsb)"
+    if "word/document.xml" in names:
+        return "un document Word"
+    if "ppt/presentation.xml" in names:
+        return "une présentation PowerPoint"
+    if "[Content_Types].xml" not in names:
+        return "une archive zip qui n'est pas un classeur Excel"
+    return None
+
+
+def check_file_type(data: bytes, name: str) -> zipfile.ZipFile:
+    """Refuse, naming what it is, a file that is not an .xlsx/.xlsm workbook; return the package
+    opened as a zip archive (opened once, for this check and for the reader)."""
+    kind, archive = _what_is(data)
     if kind is None:
-        _check_not_strict(data, name)
-        return
+        _check_not_strict(archive, name)
+        return archive
     if kind == "ole":
         raise CommandError(
             f"« {name} » est un ancien classeur Excel (.xls) : ouvrez-le dans Excel et enregistrez-le au "
@@ -96,9 +102,8 @@ def check_file_type(data: bytes, name: str) -> None:
     )
 
 
-def _check_not_strict(data: bytes, name: str) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        root = archive.read("_rels/.rels") if "_rels/.rels" in archive.namelist() else b""
+def _check_not_strict(archive: zipfile.ZipFile, name: str) -> None:
+    root = archive.read("_rels/.rels") if "_rels/.rels" in archive.namelist() else b""
     if b"purl.oclc.org/ooxml" in root:
         raise CommandError(
             f"« {name} » est enregistré au format « Feuille de calcul Open XML Strict » : ouvrez-le dans Excel et "

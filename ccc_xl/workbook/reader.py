@@ -72,12 +72,13 @@ class TableLocation:
 
 
 class Package:
-    """An .xlsx package (bytes or path): its sheets, defined names and tables, and their values."""
+    """An .xlsx package (bytes or path): its sheets, defined names and tables, and their values.
+    ``archive``: the same bytes already opened as a zip archive (the file-type check opened it)."""
 
-    def __init__(self, source: bytes | Path):
+    def __init__(self, source: bytes | Path, archive: zipfile.ZipFile | None = None):
         self._data = source if isinstance(source, bytes) else Path(source).read_bytes()
         try:
-            self._zip = zipfile.ZipFile(io.BytesIO(self._data))
+            self._zip = archive if archive is not None else zipfile.ZipFile(io.BytesIO(self._data))
             self._names = set(self._zip.namelist())
             workbook = ET.fromstring(self._zip.read("xl/workbook.xml"))
             self._read_workbook(workbook)
