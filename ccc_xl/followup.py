@@ -126,22 +126,30 @@ AWAY_CELLS = ("release_date", "expected_release", "relay_territory")  # what `aw
 def kept_months(people: pd.DataFrame, followup: pd.DataFrame, au: dt.date) -> tuple[int, int]:
     """(participant-months over by ``au`` with at least one meeting, participant-months over by
     ``au``), summed over ``people``: one row per participant with its « id », its session's dates
-    (`PHASE_DATES`) and its release cells (`AWAY_CELLS`). ``followup``: the Suivi rows.
+    (`PHASE_DATES`) and its release cells (`AWAY_CELLS`). ``followup``: the Suivi rows."""
+    kept, over = kept_months_by_row(people, followup, au)
+    return int(kept.sum()), int(over.sum())
+
+
+def kept_months_by_row(people: pd.DataFrame, followup: pd.DataFrame, au: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """`kept_months` of each row of ``people`` alone, as two arrays of whole numbers (the indicators
+    sum them over each session year's rows and over all: the Suivi rows are matched once).
 
     The dashboard's rules on every participant at once (a consolidation has tens of thousands), as
     arrays: A (`end_of_collective_phase`) and the release outside the Vienne (`away_since`) of every
     row, the month starts and months over once per distinct A, the meetings by `is_meeting` on the
     Suivi rows of these participants, and each meeting's follow-up month from the month starts of
     its participant's A."""
+    none = np.zeros(len(people), dtype=np.int64)
     if people.empty:
-        return 0, 0
+        return none, none
     ends = _days(people, "coaching_end")
     oral = _days(people, "grand_oral_date")
     ends = np.fmax(ends, oral)  # the later of the two, or the one given (NaT when neither)
     ends = np.where(np.isnat(ends), _days(people, "coaching_start") + np.timedelta64(COLLECTIVE_PHASE_DAYS, "D"), ends)
     followed = ~np.isnat(ends)
     if not followed.any():
-        return 0, 0
+        return none, none
     distinct, end_code = np.unique(ends[followed], return_inverse=True)
     months = [month_starts(end) for end in distinct.tolist()]
     starts = np.array(months, dtype="datetime64[D]")  # one row of 13 per A
@@ -157,7 +165,7 @@ def kept_months(people: pd.DataFrame, followup: pd.DataFrame, au: dt.date) -> tu
     held = (month >= 0) & (month < np.minimum(over[person], c.FOLLOWUP_MONTHS))
     seen = np.zeros((len(people), c.FOLLOWUP_MONTHS), dtype=bool)
     seen[person[held], month[held]] = True
-    return int(seen.sum()), int(over.sum())
+    return seen.sum(axis=1), over
 
 
 def _days(people: pd.DataFrame, name: str) -> np.ndarray:

@@ -14,10 +14,13 @@ in progress is counted, its one-year situations are simply still unknown. ``unti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from . import contract as c
@@ -27,8 +30,10 @@ TABLES = (c.SESSIONS, c.CANDIDATES, c.COMPANIES, c.DEBRIEFING, c.FOLLOWUP, c.PAT
 COUNT, RATE, MONEY = "count", "rate", "money"
 
 
+@functools.lru_cache(maxsize=4096)
 def slug(text: str) -> str:
-    """A JSON-friendly key from a French label ("Semi-liberté" -> "semi_liberte")."""
+    """A JSON-friendly key from a French label ("Semi-liberté" -> "semi_liberte"; remembered: the
+    same institutions and list values come back for every column)."""
     bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return "_".join("".join(ch if ch.isalnum() else " " for ch in bare.lower()).split())
 
@@ -186,12 +191,11 @@ def funnel_frame(results: "Results") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Session", *(label for _, label in FUNNEL_STEPS)])
 
 
-def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | None = None) -> dict[str, object]:
-    """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`;
-    ``funnels``: `session_funnels` already computed for these sessions (or more)."""
+def participants_of(src: Sources, keys: pd.MultiIndex) -> pd.DataFrame:
+    """The retained candidates of the sessions ``keys`` (pairs source, year), in the Candidats order,
+    each with its session's dates and its Parcours row."""
     sessions = src[c.SESSIONS]
     sessions = sessions[in_sessions(sessions, keys, "year")]
-    institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
     candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
     participants = candidates[candidates.retained.fillna(False).astype(bool)]
     dates = sessions[["source", "year", "coaching_start", "coaching_end", "grand_oral_date", "interviews_per_participant"]]
@@ -199,7 +203,19 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | N
         dates, left_on=["source", "session"], right_on=["source", "year"], how="left"
     )
     pathways = src[c.PATHWAYS].drop_duplicates("participant")
-    people = people.merge(pathways, left_on="id", right_on="participant", how="left")
+    return people.merge(pathways, left_on="id", right_on="participant", how="left")
+
+
+def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | None = None,
+            people: pd.DataFrame | None = None, months: tuple[int, int] | None = None) -> dict[str, object]:
+    """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`;
+    ``funnels``: `session_funnels` already computed for these sessions (or more); ``people``:
+    `participants_of` these sessions, and ``months`` their `followup.kept_months`, already found."""
+    sessions = src[c.SESSIONS]
+    sessions = sessions[in_sessions(sessions, keys, "year")]
+    institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
+    candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
+    people = participants_of(src, keys) if people is None else people
     n = len(people)
     out: dict[str, object] = {
         "sessions": int(len(pd.MultiIndex.from_arrays([institutions, sessions.year]).unique())),
@@ -213,14 +229,16 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | N
 
     proposals = src[c.DEBRIEFING][in_sessions(src[c.DEBRIEFING], keys)]
     out["propositions"] = int(len(proposals))
+    by_type = Counter(proposals.type.tolist())  # each list value's rows: one pass, not one per value
     for kind in c.PROPOSAL_TYPES:
-        out[f"propositions_{slug(kind)}"] = int((proposals.type == kind).sum())
+        out[f"propositions_{slug(kind)}"] = by_type[kind]
 
     granted = people.adjustment_granted.fillna(False).astype(bool)
     out["amenagements"] = int(granted.sum())
     out["taux_amenagements"] = _ratio(granted.sum(), n)
+    by_type = Counter(people.adjustment_type[granted].tolist())
     for kind in c.ADJUSTMENT_TYPES:
-        out[f"amenagements_{slug(kind)}"] = int((granted & (people.adjustment_type == kind)).sum())
+        out[f"amenagements_{slug(kind)}"] = by_type[kind]
 
     known = people.situation_1y.notna()
     positive = people.situation_1y.isin(c.POSITIVE_SITUATIONS)
@@ -234,8 +252,9 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | N
     out["part_formation"] = _ratio(training.sum(), positive.sum())
     out["part_emploi"] = _ratio((positive & ~training).sum(), positive.sum())
 
+    by_situation = Counter(people.situation_6m.tolist())
     for situation in c.SITUATIONS:
-        out[f"situation_6m_{slug(situation)}"] = int((people.situation_6m == situation).sum())
+        out[f"situation_6m_{slug(situation)}"] = by_situation[situation]
     out["situation_6m_inconnue"] = int(people.situation_6m.isna().sum())
     out["sorties_positives_6m"] = int(people.situation_6m.isin(c.POSITIVE_SITUATIONS).sum())
 
@@ -244,9 +263,9 @@ def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | N
     # The follow-up dashboard's definitions (`followup`): the end of the collective phase, the
     # follow-up months counted from it (`contract.MONTHLY_RULE`) and what a meeting is
     # (`contract.MEETING_RULE`).
-    kept, months = fu.kept_months(people, src[c.FOLLOWUP], today)
-    out["mois_suivi_tenus"], out["mois_suivi"] = kept, months
-    out["taux_suivi_mensuel"] = _ratio(kept, months)
+    kept, over = fu.kept_months(people, src[c.FOLLOWUP], today) if months is None else months
+    out["mois_suivi_tenus"], out["mois_suivi"] = kept, over
+    out["taux_suivi_mensuel"] = _ratio(kept, over)
 
     released = people.release_date.notna() & (people.release_date <= pd.Timestamp(today))
     relay = (
@@ -329,6 +348,8 @@ SECTIONS = (ACTIVITY, RECRUITMENT, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET)
 
 def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     """The indicators of every held session year and their cumulative column."""
+    from . import followup as fu
+
     held = held_sessions(src[c.SESSIONS], today, until)
     years = sorted(int(y) for y in held.year.unique())
     keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
@@ -336,12 +357,41 @@ def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     funders = sorted({str(f) for f in funding.funder.dropna()})
     results = Results(today, years, catalogue(funders))
     funnels = session_funnels(src, keys)
+    # The participants of all the held sessions, and each one's follow-up months, found once: a
+    # year's participants are those of its sessions, in the same order (the Suivi rows, a
+    # consolidation's largest table, are matched once for every column).
+    everyone = participants_of(src, keys)
+    kept, over = fu.kept_months_by_row(everyone, src[c.FOLLOWUP], today)
+    each_year = _by_year(src, years)
     for year in years:
-        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today, funnels)
-    results.values[results.cumulative] = figures(src, keys, today, funnels)
+        rows = _of_year(everyone.session, year)
+        results.values[str(year)] = figures(each_year[year], keys[keys.get_level_values(1) == year], today, funnels,
+                                            everyone[rows], (int(kept[rows].sum()), int(over[rows].sum())))
+    results.values[results.cumulative] = figures(src, keys, today, funnels, everyone, (int(kept.sum()), int(over.sum())))
     for values in results.values.values():  # a funder absent one year gave nothing that year
         values.update({i.key: 0.0 for i in results.indicators if i.key.startswith("financement_") and i.key not in values})
     return results
+
+
+# The tables whose rows belong to a session, and the column naming its year.
+SESSION_YEAR = ((c.SESSIONS, "year"), (c.CANDIDATES, "session"), (c.COMPANIES, "session"), (c.DEBRIEFING, "session"),
+                (c.FUNDING, "session"))
+
+
+def _of_year(years: pd.Series, year: int) -> np.ndarray:
+    """Which of ``years`` (a session column) are ``year``, as `in_sessions` reads them."""
+    return (years.astype("Int64") == year).to_numpy(dtype=bool, na_value=False)
+
+
+def _by_year(src: Sources, years: list[int]) -> dict[int, Sources]:
+    """``src`` for each of ``years``: the rows of the session tables (`SESSION_YEAR`) of that year,
+    the other tables whole; `figures` for that year's sessions then looks at a fifth of the rows."""
+    split = {year: dict(src.frames) for year in years}
+    for table, column in SESSION_YEAR:
+        frame = src[table]
+        for year in years:
+            split[year][table.name] = frame[_of_year(frame[column], year)]
+    return {year: Sources(frames) for year, frames in split.items()}
 
 
 # Keys printed by `ccc-xl indicateurs --json`, for each year and the cumulative block.

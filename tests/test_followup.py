@@ -359,8 +359,8 @@ suivi_rows = st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", "P9", None]),
 @settings(max_examples=150, deadline=None)
 @given(people=people_rows, events=suivi_rows, au=st.dates(D(2024, 1, 1), D(2027, 6, 1)))
 def test_kept_months_at_once_are_the_sum_of_each_participant_row_alone(people, events, au):
-    """`followup.kept_months` (arrays, every row at once) counts what the dashboard's own functions
-    give row by row: A (`end_of_collective_phase`), the release outside the Vienne (`away_since`), the
+    """`followup.kept_months` (arrays, every row at once) counts, and `kept_months_by_row` gives for
+    each row, what the dashboard's own functions give row by row: A (`end_of_collective_phase`), the release outside the Vienne (`away_since`), the
     months over, the meetings (`is_meeting`) and their month (`month_of`) — with sessions missing
     dates, a Grand Oral before or after the coaching, an ID on several rows, blank IDs, Suivi rows
     without a date or of nobody, meetings at any time of the day."""
@@ -373,16 +373,19 @@ def test_kept_months_at_once_are_the_sum_of_each_participant_row_alone(people, e
         frame[name] = pd.to_datetime(frame[name])
     followup = pd.DataFrame(events, columns=["participant", "date", "type"]).astype({"participant": object, "type": object})
     followup["date"] = pd.to_datetime(followup["date"])
-    kept = over = 0
+    kept, over = [], []  # of each row
     for _, row in frame.iterrows():
         end = fu.end_of_collective_phase(row)
         if end is None:
+            kept.append(0), over.append(0)
             continue
         starts = fu.month_starts(end)
         months = sum(1 for start in starts[1:] if start <= au)
         away = fu.away_since(row.release_date, row.expected_release, row.relay_territory)
         own = followup[(followup.participant == row.id) & followup.date.notna()]
         met = {fu.month_of(starts, d.date()) for d in own.date[fu.is_meeting(own.type, own.date, away)]}
-        kept += len({k for k in met if k is not None and k < months})
-        over += months
-    assert fu.kept_months(frame, followup, au) == (kept, over)
+        kept.append(len({k for k in met if k is not None and k < months}))
+        over.append(months)
+    assert fu.kept_months(frame, followup, au) == (sum(kept), sum(over))
+    by_row = fu.kept_months_by_row(frame, followup, au)
+    assert (by_row[0].tolist(), by_row[1].tolist()) == (kept, over)

@@ -591,3 +591,83 @@ def test_a_year_whose_one_year_situations_are_all_unknown_has_no_exit_bar(demo_c
         else:
             assert pd.isna(exits[year]), year  # not a bar at zero that a funder reads as 0 %
     assert exits.isna().any() and exits.notna().any()  # the demo has both kinds of years
+
+
+# --- Every column at once (the export's 200 workbooks) against each column computed alone -------
+
+YEARS = (2022, 2023, 2024, 2025)
+some_day = st.dates(D(2022, 1, 1), D(2025, 12, 31))
+pool = st.sampled_from(["P1", "P2", "P3", "P4", None])  # an ID on several rows (and sessions), blank IDs
+
+
+def mostly(strategy):
+    """``strategy``'s values, and now and then a blank cell."""
+    return st.one_of(strategy, strategy, strategy, st.none())
+
+
+@st.composite
+def session_rows(draw):
+    """Sessions mostly started in their year's spring: a year entered twice, a session without dates."""
+    return [{"year": year, "institution": draw(st.sampled_from([None, "Vivonne", "Niort"])),
+             "coaching_start": draw(st.dates(D(year, 1, 1), D(year, 6, 30)) if draw(st.integers(0, 5)) < 5 else st.none()),
+             "coaching_end": draw(mostly(st.dates(D(year, 3, 1), D(year, 7, 31)))),
+             "grand_oral_date": draw(st.one_of(st.none(), st.dates(D(year, 3, 1), D(year, 7, 31)))),
+             "interviews_per_participant": draw(st.one_of(st.none(), st.integers(1, 4)))}
+            for year in draw(st.lists(st.sampled_from(YEARS), min_size=1, max_size=4))]
+
+
+workbook_rows = st.fixed_dictionaries({
+    c.SESSIONS: session_rows(),
+    c.CANDIDATES: st.lists(st.fixed_dictionaries({
+        "id": pool, "session": mostly(st.sampled_from(YEARS)), "last_name": st.just("N"), "first_name": st.just("P"),
+        "retained": st.sampled_from([True, True, True, False, None]), "expected_release": st.one_of(st.none(), some_day)}),
+        min_size=1, max_size=8),
+    c.COMPANIES: st.lists(st.fixed_dictionaries({"id": st.sampled_from(["E1", "E2", None]), "session": mostly(st.sampled_from(YEARS)),
+                                                 "name": st.just("E")}), max_size=4),
+    c.DEBRIEFING: st.lists(st.fixed_dictionaries({"session": mostly(st.sampled_from(YEARS)), "participant": pool,
+                                                  "type": st.sampled_from([None, *c.PROPOSAL_TYPES])}), max_size=5),
+    c.FOLLOWUP: st.lists(st.fixed_dictionaries({"participant": pool, "date": mostly(some_day),
+                                                "type": st.sampled_from([None, *c.FOLLOWUP_TYPES])}), min_size=1, max_size=12),
+    c.PATHWAYS: st.lists(st.fixed_dictionaries({  # a participant without a row, or with two
+        "participant": pool, "adjustment_granted": st.one_of(st.none(), st.booleans()),
+        "adjustment_type": st.sampled_from([None, *c.ADJUSTMENT_TYPES]), "release_date": st.one_of(st.none(), some_day),
+        "relay": st.sampled_from([None, "ML Niort"]), "relay_contact_date": st.one_of(st.none(), some_day),
+        "relay_territory": st.sampled_from([None, "86", "79"]), "situation_6m": st.sampled_from([None, *c.SITUATIONS]),
+        "situation_1y": st.sampled_from([None, *c.SITUATIONS])}), max_size=6),
+    c.FUNDING: st.lists(st.fixed_dictionaries({"session": mostly(st.sampled_from(YEARS)), "funder": st.sampled_from(["SPIP", "FIPD", None]),
+                                               "amount": st.one_of(st.none(), st.integers(0, 9000))}), max_size=4),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(workbooks=st.lists(workbook_rows, min_size=1, max_size=3), day=st.dates(D(2024, 7, 1), D(2025, 12, 31)),
+       until=mostly(st.none()) | st.sampled_from(YEARS))
+def test_every_column_at_once_gives_each_column_computed_alone(workbooks, day, until):
+    """`compute` finds the participants and their follow-up months once for all the columns, and looks at
+    each year's rows of the session tables only: the figures of each column are those `figures` gives
+    for that column's sessions from the whole tables — with sessions entered twice or without dates,
+    candidates without a session, IDs on several rows, participants without a Parcours row; and the
+    counts by list value (situations, adjustments, proposals) are those of each value's rows."""
+    from ccc_xl import funders
+
+    tables = [{t.name: typed_frame(t, rows.get(t, [])) for t in ind.TABLES} for rows in workbooks]
+    src = funders.consolidate(tables, [f"classeur {n}" for n in range(len(tables))]).sources
+    results = ind.compute(src, day, until)
+    held = ind.held_sessions(src[c.SESSIONS], day, until)
+    keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
+    subsets = {str(y): keys[keys.get_level_values(1) == y] for y in results.years} | {results.cumulative: keys}
+    alone = {column: ind.figures(src, subset, day) for column, subset in subsets.items()}
+    assert list(results.values) == list(alone)
+    for column, expected in alone.items():
+        got = results.values[column]
+        # Counts by list value, row by row.
+        people = ind.participants_of(src, subsets[column])
+        granted = people.adjustment_granted.fillna(False).astype(bool)
+        proposals = src[c.DEBRIEFING][ind.in_sessions(src[c.DEBRIEFING], subsets[column])]
+        assert [got[f"situation_6m_{ind.slug(s)}"] for s in c.SITUATIONS] == [int((people.situation_6m == s).sum()) for s in c.SITUATIONS]
+        assert [got[f"amenagements_{ind.slug(k)}"] for k in c.ADJUSTMENT_TYPES] == [
+            int((granted & (people.adjustment_type == k)).sum()) for k in c.ADJUSTMENT_TYPES]
+        assert [got[f"propositions_{ind.slug(k)}"] for k in c.PROPOSAL_TYPES] == [int((proposals.type == k).sum()) for k in c.PROPOSAL_TYPES]
+        absent_funders = {k: 0.0 for k in set(got) - set(expected) if k.startswith("financement_")}
+        assert got == {**expected, **absent_funders}, column
+        assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in {**expected, **absent_funders}.items()}, column
