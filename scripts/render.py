@@ -6,10 +6,15 @@ Builds the demo (or reuses ``--demo``, a folder made by ``ccc-xl demo``), then c
 LibreOffice (LANG=fr_FR.UTF-8, A4 as each file asks) to PDF:
 
 - every sheet of the demo workbook, of the blank master (workbooks/100-chances-vienne.xlsx) and of
-  the funders' export, each sheet on its own (the other sheets are hidden in a copy, which is how
-  Excel and LibreOffice print a single sheet);
+  the funders' export, each sheet on its own (every other sheet hidden, which is how Excel and
+  LibreOffice print a single sheet);
 - one document of every type for each session that has documents (the largest file of the type:
   the one most likely to spill onto another page), and the yearly bilan.
+
+With a Python that has LibreOffice's ``uno`` module (python3-uno on Debian, LibreOffice's own
+python elsewhere), one LibreOffice loads each workbook once and exports each sheet with the others
+hidden (``render_uno.py``); without it, one copy of the workbook per sheet, every other sheet hidden
+in the copy, is converted (the same pages, a workbook loaded per sheet: several minutes).
 
 Then each PDF becomes PNG pages (``pdftoppm -png -r 70``) to look at, and a table of pages per
 sheet and per document is printed. ``tests/test_print.py`` runs the same functions and checks the
@@ -20,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +49,14 @@ DEMO_TODAY = dt.date(2026, 11, 26)  # the test suite's demo date: a session in f
 
 @dataclass(frozen=True)
 class Rendered:
-    """One thing put on paper: its group (workbook or documents), its name, its PDF."""
+    """One thing put on paper: its group (workbook or documents), its name, the file it comes from
+    (``sheet``: the sheet of that workbook printed alone), the name of its PDF, its PDF."""
 
     group: str
     name: str
     source: Path
+    stem: str
+    sheet: str | None = None
     pdf: Path | None = None
 
     @property
@@ -127,11 +139,11 @@ def _slug(text: str) -> str:
 
 
 def workbook_items(group: str, xlsx: Path, work: Path) -> list[Rendered]:
-    items = []
-    for number, sheet in enumerate(visible_sheets(xlsx), start=1):
-        copy = only_sheet(xlsx, sheet, work / f"{_slug(group)}-{number:02d}-{_slug(sheet)}.xlsx")
-        items.append(Rendered(group, sheet, copy))
-    return items
+    """Every visible sheet of a copy of ``xlsx``, each printed alone."""
+    copy = work / f"{_slug(group)}{xlsx.suffix}"
+    shutil.copyfile(xlsx, copy)
+    return [Rendered(group, sheet, copy, f"{_slug(group)}-{number:02d}-{_slug(sheet)}", sheet)
+            for number, sheet in enumerate(visible_sheets(copy), start=1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,11 +168,11 @@ def document_items(demo_dir: Path, work: Path) -> list[Rendered]:
             largest = max(files, key=lambda p: (_docx_text_size(p), p.name))
             copy = work / f"doc-{session.name}-{key}.docx"
             shutil.copyfile(largest, copy)
-            items.append(Rendered(f"Documents {session.name}", key, copy))
+            items.append(Rendered(f"Documents {session.name}", key, copy, copy.stem))
     for bilan in sorted(demo_dir.glob("Bilan*.docx")):
         copy = work / f"doc-{_slug(bilan.stem)}.docx"
         shutil.copyfile(bilan, copy)
-        items.append(Rendered("Documents", bilan.stem, copy))
+        items.append(Rendered("Documents", bilan.stem, copy, copy.stem))
     return items
 
 
@@ -174,22 +186,97 @@ def _docx_text_size(path: Path) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+LOCALE = "fr_FR.UTF-8"
+
+
 def convert(items: list[Rendered], work: Path) -> list[Rendered]:
-    """PDF of every item with one LibreOffice call (French locale, its own profile). The locale is
-    the call's alone: set in this process's environment, it reached every later LibreOffice run of
-    a test worker, where fr_FR.UTF-8 may not exist (then non-ASCII file names cannot be written)."""
+    """PDF of every item with one LibreOffice (French locale, its own profile). The locale is that
+    LibreOffice's alone: set in this process's environment, it reached every later LibreOffice run
+    of a test worker, where fr_FR.UTF-8 may not exist (then non-ASCII file names cannot be written)."""
     pdf_dir = work / "pdf"
     pdf_dir.mkdir(parents=True, exist_ok=True)
     scratch = work / "conversion"
     shutil.rmtree(scratch, ignore_errors=True)
-    produced = office.convert([i.source for i in items], scratch, locale="fr_FR.UTF-8")
+    python = uno_python()
+    produced = _convert_uno(python, items, scratch) if python else _convert_copies(items, scratch)
     done = []
     for item, pdf in zip(items, produced):
-        target = pdf_dir / f"{item.source.stem}.pdf"
+        target = pdf_dir / f"{item.stem}.pdf"
         shutil.move(pdf, target)
-        done.append(Rendered(item.group, item.name, item.source, target))
+        done.append(Rendered(item.group, item.name, item.source, item.stem, item.sheet, target))
     shutil.rmtree(scratch, ignore_errors=True)
     return done
+
+
+def uno_python() -> str | None:
+    """A Python that can import LibreOffice's ``uno``: this one, LibreOffice's own, the system's."""
+    soffice = office.find_soffice()
+    program = Path(os.path.realpath(soffice)).parent if soffice else None
+    candidates = [sys.executable]
+    if program:
+        candidates += [program / "python.exe", program / "python", program.parent / "Resources" / "python"]
+    candidates.append(Path("/usr/bin/python3"))
+    for candidate in candidates:
+        if Path(candidate).is_file() and subprocess.run([str(candidate), "-c", "import uno"], capture_output=True,
+                                                        env=_bare_python_env()).returncode == 0:
+            return str(candidate)
+    return None
+
+
+def _bare_python_env() -> dict:
+    """This environment without what points a Python at this one's packages."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
+def _convert_uno(python: str, items: list[Rendered], scratch: Path) -> list[Path]:
+    """Each source loaded once by one LibreOffice driven through ``render_uno.py``. Sources are
+    copied under numbered names first, as ``office.convert`` does (any folder name, any locale)."""
+    inputs, outputs = scratch / "in", scratch / "out"
+    inputs.mkdir(parents=True)
+    outputs.mkdir()
+    jobs: dict[Path, dict] = {}
+    produced = []
+    for number, item in enumerate(items, 1):
+        job = jobs.get(item.source)
+        if job is None:
+            copy = inputs / f"{len(jobs) + 1:05d}{item.source.suffix}"
+            shutil.copyfile(item.source, copy)
+            job = jobs[item.source] = {"source": copy.as_uri(), "exports": []}
+        produced.append(outputs / f"{number:05d}.pdf")
+        job["exports"].append({"sheet": item.sheet, "pdf": produced[-1].as_uri()})
+    job_file = scratch / "job.json"
+    job_file.write_text(json.dumps(list(jobs.values())), encoding="utf-8")
+    soffice = office.require_soffice()
+    pipe = f"ccc-xl-render-{uuid.uuid4().hex}"
+    with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
+        listening = subprocess.Popen(
+            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--invisible", "--norestore",
+             f"--accept=pipe,name={pipe};urp;"],
+            env={**os.environ, "LANG": LOCALE, "LC_ALL": LOCALE}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            driver = subprocess.run([python, str(ROOT / "scripts" / "render_uno.py"), pipe, str(job_file)],
+                                    capture_output=True, text=True, env=_bare_python_env(),
+                                    timeout=120 + 10 * len(items))
+            listening.wait(timeout=60)
+        finally:
+            if listening.poll() is None:
+                listening.kill()
+                listening.wait()
+    missing = [item.stem for item, pdf in zip(items, produced) if not pdf.is_file()]
+    if driver.returncode or missing:
+        raise RuntimeError(f"LibreOffice n'a pas produit tous les PDF ({len(missing)} manquants : {missing[:3]}) : "
+                           f"{driver.stderr.strip()}")
+    return produced
+
+
+def _convert_copies(items: list[Rendered], scratch: Path) -> list[Path]:
+    """One copy of the workbook per sheet, every other sheet hidden in it, all converted by one
+    ``soffice --convert-to pdf`` (which loads each copy in turn)."""
+    copies = scratch / "copies"
+    copies.mkdir(parents=True)
+    sources = [only_sheet(i.source, i.sheet, copies / f"{i.stem}{i.source.suffix}") if i.sheet else i.source
+               for i in items]
+    return office.convert(sources, scratch / "lo", locale=LOCALE)
 
 
 def to_png(item: Rendered, out: Path) -> list[Path]:

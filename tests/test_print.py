@@ -7,6 +7,7 @@ PDFs back with poppler (pdfinfo, pdftotext) and check what a reader of the paper
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.util
 import re
@@ -66,10 +67,14 @@ def _words(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]
     return words
 
 
+@functools.cache
+def _source_workbook(path: Path):
+    return load_workbook(path)
+
+
 def _source_sheet(item):
-    """The worksheet a rendered sheet came from (its one visible sheet)."""
-    wb = load_workbook(item.source)
-    return wb[item.name]
+    """The worksheet a rendered sheet came from (its workbook read once; tests only read it)."""
+    return _source_workbook(item.source)[item.sheet]
 
 
 def _across(ws) -> int:
