@@ -27,6 +27,7 @@ import pandas as pd
 from . import contract as c
 from . import disclosure
 from . import indicators as ind
+from .identities import Identities, Person, words
 from .parsing import normalise
 from .report import Anomaly
 from .wording import agreed, count
@@ -49,6 +50,8 @@ class Consolidated:
 
 def _folded(value) -> str | None:
     """A cell compared as text (`normalise`); None for a blank one."""
+    if type(value) is str and value.isascii():  # IDs and écrou numbers: `normalise`'s own first case, inline
+        return " ".join(value.casefold().split()) or None
     if not isinstance(value, str):  # text, the usual case, needs no conversion
         if value is None or pd.isna(value):
             return None
@@ -556,19 +559,22 @@ def _detail_problems(detail: SheetContent, k: int) -> list[str]:
 
 def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, results: ind.Results) -> list[str]:
     """Every text the sheets hold, looked at for the identity tokens of the sources' people."""
-    from .identities import Identities, Person
-
+    texts = [(sheet.sheet, where, text) for sheet in sheets for where, text in _texts_of(sheet)]
+    shown = {word for *_, text in texts for word in words(text)}  # every word the export shows
     src = consolidated.sources
     cand = src[c.CANDIDATES]
     births = cand.birth_date.dt.date.astype(object).where(cand.birth_date.notna(), None)
-    people = [Person(f"{consolidated.names[s]} › {pid}", _text(f), _text(l), _text(e), b)
-              for s, pid, f, l, e, b in zip(cand.source.tolist(), cand.original_id, cand.first_name, cand.last_name, cand.ecrou, births)]
+    people = [Person(f"{consolidated.names[s]} › {pid}", _text(f), last, ecrou, b)
+              for s, pid, f, last, ecrou, b in zip(cand.source.tolist(), cand.original_id, cand.first_name,
+                                                    map(_text, cand.last_name), map(_text, cand.ecrou), births)
+              if _could_be_found(shown, last, ecrou, b)]
     # Advisers, company contacts…: each whole value is looked for as a name.
     for table in ind.TABLES:
         frame = src[table]
         for column in (col for col in table.columns if col.identifying and col.key in frame.columns
                        and col.kind is c.Kind.TEXT and col.key not in ("first_name", "last_name", "ecrou", "notes")):
-            people += [Person(f"« {column.header} » de l'onglet « {table.sheet} »", last_name=v) for v in frame[column.key].dropna().map(_text) if v]
+            people += [Person(f"« {column.header} » de l'onglet « {table.sheet} »", last_name=v)
+                       for v in frame[column.key].dropna().map(_text) if v and _could_be_found(shown, v)]
     # A surname alone is not looked for where it is a word of the export's own text, or of the
     # establishments' and funders' names the export shows (« Vienne » in « Département de la Vienne »).
     vocabulary = [*(col.header for t in c.TABLES.values() for col in t.columns),
@@ -578,18 +584,31 @@ def _identity_problems(sheets: list[SheetContent], consolidated: Consolidated, r
                   *src[c.SESSIONS].institution.dropna().map(_text), *src[c.FUNDING].funder.dropna().map(_text)]
     identities = Identities(people, ignored=vocabulary)
     places: dict[str, list[str]] = {}  # what was found -> where in the export
-    for sheet in sheets:
-        texts = [("titre", sheet.title), *(("note", n) for n in sheet.notes)]
-        for block in sheet.blocks:
-            texts += [(f"colonne « {h} »", str(h)) for h in block.frame.columns]
-            for header in block.frame.columns:
-                texts += [(f"colonne « {header} »", v) for v in block.frame[header] if isinstance(v, str)]
-        for where, text in texts:
-            for hit in identities.find(text):
-                what = f"{hit.kind} du participant {hit.owner}" if " › " in hit.owner else f"valeur de la colonne {hit.owner}"
-                places.setdefault(what, []).append(f"onglet « {sheet.sheet} », {where}")
+    for sheet, where, text in texts:
+        for hit in identities.find(text):
+            what = f"{hit.kind} du participant {hit.owner}" if " › " in hit.owner else f"valeur de la colonne {hit.owner}"
+            places.setdefault(what, []).append(f"onglet « {sheet} », {where}")
     return [f"{what} ({' ; '.join(dict.fromkeys(where))}) : à retirer de la cellule du classeur source qui l'a apporté"
             for what, where in places.items()]
+
+
+def _texts_of(sheet: SheetContent) -> list[tuple[str, str]]:
+    """(where, text) of every text a sheet shows: title, notes, column headers and text cells."""
+    texts = [("titre", sheet.title), *(("note", n) for n in sheet.notes)]
+    for block in sheet.blocks:
+        texts += [(f"colonne « {h} »", str(h)) for h in block.frame.columns]
+        for header in block.frame.columns:
+            texts += [(f"colonne « {header} »", v) for v in block.frame[header] if isinstance(v, str)]
+    return texts
+
+
+def _could_be_found(shown: set[str], last_name: str, ecrou: str = "", birth_date: dt.date | None = None) -> bool:
+    """Whether a person's identity tokens (`identities.Identities`) can be in texts whose words are
+    ``shown``: a token is found only when all its words are, and a full name and a surname alone
+    hold every word of the surname, an écrou its own words, a birth date its year (four or two
+    digits). The other people are not looked for: the same tokens are found, with the same owners."""
+    return (shown.issuperset(words(last_name)) or shown.issuperset(words(ecrou))
+            or (birth_date is not None and (str(birth_date.year) in shown or f"{birth_date.year % 100:02d}" in shown)))
 
 
 def _text(value) -> str:

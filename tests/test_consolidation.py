@@ -109,3 +109,16 @@ def test_the_export_consolidates_typed_tables_as_it_consolidated_frames(demo_wor
     for name, frame in slow.sources.frames.items():
         pd.testing.assert_frame_equal(fast.sources.frames[name], frame, check_exact=True)
         assert list(fast.sources.frames[name].dtypes) == list(frame.dtypes), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=" \t\n\x0b\x0c\r\x1c\x1f\xa0\u2003AbÉé'’-0"), st.none(), st.integers(), st.floats(),
+                 st.just(pd.NA), st.just(pd.NaT)))
+def test_a_cell_folded_as_text_is_the_normalised_text(value):
+    """`funders._folded` (the consolidation's keys; ASCII text folded inline) gives `parsing.normalise`
+    of the cell as text, None for a blank cell: whitespace of every kind, accents, case, numbers, NaN."""
+    from ccc_xl.parsing import normalise
+
+    blank = value is None or (not isinstance(value, str) and pd.isna(value))
+    text = None if blank else str(value)
+    assert funders._folded(value) == (normalise(text) if text is not None and text.strip() else None)

@@ -8,6 +8,8 @@ import zipfile
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from ccc_xl import contract as c
@@ -180,3 +182,33 @@ def test_purged_sessions_keep_their_age_band_for_the_detail_table(tmp_path, demo
     assert len(people) == 13 and set(people.Session) == {2019, 2021}
     # Purged: birth dates are gone, the bands the purge kept remain.
     assert set(people["Tranche d'âge"]) <= {label for *_, label in c.AGE_BANDS}
+
+
+# --- The check before writing looks only for the people whose tokens are made of shown words ------
+
+name_words = st.sampled_from(["Martin", "Léger", "de", "la", "Vienne", "Formation", "Session", "Nom03", "Zoé", "O'Neil", "s"])
+written = st.lists(name_words, min_size=0, max_size=3).map(" ".join)
+digits = st.sampled_from(["03", "2019", "12", "5", "000201903", "E-5", "86"])
+text_part = st.one_of(name_words, digits, st.sampled_from(["14/07/2001", "14 juillet 2001", "2001-07-14", "1er mars 1993",
+                                                         "01/03/93", "Cumul 2019–2023", "<", "—"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(people=st.lists(st.tuples(written, written, st.one_of(digits, written),
+                                 st.one_of(st.none(), st.sampled_from([dt.date(2001, 7, 14), dt.date(1993, 3, 1), dt.date(2003, 3, 1)]))),
+                       max_size=8),
+       texts=st.lists(st.lists(text_part, max_size=6).map(" ".join), max_size=5),
+       ignored=st.lists(written, max_size=3))
+def test_looking_only_for_people_whose_words_are_shown_finds_the_same(people, texts, ignored):
+    """`funders._could_be_found`: leaving out the people none of whose identity tokens is made of words the
+    export's texts show finds, in every text, the same names, surnames, écrous and birth dates with the same
+    owners as looking for everyone — people sharing a surname or a birth date, particles, digits, dates
+    written out, surnames that are words of the vocabulary."""
+    from ccc_xl import funders
+    from ccc_xl.identities import Identities, Person, words
+
+    everyone = [Person(f"P{n}", first, last, ecrou, born) for n, (first, last, ecrou, born) in enumerate(people)]
+    shown = {word for text in texts for word in words(text)}
+    some = [p for p in everyone if funders._could_be_found(shown, p.last_name, p.ecrou, p.birth_date)]
+    for text in texts:
+        assert Identities(some, ignored=ignored).find(text) == Identities(everyone, ignored=ignored).find(text)
