@@ -362,10 +362,9 @@ def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     # consolidation's largest table, are matched once for every column).
     everyone = participants_of(src, keys)
     kept, over = fu.kept_months_by_row(everyone, src[c.FOLLOWUP], today)
-    each_year = _by_year(src, years)
     for year in years:
         rows = _of_year(everyone.session, year)
-        results.values[str(year)] = figures(each_year[year], keys[keys.get_level_values(1) == year], today, funnels,
+        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today, funnels,
                                             everyone[rows], (int(kept[rows].sum()), int(over[rows].sum())))
     results.values[results.cumulative] = figures(src, keys, today, funnels, everyone, (int(kept.sum()), int(over.sum())))
     for values in results.values.values():  # a funder absent one year gave nothing that year
@@ -373,25 +372,9 @@ def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     return results
 
 
-# The tables whose rows belong to a session, and the column naming its year.
-SESSION_YEAR = ((c.SESSIONS, "year"), (c.CANDIDATES, "session"), (c.COMPANIES, "session"), (c.DEBRIEFING, "session"),
-                (c.FUNDING, "session"))
-
-
 def _of_year(years: pd.Series, year: int) -> np.ndarray:
     """Which of ``years`` (a session column) are ``year``, as `in_sessions` reads them."""
     return (years.astype("Int64") == year).to_numpy(dtype=bool, na_value=False)
-
-
-def _by_year(src: Sources, years: list[int]) -> dict[int, Sources]:
-    """``src`` for each of ``years``: the rows of the session tables (`SESSION_YEAR`) of that year,
-    the other tables whole; `figures` for that year's sessions then looks at a fifth of the rows."""
-    split = {year: dict(src.frames) for year in years}
-    for table, column in SESSION_YEAR:
-        frame = src[table]
-        for year in years:
-            split[year][table.name] = frame[_of_year(frame[column], year)]
-    return {year: Sources(frames) for year, frames in split.items()}
 
 
 # Keys printed by `ccc-xl indicateurs --json`, for each year and the cumulative block.

@@ -643,9 +643,8 @@ workbook_rows = st.fixed_dictionaries({
 @given(workbooks=st.lists(workbook_rows, min_size=1, max_size=3), day=st.dates(D(2024, 7, 1), D(2025, 12, 31)),
        until=mostly(st.none()) | st.sampled_from(YEARS))
 def test_every_column_at_once_gives_each_column_computed_alone(workbooks, day, until):
-    """`compute` finds the participants and their follow-up months once for all the columns, and looks at
-    each year's rows of the session tables only: the figures of each column are those `figures` gives
-    for that column's sessions from the whole tables — with sessions entered twice or without dates,
+    """`compute` finds the participants and their follow-up months once for all the columns: the figures
+    of each column are those `figures` gives for that column's sessions alone — with sessions entered twice or without dates,
     candidates without a session, IDs on several rows, participants without a Parcours row; and the
     counts by list value (situations, adjustments, proposals) are those of each value's rows."""
     from ccc_xl import funders
