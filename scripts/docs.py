@@ -26,19 +26,24 @@ import datetime as dt
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.datetime(2026, 11, 26, 9, 30)
 PROJECT = "~/ccc-xl"
-DEMO = "demo-100-chances/100-chances-demo.xlsx"
+DEMO_FOLDER = "demo-100-chances"
+DEMO = f"{DEMO_FOLDER}/100-chances-demo.xlsx"
+DEMO_COMMAND = f"ccc-xl demo --dossier {DEMO_FOLDER}"
+DEMO_SCREEN = "demo-screen.txt"
 
 # (command line, what is typed at its questions): the order a newcomer would follow.
 SESSION: tuple[tuple[str, str], ...] = (
     ("ccc-xl --help", ""),
-    ("ccc-xl demo --dossier demo-100-chances", ""),
+    (DEMO_COMMAND, ""),
     (f"ccc-xl eligibilite {DEMO} --session 2027", ""),
     (f"ccc-xl rotations {DEMO} --session 2027", ""),
     (f"ccc-xl rotations {DEMO} --session 2027 --verifier", ""),
@@ -59,34 +64,63 @@ def documents() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-def run_session() -> dict[str, str]:
-    """Each command of SESSION run through the CLI in a fresh folder; its screen, as text."""
-    from click.testing import CliRunner
+@contextmanager
+def fixed_day():
+    """The clock frozen at TODAY (ticking), with everything the commands import imported first:
+    freezegun patches the modules loaded at that moment, and an import under a frozen clock is very
+    slow."""
     from freezegun import freeze_time
+
+    import ccc_xl.bilan, ccc_xl.cli, ccc_xl.commands, ccc_xl.funders, ccc_xl.rotation.schedule, ccc_xl.word  # noqa: E401, F401
+    with freeze_time(TODAY, tick=True):
+        yield
+
+
+def invoke(command: str, typed: str, folder: str) -> str:
+    """``command`` run through the CLI with ``folder`` as the current folder; its screen, as text,
+    with ``folder`` shown as the project folder."""
+    from click.testing import CliRunner
 
     from ccc_xl.cli import main
 
-    # Everything the commands import is imported before the clock is frozen: freezegun patches the
-    # modules loaded at that moment, and an import under a frozen clock is very slow.
-    import ccc_xl.bilan, ccc_xl.commands, ccc_xl.funders, ccc_xl.rotation.schedule, ccc_xl.word  # noqa: E401, F401
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(main, shlex.split(command)[1:], input=typed or None,
+                                    prog_name="ccc-xl", env={"COLUMNS": "100"}, terminal_width=100)
+    finally:
+        os.chdir(previous)
+    return f"$ {command}\n" + result.stdout.replace(str(Path(folder).resolve()), PROJECT).replace(folder, PROJECT)
+
+
+def build_demo(folder: Path) -> Path:
+    """Run the demo command of SESSION in ``folder`` on TODAY, as `run_session` does, and keep its
+    screen beside it: a folder `run_session(demo=folder)` starts from instead of building the demo
+    again (the test suite builds the demo once for every test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with fixed_day():
+        (folder / DEMO_SCREEN).write_text(invoke(DEMO_COMMAND, "", str(folder)), encoding="utf-8")
+    return folder
+
+
+def run_session(demo: Path | None = None) -> dict[str, str]:
+    """Each command of SESSION run through the CLI in a fresh folder; its screen, as text.
+
+    ``demo``: a folder made by `build_demo`, copied instead of running the demo command again."""
     shown = {}
-    with tempfile.TemporaryDirectory(prefix="ccc-xl-docs-") as folder, freeze_time(TODAY, tick=True):
-        previous = os.getcwd()
-        os.chdir(folder)
-        try:
-            for command, typed in SESSION:
-                result = CliRunner().invoke(main, shlex.split(command)[1:], input=typed or None,
-                                            prog_name="ccc-xl", env={"COLUMNS": "100"}, terminal_width=100)
-                text = result.stdout.replace(str(Path(folder).resolve()), PROJECT).replace(folder, PROJECT)
-                shown[command] = f"$ {command}\n{text}"
-        finally:
-            os.chdir(previous)
+    with tempfile.TemporaryDirectory(prefix="ccc-xl-docs-") as folder, fixed_day():
+        for command, typed in SESSION:
+            if demo is not None and command == DEMO_COMMAND:
+                shutil.copytree(demo / DEMO_FOLDER, Path(folder) / DEMO_FOLDER)
+                shown[command] = (demo / DEMO_SCREEN).read_text(encoding="utf-8")
+            else:
+                shown[command] = invoke(command, typed, folder)
     return shown
 
 
-def regenerate(check: bool) -> list[str]:
+def regenerate(check: bool, demo: Path | None = None) -> list[str]:
     """Rewrite (or, with ``check``, compare) every marked block; the stale ones, as messages."""
-    shown = run_session()
+    shown = run_session(demo)
     stale = []
     for page in documents():
         markdown = page.read_text(encoding="utf-8")
@@ -108,8 +142,15 @@ def regenerate(check: bool) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare only; exit 1 when a block is stale")
+    parser.add_argument("--demo", type=Path, metavar="FOLDER",
+                        help="start from this folder made by --build-demo instead of building the demo")
+    parser.add_argument("--build-demo", type=Path, metavar="FOLDER",
+                        help="only run the demo command in FOLDER and keep its screen there, for --demo")
     args = parser.parse_args(argv)
-    stale = regenerate(args.check)
+    if args.build_demo:
+        build_demo(args.build_demo)
+        return 0
+    stale = regenerate(args.check, args.demo)
     for line in stale:
         print(("stale: " if args.check else "updated: ") + line)
     if args.check and stale:

@@ -13,6 +13,8 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import sys
+import traceback
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -25,11 +27,11 @@ from filelock import FileLock
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 from ccc_xl import contract as c
-from ccc_xl.commands import demo
 from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.file import FileBackend
 
-DEMO_TODAY = dt.date(2026, 11, 26)
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_TODAY = dt.date(2026, 11, 26)  # scripts/docs.py's TODAY, the demo's date
 
 
 @pytest.fixture
@@ -74,9 +76,33 @@ def built_once(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_workbook(built_once) -> Path:
+def demo_built(built_once) -> Path:
+    """The demo built once per test run by the docs' own run of `ccc-xl demo` on DEMO_TODAY
+    (scripts/docs.py --build-demo), in its folder, with the command's screen beside it."""
+    def build(folder: Path) -> None:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "docs.py"), "--build-demo", str(folder)],
+                       check=True, capture_output=True, timeout=900)
+
+    return built_once("demo", build)
+
+
+@pytest.fixture(scope="session")
+def demo_workbook(demo_built) -> Path:
     """The demo built once per test run; tests copy it before changing it."""
-    return built_once("demo", lambda folder: demo(folder, today=DEMO_TODAY)) / "100-chances-demo.xlsx"
+    return demo_built / "demo-100-chances" / "100-chances-demo.xlsx"
+
+
+@pytest.fixture(scope="session")
+def demo_script(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """README's first command, `bash scripts/demo.sh FOLDER`, run once from another folder with its
+    output piped: (the finished process, the folder it ran from). Its tests are in the
+    xdist_group "demo-sh" so that one worker runs it."""
+    root = tmp_path_factory.mktemp("demo-sh")
+    elsewhere = root / "ailleurs"
+    elsewhere.mkdir()
+    built = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh"), str(root / "démo")],
+                           cwd=elsewhere, capture_output=True, text=True, timeout=900)
+    return built, elsewhere
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +119,25 @@ def demo_copy(demo_workbook, tmp_path) -> Path:
     target = tmp_path / demo_workbook.name
     shutil.copy2(demo_workbook, target)
     return target
+
+
+def run_cli(*args, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``ccc-xl ARGS`` run in this process by click's CliRunner, as a finished process: its exit
+    status, its standard output and error (not a terminal, as when piped). An exception escaping
+    the command is shown in the error output as Python would print it (« Traceback … »), with
+    status 1. For what a command says and does; tests about the process itself (imports, signals,
+    crashes, a real pipe's encoding, a terminal) start a real one."""
+    from click.testing import CliRunner
+
+    from ccc_xl.cli import main
+
+    words = [str(a) for a in args]
+    result = CliRunner(env=env).invoke(main, words, input=input, prog_name="ccc-xl")
+    stderr, status = result.stderr, result.exit_code
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+        status = 1
+    return subprocess.CompletedProcess(["ccc-xl", *words], status, result.stdout, stderr)
 
 
 def soffice_or_fail() -> str:

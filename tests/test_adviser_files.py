@@ -4,9 +4,7 @@ files edited by hand; and duplicate anomalies stay linear in the number of rows.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -17,17 +15,15 @@ from ccc_xl import contract as c
 from ccc_xl.documents import plan_documents
 from ccc_xl.report import MAX_TEXT
 from ccc_xl.word import MANIFEST, PREVIOUS_VERSIONS, read_manifest, render_session
-from conftest import soffice_or_fail, workbook_with
+from conftest import run_cli, soffice_or_fail, workbook_with
 from document_samples import sample_frames
-from hostile import ROOT
 
 TODAY = dt.date(2023, 3, 1)
 TYPE = "convocation-coaching"
 
 
 def ccc_xl(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ccc_xl", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
+    return run_cli(*args, env={"COLUMNS": "200"})
 
 
 def journal(path: Path) -> list[tuple]:

@@ -1,14 +1,12 @@
 """`ccc-xl demo` builds a sound workbook that reproduces the programme's published figures."""
 
-import subprocess
-import sys
 
 import pandas as pd
 
 from ccc_xl import contract as c
 from ccc_xl.workbook.file import open_workbook
 
-from conftest import libreoffice_sheets
+from conftest import libreoffice_sheets, run_cli
 
 PAST = [2019, 2021, 2022, 2023]
 
@@ -62,7 +60,8 @@ def test_libreoffice_opens_the_demo_and_shows_the_adviser_data(demo_workbook, tm
 
 
 def test_cli_help_lists_the_commands_in_french():
-    result = subprocess.run([sys.executable, "-m", "ccc_xl", "--help"], capture_output=True, text=True, check=True)
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
     assert "Utilisation" in result.stdout and "Commandes" in result.stdout
     assert "nouveau" in result.stdout and "demo" in result.stdout
     assert "Afficher cette aide" in result.stdout
@@ -70,7 +69,7 @@ def test_cli_help_lists_the_commands_in_french():
 
 def test_cli_errors_are_french_without_traceback(tmp_path):
     path = tmp_path / "absent.xlsx"
-    result = subprocess.run([sys.executable, "-m", "ccc_xl", "nouveau", str(tmp_path / "x.txt")], capture_output=True, text=True)
+    result = run_cli("nouveau", tmp_path / "x.txt")
     assert result.returncode == 1
     assert "extension .xlsx" in result.stderr and "Traceback" not in result.stderr
     assert not path.exists()

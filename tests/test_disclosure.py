@@ -13,8 +13,6 @@ import copy
 import datetime as dt
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +28,7 @@ from ccc_xl import indicators as ind
 from ccc_xl.commands import export_financeurs
 from ccc_xl.workbook.file import open_workbook
 
-from conftest import DEMO_TODAY, workbook_with
+from conftest import DEMO_TODAY, run_cli, workbook_with
 from test_funders import identifying_values, leaks
 
 THRESHOLD = 5
@@ -207,8 +205,7 @@ def test_a_higher_threshold_hides_more_and_k_follows_it(random_200, tmp_path):
     sources = sources_of(random_200)
     assert check_small_cells(high, sources, 10) > check_small_cells(low, sources, 5)
     assert smallest_k(high)[0] >= 10
-    refused = subprocess.run([sys.executable, "-m", "ccc_xl", "export-financeurs", str(random_200), "-o",
-                              str(tmp_path / "3.xlsx"), "--seuil", "3"], capture_output=True, text=True)
+    refused = run_cli("export-financeurs", random_200, "-o", tmp_path / "3.xlsx", "--seuil", "3")
     assert refused.returncode != 0 and "Traceback" not in refused.stderr and not (tmp_path / "3.xlsx").exists()
 
 
@@ -221,7 +218,7 @@ def test_the_words_say_aggregated_and_pseudonymised_never_anonymised(demo_workbo
     assert not [text for _, text in c.HOME_TEXT if "anonymis" in text.lower()]
     report = next(demo_workbook.parent.glob("Bilan*.docx"))
     assert "anonymis" not in " ".join(p.text for p in Document(report).paragraphs).lower()
-    help_text = subprocess.run([sys.executable, "-m", "ccc_xl", "export-financeurs", "--help"], capture_output=True, text=True).stdout
+    help_text = run_cli("export-financeurs", "--help").stdout
     assert "agrégé" in help_text and "anonymis" not in help_text
 
 
@@ -266,8 +263,7 @@ def test_no_hidden_cell_can_be_recomputed(table, rest, complete):
 @pytest.mark.parametrize("year, why", [(2024, "n'existe pas"), (2031, "n'existe pas"), (2027, "pas encore tenue")])
 def test_a_year_without_a_held_session_is_refused_like_the_bilan(demo_copy, tmp_path, year, why):
     export = tmp_path / "financeurs.xlsx"
-    result = subprocess.run([sys.executable, "-m", "ccc_xl", "export-financeurs", str(demo_copy), "-o", str(export),
-                             "--annee", str(year), "--date", "26/11/2026"], capture_output=True, text=True)
+    result = run_cli("export-financeurs", demo_copy, "-o", export, "--annee", year, "--date", "26/11/2026")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     message = " ".join((result.stdout + result.stderr).split())
     assert f"Pas d'export financeurs {year}" in message and why in message and "Rien n'a été écrit" in message

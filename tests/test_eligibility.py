@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +21,7 @@ from ccc_xl.report import CommandError
 from ccc_xl.workbook.file import open_workbook
 from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
 
-from conftest import DEMO_TODAY, workbook_with
+from conftest import DEMO_TODAY, run_cli, workbook_with
 
 START = dt.date(2027, 3, 15)  # first day of the 2027 action: the reference date
 TODAY = dt.date(2026, 11, 26)
@@ -322,12 +320,11 @@ def test_demo_past_participants_are_all_eligible_and_2027_is_a_realistic_mix(dem
 def test_cli_runs_one_session_and_refuses_an_unknown_one_in_french(cases_workbook, tmp_path):
     path = tmp_path / "cas.xlsx"
     path.write_bytes(cases_workbook.read_bytes())
-    env_python = [sys.executable, "-m", "ccc_xl", "eligibilite"]
-    done = subprocess.run([*env_python, str(path), "--session", "2028"], capture_output=True, text=True)
+    done = run_cli("eligibilite", path, "--session", "2028")
     assert done.returncode == 0, done.stderr
     assert "Éligibilité de 2 candidats" in done.stdout
     before = path.read_bytes()
-    refused = subprocess.run([*env_python, str(path), "--session", "2040"], capture_output=True, text=True)
+    refused = run_cli("eligibilite", path, "--session", "2040")
     assert refused.returncode == 1
     assert "La session 2040 n'existe pas" in refused.stderr and "Traceback" not in refused.stderr
     with open_workbook(path, write=False) as book:

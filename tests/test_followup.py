@@ -1,8 +1,6 @@
 """`ccc-xl suivi`: each follow-up alert at its boundaries, the special cases, and the command in place."""
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +14,7 @@ from ccc_xl.followup import alerts, in_vienne
 from ccc_xl.workbook.file import open_workbook
 from ccc_xl.workbook.gateway import RawTable, excel_value, frame_from_raw
 
-from conftest import DEMO_TODAY, workbook_with
+from conftest import DEMO_TODAY, run_cli, workbook_with
 
 D = dt.date
 END = D(2026, 3, 27)  # Grand Oral: last day of the collective phase
@@ -319,13 +317,11 @@ def test_hostile_text_reaches_the_dashboard_verbatim(tmp_path):
 
 
 def test_cli_suivi_reads_french_dates_and_refuses_unreadable_ones(demo_copy):
-    ok = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "1er mars 2027"],
-                        capture_output=True, text=True)
+    ok = run_cli("suivi", demo_copy, "--au", "1er mars 2027")
     assert ok.returncode == 0, ok.stderr
     assert "Suivi au 01/03/2027" in ok.stdout
     assert load_workbook(demo_copy)[c.DASHBOARD_SHEET.name]["A1"].value.endswith("01/03/2027")
-    bad = subprocess.run([sys.executable, "-m", "ccc_xl", "suivi", str(demo_copy), "--au", "31/02/2027"],
-                         capture_output=True, text=True)
+    bad = run_cli("suivi", demo_copy, "--au", "31/02/2027")
     assert bad.returncode == 2 and "--au" in bad.stderr and "31/02/2027" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -2,8 +2,6 @@
 
 import datetime as dt
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -17,7 +15,7 @@ from ccc_xl import indicators as ind
 from ccc_xl.commands import indicateurs, read_sources, run_on_file
 from ccc_xl.workbook.file import open_workbook
 
-from conftest import DEMO_TODAY, workbook_with
+from conftest import DEMO_TODAY, run_cli, workbook_with
 
 TODAY = dt.date(2025, 6, 30)
 D = dt.date
@@ -113,8 +111,8 @@ def test_a_later_computation_date_counts_the_session_once_started(tmp_path):
 
 def test_the_demo_gives_the_published_figures(demo_copy):
     def cli(*options):
-        done = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(demo_copy), "--json", *options],
-                              capture_output=True, text=True, check=True)
+        done = run_cli("indicateurs", demo_copy, "--json", *options)
+        assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
     everything = cli("--date", DEMO_TODAY.strftime("%d/%m/%Y"))["cumul"]
@@ -393,8 +391,7 @@ def test_five_out_of_eight_is_63_percent_in_the_sheet_the_cli_the_bilan_and_the_
     from conftest import libreoffice_sheets
 
     path = workbook_with(tmp_path / "w.xlsx", five_positive_of_eight())
-    cli = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(path), "--date", "30/06/2025"],
-                         capture_output=True, text=True)
+    cli = run_cli("indicateurs", path, "--date", "30/06/2025")
     assert cli.returncode == 0, cli.stderr
     assert "63 % de sorties positives" in cli.stdout and "62 %" not in cli.stdout
     printed = next(line for line in cli.stdout.splitlines() if "Taux de sorties positives" in line)
@@ -455,8 +452,7 @@ NOT_YET = [
 @pytest.mark.parametrize("sessions, options, words", NOT_YET)
 def test_indicateurs_before_a_session_is_held_names_the_date_option(tmp_path, sessions, options, words):
     path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: sessions})
-    done = subprocess.run([sys.executable, "-m", "ccc_xl", "indicateurs", str(path), "--date", "30/06/2025", *options],
-                          capture_output=True, text=True)
+    done = run_cli("indicateurs", path, "--date", "30/06/2025", *options)
     assert done.returncode == 0, done.stderr
     for word in words:
         assert word in done.stdout
@@ -473,13 +469,11 @@ BILAN_NOT_YET = [
 def test_bilan_of_a_session_not_held_says_what_would_help(tmp_path, year, words):
     path = workbook_with(tmp_path / "w.xlsx", {c.SESSIONS: [session(2024, D(2024, 3, 11)), session(2027, D(2027, 3, 15)),
                                                             session(2028, None)]})
-    done = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", str(year), "--date", "30/06/2025"],
-                          capture_output=True, text=True)
+    done = run_cli("bilan", path, "--annee", year, "--date", "30/06/2025")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     for word in words:
         assert word in done.stderr
-    later = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", "2027", "--date", "15/03/2027"],
-                           capture_output=True, text=True)
+    later = run_cli("bilan", path, "--annee", "2027", "--date", "15/03/2027")
     assert later.returncode == 0, later.stderr
 
 
@@ -492,10 +486,9 @@ def test_bilan_leaves_the_workbook_untouched_and_writes_the_file_its_help_names(
     path = workbook_with(tmp_path / "w.xlsx", small_rows())
     run_on_file(path, "indicateurs", indicateurs, today=D(2024, 6, 1))  # an older Indicateurs sheet stays as it is
     before = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns, sorted(p.name for p in tmp_path.iterdir())
-    help_text = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", "--help"], capture_output=True, text=True).stdout
+    help_text = run_cli("bilan", "--help").stdout
     default = re.search(r"« (Bilan[^»]*ANNÉE[^»]*\.docx) »", " ".join(help_text.split())).group(1)
-    done = subprocess.run([sys.executable, "-m", "ccc_xl", "bilan", str(path), "--annee", "2024", "--date", "30/06/2025"],
-                          capture_output=True, text=True)
+    done = run_cli("bilan", path, "--annee", "2024", "--date", "30/06/2025")
     assert done.returncode == 0, done.stderr
     written = tmp_path / default.replace("ANNÉE", "2024")
     assert written.exists() and str(written.name) in done.stdout and "sans être modifié" in done.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,13 @@ from docx import Document
 from openpyxl import Workbook as XlWorkbook
 
 from ccc_xl.workbook.safety import PREVIOUS_VERSIONS
+from conftest import run_cli
 
 TODAY = "26/11/2026"
 
 
 def ccc_xl(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ccc_xl", *map(str, args)], capture_output=True, text=True, timeout=600)
+    return run_cli(*args)
 
 
 def bilan(workbook: Path, output: Path) -> subprocess.CompletedProcess:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +20,7 @@ from ccc_xl.recruitment import funnel
 from ccc_xl.retention import age_band, coarse_release
 from ccc_xl.word import find_cvs, generate
 from ccc_xl.workbook.file import open_workbook
+from conftest import run_cli
 from document_samples import sample_frames
 from test_documents import docx_text
 
@@ -313,11 +312,11 @@ def test_rewrite_input_changes_only_the_given_rows_and_columns(demo_copy):
 
 
 def test_cli_purge_shows_the_plan_and_asks_before_writing(demo_copy):
-    command = [sys.executable, "-m", "ccc_xl", "purger", str(demo_copy), "--avant", "2020"]
-    refused = subprocess.run(command, input="n\n", capture_output=True, text=True)
+    command = ["purger", demo_copy, "--avant", "2020"]
+    refused = run_cli(*command, input="n\n")
     assert refused.returncode == 0 and "Session 2019 — Candidats" in refused.stdout
     assert "Abandon" in refused.stdout and (people_of(demo_copy, [2019]).last_name != "Anonymisé").all()
-    done = subprocess.run([*command, "--oui"], capture_output=True, text=True)
+    done = run_cli(*command, "--oui")
     assert done.returncode == 0, done.stderr
     assert "Session 2019 — Candidats" in done.stdout and "pseudonymisées" in done.stdout
     assert "Contrôle : plus aucun" in " ".join(done.stdout.split())

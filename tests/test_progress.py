@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
 from ccc_xl import progress
-from conftest import soffice_or_fail
-
-
-def run_piped(*args):
-    return subprocess.run([sys.executable, "-m", "ccc_xl", *map(str, args)], capture_output=True, text=True, timeout=600)
+from conftest import run_cli, soffice_or_fail
 
 
 def test_piped_documents_with_pdf_print_progress_lines_with_counts(demo_copy):
     soffice_or_fail()
-    result = run_piped("documents", demo_copy, "--type", "emargement", "--pdf")
+    result = run_cli("documents", demo_copy, "--type", "emargement", "--pdf")
     assert result.returncode == 0, result.stderr
     words = re.findall(r"^Documents Word : (\d+)/(\d+)", result.stderr, re.MULTILINE)
     pdfs = re.findall(r"^Conversion en PDF : (\d+)/(\d+)", result.stderr, re.MULTILINE)
@@ -30,8 +24,10 @@ def test_piped_documents_with_pdf_print_progress_lines_with_counts(demo_copy):
     assert len(result.stderr.splitlines()) <= 40  # periodic lines, not one per file
 
 
-def test_piped_demo_names_each_step(tmp_path):
-    result = run_piped("demo", "--dossier", tmp_path / "démo")
+@pytest.mark.xdist_group("demo-sh")
+def test_piped_demo_names_each_step(demo_script):
+    """The demo command as the README's first command runs it (scripts/demo.sh), output piped."""
+    result, _ = demo_script
     assert result.returncode == 0, result.stderr
     steps = re.findall(r"^Démonstration : (\d+)/(\d+) — (.+)$", result.stderr, re.MULTILINE)
     names = [s[2] for s in steps]

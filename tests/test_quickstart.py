@@ -1,19 +1,17 @@
-"""The README's first command leaves a newcomer with a command that works when pasted."""
+"""The README's first command leaves a newcomer with a command that works when pasted (the `demo_script`
+fixture runs it on a fresh folder, from another folder; tests/test_progress.py reads its progress lines)."""
 
 from __future__ import annotations
 
 import shlex
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
 
 
-def test_demo_script_ends_with_a_command_that_works_when_pasted(tmp_path):
-    elsewhere = tmp_path / "ailleurs"
-    elsewhere.mkdir()
-    built = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh"), str(tmp_path / "démo")],
-                           cwd=elsewhere, capture_output=True, text=True, timeout=900)
+@pytest.mark.xdist_group("demo-sh")
+def test_demo_script_ends_with_a_command_that_works_when_pasted(demo_script):
+    built, elsewhere = demo_script
     assert built.returncode == 0, built.stdout + built.stderr
     lines = [line.strip() for line in built.stdout.splitlines() if line.strip()]
     assert "activate" in lines[-3]
