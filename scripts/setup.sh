@@ -12,9 +12,14 @@ if [ ! -x .venv/bin/python ]; then
     rm -rf .venv && "$PYTHON" -m venv .venv
   fi
 fi
+# ccc-xl is installed in place (editable): its modules are compiled here, once, because an
+# environment setting PYTHONDONTWRITEBYTECODE would otherwise make every run of the command compile
+# them again. A .pyc records its source's modification time and size: Python ignores a stale one.
+compile_sources() { .venv/bin/python -m compileall -q ccc_xl >/dev/null || true; }
 stamp=.venv/.ccc-xl-installed
 wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ -x .venv/bin/ccc-xl ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+  compile_sources
   exit 0
 fi
 echo "Installation de ccc-xl et de ses bibliothèques dans .venv (quelques minutes la première fois)…"
@@ -25,3 +30,4 @@ if ! { .venv/bin/python -m pip install --quiet --upgrade pip && .venv/bin/python
   exit 1
 fi
 echo "$wanted" > "$stamp"
+compile_sources
