@@ -360,3 +360,15 @@ def test_rendering_leaves_later_libreoffice_runs_their_accented_sheet_names(rend
     shown = libreoffice_sheets(render.MASTER, tmp_path / "csv")
     accented = [name for name in c.SHEET_ORDER if not name.isascii()]
     assert accented and set(accented) <= set(shown), sorted(set(accented) - set(shown))
+
+
+def test_each_sheet_prints_as_a_copy_of_the_workbook_showing_that_sheet_alone(rendered, tmp_path):
+    """The rendering hides the other sheets of a workbook loaded once; a user prints a sheet alone.
+    The funders' export (every sheet with accents, a chart, a one-page sheet) converted as one copy
+    per sheet, every other sheet hidden in the copy, gives the same pages: size, count and text."""
+    items = list(rendered["Export financeurs"].values())
+    copies = render._convert_copies(items, tmp_path / "copies")
+    for item, copy in zip(items, copies):
+        assert render.pdf_page_size(copy) == render.pdf_page_size(item.pdf), item.name
+        assert render.pdf_pages(copy) == item.pages, item.name
+        assert render.pdf_text_pages(copy) == render.pdf_text_pages(item.pdf), item.name
