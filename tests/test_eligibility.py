@@ -236,7 +236,16 @@ def test_one_session_only_leaves_the_others_as_they_were(cases_workbook, tmp_pat
 def snapshot(path: Path, skip_columns: set[str] = frozenset()) -> dict:
     """Every cell's value and style, sheet by sheet (Journal aside), plus widths and validations."""
     wb = load_workbook(path)
-    found = {}
+    found, styles = {}, {}
+
+    def style(cell) -> tuple:
+        """The cell's style written out in full, once per distinct style of the workbook (a style's
+        repr is costly and the demo's cells share a few dozen styles)."""
+        if cell.style_id not in styles:
+            styles[cell.style_id] = (cell.number_format, repr(cell.font), repr(cell.fill), repr(cell.border),
+                                     repr(cell.alignment), repr(cell.protection))
+        return styles[cell.style_id]
+
     for ws in wb.worksheets:
         if ws.title == c.JOURNAL.sheet:
             continue
@@ -245,8 +254,7 @@ def snapshot(path: Path, skip_columns: set[str] = frozenset()) -> dict:
             for cell in row:
                 if ws.title == c.CANDIDATES.sheet and headers.get(cell.column) in skip_columns and cell.row > 1:
                     continue
-                found[(ws.title, cell.coordinate)] = (cell.value, cell.number_format, repr(cell.font), repr(cell.fill),
-                                                      repr(cell.border), repr(cell.alignment), repr(cell.protection))
+                found[(ws.title, cell.coordinate)] = (cell.value, *style(cell))
         found[(ws.title, "widths")] = {k: d.width for k, d in ws.column_dimensions.items()}
         found[(ws.title, "validations")] = sorted(str(v.sqref) for v in ws.data_validations.dataValidation)
         found[(ws.title, "formats")] = sorted(str(r.sqref) for r in ws.conditional_formatting)
