@@ -16,6 +16,7 @@ import subprocess
 import sys
 import traceback
 import uuid
+from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
@@ -103,6 +104,23 @@ def demo_script(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     built = subprocess.run(["bash", str(ROOT / "scripts" / "demo.sh"), str(root / "démo")],
                            cwd=elsewhere, capture_output=True, text=True, timeout=900)
     return built, elsewhere
+
+
+@pytest.fixture(scope="session")
+def sample_documents_made(tmp_path_factory):
+    """Every document type generated once for the sample session (tests/document_samples.py), as
+    `test_documents.make(folder)` returns it. Read-only: use `sample_documents`. Its tests are in the
+    xdist_group "documents-exemple" so that one worker generates them."""
+    from test_documents import make
+
+    return make(tmp_path_factory.mktemp("documents-exemple"))
+
+
+@pytest.fixture
+def sample_documents(sample_documents_made):
+    """(files, texts by type, anomalies) of `sample_documents_made`, the lists copied for the test."""
+    files, texts, anomalies = sample_documents_made
+    return list(files), defaultdict(list, {kind: list(docs) for kind, docs in texts.items()}), list(anomalies)
 
 
 @pytest.fixture(scope="session")

@@ -82,8 +82,9 @@ def test_french_formats():
     assert french_date(None) == french_time(None) == ""
 
 
-def test_every_template_renders_realistic_data(tmp_path):
-    files, texts, anomalies = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_every_template_renders_realistic_data(sample_documents):
+    files, texts, anomalies = sample_documents
     assert anomalies == []
     assert set(texts) == set(DOCUMENT_TYPES)
     for kind, docs in texts.items():
@@ -121,8 +122,9 @@ def test_every_template_renders_realistic_data(tmp_path):
     assert "Né(e) le 21/11/1979 à Angoulême" in visitors and "Passeport n° PA00011" in visitors
 
 
-def test_documents_carry_only_what_they_need(tmp_path):
-    _, texts, _ = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_documents_carry_only_what_they_need(sample_documents):
+    _, texts, _ = sample_documents
     everything = "\n".join(t for docs in texts.values() for t in docs)
     for secret in ("400000", "17 mai 2000", "Confidentiel écrou", "Note interne", "Non-retenu",
                    "30 novembre 2023", "1 décembre 2023"):

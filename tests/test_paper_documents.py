@@ -55,15 +55,17 @@ def test_a_copil_without_its_time_gets_no_invitation_and_its_row_is_named():
     assert [(a.sheet, a.row, a.column) for a in anomalies] == [("COPIL", 5, "Heure")]
 
 
-def test_every_convocation_gives_its_time(tmp_path):
-    _, texts, _ = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_every_convocation_gives_its_time(sample_documents):
+    _, texts, _ = sample_documents
     for kind in ("convocation-sensibilisation", "convocation-entretiens", "invitation-grand-oral",
                  "convocation-coaching", "invitation-copil", "horaire-grand-oral", "planning-entretiens"):
         assert texts[kind] and all(re.search(r"\d{1,2} h \d{2}", t) for t in texts[kind]), kind
 
 
-def test_every_document_of_a_funded_session_carries_its_funding_mention(tmp_path):
-    _, texts, _ = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_every_document_of_a_funded_session_carries_its_funding_mention(sample_documents, tmp_path):
+    _, texts, _ = sample_documents
     mention = "Action financée par le Fonds interministériel de prévention de la délinquance"
     assert set(texts) == set(DOCUMENT_TYPES)
     for kind, docs in texts.items():
@@ -74,8 +76,9 @@ def test_every_document_of_a_funded_session_carries_its_funding_mention(tmp_path
     assert not any("Financement : " in t or mention in t for docs in texts.values() for t in docs)
 
 
-def test_letters_come_from_the_referent_structure_dated_without_weekday(tmp_path):
-    _, texts, _ = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_letters_come_from_the_referent_structure_dated_without_weekday(sample_documents, tmp_path):
+    _, texts, _ = sample_documents
     for kind in LETTERS:
         for text in texts[kind]:
             assert "Mission Locale Nord Vienne\n3 boulevard Blossac\n86100 Châtellerault" in text, kind
@@ -174,8 +177,9 @@ def test_missing_identity_elements_are_named_in_the_journal():
     assert any(a.column == "Identité des visiteurs" and "Taille" in a.message for a in anomalies)
 
 
-def test_visitors_identity_is_printed_on_the_visitor_list_only(tmp_path):
-    _, texts, _ = make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_visitors_identity_is_printed_on_the_visitor_list_only(sample_documents):
+    _, texts, _ = sample_documents
     frames = sample_frames()
     secrets = {f"{pd.Timestamp(d):%d/%m/%Y}" for d in frames.visitors["birth_date"]}
     secrets |= set(frames.visitors["id_number"]) | {"Angoulême", "Niort"}
