@@ -6,13 +6,21 @@ adding a command to every hostile test is one line.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import io
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from lxml import etree
 from openpyxl import load_workbook
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ccc_xl import contract as c
 from ccc_xl.parsing import normalise
@@ -63,11 +71,163 @@ COMMANDS: tuple[CommandRow, ...] = (
 
 ADVISER_SHEETS_SKIPPED = {g.name for g in c.GENERATED_SHEETS} | {c.JOURNAL.sheet}
 
+CELL, ROW = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
+INLINE, TEXT = f"{{{SHEET_MAIN_NS}}}is", f"{{{SHEET_MAIN_NS}}}t"
+
 
 def _style(cell) -> tuple:
     fill, font = cell.fill, cell.font
     return (cell.number_format, fill.fill_type, fill.fgColor.rgb if fill.fgColor is not None else None,
             font.b, font.i, font.color.rgb if font.color is not None else None)
+
+
+def _unstyled(style: tuple) -> bool:
+    return style[:2] == ("General", None) and not any(style[3:5])
+
+
+# Sheets already read, by the things their snapshot depends on (see `Package._sheet`), so that the
+# sheets a command left alone are not read again after it. A workbook has about 25 sheets.
+_SHEETS: OrderedDict = OrderedDict()
+_SHEETS_KEPT = 120
+
+
+class Package:
+    """A workbook read once (openpyxl, read-only) for its `snapshot`s and its `journal`.
+
+    openpyxl reads the package (sheet names and parts, shared strings, styles, date system) and
+    every cell that holds something (`WorkSheetParser.parse_cell`); this class skips its per-cell
+    objects: a cell's style is resolved once per style index, a blank cell (no value, formula or
+    inline text) costs a dictionary look-up, and plain inline text is read straight from its <t>.
+    Unlike openpyxl's read-only rows, cells beyond the sheet's declared dimension are seen too.
+    """
+
+    def __init__(self, path):
+        self.wb = load_workbook(path, read_only=True)
+        self._styles: dict = {}
+        strings = "\x00".join(self.wb.shared_strings).encode("utf-8", "surrogatepass")
+        self._context = (self.wb.epoch, hashlib.blake2b(strings).digest())
+
+    def close(self):
+        self.wb.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def snapshot(self, generated: bool = False, pseudonymised: bool = False) -> dict:
+        """See `snapshot`."""
+        cells = {}
+        for ws in self.wb.worksheets:
+            if ws.title == c.JOURNAL.sheet or (not generated and ws.title in ADVISER_SHEETS_SKIPPED):
+                continue
+            cells.update(((ws.title, row, column), kept) for (row, column), kept in self._sheet(ws, pseudonymised).items())
+        return cells
+
+    def journal(self, pseudonymised: bool = False) -> list[tuple]:
+        """See `journal`."""
+        wb = self.wb
+        rows = [tuple(row) for row in wb[c.JOURNAL.sheet].iter_rows(values_only=True)] if c.JOURNAL.sheet in wb.sheetnames else []
+        if pseudonymised and rows:
+            message = [normalise(str(h or "")) for h in rows[0]].index(normalise(c.JOURNAL.column("message").header))
+            rows = [row[:message] + row[message + 1:] for row in rows]
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        return rows
+
+    def _style(self, ws, style_id) -> tuple:
+        """A style index's `_style` as openpyxl resolves it for a cell, and whether openpyxl reads
+        the numbers of its cells as dates or durations."""
+        if style_id not in self._styles:
+            wb = self.wb
+            self._styles[style_id] = (_style(ReadOnlyCell(ws, None, None, None, "n", style_id)),
+                                      style_id in wb._date_formats, style_id in wb._timedelta_formats)
+        return self._styles[style_id]
+
+    def _sheet(self, ws, pseudonymised: bool) -> dict:
+        """One sheet's snapshot, {(row, column): (value, *style)}.
+
+        It depends only on the sheet's name and XML part, on the shared strings and date system,
+        and on what `_style` gives for the style indexes its cells use: when all of these are
+        those of a sheet already read, that sheet's snapshot is the answer.
+        """
+        data = self.wb._archive.read(ws._worksheet_path)
+        key = (ws.title, pseudonymised, hashlib.blake2b(data).digest(), self._context)
+        known = _SHEETS.get(key)
+        if known is not None and all(self._style(ws, s) == style for s, style in known[1].items()):
+            _SHEETS.move_to_end(key)
+            return known[0]
+        used: dict = {}
+        cells = self._read(ws, data, pseudonymised, used)
+        _SHEETS[key] = (cells, used)
+        while len(_SHEETS) > _SHEETS_KEPT:
+            _SHEETS.popitem(last=False)
+        return cells
+
+    def _read(self, ws, data: bytes, pseudonymised: bool, used: dict) -> dict:
+        """Read one sheet's cells; ``used`` receives the `_style` of every style index met."""
+        table = c.table_for_sheet(ws.title)
+        computed = {normalise(col.header) for col in table.computed_columns} if table else set()
+        rewritten = {normalise(col.header) for col in table.columns
+                     if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
+        known = {normalise(col.header) for col in table.columns} if table else set()
+        skipped: set[int] = set()
+        blind: set[int] = set()
+        cells = {}
+        wb = self.wb
+        parser = WorkSheetParser(None, ws._shared_strings, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+
+        def style(style_id) -> tuple:
+            if style_id not in used:
+                used[style_id] = self._style(ws, style_id)
+            return used[style_id][0]
+
+        def cell(element) -> tuple | None:
+            """(row, column, value, style index) of a <c> that has its position, as openpyxl reads
+            it; None for a blank unstyled cell, left out of the snapshot like no cell at all."""
+            s = element.get("s", 0)
+            style_id = int(s) if s else s
+            if len(element) == 0:  # no <v>, <f> nor <is>: blank
+                if _unstyled(style(style_id)):
+                    return None
+                return (*coordinate_to_tuple(element.get("r")), None, style_id)
+            if len(element) == 1 and element.get("t") == "inlineStr":
+                rich = element[0]
+                if rich.tag == INLINE and not rich.attrib and len(rich) == 1 and rich[0].tag == TEXT and len(rich[0]) == 0:
+                    return (*coordinate_to_tuple(element.get("r")), rich[0].text or "", style_id)
+            read = parser.parse_cell(element)
+            return read["row"], read["column"], read["value"], read["style_id"]
+
+        rows = etree.iterparse(io.BytesIO(data), events=("end",), tag=ROW, remove_comments=True, remove_pis=True,
+                               huge_tree=True)
+        for _, element in rows:
+            r = element.get("r")
+            if r is not None and r.isdigit() and all(e.tag == CELL and e.get("r") for e in element):
+                parser.row_counter = int(r)  # as openpyxl's parse_row does; rows without r count on
+                found = [read for read in map(cell, element) if read is not None]
+            else:  # cells or rows without their position: openpyxl counts them itself
+                found = [(read["row"], read["column"], read["value"], read["style_id"])
+                         for read in parser.parse_row(element)[1]]
+            element.clear()
+            while element.getprevious() is not None:  # rows already read
+                del element.getparent()[0]
+            for row, column, value, style_id in found:
+                if row == 1 and isinstance(value, str) and normalise(value) in computed:
+                    skipped.add(column)
+                if row == 1 and isinstance(value, str) and normalise(value) in rewritten:
+                    blind.add(column)
+                if row == 1 and table and pseudonymised and value and normalise(str(value)) not in known:
+                    blind.add(column)
+                if column in skipped and row > 1:
+                    continue
+                if column in blind and row > 1:
+                    value = None
+                if value is None and _unstyled(style(style_id)):
+                    continue  # a blank unstyled cell: the same to the adviser as no cell at all
+                cells[row, column] = (value, *style(style_id))
+        return cells
 
 
 def snapshot(path, generated: bool = False, pseudonymised: bool = False) -> dict:
@@ -79,48 +239,12 @@ def snapshot(path, generated: bool = False, pseudonymised: bool = False) -> dict
     the columns advisers added to a contract sheet, are left out: the purge rewrites them. The
     Journal is never included: see `journal`.
     """
-    wb = load_workbook(path, read_only=True)
-    cells = {}
-    for ws in wb.worksheets:
-        if ws.title == c.JOURNAL.sheet or (not generated and ws.title in ADVISER_SHEETS_SKIPPED):
-            continue
-        table = c.table_for_sheet(ws.title)
-        computed = {normalise(col.header) for col in table.computed_columns} if table else set()
-        rewritten = {normalise(col.header) for col in table.columns
-                     if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
-        known = {normalise(col.header) for col in table.columns} if table else set()
-        skipped: set[int] = set()
-        blind: set[int] = set()
-        for row in ws.iter_rows():
-            for cell in row:
-                if not hasattr(cell, "column"):  # EmptyCell of a read-only sheet
-                    continue
-                if cell.row == 1 and isinstance(cell.value, str) and normalise(cell.value) in computed:
-                    skipped.add(cell.column)
-                if cell.row == 1 and isinstance(cell.value, str) and normalise(cell.value) in rewritten:
-                    blind.add(cell.column)
-                if cell.row == 1 and table and pseudonymised and cell.value and normalise(str(cell.value)) not in known:
-                    blind.add(cell.column)
-                if cell.column in skipped and cell.row > 1:
-                    continue
-                value = None if cell.column in blind and cell.row > 1 else cell.value
-                style = _style(cell)
-                if value is None and style[:2] == ("General", None) and not any(style[3:5]):
-                    continue  # a blank unstyled cell: the same to the adviser as no cell at all
-                cells[(ws.title, cell.row, cell.column)] = (value, *style)
-    wb.close()
-    return cells
+    with Package(path) as wb:
+        return wb.snapshot(generated, pseudonymised)
 
 
 def journal(path, pseudonymised: bool = False) -> list[tuple]:
     """The Journal's rows, values only (a run may only append to it); with ``pseudonymised``,
     without the messages, which the purge rewrites where they quote a name."""
-    wb = load_workbook(path, read_only=True)
-    rows = [tuple(row) for row in wb[c.JOURNAL.sheet].iter_rows(values_only=True)] if c.JOURNAL.sheet in wb.sheetnames else []
-    wb.close()
-    if pseudonymised and rows:
-        message = [normalise(str(h or "")) for h in rows[0]].index(normalise(c.JOURNAL.column("message").header))
-        rows = [row[:message] + row[message + 1:] for row in rows]
-    while rows and all(v is None for v in rows[-1]):
-        rows.pop()
-    return rows
+    with Package(path) as wb:
+        return wb.journal(pseudonymised)

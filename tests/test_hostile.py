@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from ccc_xl.cli import main
 from ccc_xl.workbook.file import BACKUP_FOLDER
 from ccc_xl.workbook.safety import lock_path
-from hostile import COMMANDS, ROOT, journal, load_script, snapshot
+from hostile import COMMANDS, ROOT, Package, load_script
 
 corpus_script = load_script("build_corpus")
 CASES = corpus_script.CASES
@@ -34,9 +34,9 @@ def before(corpus):
 
     def get(case, pseudonymised=False):
         if (case.name, pseudonymised) not in cache:
-            path = corpus / case.name / WORKBOOK
-            cache[case.name, pseudonymised] = (snapshot(path, pseudonymised=pseudonymised),
-                                               snapshot(path, generated=True), journal(path, pseudonymised))
+            with Package(corpus / case.name / WORKBOOK) as package:
+                cache[case.name, pseudonymised] = (package.snapshot(pseudonymised=pseudonymised),
+                                                   package.snapshot(generated=True), package.journal(pseudonymised))
         return cache[case.name, pseudonymised]
 
     return get
@@ -76,11 +76,12 @@ def test_command_on_hostile_workbook(corpus, before, case, command, tmp_path):
     # The file changed: a success (computed cells, generated sheets, Journal) or a Journal line.
     purge = command.pseudonymises
     old_cells, old_all_cells, old_journal = before(case, purge)
-    if result.exit_code == 0:
-        assert snapshot(path, pseudonymised=purge) == old_cells
-    else:  # a stopped command only adds its error to the Journal
-        assert snapshot(path, generated=True) == old_all_cells
-    new_journal = journal(path, purge)
+    with Package(path) as package:
+        if result.exit_code == 0:
+            assert package.snapshot(pseudonymised=purge) == old_cells
+        else:  # a stopped command only adds its error to the Journal
+            assert package.snapshot(generated=True) == old_all_cells
+        new_journal = package.journal(purge)
     assert new_journal[: len(old_journal)] == old_journal and len(new_journal) > len(old_journal)
     backups = list((work / BACKUP_FOLDER).glob("*.xlsx"))
     if purge and "Contrôle : plus aucun" in " ".join(output.split()):  # a purge that purged deletes every copy
