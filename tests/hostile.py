@@ -104,8 +104,7 @@ class Package:
     def __init__(self, path):
         self.wb = load_workbook(path, read_only=True)
         self._styles: dict = {}
-        strings = "\x00".join(self.wb.shared_strings).encode("utf-8", "surrogatepass")
-        self._context = (self.wb.epoch, hashlib.blake2b(strings).digest())
+        self._strings: dict = {}
 
     def close(self):
         self.wb.close()
@@ -153,7 +152,10 @@ class Package:
         those of a sheet already read, that sheet's snapshot is the answer.
         """
         data = self.wb._archive.read(ws._worksheet_path)
-        key = (ws.title, pseudonymised, hashlib.blake2b(data).digest(), self._context)
+        strings = ws._shared_strings  # openpyxl gives every sheet of a package the same list
+        if id(strings) not in self._strings:
+            self._strings[id(strings)] = hashlib.blake2b("\x00".join(strings).encode("utf-8", "surrogatepass")).digest()
+        key = (ws.title, pseudonymised, hashlib.blake2b(data).digest(), self._strings[id(strings)], self.wb.epoch)
         known = _SHEETS.get(key)
         if known is not None and all(self._style(ws, s) == style for s, style in known[1].items()):
             _SHEETS.move_to_end(key)
