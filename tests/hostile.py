@@ -81,6 +81,17 @@ def _style(cell) -> tuple:
             font.b, font.i, font.color.rgb if font.color is not None else None)
 
 
+def headers(title: str, pseudonymised: bool) -> tuple:
+    """A sheet's contract table (or None) and the normalised headers of its computed columns, of
+    the columns the purge rewrites (with ``pseudonymised``) and of all its contract columns."""
+    table = c.table_for_sheet(title)
+    computed = {normalise(col.header) for col in table.computed_columns} if table else set()
+    rewritten = {normalise(col.header) for col in table.columns
+                 if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
+    known = {normalise(col.header) for col in table.columns} if table else set()
+    return table, computed, rewritten, known
+
+
 def _unstyled(style: tuple) -> bool:
     return style[:2] == ("General", None) and not any(style[3:5])
 
@@ -169,11 +180,7 @@ class Package:
 
     def _read(self, ws, data: bytes, pseudonymised: bool, used: dict) -> dict:
         """Read one sheet's cells; ``used`` receives the `_style` of every style index met."""
-        table = c.table_for_sheet(ws.title)
-        computed = {normalise(col.header) for col in table.computed_columns} if table else set()
-        rewritten = {normalise(col.header) for col in table.columns
-                     if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
-        known = {normalise(col.header) for col in table.columns} if table else set()
+        table, computed, rewritten, known = headers(ws.title, pseudonymised)
         skipped: set[int] = set()
         blind: set[int] = set()
         cells = {}

@@ -28,7 +28,7 @@ from ccc_xl import contract as c
 from ccc_xl.cli import main
 from ccc_xl.parsing import normalise
 from conftest import workbook_with
-from hostile import ADVISER_SHEETS_SKIPPED, COMMANDS, load_script, snapshot
+from hostile import ADVISER_SHEETS_SKIPPED, COMMANDS, headers, load_script, snapshot
 
 corpus_script = load_script("build_corpus")
 WORKBOOK = corpus_script.WORKBOOK
@@ -47,11 +47,7 @@ def reference_snapshot(path, generated: bool = False, pseudonymised: bool = Fals
     for ws in wb.worksheets:
         if ws.title == c.JOURNAL.sheet or (not generated and ws.title in ADVISER_SHEETS_SKIPPED):
             continue
-        table = c.table_for_sheet(ws.title)
-        computed = {normalise(col.header) for col in table.computed_columns} if table else set()
-        rewritten = {normalise(col.header) for col in table.columns
-                     if col.identifying or col.kind is c.Kind.TEXT} if table and pseudonymised else set()
-        known = {normalise(col.header) for col in table.columns} if table else set()
+        table, computed, rewritten, known = headers(ws.title, pseudonymised)
         skipped: set[int] = set()
         blind: set[int] = set()
         for row in ws.iter_rows():
