@@ -246,3 +246,15 @@ def test_a_change_outside_the_sheet_part_is_seen_after_that_sheet_was_read(rewri
     after = snapshot(changed)
     assert after != before
     assert after == reference_snapshot(changed)
+
+
+def test_cells_beyond_the_declared_dimension_are_seen(rewritten, tmp_path):
+    """A sheet whose <dimension> is too small (a tool's slip): openpyxl's read-only rows stop at it,
+    the snapshot reads every cell all the same."""
+    wb = load_workbook(rewritten, read_only=True)
+    part = wb[c.CANDIDATES.sheet]._worksheet_path
+    wb.close()
+    changed = with_part(rewritten, tmp_path / "dimension.xlsx", part,
+                        lambda xml: re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:B1"/>', xml))
+    assert snapshot(changed) == snapshot(rewritten)
+    assert reference_snapshot(changed) != reference_snapshot(rewritten)
