@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import io
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -18,9 +20,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from ccc_xl import contract as c
+from ccc_xl.cli import main
 from ccc_xl.workbook import safety
 from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.file import BACKUP_FOLDER, open_workbook
@@ -482,3 +488,51 @@ def test_an_os_error_behind_an_excel_button_is_a_french_message(demo_copy):
     message, level = press(xlbook, "cccDocumentsProduire")
     assert level == "Erreur" and "Erreur inattendue" not in message, message
     assert c.DOCUMENTS_FOLDER in message and "dossier" in message, message
+
+
+def _with_damaged_part(data: bytes, part: str, how: str) -> bytes:
+    """``data`` with one part of its zip damaged, as a bad sector or a cut copy does: the part's
+    local header overwritten, or the first bytes of its compressed data flipped."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    damaged, start = bytearray(data), info.header_offset
+    if how == "en-tête":
+        damaged[start:start + 4] = b"XXXX"
+    else:
+        name_length, extra_length = struct.unpack("<HH", data[start + 26:start + 30])
+        first = start + 30 + name_length + extra_length
+        for i in range(first, first + min(16, info.compress_size)):
+            damaged[i] ^= 0xFF
+    return bytes(damaged)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(choice=st.data(), how=st.sampled_from(["en-tête", "données"]))
+def test_a_workbook_with_any_damaged_part_is_refused_in_french_before_anything_is_written(corpus, choice, how):
+    """Whatever part is damaged — a sheet, the styles, a comment, the theme — a command that writes
+    stops before its work with a French message and writes nothing (no document, no backup, the
+    workbook as it was); the export either reads what it needs or says the same, and writes no file."""
+    source = corpus / "oui-non-varies" / "classeur.xlsx"  # a filled workbook with comments
+    original = source.read_bytes()
+    part = choice.draw(st.sampled_from(sorted(zipfile.ZipFile(source).namelist())), label="partie")
+    with tempfile.TemporaryDirectory() as folder:
+        work, out = Path(folder) / "dossier", Path(folder) / "sortie"
+        work.mkdir(), out.mkdir()
+        path = work / source.name
+        path.write_bytes(_with_damaged_part(original, part, how))
+        damaged = path.read_bytes()
+        for args in (["eligibilite", path], ["documents", path, "--dossier", out, "--type", "emargement"]):
+            result = CliRunner().invoke(main, list(map(str, args)))
+            assert result.exit_code == 1 and refused_in_french(result.output), result.output
+            assert path.read_bytes() == damaged
+            assert {p.name for p in work.iterdir()} <= {path.name, safety.lock_path(path).name}
+            assert not any(out.iterdir())
+        export = out / "export.xlsx"
+        result = CliRunner().invoke(main, ["export-financeurs", str(path), "-o", str(export), "--date", "26/11/2026"])
+        assert result.exit_code == 0 and export.is_file() or result.exit_code == 1 and refused_in_french(result.output), result.output
+        assert result.exit_code == 0 or not export.exists()
+
+
+def refused_in_french(output: str) -> bool:
+    """The refusal of a damaged file: « endommagé », or « n'est pas un classeur Excel » when the
+    damage reaches the file's first bytes; never an unexpected error."""
+    return ("endommagé" in output or "n'est pas un classeur Excel" in output) and "Erreur inattendue" not in output

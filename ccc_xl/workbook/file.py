@@ -48,7 +48,10 @@ class FileBackend(Backend):
         self.path = Path(path)
         self.opened = opened or safety.read(self.path)
         data = self.opened.data
-        archive = preflight.check_file_type(data, self.path.name)
+        try:
+            archive = preflight.check_file_type(data, self.path.name)
+        except reader.Unreadable as problem:
+            raise _damaged(self.path, problem) from None
         self.original = data
         self.edits: list[package.Edit] = []
         self.replaced: set[str] = set()
@@ -62,6 +65,15 @@ class FileBackend(Backend):
     def _reader(self, data: bytes, archive=None) -> reader.Package:
         try:
             return reader.Package(data, archive)
+        except reader.Unreadable as problem:
+            raise _damaged(self.path, problem) from None
+
+    def check_intact(self) -> None:
+        """Refuse a package with a damaged part before the command's work: saving copies every
+        part, so a damaged one no command reads (a comment, the theme) would stop the save after
+        documents were written beside the workbook."""
+        try:
+            self.package.check_every_part()
         except reader.Unreadable as problem:
             raise _damaged(self.path, problem) from None
 
@@ -235,6 +247,8 @@ def open_workbook(path, write: bool = True, writes: preflight.Writes | None = No
     ``last_saved``: a read-only look that reads a workbook open in Excel as last saved (with a note)."""
     with safety.open_for_update(Path(path), write=write, last_saved=last_saved) as opened:
         backend = FileBackend(Path(path), opened)
+        if write:
+            backend.check_intact()
         book = Workbook(backend)
         book.check_is_ccc_workbook()
         if write and writes is not None:

@@ -64,6 +64,10 @@ class Unreadable(Exception):
     """The package cannot be read as a workbook (damaged, truncated, another format)."""
 
 
+# What reading a part of a damaged zip raises: a broken local header, a corrupt compressed stream.
+ZIP_DAMAGE = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
+
+
 @dataclass(frozen=True)
 class TableLocation:
     sheet: str
@@ -82,7 +86,7 @@ class Package:
             self._names = set(self._zip.namelist())
             workbook = ET.fromstring(self._zip.read("xl/workbook.xml"))
             self._read_workbook(workbook)
-        except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError, zlib.error) as problem:
+        except (*ZIP_DAMAGE, KeyError, ET.ParseError) as problem:
             raise Unreadable(type(problem).__name__) from None
         self._calamine = None
         self._styles: tuple[set[int], set[int]] | None = None
@@ -121,6 +125,15 @@ class Package:
             found[rel.get("Id")] = (target, rel.get("Type") or "")
         return found
 
+    def check_every_part(self) -> None:
+        """`Unreadable` unless every part of the zip decompresses and matches its checksum."""
+        try:
+            damaged = self._zip.testzip()
+        except ZIP_DAMAGE as problem:
+            raise Unreadable(type(problem).__name__) from None
+        if damaged is not None:
+            raise Unreadable("BadZipFile")
+
     def _date_styles(self) -> tuple[set[int], set[int]]:
         """Style indexes whose number format is a date, and those that are a duration ([h]:mm),
         by openpyxl's own rules."""
@@ -147,7 +160,10 @@ class Package:
         if location is None:
             raise missing_table(table, self.sheet_names)
         min_col, min_row, max_col, table_end = range_boundaries(location.ref)
-        grid, merged, uncalculated = self._sheet(location, table_end)
+        try:
+            grid, merged, uncalculated = self._sheet(location, table_end)
+        except ZIP_DAMAGE as problem:  # the sheet's part, the styles or the shared strings
+            raise Unreadable(type(problem).__name__) from None
         max_row = table_end
         if table_end > min_row:  # rows below the last one holding a value (formats only) are not read
             filled = (r for r in range(min(table_end, len(grid)), min_row, -1)
