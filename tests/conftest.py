@@ -108,18 +108,20 @@ def demo_script(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
 
 @pytest.fixture(scope="session")
 def sample_documents_made(tmp_path_factory):
-    """Every document type generated once for the sample session (tests/document_samples.py), as
-    `test_documents.make(folder)` returns it. Read-only: use `sample_documents`. Its tests are in the
-    xdist_group "documents-exemple" so that one worker generates them."""
+    """Every document type generated once for the sample session (tests/document_samples.py): the
+    folder and what `test_documents.make(folder)` returns. Read-only: tests use `sample_documents`
+    or copy the folder. Its tests are in the xdist_group "documents-exemple" so that one worker
+    generates them."""
     from test_documents import make
 
-    return make(tmp_path_factory.mktemp("documents-exemple"))
+    folder = tmp_path_factory.mktemp("documents-exemple")
+    return folder, make(folder)
 
 
 @pytest.fixture
 def sample_documents(sample_documents_made):
     """(files, texts by type, anomalies) of `sample_documents_made`, the lists copied for the test."""
-    files, texts, anomalies = sample_documents_made
+    files, texts, anomalies = sample_documents_made[1]
     return list(files), defaultdict(list, {kind: list(docs) for kind, docs in texts.items()}), list(anomalies)
 
 

@@ -219,8 +219,9 @@ def test_same_names_get_distinct_files(tmp_path):
     assert len(names) == len(set(names)) == 4
 
 
-def test_regeneration_replaces_a_type_folder_without_mixing(tmp_path):
-    make(tmp_path)
+@pytest.mark.xdist_group("documents-exemple")
+def test_regeneration_replaces_a_type_folder_without_mixing(sample_documents_made, tmp_path):
+    shutil.copytree(sample_documents_made[0], tmp_path, dirs_exist_ok=True)  # a first run of every type
     frames = sample_frames()
     frames.companies = frames.companies[frames.companies["name"] != "Boulangerie Dupont"]
     make(tmp_path, frames, types=["invitation-grand-oral"])
@@ -231,9 +232,10 @@ def test_regeneration_replaces_a_type_folder_without_mixing(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["2023"]  # no staging folder left behind
 
 
-def test_a_failing_run_leaves_the_previous_files_untouched(tmp_path):
+@pytest.mark.xdist_group("documents-exemple")
+def test_a_failing_run_leaves_the_previous_files_untouched(sample_documents_made, tmp_path):
     out = tmp_path / "out"
-    make(out)
+    shutil.copytree(sample_documents_made[0], out)  # a first run of every type
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     broken = tmp_path / "modeles"
     shutil.copytree(TEMPLATES_DIR, broken)
