@@ -60,7 +60,7 @@ from ccc_xl.contract import (
 )
 from ccc_xl.report import Anomaly, CommandError, rows_text
 from ccc_xl.sessions import select_session
-from ccc_xl.wording import (PersonName, closed_day, departement_label, domain_label, french_list, letter_date,
+from ccc_xl.wording import (PersonName, closed_day, count, departement_label, domain_label, french_list, letter_date,
                             name_key, of, person_name)
 
 LOCALE = "fr_FR"
@@ -512,7 +512,8 @@ class _Session:
             if len(frames.copil) else frames.copil
         self.visitors = _of_session(_with_columns(frames.visitors, VISITORS), year)
         structure, logos, problems = _referent_structures(frames, self.row, self.excel_row)
-        self.problems += problems + _closed_days(self)
+        self.coaching_problem = _coaching_period_problem(self)
+        self.problems += problems + _closed_days(self) + ([self.coaching_problem] if self.coaching_problem else [])
         self.structure = structure
         # « Date du courrier », today when blank: the date every letter of the run bears.
         self.letter_day = pd.Timestamp(today if is_blank(self.row.get("letter_date")) else self.row.get("letter_date")).date()
@@ -734,6 +735,31 @@ def _letter_out_of_time(s: "_Session", types) -> list[Anomaly]:
                     f"{dated}, après ce qu'annoncent les {', '.join(late)} : vérifiez la date.")]
 
 
+# The programme's coaching lasts three days and a half. More than three weeks of weekdays is a
+# slip in a year or a month (2062 for 2026), not a session: one attendance sheet per half-day of it
+# would be thousands of files, so none is made and the adviser is told which dates to check.
+MAX_COACHING_WEEKDAYS = 15
+
+
+def _coaching_period_problem(s: "_Session") -> Anomaly | None:
+    """The anomaly of a coaching period that ends before it starts or lasts implausibly long."""
+    start, end = s.value("coaching_start"), s.value("coaching_end")
+    if is_blank(start) or is_blank(end):
+        return None
+    first, last = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+    column = SESSIONS.column("coaching_end").header
+    begin = SESSIONS.column("coaching_start").header
+    if last < first:
+        why = f"« {column} » (le {letter_date(last)}) est avant « {begin} » (le {letter_date(first)})"
+    elif (weekdays := len(pd.bdate_range(first, last))) > MAX_COACHING_WEEKDAYS:
+        why = (f"le coaching irait du {letter_date(first)} au {letter_date(last)}, soit {count(weekdays, 'jour')} de "
+               f"semaine (le programme en prévoit 3 et demi)")
+    else:
+        return None
+    return Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
+                   f"{why} : vérifiez « {begin} » et « {column} » ; feuilles d'émargement du coaching non produites.")
+
+
 def _closed_days(s: "_Session") -> list[Anomaly]:
     """Events of the session set on a weekend or a public holiday: worth a second look."""
     found = []
@@ -744,7 +770,7 @@ def _closed_days(s: "_Session") -> list[Anomaly]:
             found.append(Anomaly(SESSIONS.sheet, int(s.excel_row), column, None,
                                  f"« {column} » tombe {why}, le {letter_date(s.value(key))} : vérifiez la date."))
     start, end = s.value("coaching_start"), s.value("coaching_end")
-    if not is_blank(start):
+    if not is_blank(start) and s.coaching_problem is None:
         for day in pd.date_range(pd.Timestamp(start), pd.Timestamp(end if not is_blank(end) else start)):
             why = closed_day(day)
             if why.startswith("un jour férié") or (why and day == pd.Timestamp(start)):
@@ -1082,12 +1108,13 @@ def _coach_people(s: _Session) -> list[dict]:
 
 def _attendance(s: _Session):
     docs = []
-    for day, half in coaching_half_days(s.value("coaching_start"), s.value("coaching_end"),
-                                        s.value("interviews_date")):
+    halves = [] if s.coaching_problem else coaching_half_days(s.value("coaching_start"), s.value("coaching_end"),
+                                                              s.value("interviews_date"))
+    for day, half in halves:
         docs.append((f"{day.isoformat()} {half} - Coaching", {
             **s.common, "evenement": "Coaching", "date": french_date(day), "demi_journee": half,
             "signataires": _participant_signatories(s) + _coach_people(s)}))
-    anomalies = [] if docs else [s.missing("coaching_start", "feuilles d'émargement du coaching")]
+    anomalies = [] if docs or s.coaching_problem else [s.missing("coaching_start", "feuilles d'émargement du coaching")]
     for title, key, participants, visitors in _events(s):
         if is_blank(s.value(key)):
             continue

@@ -343,3 +343,26 @@ def test_letters_dated_after_the_event_they_announce_are_flagged_on_the_letter_d
         assert f"« {folder} »" in flagged[0].message, flagged[0].message
     announced = {t.folder for t in DOCUMENT_TYPES.values()} - set(late)
     assert not any(f"« {folder} »" in flagged[0].message for folder in announced)
+
+
+@pytest.mark.parametrize("end, coaching_sheets, problem", [
+    ("2023-03-16", 7, None),  # the programme's three days and a half (the interviews' day keeps its morning)
+    ("2023-03-31", 29, None),  # three weeks of weekdays: a long coaching, still made
+    ("2023-04-03", 0, "soit 16 jours de semaine"),  # one weekday more: a slip in the dates
+    ("2061-10-07", 0, "au 7 octobre 2061"),  # a year typed wrong: not thousands of files
+    ("2023-03-10", 0, "« Fin du coaching » (le 10 mars 2023) est avant « Début du coaching » (le 13 mars 2023)"),
+])
+def test_a_coaching_period_that_cannot_be_a_session_makes_no_attendance_sheet_and_says_which_dates_to_check(
+        end, coaching_sheets, problem):
+    frames = sample_frames()
+    frames.sessions.loc[frames.sessions.index[0], "coaching_end"] = pd.Timestamp(end)
+    _, docs, anomalies = plan_documents(frames, today=TODAY, types=["emargement"])
+    assert sum(d.name.endswith("- Coaching") for d in docs) == coaching_sheets
+    assert sum(d.name.endswith(("Entretiens individuels", "Grand Oral et repas")) for d in docs) == 2  # the events still have theirs
+    about = [a for a in anomalies if a.column == "Fin du coaching"]
+    if problem is None:
+        assert not about and not any("est vide" in a.message for a in anomalies)
+    else:
+        assert len(about) == 1 and about[0].sheet == "Sessions" and problem in about[0].message, anomalies
+        assert "feuilles d'émargement du coaching non produites" in about[0].message
+        assert not any("jour férié" in a.message for a in anomalies)  # not one per holiday of the decades typed
