@@ -48,10 +48,8 @@ class FileBackend(Backend):
         self.path = Path(path)
         self.opened = opened or safety.read(self.path)
         data = self.opened.data
-        try:
+        with self._refused_if_damaged():
             archive = preflight.check_file_type(data, self.path.name)
-        except reader.Unreadable as problem:
-            raise _damaged(self.path, problem) from None
         self.original = data
         self.edits: list[package.Edit] = []
         self.replaced: set[str] = set()
@@ -62,20 +60,24 @@ class FileBackend(Backend):
         self._builder = None  # openpyxl model of a new workbook whose tables are being filled
         self.dirty = False
 
-    def _reader(self, data: bytes, archive=None) -> reader.Package:
+    @contextlib.contextmanager
+    def _refused_if_damaged(self):
+        """The package found damaged while reading becomes the French refusal (`_damaged`)."""
         try:
-            return reader.Package(data, archive)
+            yield
         except reader.Unreadable as problem:
             raise _damaged(self.path, problem) from None
+
+    def _reader(self, data: bytes, archive=None) -> reader.Package:
+        with self._refused_if_damaged():
+            return reader.Package(data, archive)
 
     def check_intact(self) -> None:
         """Refuse a package with a damaged part before the command's work: saving copies every
         part, so a damaged one no command reads (a comment, the theme) would stop the save after
         documents were written beside the workbook."""
-        try:
+        with self._refused_if_damaged():
             self.package.check_every_part()
-        except reader.Unreadable as problem:
-            raise _damaged(self.path, problem) from None
 
     def current(self) -> bytes:
         """The package as it would be saved now."""
@@ -96,10 +98,8 @@ class FileBackend(Backend):
         sheet was edited since it was read (the gateway keeps the tables it wrote itself)."""
         if self._stale and (table.name not in self.package.tables or self._sheet_of(table) in self._stale):
             self.package, self._stale = self._reader(self.current()), set()
-        try:
+        with self._refused_if_damaged():
             return self.package.read_table(table)
-        except reader.Unreadable as problem:
-            raise _damaged(self.path, problem) from None
 
     def _touch(self, sheet: str) -> None:
         self._stale.add(sheet)

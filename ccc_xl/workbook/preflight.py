@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..report import CommandError
-from .reader import ZIP_DAMAGE, Unreadable
+from .reader import unreadable_if_damaged
 from .safety import FileRefused
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -85,13 +85,11 @@ def check_file_type(data: bytes, name: str) -> zipfile.ZipFile:
     """Refuse, naming what it is, a file that is not an .xlsx/.xlsm workbook; return the package
     opened as a zip archive (opened once, for this check and for the reader). A part this check
     reads that is damaged inside the zip raises `reader.Unreadable`, as the reader would."""
-    try:
+    with unreadable_if_damaged():
         kind, archive = _what_is(data)
         if kind is None:
             _check_not_strict(archive, name)
             return archive
-    except ZIP_DAMAGE as problem:
-        raise Unreadable(type(problem).__name__) from None
     if kind == "ole":
         raise CommandError(
             f"« {name} » est un ancien classeur Excel (.xls) : ouvrez-le dans Excel et enregistrez-le au "

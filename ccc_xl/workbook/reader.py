@@ -23,6 +23,7 @@ random workbooks — so typed parsing and anomalies do not depend on the reader:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import posixpath
@@ -68,6 +69,16 @@ class Unreadable(Exception):
 ZIP_DAMAGE = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 
 
+@contextlib.contextmanager
+def unreadable_if_damaged(*more: type[Exception]):
+    """Turn what reading a damaged zip part raises (and ``more``) into `Unreadable`, named by the
+    error's type."""
+    try:
+        yield
+    except (*ZIP_DAMAGE, *more) as problem:
+        raise Unreadable(type(problem).__name__) from None
+
+
 @dataclass(frozen=True)
 class TableLocation:
     sheet: str
@@ -81,13 +92,11 @@ class Package:
 
     def __init__(self, source: bytes | Path, archive: zipfile.ZipFile | None = None):
         self._data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        try:
+        with unreadable_if_damaged(KeyError, ET.ParseError):
             self._zip = archive if archive is not None else zipfile.ZipFile(io.BytesIO(self._data))
             self._names = set(self._zip.namelist())
             workbook = ET.fromstring(self._zip.read("xl/workbook.xml"))
             self._read_workbook(workbook)
-        except (*ZIP_DAMAGE, KeyError, ET.ParseError) as problem:
-            raise Unreadable(type(problem).__name__) from None
         self._calamine = None
         self._styles: tuple[set[int], set[int]] | None = None
 
@@ -127,10 +136,8 @@ class Package:
 
     def check_every_part(self) -> None:
         """`Unreadable` unless every part of the zip decompresses and matches its checksum."""
-        try:
+        with unreadable_if_damaged():
             damaged = self._zip.testzip()
-        except ZIP_DAMAGE as problem:
-            raise Unreadable(type(problem).__name__) from None
         if damaged is not None:
             raise Unreadable("BadZipFile")
 
@@ -160,10 +167,8 @@ class Package:
         if location is None:
             raise missing_table(table, self.sheet_names)
         min_col, min_row, max_col, table_end = range_boundaries(location.ref)
-        try:
+        with unreadable_if_damaged():  # the sheet's part, the styles or the shared strings
             grid, merged, uncalculated = self._sheet(location, table_end)
-        except ZIP_DAMAGE as problem:  # the sheet's part, the styles or the shared strings
-            raise Unreadable(type(problem).__name__) from None
         max_row = table_end
         if table_end > min_row:  # rows below the last one holding a value (formats only) are not read
             filled = (r for r in range(min(table_end, len(grid)), min_row, -1)
