@@ -1,9 +1,10 @@
 """Shared fixtures: fresh workbooks, the demo workbook, and LibreOffice as an independent reader.
 
 The suite runs in parallel (pytest-xdist, `scripts/test.sh` passes ``-n auto``). What is costly and
-read-only — the demo workbook, the hostile corpus — is built once per run by whichever worker asks
-first, in a folder shared by the run's workers (`built_once`); every test still works on its own
-copy in its own temporary folder.
+read-only — the demo workbook, the hostile corpus — is built once per run, in a folder shared by the
+run's workers (`built_once`, tests/shared_builds.py): by background processes a whole-suite run starts
+first, or else by whichever worker asks first. Every test still works on its own copy in its own
+temporary folder.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import traceback
 import uuid
 from collections import defaultdict
 from pathlib import Path
-from typing import Callable
 
 import pytest
-from filelock import FileLock
 
 # xlwings registers its remote engine (the stand-in for Excel in the live-backend tests) at import
 # time, only when a licence key is set: set it before any test module imports xlwings.
@@ -30,6 +29,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 from ccc_xl import contract as c
 from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.file import FileBackend
+
+import shared_builds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TODAY = dt.date(2026, 11, 26)  # scripts/docs.py's TODAY, the demo's date
@@ -50,41 +51,44 @@ def workbook_with(path: Path, rows: dict) -> Path:
     return path
 
 
+_BACKGROUND_BUILDS = pytest.StashKey[list]()
+
+
+def _shared_folder(config) -> Path:
+    """The run's `built-once` folder: in the controller's base temporary folder, which is the parent
+    of each xdist worker's own."""
+    base = config._tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "built-once"
+
+
+def pytest_sessionstart(session):
+    """A whole-suite parallel run starts building the demo and the corpus at once, in the background
+    (tests/shared_builds.py), before its workers ask for them."""
+    config = session.config
+    if config.pluginmanager.hasplugin("dsession") and config.args_source == pytest.Config.ArgsSource.TESTPATHS \
+            and not config.option.keyword and not config.option.markexpr:
+        config.stash[_BACKGROUND_BUILDS] = shared_builds.start_in_background(_shared_folder(config))
+
+
+def pytest_sessionfinish(session):
+    """Background builds end with the run (they are finished long before, unless the run stopped early)."""
+    shared_builds.stop(session.config.stash.get(_BACKGROUND_BUILDS, []))
+
+
 @pytest.fixture(scope="session")
-def built_once(tmp_path_factory):
-    """``built_once(name, build)``: the folder ``build(folder)`` filled, built once per test run.
-
-    The folder lives in the run's base temporary folder, shared by every xdist worker of the run
-    (each worker's own base folder is a child of it) and by no other run; a file lock makes the
-    first worker build while the others wait, and a marker written last tells a finished build
-    from one interrupted half-way. Tests must copy what they change.
-    """
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "built-once"
+def built_once(pytestconfig):
+    """``built_once(name, build)``: the folder ``build(folder)`` filled, built once per test run and
+    shared by its workers (tests/shared_builds.py). Tests must copy what they change."""
+    shared = _shared_folder(pytestconfig)
     shared.mkdir(exist_ok=True)
-
-    def get(name: str, build: Callable[[Path], object]) -> Path:
-        folder, done = shared / name, shared / f"{name}.done"
-        with FileLock(shared / f"{name}.lock"):
-            if not done.exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir()
-                build(folder)
-                done.touch()
-        return folder
-
-    return get
+    return lambda name, build: shared_builds.build_once(shared, name, build)
 
 
 @pytest.fixture(scope="session")
 def demo_built(built_once) -> Path:
     """The demo built once per test run by the docs' own run of `ccc-xl demo` on DEMO_TODAY
     (scripts/docs.py --build-demo), in its folder, with the command's screen beside it."""
-    def build(folder: Path) -> None:
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "docs.py"), "--build-demo", str(folder)],
-                       check=True, capture_output=True, timeout=900)
-
-    return built_once("demo", build)
+    return built_once("demo", shared_builds.build_demo)
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +133,7 @@ def sample_documents(sample_documents_made):
 def corpus(built_once) -> Path:
     """The hostile corpus (scripts/build_corpus.py), built once per test run, not in tests/corpus
     (which a developer may be reading while the suite runs)."""
-    from hostile import load_script
-
-    return built_once("corpus", load_script("build_corpus").build_corpus)
+    return built_once("corpus", shared_builds.build_corpus)
 
 
 @pytest.fixture
