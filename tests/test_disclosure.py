@@ -40,19 +40,38 @@ TODAY = dt.date(2026, 11, 26)
 
 def ranges(values: dict, shown: dict, equations, threshold: int) -> dict:
     """For each cell not shown, (smallest, largest) value consistent with the shown values, the
-    sums, and the symbols (« < t »: 1 to t-1; « s » and never published: any count)."""
+    sums, and the symbols (« < t »: 1 to t-1; « s » and never published: any count).
+
+    Each cell is solved with only the sums that link it, through other unknown cells, to others:
+    the unknowns of one such group are bound by no sum outside it, so its extremes are those of
+    the whole grid."""
     bound = sum(values.values()) + 1
-    found = {}
     unknown = [k for k in values if shown.get(k, "hidden") != "shown"]
+    group = {k: k for k in unknown}  # union-find over the unknown cells sharing a sum
+
+    def root(k):
+        while group[k] != k:
+            group[k] = group[group[k]]
+            k = group[k]
+        return k
+
+    for parts, total in equations:
+        linked = [k for k in (*parts, total) if k in group]
+        for k in linked[1:]:
+            group[root(k)] = root(linked[0])
+    found = {}
     for cell in (k for k in unknown if shown.get(k) in ("small", "secret")):
+        members = [k for k in unknown if root(k) == root(cell)]
+        sums = [(parts, total) for parts, total in equations if any(k in members for k in (*parts, total))]
         extremes = []
         for sense in ("min", "max"):
             model = cp_model.CpModel()
-            x = {k: model.NewIntVar(*((1, threshold - 1) if shown.get(k) == "small" else (0, bound)), str(k)) for k in unknown}
-            for parts, total in equations:
+            x = {k: model.NewIntVar(*((1, threshold - 1) if shown.get(k) == "small" else (0, bound)), str(k)) for k in members}
+            for parts, total in sums:
                 model.Add(sum(x.get(k, values[k]) for k in parts) == x.get(total, values[total]))
             (model.Minimize if sense == "min" else model.Maximize)(x[cell])
             solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1  # on so small a model, more workers only cost their start
             assert solver.Solve(model) == cp_model.OPTIMAL
             extremes.append(solver.Value(x[cell]))
         found[cell] = tuple(extremes)
