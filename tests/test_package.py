@@ -20,7 +20,9 @@ from openpyxl.worksheet.table import Table as XlTable
 from ccc_xl.report import CommandError
 from ccc_xl.workbook import package
 from ccc_xl.workbook.content import Block, Chart, SheetContent
+from ccc_xl.workbook.build import blank_workbook
 from ccc_xl.workbook.layout import render_sheet
+from ccc_xl.workbook.xlsx_bytes import workbook_bytes
 
 import pandas as pd
 
@@ -281,3 +283,39 @@ def test_any_value_is_read_back_as_written(values):
             assert read in (value, package.escape_text(value))
         else:
             assert read == value
+
+
+def _rich_workbook() -> PlainWorkbook:
+    """A generated sheet (title, notes, table, chart, sparklines) beside a sheet with a comment, an
+    image, a hyperlink, merged cells and a table."""
+    from openpyxl.comments import Comment
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    wb = PlainWorkbook()
+    wb.active.title = "Généré"
+    render_sheet(wb.active, content())
+    other = wb.create_sheet("Autre")
+    other.append(["Nom", "Lien"])
+    other.append(["Éric & <fils>", "=HYPERLINK(\"https://example.org\")"])
+    other["A2"].comment = Comment("Une note de conseillère", "ML")
+    other["B3"].hyperlink = "https://example.org/page"
+    other.merge_cells("C1:D2")
+    other.add_table(XlTable(displayName="tblAutre", ref="A1:B2"))
+    picture = io.BytesIO()
+    Picture.new("RGB", (8, 8), "navy").save(picture, "PNG")
+    other.add_image(Image(picture), "F2")
+    return wb
+
+
+@pytest.mark.parametrize("build", [blank_workbook, _rich_workbook], ids=["classeur-vierge", "feuilles-riches"])
+def test_a_workbook_written_in_memory_has_the_parts_openpyxl_saves(build):
+    """The same parts, byte for byte, in the same order (only the zip entries' dates and file modes,
+    which openpyxl took from its temporary files, differ)."""
+    from freezegun import freeze_time
+
+    with freeze_time("2026-11-30 10:00:00"):
+        mine = workbook_bytes(build())
+        theirs = io.BytesIO()
+        build().save(theirs)
+    assert list(parts(mine).items()) == list(parts(theirs.getvalue()).items())

@@ -14,7 +14,7 @@ from ..contract import GENERATED_SHEETS, HOME_SHEET, HOME_TEXT, INPUT_TABLES, JO
 from ..report import CommandError
 from . import printing, safety
 from .content import SheetContent
-from .file import workbook_bytes
+from .xlsx_bytes import workbook_bytes
 from .layout import add_table, calibri, render_sheet, write_lists_sheet
 
 # A fixed creation date keeps the committed master workbook reproducible (openpyxl stamps "modified").

@@ -16,7 +16,7 @@ from openpyxl import Workbook as XlWorkbook
 from ..report import CommandError
 from . import safety
 from .content import SheetContent
-from .file import workbook_bytes
+from .xlsx_bytes import workbook_bytes
 from .layout import render_sheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

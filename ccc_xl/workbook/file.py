@@ -82,6 +82,8 @@ class FileBackend(Backend):
     def current(self) -> bytes:
         """The package as it would be saved now."""
         if self._builder is not None:  # tables filled in a new workbook
+            from .xlsx_bytes import workbook_bytes
+
             self.original = workbook_bytes(self._builder)
             self._builder = None
         return package.apply(self.original, self.edits) if self.edits else self.original
@@ -148,6 +150,7 @@ class FileBackend(Backend):
         from openpyxl import Workbook as ScratchWorkbook
 
         from .layout import render_sheet
+        from .xlsx_bytes import workbook_bytes
 
         name = content.sheet
         scratch = ScratchWorkbook()
@@ -230,13 +233,6 @@ def _planned_index(existing: list[str], name: str) -> int:
     before = SHEET_ORDER[: SHEET_ORDER.index(name)]
     positions = [existing.index(s) + 1 for s in before if s in existing]
     return max(positions, default=len(existing))
-
-
-def workbook_bytes(wb) -> bytes:
-    """The whole .xlsx package of an openpyxl workbook (a new one: `ccc-xl nouveau`, exports), in memory."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 @contextlib.contextmanager
