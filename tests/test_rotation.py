@@ -521,6 +521,74 @@ def test_the_day_is_the_relaxation_s_shortest_with_no_empty_slot_that_could_be_f
         assert schedule.objectives.key <= evaluate(instance, baseline).key  # never worse in priority order
 
 
+def _least(relaxation, name, seconds=20.0):
+    """The relaxation's status and optimum of ``name`` (None when it has no plan)."""
+    from ortools.sat.python import cp_model
+
+    from ccc_xl.rotation.schedule import _optimise
+    _optimise(relaxation.model, relaxation.objectives[name], name)
+    solver, status = relaxation.solve(seconds)
+    assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE), solver.status_name(status)
+    return solver, round(solver.objective_value) if status == cp_model.OPTIMAL else None
+
+
+@st.composite
+def crowded_days(draw):
+    """Small sessions where interviews must wait: few rooms, several interviews each, some in a row
+    at most, unavailabilities; with the length of the day to plan, from the shortest possible."""
+    from ccc_xl.rotation.schedule import shortest_day
+    n_people = draw(st.integers(2, 6))
+    unavailable = {}
+    for i in range(n_people):
+        if draw(st.integers(0, 2)) == 0:
+            start = draw(st.integers(9 * 60, 16 * 60))
+            unavailable[i] = f"{_clock(start)}-{_clock(start + draw(st.integers(15, 120)))}"
+    session = {"interviews_per_participant": draw(st.integers(2, 4)), "rooms": draw(st.integers(1, 3)),
+               "max_consecutive": draw(st.integers(1, 3)),
+               "day_end": draw(st.sampled_from([dt.time(12, 0), dt.time(15, 0), dt.time(17, 30)]))}
+    instance = build_instance(people(n_people, unavailable), firms(draw(st.integers(4, 10))), session)
+    shortest = shortest_day(instance, 5.0)[0]
+    if shortest is None:
+        event("no plan at all")
+        shortest = len(instance.slots)
+    return instance, min(shortest + draw(st.integers(0, 2)), len(instance.slots))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crowded_days())
+def test_the_timing_relaxation_by_patterns_finds_what_the_slot_by_slot_one_proves(case):
+    """The bounds on empty and idle slots come from the timing relaxation written by patterns:
+    on random small sessions and days of several lengths, it has a plan exactly when the
+    slot-by-slot relaxation has one, the same fewest empty slots, then the same fewest idle slots
+    (so its bound is valid, and as tight), and its plan keeps every rule of a participant's day."""
+    from ccc_xl.rotation.schedule import _keep, _Patterns, _Timing
+    instance, k = case
+    patterns, timing = _Patterns.build(instance, k), _Timing(instance, k, exact=True)
+    assert patterns is not None  # small sessions have few patterns
+    frozen = {}
+    for name in ("empty", "gaps"):
+        (solver, by_patterns), (_, slot_by_slot) = _least(patterns, name), _least(timing, name)
+        assert by_patterns == slot_by_slot, name
+        if by_patterns is None:
+            event("no plan this long")
+            return
+        frozen[name] = by_patterns
+        for relaxation in (patterns, timing):
+            _keep(relaxation.model, relaxation.objectives[name], name, by_patterns, exact=True)
+    plan, params = patterns.plan(solver), instance.params
+    busy = [[(p, s) in plan for s in range(k)] for p in range(len(instance.participants))]
+    assert all(sum(row) == instance.required for row in busy)
+    assert all(instance.usable[p][s] for p, s in plan)
+    assert all(not all(row[s] for s in window) for row in busy for window in instance.consecutive_windows()
+               if window[-1] < k)
+    assert all(sum(row[s] for row in busy) <= params.rooms for s in range(k))
+    assert any(row[k - 1] for row in busy)
+    idle = sum(max(s for s in range(k) if row[s]) - min(s for s in range(k) if row[s]) + 1 - instance.required
+               for row in busy if any(row))
+    assert (k - sum(any(row[s] for row in busy) for s in range(k)), idle) == (frozen["empty"], frozen["gaps"])
+    event(f"{frozen['gaps']} idle slots")
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_every_objective_said_proven_optimal_is_the_best_possible_after_the_previous_ones(case):

@@ -13,14 +13,17 @@ How a real session is solved and proven in a fraction of a second:
   (König's theorem: the interviews of each slot can always get distinct binômes), so no search of
   the whole model is needed; with company hours the whole model confirms the length.
 - **Bounds**: every objective gets a bound from a small relaxation — the timing one for empty and
-  idle slots, the assignment one (which binômes each participant meets in which class of slots
+  idle slots (written by patterns when they are few: a count of participants per set of slots
+  their interviews take, whose linear relaxation knows what rooms cost in idle slots), the
+  assignment one (which binômes each participant meets in which class of slots
   alike for everyone, each participant's interviews timed) for relevant meetings, variety and load
   gap, each with the previous objectives frozen at their values.
 - **First schedule**: the assignment relaxation's best meetings, timed by a model restricted to them
   (a few hundred variables), else the timing relaxation's best plan given binômes. When it reaches
   every bound the schedule is proven optimal at once.
 - **Otherwise** each objective whose bound is not reached is searched in the whole model (one
-  boolean per possible meeting), starting from the schedule in hand, then frozen at its value.
+  boolean per possible meeting), starting from the schedule in hand, the bound as a constraint
+  (the search ends as soon as it reaches it), then frozen at its value.
 - **Symmetry breaking**: participants who cannot be told apart (same domain, same availability) and
   interchangeable binômes (same types, domains and presence) are ordered by when they are busy.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections import defaultdict
+from itertools import combinations
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -271,7 +275,28 @@ def _optimise(m: cp_model.CpModel, expr, name: str) -> None:
 # The two relaxations
 # ---------------------------------------------------------------------------------------------
 
-class _Timing:
+class _TimingModel:
+    """What both writings of the timing relaxation share: ``model``, ``objectives`` (empty and
+    gaps when the day's length is exact), solved with the same LP settings."""
+
+    model: cp_model.CpModel
+    objectives: dict
+
+    def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
+        return _solve(self.model, seconds, lp="lazy")
+
+    def bound(self, name: str, frozen: dict, seconds: float) -> int | None:
+        """The best ``name`` (empty or gaps) of any day this long, previous objectives frozen."""
+        if name == "gaps" and "empty" in frozen:
+            _keep(self.model, self.objectives["empty"], "empty", frozen["empty"], exact=True)
+        _optimise(self.model, self.objectives[name], name)
+        solver, status = self.solve(seconds)
+        if status == cp_model.OPTIMAL:
+            return round(solver.objective_value)
+        return _bound(solver, LARGER_IS_BETTER[name]) if status == cp_model.FEASIBLE else None
+
+
+class _Timing(_TimingModel):
     """Who is interviewed in which slot of the first ``k``, binômes ignored.
 
     A relaxation of the schedule (exact when every company stays all day). ``exact`` makes the day
@@ -300,21 +325,90 @@ class _Timing:
                lambda p: [(weights[s], a[p, s]) for s in range(k) if (p, s) in a])
         self.model, self.a = m, a
 
-    def solve(self, seconds: float) -> tuple[cp_model.CpSolver, int]:
-        return _solve(self.model, seconds, lp="lazy")
-
-    def bound(self, name: str, frozen: dict, seconds: float) -> int | None:
-        """The best ``name`` (empty or gaps) of any day this long, previous objectives frozen."""
-        if name == "gaps" and "empty" in frozen:
-            _keep(self.model, self.objectives["empty"], "empty", frozen["empty"], exact=True)
-        _optimise(self.model, self.objectives[name], name)
-        solver, status = self.solve(seconds)
-        if status == cp_model.OPTIMAL:
-            return round(solver.objective_value)
-        return _bound(solver, LARGER_IS_BETTER[name]) if status == cp_model.FEASIBLE else None
-
     def plan(self, solver) -> frozenset:
         return frozenset(key for key, var in self.a.items() if solver.boolean_value(var))
+
+
+# The timing relaxation by patterns up to this many (kind of participant, pattern) variables.
+PATTERNS_UP_TO = 20000
+
+
+def _day_patterns(inst: Instance, k: int, usable) -> list[tuple[int, ...]]:
+    """Every set of the required interviews' slots among the first ``k`` a participant free in
+    ``usable`` could have: usable slots, never more than ``max_consecutive`` in a row."""
+    limit, found = inst.params.max_consecutive, []
+    for slots in combinations([s for s in range(k) if usable[s]], inst.required):
+        run, ok = 0, True
+        for i, s in enumerate(slots):
+            joined = i and slots[i - 1] == s - 1 and inst.slots[s].block == inst.slots[s - 1].block
+            run = run + 1 if joined else 1
+            if run > limit:
+                ok = False
+                break
+        if ok:
+            found.append(slots)
+    return found
+
+
+class _Patterns(_TimingModel):
+    """The timing relaxation of a day of exactly ``k`` slots (``_Timing(exact=True)``), written
+    by patterns: participants who are free in the same slots are one kind, and a count per kind
+    and pattern (the slots of one participant's interviews) says how many of them have that
+    pattern. The same plans and the same optimum, but idle slots become a plain sum over patterns
+    and its linear relaxation is nearly exact: with 8 participants in 2 rooms the former model
+    took 7 s to prove 8 idle slots (its relaxation: 0), this one 0.05 s. ``None`` from ``build``
+    when the patterns are too many (many slots and interviews)."""
+
+    @classmethod
+    def build(cls, inst: Instance, k: int) -> "_Patterns | None":
+        kinds: dict[tuple, list[int]] = {}
+        for p in range(len(inst.participants)):
+            kinds.setdefault(inst.usable[p][:k], []).append(p)
+        free = [sum(row) for row in kinds]
+        if sum(math.comb(n, inst.required) for n in free) > PATTERNS_UP_TO:
+            return None
+        return cls(inst, k, kinds)
+
+    def __init__(self, inst: Instance, k: int, kinds: dict[tuple, list[int]]):
+        m = cp_model.CpModel()
+        self.count, covering = {}, [[] for _ in range(k)]
+        for kind, (usable, members) in enumerate(kinds.items()):
+            counts = []
+            for slots in _day_patterns(inst, k, usable):
+                var = m.new_int_var(0, len(members), f"n{kind}_{'_'.join(map(str, slots))}")
+                self.count[kind, slots] = var
+                counts.append(var)
+                for s in slots:
+                    covering[s].append(var)
+            m.add(_sum(counts) == len(members))
+        occupied = []
+        for s in range(k):
+            present = sum(inst.here[b][s] for b in range(len(inst.binomes)))
+            m.add(_sum(covering[s]) <= min(inst.params.rooms, present))
+            occ = m.new_bool_var(f"occupied{s}")
+            m.add(occ <= _sum(covering[s]))
+            occupied.append(occ)
+        if occupied:
+            m.add(occupied[-1] == 1)  # the day lasts exactly k slots
+        self.objectives = {
+            "empty": k - _sum(occupied),
+            "gaps": _weighted((slots[-1] - slots[0] + 1 - len(slots), var)
+                              for (_, slots), var in self.count.items()),
+        }
+        self.model, self.members = m, list(kinds.values())
+
+    def plan(self, solver) -> frozenset:
+        """(participant, slot) pairs: each kind's patterns handed out to its members in order."""
+        given = defaultdict(list)
+        for (kind, slots), var in self.count.items():
+            given[kind] += [slots] * solver.value(var)
+        return frozenset((p, s) for kind, members in enumerate(self.members)
+                         for p, slots in zip(members, given[kind]) for s in slots)
+
+
+def _exact_timing(inst: Instance, k: int) -> "_Patterns | _Timing":
+    """The timing relaxation of a day of exactly ``k`` slots: by patterns when they are few."""
+    return _Patterns.build(inst, k) or _Timing(inst, k, exact=True)
 
 
 # The assignment relaxation's size limit (meeting variables): beyond it, one class of slots.
@@ -598,7 +692,7 @@ class _Bounds:
         else:
             key = (name, horizon, frozen.get("empty") if name == "gaps" else None)
             if key not in self.cache:
-                self.cache[key] = _Timing(self.inst, horizon, exact=True).bound(name, frozen,
+                self.cache[key] = _exact_timing(self.inst, horizon).bound(name, frozen,
                                                                                  self.timer.left(0.1))
         return self.cache[key]
 
@@ -767,7 +861,7 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
             if bounds.all_reached(placed, but_last=True):
                 return placed  # a timing plan's binômes could only be better on idle slots
             found.append(placed)
-    timing = _Timing(inst, horizon, exact=True)
+    timing = _exact_timing(inst, horizon)
     timing.model.minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
                           + timing.objectives["gaps"])
     solver, status = timing.solve(timer.left(0.15))
@@ -859,6 +953,9 @@ def _optimise_stages(instance, placed, horizon, bounds, timer, started, baseline
                 for previous, kept in frozen.items():
                     model.keep(previous, kept, exact=True)
             model.hint(placed)
+            if bound is not None:  # proven: the search may stop once a schedule reaches it
+                expr = model.objectives[name]
+                model.model.add(expr <= bound if LARGER_IS_BETTER[name] else expr >= bound)
             _optimise(model.model, model.objectives[name], name)
             solver, status = model.solve(timer.left(1 / (len(names) - k)))
             if status in FOUND:
