@@ -47,6 +47,29 @@ def require_soffice() -> str:
     return soffice
 
 
+# LibreOffice runs a graphics self-test (about a second of CPU) at each start whose profile does not
+# record a version at least its own as the last one it ran; only its window ever records it, so a
+# headless start on a fresh profile ran the test every time. The profile is written with a last
+# version above any LibreOffice's (it only checks « current > last »).
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">\
+<value>999.9</value></prop></item>
+</oor:items>
+"""
+
+
+def user_installation(profile: Path) -> str:
+    """The ``-env:UserInstallation=`` argument for a LibreOffice profile in the folder ``profile``
+    (one per concurrent LibreOffice), the folder made and its settings written if it is new."""
+    settings = profile / "user" / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(_PROFILE_SETTINGS, encoding="utf-8")
+    return f"-env:UserInstallation={profile.resolve().as_uri()}"
+
+
 def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf", locale: str | None = None) -> list[Path]:
     """Convert ``sources`` with a single soffice call; return the outputs, in the same order.
     ``locale`` (« fr_FR.UTF-8 »): LibreOffice's LANG and LC_ALL for this call only.
@@ -65,7 +88,7 @@ def convert(sources: Sequence[Path], work_dir: Path, fmt: str = "pdf", locale: s
         shutil.copyfile(source, inputs / name)
         names.append(name)
     with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
-        command = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+        command = [soffice, user_installation(Path(profile)), "--headless",
                    "--norestore", "--convert-to", fmt, "--outdir", str(outputs), *names]
         env = {**os.environ, "LANG": locale, "LC_ALL": locale} if locale else None
         output = _run_counting(command, inputs, len(names), f"Conversion en {fmt.upper()}", env)

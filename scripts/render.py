@@ -250,7 +250,7 @@ def _convert_uno(python: str, items: list[Rendered], scratch: Path) -> list[Path
     pipe = f"ccc-xl-render-{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory(prefix="ccc-xl-lo-") as profile:
         listening = subprocess.Popen(
-            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--invisible", "--norestore",
+            [soffice, office.user_installation(Path(profile)), "--headless", "--invisible", "--norestore",
              f"--accept=pipe,name={pipe};urp;"],
             env={**os.environ, "LANG": LOCALE, "LC_ALL": LOCALE}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -27,6 +27,7 @@ import pytest
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 from ccc_xl import contract as c
+from ccc_xl import office
 from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.file import FileBackend
 
@@ -181,10 +182,12 @@ def libreoffice_sheets(path: Path, outdir: Path, names=c.SHEET_ORDER) -> dict[st
     outdir.mkdir(parents=True, exist_ok=True)
     # CSV filter options: comma, double quote, UTF-8, from line 1, …, "as shown" = true, all sheets (-1).
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+        [soffice, office.user_installation(profile), "--headless", "--convert-to",
          'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1', str(path), "--outdir", str(outdir)],
         check=True, capture_output=True, timeout=180,
     )
+    # The profile office.user_installation writes spares each start LibreOffice's graphics self-test.
+    assert not (profile / "user" / "GraphicsRenderTests.log").exists(), "LibreOffice a lancé son autotest graphique"
     sheets = {}
     for sheet in names:
         exported = outdir / f"{path.stem}-{sheet}.csv"

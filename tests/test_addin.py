@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import build_addin  # noqa: E402
 import ovba  # noqa: E402
+from ccc_xl import office  # noqa: E402
 from ccc_xl.excel import BUTTONS  # noqa: E402
 from ccc_xl.excel.addin import install, read_settings, remove, settings_file, status, startup_folder  # noqa: E402
 
@@ -208,7 +209,7 @@ def test_libreoffice_loads_the_addin_and_sees_the_module(tmp_path):
         pytest.skip("LibreOffice not installed")
     shutil.copy(ADDIN, tmp_path / "ccc-xl.xlam")
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+        [soffice, office.user_installation(tmp_path / "profile"), "--headless",
          "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "ods", "--outdir", str(tmp_path),
          str(tmp_path / "ccc-xl.xlam")],
         check=True, capture_output=True, timeout=180,

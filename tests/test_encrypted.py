@@ -19,6 +19,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import load_workbook
 
 from ccc_xl import contract as c
+from ccc_xl import office
 from ccc_xl.workbook import safety
 from ccc_xl.workbook.build import create_workbook
 from conftest import soffice_or_fail
@@ -155,8 +156,8 @@ def test_a_password_remembered_in_the_keyring_is_not_asked_again(locked, tmp_pat
 UNO = r"""
 import json, subprocess, sys, time, uno
 from com.sun.star.beans import PropertyValue
-soffice, profile, pipe, url, password = sys.argv[1:6]
-office = subprocess.Popen([soffice, "-env:UserInstallation=" + profile, "--headless", "--invisible", "--norestore",
+soffice, installation, pipe, url, password = sys.argv[1:6]
+office = subprocess.Popen([soffice, installation, "--headless", "--invisible", "--norestore",
                            "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % pipe],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 local = uno.getComponentContext()
@@ -197,7 +198,7 @@ def libreoffice_open(path: Path, password: str, tmp_path: Path) -> dict:
         if os.environ.get("CI"):
             pytest.fail("python3-uno est requis en CI : scripts/test.sh doit l'installer.")
         pytest.skip("python3-uno absent (pont Python de LibreOffice)")
-    profile = (tmp_path / f"lo-{uuid.uuid4().hex}").as_uri()
+    profile = office.user_installation(tmp_path / f"lo-{uuid.uuid4().hex}")
     done = subprocess.run([system_python, "-c", UNO, soffice, profile, f"ccc-xl-{uuid.uuid4().hex}", path.as_uri(), password],
                           capture_output=True, text=True, timeout=300, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert done.returncode == 0, done.stderr

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from ccc_xl import contract as c
+from ccc_xl import office
 from ccc_xl.cli import main
 from ccc_xl.commands import eligibilite, run_on_file
 from ccc_xl.parsing import normalise
@@ -478,7 +479,7 @@ def test_libreoffice_opens_every_saved_workbook(corpus, tmp_path):
         saved.append(path)
     soffice = soffice_or_fail()
     profile = tmp_path / f"lo-{uuid.uuid4().hex}"
-    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "csv",
+    subprocess.run([soffice, office.user_installation(profile), "--headless", "--convert-to", "csv",
                     *map(str, saved), "--outdir", str(tmp_path / "csv")], check=True, capture_output=True, timeout=1200)
     missing = [p.name for p in saved if not (tmp_path / "csv" / f"{p.stem}.csv").exists()]
     assert not missing, missing
