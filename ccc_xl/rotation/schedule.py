@@ -335,7 +335,8 @@ PATTERNS_UP_TO = 20000
 
 def _day_patterns(inst: Instance, k: int, usable) -> list[tuple[int, ...]]:
     """Every set of the required interviews' slots among the first ``k`` a participant free in
-    ``usable`` could have: usable slots, never more than ``max_consecutive`` in a row."""
+    ``usable`` could have: usable slots, never more than ``max_consecutive`` in a row, and (with
+    company hours) a different binôme there in each of them."""
     limit, found = inst.params.max_consecutive, []
     for slots in combinations([s for s in range(k) if usable[s]], inst.required):
         run, ok = 0, True
@@ -345,18 +346,37 @@ def _day_patterns(inst: Instance, k: int, usable) -> list[tuple[int, ...]]:
             if run > limit:
                 ok = False
                 break
-        if ok:
+        if ok and (not inst.company_hours or _distinct_binomes(inst, slots)):
             found.append(slots)
     return found
+
+
+def _distinct_binomes(inst: Instance, slots) -> bool:
+    """Whether each of ``slots`` can have its own binôme among those present then (a matching,
+    by augmenting paths): a participant never meets a binôme twice."""
+    mate: dict[int, int] = {}  # binôme -> slot
+
+    def place(s, seen) -> bool:
+        for b in range(len(inst.binomes)):
+            if inst.here[b][s] and b not in seen:
+                seen.add(b)
+                if b not in mate or place(mate[b], seen):
+                    mate[b] = s
+                    return True
+        return False
+
+    return all(place(s, set()) for s in slots)
 
 
 class _Patterns(_TimingModel):
     """The timing relaxation of a day of exactly ``k`` slots (``_Timing(exact=True)``), written
     by patterns: participants who are free in the same slots are one kind, and a count per kind
     and pattern (the slots of one participant's interviews) says how many of them have that
-    pattern. The same plans and the same optimum, but idle slots become a plain sum over patterns
-    and its linear relaxation is nearly exact: with 8 participants in 2 rooms the former model
-    took 7 s to prove 8 idle slots (its relaxation: 0), this one 0.05 s. ``None`` from ``build``
+    pattern. The same plans and the same optimum when companies stay all day (with company hours
+    a tighter relaxation: a pattern needs a different binôme present in each of its slots), but
+    idle slots become a plain sum over patterns and its linear relaxation is nearly exact: with 8
+    participants in 2 rooms the former model took 7 s to prove 8 idle slots (its relaxation: 0),
+    this one 0.05 s. ``None`` from ``build``
     when the patterns are too many (many slots and interviews)."""
 
     @classmethod
@@ -711,6 +731,12 @@ class _Bounds:
         empty for everyone, the usual case."""
         self._relaxed("gaps", {"slots": horizon, "empty": 0})
 
+    def learn(self, horizon: int, empty: int, gaps: int) -> None:
+        """The timing relaxation's proven optimum of a day of ``horizon`` slots: ``empty`` slots,
+        then ``gaps`` idle slots with that many empty (the bounds ``_relaxed`` would compute)."""
+        self.cache.setdefault(("empty", horizon, None), empty)
+        self.cache.setdefault(("gaps", horizon, empty), gaps)
+
     def all_reached(self, placed, but_last: bool = False) -> bool:
         """Whether ``placed`` reaches every objective's bound (``but_last``: but the last's)."""
         frozen = {}
@@ -865,6 +891,8 @@ def _first_schedule(inst: Instance, horizon: int, timer: _Clock, bounds: _Bounds
     timing.model.minimize(timing.objectives["empty"] * (len(inst.participants) * horizon + 1)
                           + timing.objectives["gaps"])
     solver, status = timing.solve(timer.left(0.15))
+    if status == cp_model.OPTIMAL:  # the fewest empty slots, then the fewest idle slots with those
+        bounds.learn(horizon, solver.value(timing.objectives["empty"]), solver.value(timing.objectives["gaps"]))
     plan = timing.plan(solver) if status in FOUND else day_plan
     if plan:
         # Quick assignments first, kept should the restricted search run out of time (as a hint,
