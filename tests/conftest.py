@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import traceback
 import uuid
 from collections import defaultdict
@@ -37,14 +39,29 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_TODAY = dt.date(2026, 11, 26)  # scripts/docs.py's TODAY, the demo's date
 
 
+@functools.cache
+def _blank_bytes() -> bytes:
+    """A new workbook as `create_workbook` writes it, built once per test process (0.25 s each time)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return create_workbook(Path(folder) / "classeur.xlsx").read_bytes()
+
+
+def new_workbook(path: Path) -> Path:
+    """A new blank ccc-xl workbook at ``path``: a copy of the one `create_workbook` wrote in this test
+    process (the tests of `create_workbook` itself call it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_blank_bytes())
+    return path
+
+
 @pytest.fixture
 def blank(tmp_path) -> Path:
-    return create_workbook(tmp_path / "classeur.xlsx")
+    return new_workbook(tmp_path / "classeur.xlsx")
 
 
 def workbook_with(path: Path, rows: dict) -> Path:
     """A fresh ccc-xl workbook at ``path`` whose tables hold ``rows`` ({table: [dict by key]})."""
-    create_workbook(path, overwrite=True)
+    new_workbook(path)
     backend = FileBackend(path)
     for table, table_rows in rows.items():
         backend.fill_table(table, [[r.get(k) for k in table.keys] for r in table_rows])

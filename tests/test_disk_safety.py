@@ -30,6 +30,7 @@ from ccc_xl.cli import main
 from ccc_xl.workbook import safety
 from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.file import BACKUP_FOLDER, open_workbook
+from conftest import new_workbook
 from hostile import ROOT
 
 MODIFIED = ("Le classeur a été modifié pendant le calcul (par un autre calcul ccc-xl ou un autre programme) : "
@@ -72,14 +73,14 @@ def leftovers(folder: Path) -> list[Path]:
 
 @pytest.fixture
 def workbook(tmp_path) -> Path:
-    return create_workbook(tmp_path / "classeur.xlsx")
+    return new_workbook(tmp_path / "classeur.xlsx")
 
 
 # --- 2. Backups belong to their workbook, are complete, and rotate only their own --------------------
 
 
 def test_rotation_never_deletes_another_workbooks_backups(tmp_path):
-    suivi = create_workbook(tmp_path / "Suivi.xlsx")
+    suivi = new_workbook(tmp_path / "Suivi.xlsx")
     backups = tmp_path / BACKUP_FOLDER
     backups.mkdir()
     foreign = [backups / "Suivi 2025 2020-01-01 10-00-00-000000.xlsx",  # « Suivi 2025.xlsx »'s only backup
@@ -338,7 +339,7 @@ def other_user() -> tuple[str, ...]:
 
 
 def test_a_folder_without_write_permission_is_named(shared_folder):
-    path = create_workbook(shared_folder / "classeur.xlsx")
+    path = new_workbook(shared_folder / "classeur.xlsx")
     path.chmod(0o666)
     shared_folder.chmod(0o555)
     done = ccc_xl("suivi", path, prefix=other_user(), env=env(HOME=str(shared_folder)))
@@ -347,7 +348,7 @@ def test_a_folder_without_write_permission_is_named(shared_folder):
 
 
 def test_a_backup_folder_without_write_permission_is_named(shared_folder):
-    path = create_workbook(shared_folder / "classeur.xlsx")
+    path = new_workbook(shared_folder / "classeur.xlsx")
     path.chmod(0o666)
     shared_folder.chmod(0o777)
     (shared_folder / BACKUP_FOLDER).mkdir(mode=0o555)
@@ -385,7 +386,7 @@ def test_a_name_too_long_for_the_backup_is_refused_before_anything_is_written(tm
     refused = ccc_xl("nouveau", tmp_path / name)  # not even created: it could never be backed up
     assert refused.returncode == 1 and "trop long" in assert_french(refused) and not list(tmp_path.iterdir())
     path = tmp_path / name
-    path.write_bytes(create_workbook(tmp_path / "court.xlsx").read_bytes())
+    path.write_bytes(new_workbook(tmp_path / "court.xlsx").read_bytes())
     original = path.read_bytes()
     done = ccc_xl("suivi", path)
     output = assert_french(done)

@@ -21,8 +21,7 @@ from openpyxl import load_workbook
 from ccc_xl import contract as c
 from ccc_xl import office
 from ccc_xl.workbook import safety
-from ccc_xl.workbook.build import create_workbook
-from conftest import soffice_or_fail
+from conftest import new_workbook, soffice_or_fail
 from hostile import ROOT
 
 PASSWORD = "Vivonne-2027 é&<\"'"
@@ -43,7 +42,7 @@ def ccc_xl(tmp_path, *args, input=None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def locked(tmp_path) -> Path:
     """A blank ccc-xl workbook encrypted as Excel does (agile encryption)."""
-    plain = create_workbook(tmp_path / "clair.xlsx")
+    plain = new_workbook(tmp_path / "clair.xlsx")
     path = tmp_path / "classeur.xlsx"
     with open(path, "wb") as out:
         OOXMLFile(io.BytesIO(plain.read_bytes())).encrypt(PASSWORD, out)

@@ -15,10 +15,10 @@ import xlwings as xw  # noqa: E402
 
 from ccc_xl.contract import CANDIDATES, JOURNAL, MARKER_NAME  # noqa: E402
 from ccc_xl.excel import press  # noqa: E402
-from ccc_xl.workbook.build import create_workbook  # noqa: E402
 from ccc_xl.workbook.file import FileBackend  # noqa: E402
 from ccc_xl.workbook.gateway import Workbook  # noqa: E402
 from ccc_xl.workbook.live import LiveBackend  # noqa: E402
+from conftest import new_workbook  # noqa: E402
 
 from xlremote_payload import payload  # noqa: E402
 
@@ -34,7 +34,7 @@ def candidate_rows(n: int, last_name: str = "Dupont") -> list[list[object]]:
 
 
 def remote_book(tmp_path, rows: list[list[object]]):
-    path = create_workbook(tmp_path / f"classeur-{len(rows)}.xlsx")
+    path = new_workbook(tmp_path / f"classeur-{len(rows)}.xlsx")
     backend = FileBackend(path)
     backend.fill_table(CANDIDATES, rows)
     backend.save()

@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccc_xl import contract as c
-from ccc_xl.workbook.build import create_workbook
 from ccc_xl.workbook.content import Block, Chart, SheetContent
 from ccc_xl.workbook.file import FileBackend
 from ccc_xl.workbook.gateway import Workbook
 from ccc_xl.workbook.layout import INPUT_HEADER, TABLE_STYLE
 from ccc_xl.workbook.live import LiveBackend
+from conftest import new_workbook
 
 from xlremote_payload import payload
 
@@ -33,7 +33,7 @@ BLUE = "#" + INPUT_HEADER.fgColor.rgb[-6:]
 @pytest.fixture(scope="module")
 def blank_book(tmp_path_factory):
     """The JSON Excel would send for a blank workbook (built once: each test opens its own copy)."""
-    return payload(create_workbook(tmp_path_factory.mktemp("live") / "classeur.xlsx"))
+    return payload(new_workbook(tmp_path_factory.mktemp("live") / "classeur.xlsx"))
 
 
 def address(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
@@ -174,7 +174,7 @@ def funcs_before(actions, later: str, earlier: str) -> bool:
 
 def journal_book(tmp_path, k: int):
     """A workbook whose Journal already holds ``k`` lines."""
-    path = create_workbook(tmp_path / f"journal-{k}.xlsx")
+    path = new_workbook(tmp_path / f"journal-{k}.xlsx")
     backend = FileBackend(path)
     backend.fill_table(c.JOURNAL, [["2024-01-01 10:00:00", "eligibilite", "Info", None, None, None, f"ligne {i}"] for i in range(k)])
     backend.save(backup=False)
