@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -33,11 +36,21 @@ def candidate_rows(n: int, last_name: str = "Dupont") -> list[list[object]]:
     return rows
 
 
+@functools.cache
+def _filled(rows: tuple[tuple]) -> bytes:
+    """A new workbook whose Candidats table holds ``rows``, built once per test process: hypothesis
+    draws the same sizes again, and 1 000 rows take seconds to fill."""
+    with tempfile.TemporaryDirectory() as folder:
+        backend = FileBackend(new_workbook(Path(folder) / "classeur.xlsx"))
+        backend.fill_table(CANDIDATES, [list(row) for row in rows])
+        backend.save(backup=False)
+        return backend.path.read_bytes()
+
+
 def remote_book(tmp_path, rows: list[list[object]]):
-    path = new_workbook(tmp_path / f"classeur-{len(rows)}.xlsx")
-    backend = FileBackend(path)
-    backend.fill_table(CANDIDATES, rows)
-    backend.save()
+    """xlwings' remote book of a new workbook whose Candidats table holds ``rows``, and its file."""
+    path = tmp_path / f"classeur-{len(rows)}.xlsx"
+    path.write_bytes(_filled(tuple(map(tuple, rows))))
     return xw.Book(json=payload(path)), path
 
 
