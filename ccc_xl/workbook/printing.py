@@ -331,6 +331,7 @@ def page_setup(ws, *, landscape: bool, title_rows: str | None = None, gridlines:
     if title_rows:
         ws.print_title_rows = title_rows
     if title_columns:
+        # LibreOffice loads repeated columns slowly (docs/maintainers/paper.md); Excel has no other way.
         ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
         ws.page_setup.pageOrder = "overThenDown"
     for item, text in ((ws.oddFooter.left, "&A"), (ws.oddFooter.center, "Page &P / &N"),
