@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from itertools import combinations
 
 import pandas as pd
@@ -751,6 +752,19 @@ def _copy_binome(ws, _):
     ws.cell(second, head["Binôme"]).value = ws.cell(first, head["Binôme"]).value
 
 
+@pytest.fixture(scope="module")
+def verified_workbook(tmp_path_factory):
+    """A workbook planned by `rotations`, then checked by `rotations --verifier`: its path, both
+    runs' results and the check's Journal level. Built once for the tests below (one xdist group),
+    which copy it before breaking it."""
+    path = rotation_workbook(tmp_path_factory.mktemp("verifie") / "classeur.xlsx")
+    planned = run_cli("rotations", path)
+    before = len(journal_rows(path)[1])
+    clean = run_cli("rotations", "--verifier", path)
+    return path, planned, clean, run_level(path, before)
+
+
+@pytest.mark.xdist_group("rotations-verifier")
 @pytest.mark.parametrize("change, expected", [
     # An ID is read as an ID (upper case, no spaces); its & and < stay as typed.
     (_set(1, "ID participant", "C-99 & <fils>"), "« C-99&<FILS> » n'est pas un participant retenu"),
@@ -758,13 +772,13 @@ def _copy_binome(ws, _):
     (_set(2, "Binôme", "B99"), "le binôme « B99 » n'existe pas"),
     (_copy_binome, "reçoit 2 participants en même temps"),
 ])
-def test_verifier_with_broken_rules_fails_without_a_tick(tmp_path, change, expected):
-    path = rotation_workbook(tmp_path / "classeur.xlsx")
-    assert run_cli("rotations", path).exit_code == 0
-    before = len(journal_rows(path)[1])
-    clean = run_cli("rotations", "--verifier", path)
+def test_verifier_with_broken_rules_fails_without_a_tick(tmp_path, verified_workbook, change, expected):
+    source, planned, clean, level = verified_workbook
+    assert planned.exit_code == 0, planned.output
     assert clean.exit_code == 0 and "✔" in clean.output, clean.output
-    assert run_level(path, before) == "Info"
+    assert level == "Info"
+    path = tmp_path / "classeur.xlsx"
+    shutil.copyfile(source, path)
     wb = load_workbook(path)
     change(wb["Entretiens"], None)
     wb.save(path)
