@@ -163,6 +163,35 @@ def _with_images(context: dict, template: DocxTemplate) -> dict:
     return {key: convert(value) for key, value in context.items()}
 
 
+class _BatchTemplate(DocxTemplate):
+    """A DocxTemplate that shares docxtpl's clean-up of the template XML (`patch_xml`: regular
+    expressions over a whole part) with the batch's other documents: each of them starts from the
+    same template, so from the same XML, and the clean-up depends on nothing else."""
+
+    def __init__(self, template_file, patched: dict[str, str]):
+        super().__init__(template_file)
+        self._patched = patched
+
+    def patch_xml(self, src_xml):
+        if src_xml not in self._patched:
+            self._patched[src_xml] = super().patch_xml(src_xml)
+        return self._patched[src_xml]
+
+
+def _stored(data: bytes) -> bytes:
+    """The same package with its parts stored uncompressed, so that opening it once per document
+    does not inflate every part again (what python-docx reads is the same)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
+                for info in source.infolist():
+                    target.writestr(info.filename, source.read(info))
+            return buffer.getvalue()
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError):
+        return data  # python-docx names the problem when it opens the original
+
+
 class TemplateSet:
     """The batch's templates, each read from disk once, sharing one compiling environment."""
 
@@ -171,6 +200,7 @@ class TemplateSet:
         self.custom_dir = custom_dir
         self.env = template_environment()
         self._blobs: dict[str, bytes] = {}
+        self._patched: dict[str, str] = {}
 
     def load(self, name: str) -> DocxTemplate:
         """A fresh DocxTemplate over the template's bytes (docxtpl renders a template in place)."""
@@ -178,8 +208,8 @@ class TemplateSet:
             path = template_path(name, self.dir, self.custom_dir)
             if not path.is_file():
                 raise CommandError(f"Modèle introuvable : « {path} ».")
-            self._blobs[name] = path.read_bytes()
-        return DocxTemplate(io.BytesIO(self._blobs[name]))
+            self._blobs[name] = _stored(path.read_bytes())
+        return _BatchTemplate(io.BytesIO(self._blobs[name]), self._patched)
 
     def render(self, doc: PlannedDocument, target: Path) -> None:
         template = self.load(doc.template)

@@ -308,6 +308,9 @@ def render_sheet(ws, content: SheetContent) -> None:
     spacer = row
     row += 1
     block_anchors: list[tuple[int, int]] = []
+    # A value cell's style indices by its look: its fonts, fills… are added to the workbook's
+    # lists (in order) by the first cell of each look only, as openpyxl would do.
+    looks: dict[tuple, object] = {}
     main_header, main_rows, break_row = None, -1, None
     for position, block in enumerate(content.blocks):
         headers = [str(h) for h in block.frame.columns]
@@ -344,17 +347,15 @@ def render_sheet(ws, content: SheetContent) -> None:
                 cell = put(ws, row, index, value)
                 column = columns.get(header)
                 fmt = block_format(block, header, column) or default_format(cell.value)
-                if fmt:
-                    cell.number_format = fmt
-                if header in block.links and values[headers.index(block.links[header])]:
-                    cell.hyperlink = str(values[headers.index(block.links[header])])
-                    cell.style = "Hyperlink"
-                if header in block.small:
-                    cell.font = SMALL_FONT
-                elif size is not None:
-                    cell.font = _sized(cell.font, size)
-                cell.alignment = WRAP if wraps(block, column) or isinstance(cell.value, str) else TOP
-                cell.border = BORDER
+                link = values[headers.index(block.links[header])] if header in block.links else None
+                look = (fmt, header in block.small, wraps(block, column) or isinstance(cell.value, str))
+                if link or cell.has_style:
+                    _style_value(cell, *look, size, link)
+                elif look in looks:  # styled as an earlier cell: openpyxl would find the same indices
+                    cell._style = copy.copy(looks[look])
+                else:
+                    _style_value(cell, *look, size, link)
+                    looks[look] = copy.copy(cell._style)
             row += 1
         if block.table is not None:
             last = get_column_letter(len(headers))
@@ -398,6 +399,21 @@ def render_sheet(ws, content: SheetContent) -> None:
         printing.page_setup(ws, landscape=landscape, title_rows=title_rows)
 
 
+def _style_value(cell, fmt: str | None, small: bool, wrap: bool, size: float | None, link=None) -> None:
+    """The look of a value cell of a generated sheet (a ``link`` target makes it a hyperlink)."""
+    if fmt:
+        cell.number_format = fmt
+    if link:
+        cell.hyperlink = str(link)
+        cell.style = "Hyperlink"
+    if small:
+        cell.font = SMALL_FONT
+    elif size is not None:
+        cell.font = _sized(cell.font, size)
+    cell.alignment = WRAP if wrap else TOP
+    cell.border = BORDER
+
+
 def _fit_one_page(ws, rows: range, last: int, span: int, small: list[int], landscape: bool, base: float,
                   spacer: int) -> int:
     """Row heights and the print scale of a one-page sheet; the width of its ``small`` columns
@@ -409,12 +425,13 @@ def _fit_one_page(ws, rows: range, last: int, span: int, small: list[int], lands
     candidates = sorted({*range(30, int(max(widest, default=30)) + 1, 2), *widest}) if small else [None]
     best = None
     cells = printing.row_cells(ws, rows)
-    for width in candidates:
+    trials = printing.Trials(ws, cells, small, base=base)
+    for width in candidates:  # each trial's heights are only computed; the best one's are set below
         for letter, full in zip(letters, widest):
             ws.column_dimensions[letter].width = min(width, full)
-        printing.fit_rows(ws, rows, base=base, cells=cells)
-        ws.row_dimensions[spacer].height = SPACER
-        scale = printing.page_scale(ws, 1, last, span, landscape, margins)
+        heights = trials.heights()
+        heights[spacer] = SPACER
+        scale = printing.page_scale(ws, 1, last, span, landscape, margins, heights=heights)
         if best is None or scale > best[0]:
             best = (scale, width)
     for letter, full in zip(letters, widest):

@@ -124,7 +124,8 @@ LINE_HEIGHTS = {8: 11.25, 9: 11.25, 10: 12.75, 11: 15.0, 12: 15.75, 13: 17.25, 1
 
 def line_height(size: float = DEFAULT_SIZE) -> float:
     """Points per line of text (15 pt for 11 pt Calibri, as Excel's default row)."""
-    return LINE_HEIGHTS.get(size, round(size * 15 / 11, 2))
+    found = LINE_HEIGHTS.get(size)
+    return round(size * 15 / 11, 2) if found is None else found
 
 
 def text_height(text: str, width: float, size: float = DEFAULT_SIZE, bold: bool = False) -> float:
@@ -175,19 +176,80 @@ def needed_height(ws, row: int, max_col: int | None = None, merged=None, cells=N
     """Points row ``row`` needs: its wrapping cells' lines, one line of any other cell's font;
     None when the row is empty. ``cells``: the row's `row_cells` when already read."""
     merged = _merged_widths(ws) if merged is None else merged
+    found = row_cells(ws, [row], max_col)[row] if cells is None else cells
+    return _needed(row, found, merged, lambda column: column_width(ws, column))
+
+
+def _needed(row: int, cells: list[tuple], merged: dict, width_of) -> float | None:
     needed = None
-    for column, text, size, bold, wraps in row_cells(ws, [row], max_col)[row] if cells is None else cells:
+    for column, text, size, bold, wraps in cells:
         if wraps:
-            width = merged.get((row, column), column_width(ws, column))
-            height = text_height(text, width, size, bold)
+            width = merged.get((row, column))
+            height = text_height(text, width_of(column) if width is None else width, size, bold)
         else:
             height = line_height(size)
-        needed = height if needed is None else max(needed, height)
+        needed = height if needed is None or height > needed else needed
     return needed
 
 
 def _shown(value) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def row_heights(ws, cells: dict[int, list[tuple]], minimum: float | None = None,
+                base: float | None = None) -> dict[int, float | None]:
+    """The height `fit_rows` gives each row of ``cells`` (its `row_cells`) under the sheet's
+    present column widths: points, or None for the default height."""
+    merged = _merged_widths(ws)
+    widths: dict[int, float] = {}
+
+    def width_of(column: int) -> float:
+        if column not in widths:
+            widths[column] = column_width(ws, column)
+        return widths[column]
+
+    heights = {}
+    for row, found in cells.items():
+        height = max(_needed(row, found, merged, width_of) or 0.0, minimum or 0.0)
+        if base is not None:
+            heights[row] = round(max(height, base), 1)
+        elif height > DEFAULT_ROW + 0.5:
+            heights[row] = round(height, 1)
+        else:
+            heights[row] = None
+    return heights
+
+
+class Trials:
+    """Rows' heights under trial widths of some ``columns`` (a one-page sheet choosing the width of
+    its definitions): what each row needs from its other cells is measured once, and each trial
+    measures only the wrapping cells of those columns and of merged ranges. Gives what
+    `row_heights` gives under the sheet's present widths."""
+
+    def __init__(self, ws, cells: dict[int, list[tuple]], columns: Iterable[int], base: float | None = None):
+        self.ws, self.base = ws, base
+        columns, merged = set(columns), _merged_widths(ws)
+        self.rows = {}
+        for row, found in cells.items():
+            varying = [cell for cell in found if cell[4] and (cell[0] in columns or (row, cell[0]) in merged)]
+            steady = [cell for cell in found if cell not in varying] if varying else found
+            self.rows[row] = (_needed(row, steady, merged, lambda column: column_width(ws, column)), varying)
+
+    def heights(self) -> dict[int, float | None]:
+        merged = _merged_widths(self.ws)
+        heights = {}
+        for row, (steady, varying) in self.rows.items():
+            needed = _needed(row, varying, merged, lambda column: column_width(self.ws, column)) if varying else None
+            if needed is None or (steady is not None and steady >= needed):
+                needed = steady
+            height = needed or 0.0
+            if self.base is not None:
+                heights[row] = round(max(height, self.base), 1)
+            elif height > DEFAULT_ROW + 0.5:
+                heights[row] = round(height, 1)
+            else:
+                heights[row] = None
+        return heights
 
 
 def fit_rows(ws, rows: Iterable[int], max_col: int | None = None, minimum: float | None = None,
@@ -198,16 +260,13 @@ def fit_rows(ws, rows: Iterable[int], max_col: int | None = None, minimum: float
     them when an adviser types), or exactly ``base`` points when given (compact sheets).
     ``cells``: the rows' `row_cells`, when the same rows are fitted under several column widths.
     """
-    merged = _merged_widths(ws)
     cells = row_cells(ws, rows, max_col) if cells is None else cells
-    for row, found in cells.items():
-        height = max(needed_height(ws, row, merged=merged, cells=found) or 0.0, minimum or 0.0)
-        if base is not None:
-            ws.row_dimensions[row].height = round(max(height, base), 1)
-        elif height > DEFAULT_ROW + 0.5:
-            ws.row_dimensions[row].height = round(height, 1)
-        elif ws.row_dimensions[row].height is not None:
-            ws.row_dimensions[row].height = None
+    for row, height in row_heights(ws, cells, minimum, base).items():
+        dimension = ws.row_dimensions[row]
+        if height is not None:
+            dimension.height = height
+        elif dimension.height is not None:
+            dimension.height = None
 
 
 def row_points(ws, row: int) -> float:
@@ -215,10 +274,14 @@ def row_points(ws, row: int) -> float:
     return float(height) if height else DEFAULT_ROW
 
 
-def page_scale(ws, first_row: int, last_row: int, last_col: int, landscape: bool, margins=MARGINS) -> int:
+def page_scale(ws, first_row: int, last_row: int, last_col: int, landscape: bool, margins=MARGINS,
+               heights: dict[int, float | None] | None = None) -> int:
     """The largest print scale (percent) at which rows ``first_row``..``last_row`` and columns
-    1..``last_col`` fit on one page."""
-    height = sum(row_points(ws, row) for row in range(first_row, last_row + 1))
+    1..``last_col`` fit on one page; ``heights``: rows' heights to take instead of the sheet's
+    (`row_heights`)."""
+    heights = {} if heights is None else heights
+    height = sum((float(heights[row]) if heights[row] else DEFAULT_ROW) if row in heights else row_points(ws, row)
+                 for row in range(first_row, last_row + 1))
     width = widths_points(sheet_widths(ws, last_col))
     fits = min(printable_width(landscape, margins) / width if width else 1.0,
                printable_height(landscape, margins) / height if height else 1.0)
