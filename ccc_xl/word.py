@@ -506,12 +506,24 @@ class TemplateReport:
     custom: bool = False  # the Mission Locale's own copy (« Modèles » folder), not the shipped one
 
 
+_FIELDS: dict[bytes, frozenset[str]] = {}  # a template's fields, by the SHA-256 of its bytes
+
+
+def template_fields(data: bytes) -> frozenset[str]:
+    """The fields a template (.docx bytes) uses: docxtpl's undeclared variables, found once per
+    process for the same bytes (every documents run checks its templates first)."""
+    digest = hashlib.sha256(data).digest()
+    if digest not in _FIELDS:
+        _FIELDS[digest] = frozenset(DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables(
+            jinja_env=template_environment()))
+    return _FIELDS[digest]
+
+
 def verify_templates(templates_dir: Path = TEMPLATES_DIR, only: set[str] | None = None,
                      custom_dir: Path | None = None) -> list[TemplateReport]:
     """Each template's fields (docxtpl's undeclared variables) and any the data does not provide;
     a type whose template the « Modèles » folder ``custom_dir`` holds is checked in that copy."""
     reports = []
-    env = template_environment()
     for doc_type in DOCUMENT_TYPES.values():
         if only is not None and doc_type.template not in only:
             continue
@@ -523,7 +535,7 @@ def verify_templates(templates_dir: Path = TEMPLATES_DIR, only: set[str] | None 
                                           (f"{shown} : fichier introuvable",), custom))
             continue
         try:
-            used = DocxTemplate(path).get_undeclared_template_variables(jinja_env=env)
+            used = template_fields(path.read_bytes())
         except jinja2.TemplateSyntaxError as exc:
             reports.append(TemplateReport(doc_type.key, doc_type.template, (),
                                           (f"{shown} : balise incorrecte ({exc.message})",), custom))
