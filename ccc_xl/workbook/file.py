@@ -13,6 +13,7 @@ tables of a new workbook; it never loads an adviser's workbook.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import warnings
 from pathlib import Path
@@ -192,10 +193,18 @@ class FileBackend(Backend):
         ws = next(w for w in self._builder.worksheets if table.name in w.tables)
         xl_table = ws.tables[table.name]
         min_col, min_row, max_col, _ = range_boundaries(xl_table.ref)
+        # A column's data style depends only on the style the cell had (its value may have given it a
+        # date format): worked out once through openpyxl, copied to the column's other cells.
+        looks = {}
         for offset, values in enumerate(rows, start=1):
             for index, column in enumerate(table.columns):
                 cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
-                style_data_cell(cell, column)
+                look = (index, tuple(cell._style or ()))
+                if look in looks:
+                    cell._style = copy.copy(looks[look])
+                else:
+                    style_data_cell(cell, column)
+                    looks[look] = copy.copy(cell._style)
         fit_rows(ws, min_row + 1, min_row + len(rows))
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
         self._touch(ws.title)
