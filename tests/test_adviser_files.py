@@ -4,6 +4,7 @@ files edited by hand; and duplicate anomalies stay linear in the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import subprocess
 from pathlib import Path
 
@@ -127,11 +128,20 @@ ACTION = st.one_of(
 )
 
 
+@functools.cache
+def _planned() -> tuple[int, tuple]:
+    """The three participants' convocations, planned once: the plan does not depend on the actions
+    drawn, and rendering only reads it."""
+    year, docs, _ = plan_documents(sample_frames(participants=3), today=TODAY, types=[TYPE])
+    return year, tuple(docs)
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=st.lists(ACTION, min_size=1, max_size=8))
 def test_no_interleaving_of_runs_and_adviser_actions_loses_an_adviser_file_or_edit(tmp_path_factory, actions):
     out = tmp_path_factory.mktemp("documents")
-    year, docs, _ = plan_documents(sample_frames(participants=3), today=TODAY, types=[TYPE])
+    year, planned = _planned()
+    docs = list(planned)
     folder = out / str(year) / "Convocations coaching"
     owned: set[bytes] = set()  # every content the adviser made and has not deleted
     for number, action in enumerate([("run",), *actions]):
