@@ -73,6 +73,7 @@ _XML_PARTS = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 # a note's or comment's text, a paragraph of a drawing or chart.
 _RUN_CONTAINERS = {(M, "si"), (M, "is"), (M, "text"), (A, "p")}
 _TEXT_NODES = (f"{{{M}}}t", f"{{{A}}}t")
+_CELL_REF, _DIGITS, _NOT_DIGITS = re.compile(r"([A-Z]+)(\d+)"), re.compile(r"\d"), re.compile(r"\D")
 
 
 def _local(element) -> str:
@@ -345,6 +346,8 @@ class _Walk:
         self.cell: tuple[str, int, str] | None = None  # the worksheet cell being visited: sheet, row, column
         self.kept: list[Residue] = []
         self._shared: list[str] | None = None
+        self._columns: dict[str, int] = {}  # column letters -> index
+        self._clean: set[str] = set()  # texts holding no purged identity, not even a shielded one
 
     # Reporting and replacing ------------------------------------------------------------------
 
@@ -361,7 +364,17 @@ class _Walk:
 
     def keep(self, place: str, hits, cell: tuple | None = None) -> None:
         """Surnames inside an organisation's name: kept, and listed apart."""
-        self.kept += [Residue.of(self.safe(place), h, cell or self.cell) for h in hits]
+        if hits:
+            self.kept += [Residue.of(self.safe(place), h, cell or self.cell) for h in hits]
+
+    def sort(self, text: str) -> tuple[list, list]:
+        """`Identities.sort`, remembering the texts it found nothing in (cells repeat their values)."""
+        if text in self._clean:
+            return [], []
+        hits, shielded = self.ids.sort(text)
+        if not hits and not shielded:
+            self._clean.add(text)
+        return hits, shielded
 
     def safe(self, text: str) -> str:
         """Text for people: identities replaced by IDs (a place may be a name holding one)."""
@@ -372,7 +385,7 @@ class _Walk:
         value = get()
         if not value or _STRUCTURAL.match(value):
             return
-        hits, shielded = self.ids.sort(value)
+        hits, shielded = self.sort(value)
         self.keep(place, shielded)
         if hits:
             new = self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None)
@@ -468,9 +481,14 @@ class _Walk:
 
     def runs(self, place: str, part: str, container) -> None:
         """A string made of formatted runs: a name split over two runs is still found."""
-        nodes = list(container.iter(*_TEXT_NODES)) or [container]
-        whole = "".join(n.text or "" for n in nodes)
-        hits, shielded = self.ids.sort(whole)
+        only = container[0] if len(container) == 1 else None
+        if only is not None and only.tag in _TEXT_NODES and not len(only):  # one plain run, as most are
+            nodes = [only]
+            whole = only.text or ""
+        else:
+            nodes = list(container.iter(*_TEXT_NODES)) or [container]
+            whole = "".join(n.text or "" for n in nodes)
+        hits, shielded = self.sort(whole)
         self.keep(place, shielded)
         if not hits:
             return
@@ -519,16 +537,20 @@ class _Walk:
 
     def sheet(self, part: str, root, sheet: str) -> None:
         pkg = self.pkg
+        planning = sheet in self.ids.cells
         for cell in root.iter(f"{{{M}}}c"):
+            if not len(cell):  # no value, formula nor text (a formatted blank): nothing to look at
+                continue
             ref = cell.get("r", "")
             place = f"feuille « {sheet} », cellule {ref}"
-            letters, row = re.sub(r"\d", "", ref), int(re.sub(r"\D", "", ref) or 0)
-            column = pkg.column_at(sheet, column_index_from_string(letters), row) if letters else None
+            plain = _CELL_REF.fullmatch(ref)
+            letters, row = (plain[1], int(plain[2])) if plain else (_DIGITS.sub("", ref), int(_NOT_DIGITS.sub("", ref) or 0))
+            column = pkg.column_at(sheet, self.column_index(letters), row) if letters else None
             self.cell = (sheet, row, column[0] if column else letters)
             kind, style = cell.get("t", "n"), int(cell.get("s", "0"))
             value = cell.find(f"{{{M}}}v")
             formula = cell.find(f"{{{M}}}f")
-            if self.planning_cell(part, cell, place, sheet, kind, value):
+            if planning and self.planning_cell(part, cell, place, sheet, kind, value):
                 continue
             if column and column[1]:
                 self.organisation_cell(place, cell, kind, value)
@@ -565,6 +587,12 @@ class _Walk:
                 else "lien hypertexte" if _local(element) == "hyperlink" else "mise en page"
             self.element(f"feuille « {sheet} », {where}", part, element)
 
+    def column_index(self, letters: str) -> int:
+        index = self._columns.get(letters)
+        if index is None:
+            index = self._columns[letters] = column_index_from_string(letters)
+        return index
+
     def cell_text(self, cell, kind: str, value) -> str | None:
         """A worksheet cell's text (shared, inline or formula result), None for a number."""
         if kind == "s" and value is not None and (value.text or "").isdigit():
@@ -599,7 +627,7 @@ class _Walk:
             self.protected_shared.add(int(value.text))
         if not text:
             return
-        hits = [hit for found in self.ids.sort(text) for hit in found]
+        hits = [hit for found in self.sort(text) for hit in found]
         self.keep(place, [h for h in hits if h.kind == LAST_NAME])
         if not self.fix:
             self.residues += [Residue.of(self.safe(place), h, self.cell) for h in hits if h.kind != LAST_NAME]
@@ -608,7 +636,7 @@ class _Walk:
         for index, item in enumerate(root.iter(f"{{{M}}}si")):
             nodes = [t for t in item.iter(f"{{{M}}}t")] or [item]
             whole = "".join(n.text or "" for n in nodes)
-            hits, shielded = self.ids.sort(whole)
+            hits, shielded = self.sort(whole)
             users = self.shared_cells.get(index, [])
             for place, cell, _, _ in users:
                 self.keep(place, shielded, cell)
