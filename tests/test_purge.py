@@ -415,6 +415,8 @@ FILLER = st.text(alphabet=st.sampled_from(list("abc xyz,;:()[]-_/'\"\n12")), max
 def test_a_full_name_is_found_whatever_its_case_and_separator(first, last, before, after, separator, upper):
     if fold(first) == fold(last) or any(fold(n.upper()) != fold(n) for n in (first, last)):
         return  # the same word twice, or a letter whose capital is another word (ß → SS)
+    if {fold(first), fold(last)} & set(re.split(r"\W+", fold(f"{before} {after}"))):
+        return  # the filler holds one of the names too: « aax AAA AAX » is rightly found as « aax AAA »
     identities = Identities([Person("C2019-01", first, last)], kept=[last])  # surname alone not looked for
     name = f"{last}{separator}{first}".upper() if upper else f"{first}{separator}{last}"
     text = f"{before} {name} {after}"
