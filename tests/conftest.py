@@ -59,13 +59,27 @@ def blank(tmp_path) -> Path:
     return new_workbook(tmp_path / "classeur.xlsx")
 
 
+_FILLED: dict[str, bytes] = {}
+
+
 def workbook_with(path: Path, rows: dict) -> Path:
-    """A fresh ccc-xl workbook at ``path`` whose tables hold ``rows`` ({table: [dict by key]})."""
+    """A fresh ccc-xl workbook at ``path`` whose tables hold ``rows`` ({table: [dict by key]}).
+
+    Filling and saving gives the same bytes for the same rows: a test process keeps them (64 at
+    most), keyed by the rows' repr unless a value's repr is an object's address, and copies them
+    for the next test asking for the same rows."""
+    key = repr([(table.name, table_rows) for table, table_rows in rows.items()])
+    if key in _FILLED:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_FILLED[key])
+        return path
     new_workbook(path)
     backend = FileBackend(path)
     for table, table_rows in rows.items():
         backend.fill_table(table, [[r.get(k) for k in table.keys] for r in table_rows])
     backend.save(backup=False)
+    if " at 0x" not in key and len(_FILLED) < 64:
+        _FILLED[key] = path.read_bytes()
     return path
 
 
