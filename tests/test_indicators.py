@@ -663,20 +663,3 @@ def test_every_column_at_once_gives_each_column_computed_alone(workbooks, day, u
         absent_funders = {k: 0.0 for k in set(got) - set(expected) if k.startswith("financement_")}
         assert got == {**expected, **absent_funders}, column
         assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in {**expected, **absent_funders}.items()}, column
-
-
-SOURCES, SESSION_YEARS = st.sampled_from(["classeur a", "classeur b", "classeur c"]), st.sampled_from([None, 2019, 2020, 2021])
-
-
-@settings(max_examples=300, deadline=None)
-@given(rows=st.lists(st.tuples(SOURCES, SESSION_YEARS, st.integers(0, 50)), max_size=8),
-       keys=st.lists(st.tuples(SOURCES, SESSION_YEARS), max_size=5))
-def test_the_rows_of_a_set_of_sessions_are_those_pandas_matches(rows, keys):
-    """`in_sessions` looks pairs up in a set: the rows it keeps are those pandas' MultiIndex.isin
-    keeps, a missing year matching a missing year, whatever the index."""
-    frame = pd.DataFrame({"source": [r[0] for r in rows], "session": pd.array([r[1] for r in rows], dtype="Int64")},
-                         index=[r[2] for r in rows])
-    sessions = pd.MultiIndex.from_arrays([[k[0] for k in keys], pd.array([k[1] for k in keys], dtype="Int64")])
-    kept = ind.in_sessions(frame, sessions)
-    expected = pd.MultiIndex.from_arrays([frame.source, frame.session]).isin(sessions) if rows else []
-    assert kept.tolist() == list(expected) and kept.index.equals(frame.index) and kept.dtype == bool
