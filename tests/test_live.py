@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,7 +18,7 @@ from ccc_xl.excel import press  # noqa: E402
 from ccc_xl.workbook.file import FileBackend  # noqa: E402
 from ccc_xl.workbook.gateway import Workbook  # noqa: E402
 from ccc_xl.workbook.live import LiveBackend  # noqa: E402
-from conftest import new_workbook  # noqa: E402
+from conftest import workbook_with  # noqa: E402
 
 from xlremote_payload import payload  # noqa: E402
 
@@ -36,21 +33,12 @@ def candidate_rows(n: int, last_name: str = "Dupont") -> list[list[object]]:
     return rows
 
 
-@functools.cache
-def _filled(rows: tuple[tuple]) -> bytes:
-    """A new workbook whose Candidats table holds ``rows``, built once per test process: hypothesis
-    draws the same sizes again, and 1 000 rows take seconds to fill."""
-    with tempfile.TemporaryDirectory() as folder:
-        backend = FileBackend(new_workbook(Path(folder) / "classeur.xlsx"))
-        backend.fill_table(CANDIDATES, [list(row) for row in rows])
-        backend.save(backup=False)
-        return backend.path.read_bytes()
-
-
 def remote_book(tmp_path, rows: list[list[object]]):
-    """xlwings' remote book of a new workbook whose Candidats table holds ``rows``, and its file."""
-    path = tmp_path / f"classeur-{len(rows)}.xlsx"
-    path.write_bytes(_filled(tuple(map(tuple, rows))))
+    """xlwings' remote book of a new workbook whose Candidats table holds ``rows``, and its file
+    (`workbook_with` fills the same rows once per test process: hypothesis draws the same sizes
+    again, and 1 000 rows take seconds to fill)."""
+    by_key = [dict(zip(CANDIDATES.keys, row)) for row in rows]
+    path = workbook_with(tmp_path / f"classeur-{len(rows)}.xlsx", {CANDIDATES: by_key})
     return xw.Book(json=payload(path)), path
 
 
