@@ -13,7 +13,6 @@ tables of a new workbook; it never loads an adviser's workbook.
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import warnings
 from pathlib import Path
@@ -185,7 +184,7 @@ class FileBackend(Backend):
         openpyxl: such a workbook holds nothing of an adviser's yet."""
         from openpyxl.utils import get_column_letter, range_boundaries
 
-        from .layout import fit_rows, put, style_data_cell
+        from .layout import fit_rows, put, style_data_cell, styled_as_before
 
         if self._builder is None:
             self.original, self.edits = self.current(), []
@@ -199,12 +198,7 @@ class FileBackend(Backend):
         for offset, values in enumerate(rows, start=1):
             for index, column in enumerate(table.columns):
                 cell = put(ws, min_row + offset, min_col + index, excel_value(column, values[index]))
-                look = (index, tuple(cell._style or ()))
-                if look in looks:
-                    cell._style = copy.copy(looks[look])
-                else:
-                    style_data_cell(cell, column)
-                    looks[look] = copy.copy(cell._style)
+                styled_as_before(cell, looks, (index, tuple(cell._style or ())), lambda: style_data_cell(cell, column))
         fit_rows(ws, min_row + 1, min_row + len(rows))
         xl_table.ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{min_row + max(len(rows), 1)}"
         self._touch(ws.title)

@@ -351,11 +351,8 @@ def render_sheet(ws, content: SheetContent) -> None:
                 look = (fmt, header in block.small, wraps(block, column) or isinstance(cell.value, str))
                 if link or cell.has_style:
                     _style_value(cell, *look, size, link)
-                elif look in looks:  # styled as an earlier cell: openpyxl would find the same indices
-                    cell._style = copy.copy(looks[look])
                 else:
-                    _style_value(cell, *look, size, link)
-                    looks[look] = copy.copy(cell._style)
+                    styled_as_before(cell, looks, look, lambda: _style_value(cell, *look, size, link))
             row += 1
         if block.table is not None:
             last = get_column_letter(len(headers))
@@ -397,6 +394,16 @@ def render_sheet(ws, content: SheetContent) -> None:
         printing.fit_rows(ws, range(1, row))
         title_rows = f"{main_header}:{main_header}" if main_header else None
         printing.page_setup(ws, landscape=landscape, title_rows=title_rows)
+
+
+def styled_as_before(cell, looks: dict, look, style) -> None:
+    """``style()`` the cell, or give it the style indices of the earlier cell with the same ``look``
+    (recorded in ``looks``): openpyxl would hash its font, fill, border… only to find the same ones."""
+    if look in looks:
+        cell._style = copy.copy(looks[look])
+    else:
+        style()
+        looks[look] = copy.copy(cell._style)
 
 
 def _style_value(cell, fmt: str | None, small: bool, wrap: bool, size: float | None, link=None) -> None:

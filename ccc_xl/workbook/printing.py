@@ -208,16 +208,16 @@ def row_heights(ws, cells: dict[int, list[tuple]], minimum: float | None = None,
             widths[column] = column_width(ws, column)
         return widths[column]
 
-    heights = {}
-    for row, found in cells.items():
-        height = max(_needed(row, found, merged, width_of) or 0.0, minimum or 0.0)
-        if base is not None:
-            heights[row] = round(max(height, base), 1)
-        elif height > DEFAULT_ROW + 0.5:
-            heights[row] = round(height, 1)
-        else:
-            heights[row] = None
-    return heights
+    return {row: _fitted(max(_needed(row, found, merged, width_of) or 0.0, minimum or 0.0), base)
+            for row, found in cells.items()}
+
+
+def _fitted(needed: float, base: float | None) -> float | None:
+    """The height given to a row that needs ``needed`` points: exactly ``base`` at least when given,
+    else its own when above the default row, else None (the default height)."""
+    if base is not None:
+        return round(max(needed, base), 1)
+    return round(needed, 1) if needed > DEFAULT_ROW + 0.5 else None
 
 
 class Trials:
@@ -242,13 +242,7 @@ class Trials:
             needed = _needed(row, varying, merged, lambda column: column_width(self.ws, column)) if varying else None
             if needed is None or (steady is not None and steady >= needed):
                 needed = steady
-            height = needed or 0.0
-            if self.base is not None:
-                heights[row] = round(max(height, self.base), 1)
-            elif height > DEFAULT_ROW + 0.5:
-                heights[row] = round(height, 1)
-            else:
-                heights[row] = None
+            heights[row] = _fitted(needed or 0.0, self.base)
         return heights
 
 
