@@ -164,12 +164,24 @@ def row_cells(ws, rows: Iterable[int], max_col: int | None = None) -> dict[int, 
 
     Read once, it serves every estimate of the same rows under other column widths."""
     last = ws.max_column if max_col is None else min(max_col, ws.max_column)  # openpyxl counts it over every cell
-    found = {}
+    found, looks = {}, {}
     for row in rows:
         cells = next(ws.iter_rows(min_row=row, max_row=row, max_col=last))
-        found[row] = [(cell.column, _shown(cell.value), *cell_font(cell), bool(cell.alignment and cell.alignment.wrap_text))
-                      for cell in cells if cell.value is not None]
+        found[row] = [(cell.column, _shown(cell.value), *_look(cell, looks)) for cell in cells if cell.value is not None]
     return found
+
+
+def _look(cell, looks: dict) -> tuple[float, bool, bool]:
+    """(font size, bold, wraps) of ``cell``, worked out through openpyxl once per font and alignment
+    of the sheet (``looks``): a table's thousands of cells share a few looks."""
+    style = cell._style
+    key = (style.fontId, style.alignmentId) if style is not None else None
+    if key is None or key not in looks:
+        look = (*cell_font(cell), bool(cell.alignment and cell.alignment.wrap_text))
+        if key is None:
+            return look
+        looks[key] = look
+    return looks[key]
 
 
 def needed_height(ws, row: int, max_col: int | None = None, merged=None, cells=None) -> float | None:
