@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -32,8 +33,13 @@ from pathlib import Path, PurePath
 
 import jinja2
 from docx import Document
+from docx.opc.constants import CONTENT_TYPE
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.oxml import serialize_part_xml
+from docx.opc.part import PartFactory
 from docx.oxml.ns import nsmap
+from docx.oxml.parser import parse_xml
+from docx.parts.styles import StylesPart
 from docxtpl import DocxTemplate
 from pathvalidate import sanitize_filename
 
@@ -50,6 +56,46 @@ from ccc_xl.workbook.safety import PREVIOUS_VERSIONS
 # own only while it composes (`_composer`).
 CORE_PROPERTIES_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 nsmap["cp"] = CORE_PROPERTIES_NS
+
+
+@functools.lru_cache(maxsize=16)
+def _reserialised(blob: bytes) -> bytes:
+    """What python-docx writes for an XML part read as ``blob`` and left unchanged."""
+    return serialize_part_xml(parse_xml(blob))
+
+
+class _LazyStylesPart(StylesPart):
+    """The styles part, parsed only when something reads its styles.
+
+    A template's styles.xml is by far its largest part (350 kB), and rendering a document never
+    touches it: parsing and re-serialising it for every document was most of the cost of a batch.
+    Left unread, the part writes what python-docx would have written (`_reserialised`, computed
+    once per distinct part, which also raises at loading on a malformed part, as python-docx does);
+    read, it is an ordinary StylesPart.
+    """
+
+    @classmethod
+    def load(cls, partname, content_type, blob, package):
+        part = cls(partname, content_type, None, package)
+        part._source, part._unchanged = blob, _reserialised(blob)
+        return part
+
+    @property
+    def _element(self):
+        if self._parsed is None:
+            self._parsed = parse_xml(self._source)
+        return self._parsed
+
+    @_element.setter
+    def _element(self, element):
+        self._parsed = element
+
+    @property
+    def blob(self):
+        return self._unchanged if self._parsed is None else super().blob
+
+
+PartFactory.part_type_for[CONTENT_TYPE.WML_STYLES] = _LazyStylesPart
 
 TEMPLATES_DIR = shipped("templates")
 BILAN_TEMPLATE = "bilan-annuel.docx"
