@@ -71,8 +71,9 @@ _URL_SAFE = "/:#?&=%~!$'()*+,;@"
 _XML_PARTS = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
 # Elements whose text is one piece even when split into formatted runs: a shared or inline string,
 # a note's or comment's text, a paragraph of a drawing or chart.
-_RUN_CONTAINERS = {(M, "si"), (M, "is"), (M, "text"), (A, "p")}
+_RUN_CONTAINERS = {f"{{{M}}}si", f"{{{M}}}is", f"{{{M}}}text", f"{{{A}}}p"}
 _TEXT_NODES = (f"{{{M}}}t", f"{{{A}}}t")
+_CELL, _INLINE, _VALUE, _NUM_CACHE = f"{{{M}}}c", f"{{{M}}}is", f"{{{M}}}v", f"{{{C}}}numCache"
 _CELL_REF, _DIGITS, _NOT_DIGITS = re.compile(r"([A-Z]+)(\d+)"), re.compile(r"\d"), re.compile(r"\D")
 
 
@@ -348,6 +349,8 @@ class _Walk:
         self._shared: list[str] | None = None
         self._columns: dict[str, int] = {}  # column letters -> index
         self._clean: set[str] = set()  # texts holding no purged identity, not even a shielded one
+        self._ownerless: set[str | None] = set()  # number cells' values that are nobody's écrou or birth date
+        self._dirty_shared: set[int] | None = None  # indexes of shared strings holding an identity
 
     # Reporting and replacing ------------------------------------------------------------------
 
@@ -380,18 +383,18 @@ class _Walk:
         """Text for people: identities replaced by IDs (a place may be a name holding one)."""
         return self.ids.replace(text)
 
-    def text(self, place: str, part: str, get, put, formula: bool = False) -> None:
-        """Look at one text value (``get()``); with ``fix``, write it back without identities."""
-        value = get()
+    def text(self, place: str, part: str, value: str | None, formula: bool = False) -> str | None:
+        """Look at one text value; with ``fix``, the value to write instead when it holds an identity
+        (else None)."""
         if not value or _STRUCTURAL.match(value):
-            return
+            return None
         hits, shielded = self.sort(value)
         self.keep(place, shielded)
-        if hits:
-            new = self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None)
-            self.found(place, hits, part, value, new)
-            if self.fix:
-                put(new)
+        if not hits:
+            return None
+        new = self.ids.replace(value, (lambda h: safe_name(h.owner)) if formula else None)
+        self.found(place, hits, part, value, new)
+        return new if self.fix else None
 
     # Parts ----------------------------------------------------------------------------------------
 
@@ -461,23 +464,24 @@ class _Walk:
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue
-            qname = etree.QName(element)
-            if (qname.namespace, qname.localname) in _RUN_CONTAINERS:
+            if element.tag in _RUN_CONTAINERS:
                 self.runs(place, part, element)
                 continue
             if _in_container(element):
                 continue
-            if qname.namespace == C and qname.localname == "numCache":
+            if element.tag == _NUM_CACHE:
                 self.chart_numbers(place, part, element)
             self.element(place, part, element, formula)
 
     def element(self, place: str, part: str, element, formula: bool = False) -> None:
-        self.text(place, part, lambda: element.text, lambda v: setattr(element, "text", v), formula)
+        if (new := self.text(place, part, element.text, formula)) is not None:
+            element.text = new
         for name, value in element.attrib.items():
             if name == "Target" and _local(element) == "Relationship":  # a link's address: %20 for spaces
-                self.text(place, part, lambda v=value: unquote(v), lambda new, n=name: element.set(n, quote(new, safe=_URL_SAFE)))
-                continue
-            self.text(place, part, lambda v=value: v, lambda new, n=name: element.set(n, new), formula)
+                if (new := self.text(place, part, unquote(value))) is not None:
+                    element.set(name, quote(new, safe=_URL_SAFE))
+            elif (new := self.text(place, part, value, formula)) is not None:
+                element.set(name, new)
 
     def runs(self, place: str, part: str, container) -> None:
         """A string made of formatted runs: a name split over two runs is still found."""
@@ -530,16 +534,18 @@ class _Walk:
             place = f"nom défini « {self.safe(name.get('name', ''))} »"
             if self.ids.find(name.get("name", "")) and self.fix:
                 self.changes.renamed += 1
-            self.text(place, part, lambda n=name: n.get("name"), lambda v, n=name: n.set("name", v), formula=True)
-            self.text(place, part, lambda n=name: n.text, lambda v, n=name: setattr(n, "text", v), formula=True)
+            if (new := self.text(place, part, name.get("name"), formula=True)) is not None:
+                name.set("name", new)
+            if (new := self.text(place, part, name.text, formula=True)) is not None:
+                name.text = new
 
     # Worksheets ------------------------------------------------------------------------------
 
     def sheet(self, part: str, root, sheet: str) -> None:
         pkg = self.pkg
         planning = sheet in self.ids.cells
-        for cell in root.iter(f"{{{M}}}c"):
-            if not len(cell):  # no value, formula nor text (a formatted blank): nothing to look at
+        for cell in root.iter(_CELL):
+            if not len(cell) or (not planning and self.quiet(cell)):  # a formatted blank, or nothing to find
                 continue
             ref = cell.get("r", "")
             place = f"feuille « {sheet} », cellule {ref}"
@@ -555,8 +561,8 @@ class _Walk:
             if column and column[1]:
                 self.organisation_cell(place, cell, kind, value)
                 continue
-            if formula is not None:
-                self.text(place, part, lambda f=formula: f.text, lambda v, f=formula: setattr(f, "text", v), formula=True)
+            if formula is not None and (new := self.text(place, part, formula.text, formula=True)) is not None:
+                formula.text = new
             if kind == "s" and value is not None and (value.text or "").isdigit():
                 self.shared_cells[int(value.text)].append((place, self.cell, cell, part))
             elif kind == "inlineStr":
@@ -575,8 +581,8 @@ class _Walk:
                         for child in (value, formula):
                             if child is not None:
                                 cell.remove(child)
-            elif value is not None:
-                self.text(place, part, lambda v=value: v.text, lambda new, v=value: setattr(v, "text", new))
+            elif value is not None and (new := self.text(place, part, value.text)) is not None:
+                value.text = new
         self.cell = None
         elements = (e for child in root if child.tag != f"{{{M}}}sheetData" for e in child.iter())
         for element in elements:
@@ -586,6 +592,46 @@ class _Walk:
                                                                         "evenFooter", "firstHeader", "firstFooter") \
                 else "lien hypertexte" if _local(element) == "hyperlink" else "mise en page"
             self.element(f"feuille « {sheet} », {where}", part, element)
+
+    def quiet(self, cell) -> bool:
+        """Whether a cell holds nothing the walk would act on or report: its only child is a plain
+        text holding no purged identity (not even a shielded surname), the index of a shared string
+        holding none, or a number that is nobody's écrou nor birth date whatever its format. Most
+        cells are so, and passing them over spares placing each one (sheet, row, table column)."""
+        if len(cell) != 1 or not cell.get("s", "0").isdecimal():  # an unreadable style: looked at whole
+            return False
+        child, kind = cell[0], cell.get("t", "n")
+        if kind == "inlineStr":
+            run = child[0] if child.tag == _INLINE and len(child) == 1 else None
+            return run is not None and run.tag == _TEXT_NODES[0] and not len(run) and self.clean(run.text or "")
+        if child.tag != _VALUE:
+            return False
+        if kind == "n":
+            return self.nobodys(child.text)
+        return kind == "s" and (child.text or "").isdecimal() and int(child.text) not in self.dirty_shared()
+
+    def clean(self, text: str) -> bool:
+        return not any(self.sort(text))
+
+    def nobodys(self, number: str | None) -> bool:
+        """Whether a number cell's value is no purged person's écrou nor birth date."""
+        if number not in self._ownerless:
+            if self.ids.serial_owner(number) or self.ids.number_owner(number):
+                return False
+            self._ownerless.add(number)
+        return True
+
+    def dirty_shared(self) -> set[int]:
+        """Indexes of the shared strings holding a purged identity (shielded or not) in any string
+        table of the package: the cells showing them are the only ones `shared_strings` needs."""
+        if self._dirty_shared is None:
+            pkg = self.pkg
+            self._dirty_shared = {
+                index for part in pkg.parts
+                if _XML_PARTS.search(part) and part != pkg.workbook_part and part not in pkg.sheets
+                and pkg.tree(part) is not None and _local(pkg.tree(part)) == "sst"
+                for index, item in enumerate(pkg.tree(part).iter(f"{{{M}}}si")) if not self.clean(_string(item)[1])}
+        return self._dirty_shared
 
     def column_index(self, letters: str) -> int:
         index = self._columns.get(letters)
@@ -634,8 +680,7 @@ class _Walk:
 
     def shared_strings(self, part: str, root) -> None:
         for index, item in enumerate(root.iter(f"{{{M}}}si")):
-            nodes = [t for t in item.iter(f"{{{M}}}t")] or [item]
-            whole = "".join(n.text or "" for n in nodes)
+            nodes, whole = _string(item)
             hits, shielded = self.sort(whole)
             users = self.shared_cells.get(index, [])
             for place, cell, _, _ in users:
@@ -697,7 +742,8 @@ class _Walk:
         fields = [f for f in root.iter(f"{{{M}}}cacheField")]
         for position, cache_field in enumerate(fields):
             place = f"cache du {name}, champ « {cache_field.get('name')} »"
-            self.text(place, part, lambda f=cache_field: f.get("name"), lambda v, f=cache_field: f.set("name", v))
+            if (new := self.text(place, part, cache_field.get("name"))) is not None:
+                cache_field.set("name", new)
             items = cache_field.find(f"{{{M}}}sharedItems")
             if items is None:
                 continue
@@ -783,6 +829,12 @@ def _inline(cell, text: str) -> None:
     etree.SubElement(inline, f"{{{M}}}t").text = text
 
 
+def _string(item) -> tuple[list, str]:
+    """A shared string's text nodes (the item itself when it has none) and its text, runs joined."""
+    nodes = list(item.iter(f"{{{M}}}t")) or [item]
+    return nodes, "".join(n.text or "" for n in nodes)
+
+
 def _is_date_number_format(number_format: str | None) -> bool:
     return number_format is not None and number_format.isdigit() and int(number_format) in BUILTIN_DATE_FORMATS
 
@@ -790,8 +842,7 @@ def _is_date_number_format(number_format: str | None) -> bool:
 def _in_container(element) -> bool:
     parent = element.getparent()
     while parent is not None:
-        qname = etree.QName(parent)
-        if (qname.namespace, qname.localname) in _RUN_CONTAINERS:
+        if parent.tag in _RUN_CONTAINERS:
             return True
         parent = parent.getparent()
     return False
