@@ -150,7 +150,15 @@ def _collator():
 def name_key(value) -> tuple:
     """Sort key of a name in dictionary order (Unicode Collation Algorithm, the default table that
     French follows): accents and case count only between names otherwise equal, « Œ » as « OE »."""
-    return _collator().sort_key("" if _blank(value) else str(value).strip())
+    return _text_key("" if _blank(value) else str(value).strip())
+
+
+@lru_cache(maxsize=4096)
+def _text_key(text: str) -> tuple:
+    """pyuca's key of ``text``, worked out once per text: a session's documents sort the same names
+    on every list (each half-day's attendance sheet, the COPIL's, the visitors'), and the key of a
+    long text costs milliseconds."""
+    return _collator().sort_key(text)
 
 
 # Words that belong to a last name but are written in lower case: « Jean de La Fontaine ».
