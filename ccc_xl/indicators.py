@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -195,93 +194,156 @@ def participants_of(src: Sources, keys: pd.MultiIndex) -> pd.DataFrame:
     """The retained candidates of the sessions ``keys`` (pairs source, year), in the Candidats order,
     each with its session's dates and its Parcours row."""
     sessions = src[c.SESSIONS]
-    sessions = sessions[in_sessions(sessions, keys, "year")]
-    candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
+    return _participants(sessions[in_sessions(sessions, keys, "year")], src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)],
+                         src[c.PATHWAYS])
+
+
+def _participants(sessions: pd.DataFrame, candidates: pd.DataFrame, pathways: pd.DataFrame) -> pd.DataFrame:
+    """`participants_of` from the Sessions and Candidats rows of the sessions."""
     participants = candidates[candidates.retained.fillna(False).astype(bool)]
     dates = sessions[["source", "year", "coaching_start", "coaching_end", "grand_oral_date", "interviews_per_participant"]]
     people = participants[["id", "source", "session", "expected_release"]].merge(
         dates, left_on=["source", "session"], right_on=["source", "year"], how="left"
     )
-    pathways = src[c.PATHWAYS].drop_duplicates("participant")
-    return people.merge(pathways, left_on="id", right_on="participant", how="left")
+    return people.merge(pathways.drop_duplicates("participant"), left_on="id", right_on="participant", how="left")
+
+
+@dataclass
+class Rows:
+    """What `figures` counts for a set of sessions, row by row: for the sessions, candidates,
+    companies, proposals, fundings and participants of these sessions, each row's session year and
+    what it adds to the figures (a flag, a list value's position, an amount), as arrays of one table's
+    length. `compute` finds them once for every held session, then each year's figures are sums over
+    that year's rows (`of_year`): every table is matched to the sessions, the participants to their
+    Parcours and Suivi rows, and each test made on every row, once for all the columns."""
+
+    tables: dict[str, dict[str, np.ndarray]]  # table -> name -> array (each with the row's "year")
+
+    @classmethod
+    def of(cls, src: Sources, keys: pd.MultiIndex, today: dt.date) -> "Rows":
+        from . import followup as fu
+
+        sessions = src[c.SESSIONS][in_sessions(src[c.SESSIONS], keys, "year")]
+        candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
+        companies = src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)]
+        proposals = src[c.DEBRIEFING][in_sessions(src[c.DEBRIEFING], keys)]
+        funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
+        people = _participants(sessions, candidates, src[c.PATHWAYS])
+        kept, over = fu.kept_months_by_row(people, src[c.FOLLOWUP], today)
+        institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
+        granted = people.adjustment_granted.fillna(False).astype(bool)
+        released = people.release_date.notna() & (people.release_date <= pd.Timestamp(today))
+        relay = (
+            released
+            & people.relay.notna()
+            & people.relay_contact_date.notna()
+            & (people.relay_contact_date <= people.release_date)
+        )
+        flags = {"granted": granted, "known": people.situation_1y.notna(), "positive": people.situation_1y.isin(c.POSITIVE_SITUATIONS),
+                 "training": people.situation_1y == "Formation", "unknown_6m": people.situation_6m.isna(),
+                 "positive_6m": people.situation_6m.isin(c.POSITIVE_SITUATIONS), "released": released, "relay": relay}
+        return cls({
+            # A session entered in several workbooks (same establishment, same year) counts once.
+            "sessions": {"year": _years(sessions.year), "session": sessions.groupby([institutions, sessions.year]).ngroup().to_numpy()},
+            "candidates": {"year": _years(candidates.session)},
+            "companies": {"year": _years(companies.session), "company": pd.factorize(companies.id)[0]},
+            "proposals": {"year": _years(proposals.session), "type": _position(proposals.type, c.PROPOSAL_TYPES)},
+            "funding": {"year": _years(funding.session), "funder": funding.funder.to_numpy(dtype=object),
+                        "amount": funding.amount.to_numpy()},
+            "people": {
+                "year": _years(people.session), "kept": kept, "over": over,
+                "interviews": people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"]).to_numpy(),
+                "adjustment": np.where(granted, _position(people.adjustment_type, c.ADJUSTMENT_TYPES), -1),
+                "situation_6m": _position(people.situation_6m, c.SITUATIONS),
+                **{name: flag.to_numpy(dtype=bool) for name, flag in flags.items()},
+            },
+        })
+
+    def of_year(self, year: int) -> "Rows":
+        """The rows of the sessions of ``year``."""
+        tables = {}
+        for table, arrays in self.tables.items():
+            rows = arrays["year"] == year
+            tables[table] = {name: column[rows] for name, column in arrays.items()}
+        return Rows(tables)
+
+
+def _years(column: pd.Series) -> np.ndarray:
+    """A session year column of rows matched to sessions (so never blank), as `in_sessions` reads it."""
+    return column.astype("Int64").to_numpy(dtype=np.int64)
+
+
+def _position(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """The position of each row's value in the list ``values``, -1 when blank or not in the list."""
+    return pd.Index(values).get_indexer(column.to_numpy(dtype=object))
+
+
+def _tally(positions: np.ndarray, values: tuple[str, ...]) -> dict[str, int]:
+    """How many rows hold each of ``values`` (`_position`)."""
+    counts = np.bincount(positions[positions >= 0], minlength=len(values))
+    return {value: int(n) for value, n in zip(values, counts)}
 
 
 def figures(src: Sources, keys: pd.MultiIndex, today: dt.date, funnels: dict | None = None,
-            people: pd.DataFrame | None = None, months: tuple[int, int] | None = None) -> dict[str, object]:
+            rows: Rows | None = None) -> dict[str, object]:
     """Every indicator for the sessions ``keys`` (pairs source, year), keyed by `Indicator.key`;
-    ``funnels``: `session_funnels` already computed for these sessions (or more); ``people``:
-    `participants_of` these sessions, and ``months`` their `followup.kept_months`, already found."""
-    sessions = src[c.SESSIONS]
-    sessions = sessions[in_sessions(sessions, keys, "year")]
-    institutions = sessions.institution.fillna(c.SESSION_DEFAULTS["institution"]).map(slug)
-    candidates = src[c.CANDIDATES][in_sessions(src[c.CANDIDATES], keys)]
-    people = participants_of(src, keys) if people is None else people
-    n = len(people)
+    ``funnels``: `session_funnels` already computed for these sessions (or more); ``rows``: their
+    `Rows`, already found."""
+    tables = (Rows.of(src, keys, today) if rows is None else rows).tables
+    people, companies = tables["people"], tables["companies"]["company"]
+    n = len(people["year"])
     out: dict[str, object] = {
-        "sessions": int(len(pd.MultiIndex.from_arrays([institutions, sessions.year]).unique())),
-        "candidats": int(len(candidates)),
+        "sessions": len(np.unique(tables["sessions"]["session"])),
+        "candidats": len(tables["candidates"]["year"]),
         "participants": n,
-        "entreprises": int(src[c.COMPANIES][in_sessions(src[c.COMPANIES], keys)].id.dropna().nunique()),
+        "entreprises": len(np.unique(companies[companies >= 0])),  # -1: no company ID
     }
     out.update(_funnel(funnels if funnels is not None else session_funnels(src, keys), keys))
-    per_participant = people.interviews_per_participant.fillna(c.SESSION_DEFAULTS["interviews_per_participant"])
-    out["entretiens"] = int(per_participant.sum())
+    out["entretiens"] = int(people["interviews"].sum())
 
-    proposals = src[c.DEBRIEFING][in_sessions(src[c.DEBRIEFING], keys)]
-    out["propositions"] = int(len(proposals))
-    by_type = Counter(proposals.type.tolist())  # each list value's rows: one pass, not one per value
-    for kind in c.PROPOSAL_TYPES:
-        out[f"propositions_{slug(kind)}"] = by_type[kind]
+    proposals = tables["proposals"]["type"]
+    out["propositions"] = len(proposals)
+    for kind, number in _tally(proposals, c.PROPOSAL_TYPES).items():
+        out[f"propositions_{slug(kind)}"] = number
 
-    granted = people.adjustment_granted.fillna(False).astype(bool)
-    out["amenagements"] = int(granted.sum())
-    out["taux_amenagements"] = _ratio(granted.sum(), n)
-    by_type = Counter(people.adjustment_type[granted].tolist())
-    for kind in c.ADJUSTMENT_TYPES:
-        out[f"amenagements_{slug(kind)}"] = by_type[kind]
+    granted = int(people["granted"].sum())
+    out["amenagements"] = granted
+    out["taux_amenagements"] = _ratio(granted, n)
+    for kind, number in _tally(people["adjustment"], c.ADJUSTMENT_TYPES).items():
+        out[f"amenagements_{slug(kind)}"] = number
 
-    known = people.situation_1y.notna()
-    positive = people.situation_1y.isin(c.POSITIVE_SITUATIONS)
-    training = people.situation_1y == "Formation"
-    out["situation_1an_connue"] = int(known.sum())
-    out["situation_1an_inconnue"] = int((~known).sum())
-    out["sorties_positives_1an"] = int(positive.sum())
-    out["sorties_formation"] = int(training.sum())
-    out["sorties_emploi"] = int((positive & ~training).sum())
-    out["taux_sorties_positives_1an"] = _ratio(positive.sum(), known.sum())
-    out["part_formation"] = _ratio(training.sum(), positive.sum())
-    out["part_emploi"] = _ratio((positive & ~training).sum(), positive.sum())
+    known, positive, training = (int(people[name].sum()) for name in ("known", "positive", "training"))
+    employment = int((people["positive"] & ~people["training"]).sum())
+    out["situation_1an_connue"] = known
+    out["situation_1an_inconnue"] = n - known
+    out["sorties_positives_1an"] = positive
+    out["sorties_formation"] = training
+    out["sorties_emploi"] = employment
+    out["taux_sorties_positives_1an"] = _ratio(positive, known)
+    out["part_formation"] = _ratio(training, positive)
+    out["part_emploi"] = _ratio(employment, positive)
 
-    by_situation = Counter(people.situation_6m.tolist())
-    for situation in c.SITUATIONS:
-        out[f"situation_6m_{slug(situation)}"] = by_situation[situation]
-    out["situation_6m_inconnue"] = int(people.situation_6m.isna().sum())
-    out["sorties_positives_6m"] = int(people.situation_6m.isin(c.POSITIVE_SITUATIONS).sum())
-
-    from . import followup as fu
+    for situation, number in _tally(people["situation_6m"], c.SITUATIONS).items():
+        out[f"situation_6m_{slug(situation)}"] = number
+    out["situation_6m_inconnue"] = int(people["unknown_6m"].sum())
+    out["sorties_positives_6m"] = int(people["positive_6m"].sum())
 
     # The follow-up dashboard's definitions (`followup`): the end of the collective phase, the
     # follow-up months counted from it (`contract.MONTHLY_RULE`) and what a meeting is
     # (`contract.MEETING_RULE`).
-    kept, over = fu.kept_months(people, src[c.FOLLOWUP], today) if months is None else months
+    kept, over = int(people["kept"].sum()), int(people["over"].sum())
     out["mois_suivi_tenus"], out["mois_suivi"] = kept, over
     out["taux_suivi_mensuel"] = _ratio(kept, over)
 
-    released = people.release_date.notna() & (people.release_date <= pd.Timestamp(today))
-    relay = (
-        released
-        & people.relay.notna()
-        & people.relay_contact_date.notna()
-        & (people.relay_contact_date <= people.release_date)
-    )
-    out["liberes"] = int(released.sum())
-    out["relais_avant_liberation"] = int(relay.sum())
-    out["taux_relais_avant_liberation"] = _ratio(relay.sum(), released.sum())
+    released, relay = int(people["released"].sum()), int(people["relay"].sum())
+    out["liberes"] = released
+    out["relais_avant_liberation"] = relay
+    out["taux_relais_avant_liberation"] = _ratio(relay, released)
 
-    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
-    for funder, amount in funding.groupby("funder").amount.sum().items():
+    amounts = pd.Series(tables["funding"]["amount"])
+    for funder, amount in amounts.groupby(tables["funding"]["funder"]).sum().items():
         out[f"financement_{slug(funder)}"] = float(amount)
-    total = float(funding.amount.sum())
+    total = float(amounts.sum())
     out["budget_total"] = total
     out["cout_par_participant"] = _ratio(total, n)
     return out
@@ -348,33 +410,19 @@ SECTIONS = (ACTIVITY, RECRUITMENT, ADJUST, EXITS, RATES, SIX_MONTHS, BUDGET)
 
 def compute(src: Sources, today: dt.date, until: int | None = None) -> Results:
     """The indicators of every held session year and their cumulative column."""
-    from . import followup as fu
-
     held = held_sessions(src[c.SESSIONS], today, until)
     years = sorted(int(y) for y in held.year.unique())
     keys = pd.MultiIndex.from_arrays([held.source, held.year.astype("Int64")])
-    funding = src[c.FUNDING][in_sessions(src[c.FUNDING], keys)]
-    funders = sorted({str(f) for f in funding.funder.dropna()})
+    everything = Rows.of(src, keys, today)
+    funders = sorted({str(f) for f in everything.tables["funding"]["funder"] if pd.notna(f)})
     results = Results(today, years, catalogue(funders))
     funnels = session_funnels(src, keys)
-    # The participants of all the held sessions, and each one's follow-up months, found once: a
-    # year's participants are those of its sessions, in the same order (the Suivi rows, a
-    # consolidation's largest table, are matched once for every column).
-    everyone = participants_of(src, keys)
-    kept, over = fu.kept_months_by_row(everyone, src[c.FOLLOWUP], today)
     for year in years:
-        rows = _of_year(everyone.session, year)
-        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today, funnels,
-                                            everyone[rows], (int(kept[rows].sum()), int(over[rows].sum())))
-    results.values[results.cumulative] = figures(src, keys, today, funnels, everyone, (int(kept.sum()), int(over.sum())))
+        results.values[str(year)] = figures(src, keys[keys.get_level_values(1) == year], today, funnels, everything.of_year(year))
+    results.values[results.cumulative] = figures(src, keys, today, funnels, everything)
     for values in results.values.values():  # a funder absent one year gave nothing that year
         values.update({i.key: 0.0 for i in results.indicators if i.key.startswith("financement_") and i.key not in values})
     return results
-
-
-def _of_year(years: pd.Series, year: int) -> np.ndarray:
-    """Which of ``years`` (a session column) are ``year``, as `in_sessions` reads them."""
-    return (years.astype("Int64") == year).to_numpy(dtype=bool, na_value=False)
 
 
 # Keys printed by `ccc-xl indicateurs --json`, for each year and the cumulative block.
