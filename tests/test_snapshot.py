@@ -44,6 +44,7 @@ def reference_snapshot(path, generated: bool = False, pseudonymised: bool = Fals
     """`snapshot` through openpyxl's read-only cells, one by one (see `hostile.snapshot`)."""
     wb = load_workbook(path, read_only=True)
     cells = {}
+    styles: dict = {}  # a read-only cell's style is its workbook's style at its index: read once per index
     for ws in wb.worksheets:
         if ws.title == c.JOURNAL.sheet or (not generated and ws.title in ADVISER_SHEETS_SKIPPED):
             continue
@@ -63,7 +64,9 @@ def reference_snapshot(path, generated: bool = False, pseudonymised: bool = Fals
                 if cell.column in skipped and cell.row > 1:
                     continue
                 value = None if cell.column in blind and cell.row > 1 else cell.value
-                style = _reference_style(cell)
+                if cell._style_id not in styles:
+                    styles[cell._style_id] = _reference_style(cell)
+                style = styles[cell._style_id]
                 if value is None and style[:2] == ("General", None) and not any(style[3:5]):
                     continue
                 cells[(ws.title, cell.row, cell.column)] = (value, *style)
