@@ -30,6 +30,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import contract as c
@@ -214,18 +215,18 @@ class Detainee:
 def _owner(table: c.Table, frame: pd.DataFrame, years: set[int], ids: dict[str, str]) -> pd.Series:
     """The participant ID (or "" for a session-level row) of each row of a purged session, else NA.
     ``ids``: `participant_key` -> ID as Candidats writes it, for the purged participants."""
-    owner = pd.Series(pd.NA, index=frame.index, dtype=object)
+    owner = np.full(len(frame), pd.NA, dtype=object)  # filled as an array: a Series set by a mask is slow
     if table is c.CANDIDATES:
-        mine = frame["session"].isin(years)
-        owner[mine] = frame.loc[mine, "id"]
-        return owner
-    if "participant" in frame.columns:
-        found = frame["participant"].map(participant_key).map(ids)
-        mine = found.notna()
-        owner[mine] = found[mine]
-    if "session" in frame.columns:
-        owner[owner.isna() & frame["session"].isin(years)] = ""
-    return owner
+        mine = frame["session"].isin(years).to_numpy()
+        owner[mine] = frame["id"].to_numpy(dtype=object)[mine]
+    else:
+        if "participant" in frame.columns:
+            found = frame["participant"].map(participant_key).map(ids).to_numpy(dtype=object)
+            mine = pd.notna(found)
+            owner[mine] = found[mine]
+        if "session" in frame.columns:
+            owner[pd.isna(owner) & frame["session"].isin(years).to_numpy()] = ""
+    return pd.Series(owner, index=frame.index, dtype=object)
 
 
 def _unattached(table: c.Table, frame: pd.DataFrame, owner: pd.Series, known: set[str]) -> list[int]:
@@ -297,14 +298,15 @@ def _table_change(table, frame, owner, detainees, session_of, starts, extra=None
         if extra.loc[extra.index.intersection(rows.index), header].map(lambda v: not is_blank(v)).any()]
     identifying, free_text = identifying_columns(table), free_text_columns(table)
     records = list(zip(rows.index, rows.to_dict("records")))
-    inputs = pd.DataFrame(index=rows.index)
+    columns = {}  # made into a DataFrame at once: adding columns one by one is slow
     for col in identifying:
-        inputs[col.key] = [_replacement(table, col, row, owner[i]) for i, row in records]
+        columns[col.key] = [_replacement(table, col, row, owner[i]) for i, row in records]
     for col in free_text:
-        inputs[col.key] = [detainees[owner[i]].scrub(row[col.key]) if owner[i] in detainees
-                           else row[col.key] for i, row in records]
+        columns[col.key] = [detainees[owner[i]].scrub(row[col.key]) if owner[i] in detainees
+                            else row[col.key] for i, row in records]
     if "participant" in table.keys and not table.generated:
-        inputs["participant"] = [owner[i] or row["participant"] for i, row in records]
+        columns["participant"] = [owner[i] or row["participant"] for i, row in records]
+    inputs = pd.DataFrame(columns, index=rows.index)
     computed = None
     if table is c.CANDIDATES:
         computed = pd.DataFrame({
@@ -361,8 +363,9 @@ def _row_texts(changes: list[TableChange], frames: dict[str, pd.DataFrame], extr
         kept = {col.key for col in change.table.columns if col.organisation}
         for frame in (frames[change.table.name], extras.get(change.table.name)):
             if frame is not None:
-                part = frame.loc[frame.index.intersection(rows), [k for k in frame.columns if k not in kept]]
-                texts |= {str(v).strip() for column in part.columns for v in part[column] if isinstance(v, str)}
+                part = frame.loc[frame.index.intersection(rows)]
+                texts |= {str(v).strip() for column in part.columns if column not in kept for v in part[column]
+                          if isinstance(v, str)}
         texts |= {str(a.value).strip() for a in unreadable
                   if a.sheet == change.table.sheet and a.row in rows and not is_blank(a.value)}
     return {t for t in texts if len(t) >= 2}
