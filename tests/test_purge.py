@@ -371,12 +371,13 @@ def test_the_scrubber_reaches_comments_custom_xml_headers_charts_and_drawings(de
     person = Someone(0, "C2019-05", "Zoé", "Wolfsohn-Ézéchiel", "E-998877", dt.date(2001, 7, 14), 2019)
     identities = Identities([Person(person.id, person.first_name, person.last_name, person.ecrou, person.birth_date)])
     package = with_parts(demo_workbook, person)
-    places = {r.place.split(" (")[0] for r in scrub.scan(package, identities)}
+    residues = scrub.scan(package, identities)
+    places = {r.place.split(" (")[0] for r in residues}
     assert {"feuille « Candidats », commentaire de la cellule B3", "données XML personnalisées",
             "feuille « Partenaires », en-tête ou pied de page"} <= places, places
     assert any(p.startswith("feuille « Indicateurs », graphique") for p in places), places
     assert any(p.startswith("feuille « Indicateurs », dessin") for p in places), places
-    whats = {r.what for r in scrub.scan(package, identities)}
+    whats = {r.what for r in residues}
     assert {f"{NAME} de C2019-05", f"{ECROU} de C2019-05", f"{BIRTH_DATE} de C2019-05"} <= whats
 
     cleaned, changes = scrub.scrub(package, identities)
@@ -634,13 +635,13 @@ def purged_tester(tester_folder, tmp_path_factory) -> dict:
             "first_names": first_names}
 
 
-def _cells(path, sheet: str) -> list[tuple[str, object]]:
-    ws = load_workbook(path)[sheet]
-    return [(cell.coordinate, cell.value) for row in ws.iter_rows() for cell in row if cell.value is not None]
+def _cells(wb, sheet: str) -> list[tuple[str, object]]:
+    """The filled cells of a sheet of ``wb`` (loaded once per test: each load reads the whole workbook)."""
+    return [(cell.coordinate, cell.value) for row in wb[sheet].iter_rows() for cell in row if cell.value is not None]
 
 
-def _values(path, sheet: str) -> list[str]:
-    return [str(v) for _, v in _cells(path, sheet)]
+def _values(wb, sheet: str) -> list[str]:
+    return [str(v) for _, v in _cells(wb, sheet)]
 
 
 def test_kept_organisations_are_never_rewritten_and_names_alone_are_whole_words(purged_tester):
@@ -648,14 +649,15 @@ def test_kept_organisations_are_never_rewritten_and_names_alone_are_whole_words(
     assert preview.exit_code == 0 and done.exit_code == 0, done.output
     output = " ".join(done.output.split())
     assert "Contrôle : plus aucun nom" in output
+    wb = load_workbook(path)
     # Organisations, companies, addresses and partners keep the words that are purged surnames, in every session.
-    assert _values(path, c.COMPANIES.sheet).count("Boulangerie Martin & Fils") >= 2
-    assert "3 rue Léger" in _values(path, c.STRUCTURES.sheet)
-    assert "Garage Dupont et Rouxel" in _values(path, c.PARTNERS.sheet)
+    assert _values(wb, c.COMPANIES.sheet).count("Boulangerie Martin & Fils") >= 2
+    assert "3 rue Léger" in _values(wb, c.STRUCTURES.sheet)
+    assert "Garage Dupont et Rouxel" in _values(wb, c.PARTNERS.sheet)
     for sheet in (c.BINOMES_SHEET.name, c.INTERVIEWS_SHEET.name, c.PLANNING_SHEET.name):
-        assert any("Boulangerie Martin & Fils" in v for v in _values(path, sheet)), sheet
+        assert any("Boulangerie Martin & Fils" in v for v in _values(wb, sheet)), sheet
     assert not any(re.search(r"C2019-\d\d (&|et) ", v) or "rue C2019" in v
-                   for sheet in load_workbook(path).sheetnames for v in _values(path, sheet))
+                   for sheet in wb.sheetnames for v in _values(wb, sheet))
     # A kept free-text cell: the surname alone is replaced as a whole word only.
     with open_workbook(path, write=False) as book:
         note = book.read(c.CANDIDATES).loc[purged_tester["kept_row"], "notes"]
@@ -667,7 +669,7 @@ def test_kept_organisations_are_never_rewritten_and_names_alone_are_whole_words(
     assert "Gardés tels quels" in output and "Raison sociale" in output and "pas la personne" in output
     # The name shown in the preview is never logged.
     assert KEPT_NOTE not in done.output
-    assert not any("Rappeler Martin" in v for v in _values(path, c.JOURNAL.sheet))
+    assert not any("Rappeler Martin" in v for v in _values(wb, c.JOURNAL.sheet))
 
 
 def test_ids_typed_in_another_case_or_with_spaces_are_purged(purged_tester):
@@ -711,15 +713,16 @@ def test_generated_sheets_of_a_purged_session_keep_no_first_name(purged_tester):
     alerts = purged_tester["before"][c.ALERTS.name]
     assert set(alerts.participant) & set(names)  # the Tableau de bord spoke of 2019 participants
     patterns = {pid: re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)") for pid, name in names.items()}
+    wb = load_workbook(path)
     for sheet in (g.name for g in c.GENERATED_SHEETS):
-        for ref, value in _cells(path, sheet):
+        for ref, value in _cells(wb, sheet):
             found = [pid for pid, pattern in patterns.items() if isinstance(value, str) and pattern.search(value)]
             assert not found, (sheet, ref, value)
-    planning = [v for _, v in _cells(path, c.PLANNING_SHEET.name) if isinstance(v, str) and v.startswith("C2019-")]
+    planning = [v for _, v in _cells(wb, c.PLANNING_SHEET.name) if isinstance(v, str) and v.startswith("C2019-")]
     with open_workbook(path, write=False) as book:
         assert len(planning) == len(book.read(c.INTERVIEWS))  # one ID per interview in the grid
     assert scrub.links_of(path.read_bytes(), c.DOCUMENTS_SHEET.name) == []
-    assert "supprimés par « ccc-xl purger »" in " ".join(_values(path, c.DOCUMENTS_SHEET.name))
+    assert "supprimés par « ccc-xl purger »" in " ".join(_values(wb, c.DOCUMENTS_SHEET.name))
     with open_workbook(path, write=False) as book:
         dashboard = book.read(c.ALERTS)
     mine = dashboard[dashboard.participant.isin(names)]
