@@ -144,6 +144,9 @@ def _disclosed_in(grid: Grid, status: dict[Key, str], component: set[Key], thres
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_deterministic_time = 5
+        # A synthesis' models are a few dozen variables tied by sums: presolving them took longer
+        # than solving them (18 solves per export of the demo: 44 ms of CPU with it, 26 ms without).
+        solver.parameters.cp_model_presolve = False
         return solver, solver.Solve(model)
 
     # A hidden 0 that a reader can work out describes nobody (and what it implies for the other
