@@ -91,6 +91,29 @@ def test_the_loss_check_still_refuses_a_package_missing_something(blank):
     assert not list(blank.parent.glob(".*.tmp*"))
 
 
+@pytest.mark.parametrize("where", [0, 0.5, -1])
+def test_a_backup_that_does_not_read_back_as_written_is_refused(blank, monkeypatch, where):
+    """A disk that gives back other bytes than those written (one flipped byte: its header, its
+    middle, its end) stops the run before the workbook is touched, and leaves no such backup."""
+    from ccc_xl.workbook import safety
+
+    write_synced = safety._write_synced
+
+    def flipping(temp, data, original):
+        if temp.parent.name == BACKUP_FOLDER:
+            changed = bytearray(data)
+            changed[int(len(data) * where) if isinstance(where, float) else where] ^= 1
+            data = bytes(changed)
+        write_synced(temp, data, original)
+
+    monkeypatch.setattr(safety, "_write_synced", flipping)
+    original = blank.read_bytes()
+    with pytest.raises(CommandError, match="ne correspond pas au classeur"):
+        write_something(blank)
+    assert blank.read_bytes() == original
+    assert not any((blank.parent / BACKUP_FOLDER).iterdir())
+
+
 @pytest.mark.parametrize(
     "content, message",
     [(b"", "n'est pas un classeur Excel"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "ancien classeur Excel"),

@@ -78,6 +78,7 @@ class FileBackend(Backend):
         documents were written beside the workbook."""
         with self._refused_if_damaged():
             self.package.check_every_part()
+        self.opened.intact = not self.dirty  # nothing written yet: the package checked is the one read
 
     def current(self) -> bytes:
         """The package as it would be saved now."""

@@ -65,6 +65,7 @@ class OpenedFile:
     notes: list[str] = field(default_factory=list)  # what the opening did, for the Journal (French)
     disk: bytes | None = field(default=None, repr=False)  # the encrypted bytes on disk, when encrypted
     password: str | None = field(default=None, repr=False)  # kept in memory only, to encrypt the result
+    intact: bool = False  # every part of `data` was read back against its checksum (`FileBackend.check_intact`)
 
     @property
     def on_disk(self) -> bytes:
@@ -448,7 +449,9 @@ def _backup_name(target: Path, when: dt.datetime) -> str:
 
 def write_backup(opened: OpenedFile) -> Path:
     """Copy what was read into « Sauvegardes ccc-xl »: temporary name, flushed, read back and
-    compared (size, SHA-256, a readable zip when the workbook is one), then renamed."""
+    compared (size, SHA-256, a readable zip when the workbook is one), then renamed. A copy with the
+    SHA-256 of a package whose every part this run already read back against its checksum is that
+    package: it is not inflated a second time."""
     folder = opened.target.parent / BACKUP_FOLDER
     final = folder / _backup_name(opened.target, dt.datetime.now())
     temp = folder / temp_name(opened.target).name
@@ -462,7 +465,7 @@ def write_backup(opened: OpenedFile) -> Path:
         except OSError as error:
             raise FileRefused(os_error_message(error, folder) + UNCHANGED) from None
         if len(written) != opened.fingerprint[0] or hashlib.sha256(written).hexdigest() != opened.fingerprint[2] \
-                or not _readable_package(written, opened.on_disk):
+                or not (opened.intact or _readable_package(written, opened.on_disk)):
             raise FileRefused(f"La sauvegarde écrite dans « {folder} » ne correspond pas au classeur (disque "
                               "défaillant ?) : elle a été supprimée." + UNCHANGED)
         try:
