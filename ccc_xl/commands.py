@@ -573,7 +573,8 @@ def _finish_purge(path: Path, plan, folders: list[Path], outcome: Outcome) -> No
     opened = safety.read(path)
     cleaned, changes = scrub.scrub(opened.data, plan.identities, plan.rows_by_sheet)
     if cleaned is not opened.data:
-        lost = integrity.losses(integrity.inventory(io.BytesIO(opened.data)), integrity.inventory(io.BytesIO(cleaned)))
+        read = {}  # what the first inventory parsed, for the parts the second finds unchanged
+        lost = integrity.losses(integrity.inventory(io.BytesIO(opened.data), read), integrity.inventory(io.BytesIO(cleaned), read))
         lost = [item for item in lost if not item.startswith("le nom défini")] if changes.renamed else lost
         if lost:
             outcome.lines.append("Nettoyage hors des tableaux annulé : le classeur aurait perdu " + "; ".join(lost) + ".")

@@ -209,7 +209,8 @@ class FileBackend(Backend):
         if not self.dirty:
             return None
         data = self.current()
-        lost = integrity.losses(integrity.inventory(io.BytesIO(self.opened.data)), integrity.inventory(io.BytesIO(data)),
+        read = {}  # what the first inventory parsed, for the parts the second finds unchanged
+        lost = integrity.losses(integrity.inventory(io.BytesIO(self.opened.data), read), integrity.inventory(io.BytesIO(data), read),
                                 set(self.replaced))
         if lost:
             raise CommandError("Enregistrement annulé : le classeur aurait perdu " + "; ".join(lost)

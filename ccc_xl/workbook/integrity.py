@@ -41,11 +41,11 @@ class Inventory:
 
 
 def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_part not in archive.namelist():
-        return {}
-    root = ET.fromstring(archive.read(rels_part))
+    return _Parts(set(archive.namelist()), archive.read, {}).rels(part)
+
+
+def _relationships(xml: bytes, folder: str) -> dict[str, str]:
+    root = ET.fromstring(xml)
     return {
         rel.get("Id"): posixpath.normpath(posixpath.join(folder, rel.get("Target")))
         if not rel.get("Target").startswith("/")
@@ -68,47 +68,102 @@ def _without_cells(xml: bytes) -> bytes:
     return xml if span is None else xml[:span[0] + 1] + xml[span[1]:]
 
 
-def inventory(path) -> Inventory:
-    """Inventory of sheets, tables, validations, conditional formats, names and drawings."""
+def _workbook(xml: bytes) -> tuple[list[str], list[tuple[str, str]]]:
+    """Defined names (name@scope) and sheets (name, relationship id) of the workbook part."""
+    workbook = ET.fromstring(xml)
+    names = []
+    for defined in workbook.iterfind("m:definedNames/m:definedName", NS):
+        scope = defined.get("localSheetId")
+        names.append(f"{defined.get('name')}@{scope}" if scope else defined.get("name"))
+    return names, [(sheet.get("name"), sheet.get(R_ID)) for sheet in workbook.iterfind("m:sheets/m:sheet", NS)]
+
+
+def _sheet(xml: bytes) -> tuple[int, int, list[str], list[str]]:
+    """Validations, conditional formats, relationship ids of the tables and of the drawings of a sheet part."""
+    root = ET.fromstring(_without_cells(xml))
+    return (len(root.findall(".//m:dataValidation", NS)) + len(root.findall(".//x14:dataValidation", NS)),
+            len(root.findall(".//m:conditionalFormatting", NS)) + len(root.findall(".//x14:conditionalFormatting", NS)),
+            [table_part.get(R_ID) for table_part in root.iterfind("m:tableParts/m:tablePart", NS)],
+            [drawing.get(R_ID) for drawing in root.iterfind("m:drawing", NS)])
+
+
+def _table(xml: bytes) -> tuple[str, int]:
+    table = ET.fromstring(xml)
+    return table.get("name"), _rows_in_ref(table.get("ref", ""))
+
+
+def _anchors(xml: bytes) -> int:
+    anchors = ET.fromstring(xml)
+    return sum(len(anchors.findall(f"xdr:{kind}", NS)) for kind in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"))
+
+
+def _comments(xml: bytes) -> int:
+    return len(ET.fromstring(xml).findall(".//m:comment", NS))
+
+
+class _Parts:
+    """The parts of a package, each read from its bytes; ``known`` keeps what was read of each
+    (part name, bytes), so a part byte-identical to one an earlier inventory read is not parsed again."""
+
+    def __init__(self, names: set[str], read, known: dict):
+        self.names, self._read, self._known = names, read, known
+
+    def parsed(self, name: str, how, *more):
+        """``how(bytes of the part, *more)``; ``more`` must follow from ``name``."""
+        data = self._read(name)
+        key = (how, name, data)
+        if key not in self._known:
+            self._known[key] = how(data, *more)
+        return self._known[key]
+
+    def rels(self, part: str) -> dict[str, str]:
+        folder, name = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        if rels_part not in self.names:
+            return {}
+        return self.parsed(rels_part, _relationships, folder)
+
+
+def inventory(source, known: dict | None = None) -> Inventory:
+    """Inventory of sheets, tables, validations, conditional formats, names and drawings.
+
+    ``source``: the package (a path or a file object), or its parts already read (name -> bytes).
+    ``known``: shared by the inventories of two packages, it spares parsing a part again when it
+    has the same name and bytes in both (most parts of a saved workbook are the original's)."""
+    known = {} if known is None else known
+    if isinstance(source, dict):
+        return _inventory(_Parts(set(source), source.__getitem__, known))
+    with zipfile.ZipFile(source) as archive:
+        return _inventory(_Parts(set(archive.namelist()), archive.read, known))
+
+
+def _inventory(parts: _Parts) -> Inventory:
     inv = Inventory()
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        workbook = ET.fromstring(archive.read("xl/workbook.xml"))
-        targets = _rels(archive, "xl/workbook.xml")
-        for defined in workbook.iterfind("m:definedNames/m:definedName", NS):
-            scope = defined.get("localSheetId")
-            inv.defined_names.add(f"{defined.get('name')}@{scope}" if scope else defined.get("name"))
-        for sheet in workbook.iterfind("m:sheets/m:sheet", NS):
-            name = sheet.get("name")
-            inv.sheets.append(name)
-            part = targets.get(sheet.get(R_ID))
-            if not part or part not in names:
-                continue
-            root = ET.fromstring(_without_cells(archive.read(part)))
-            info = SheetInventory(
-                validations=len(root.findall(".//m:dataValidation", NS)) + len(root.findall(".//x14:dataValidation", NS)),
-                conditional_formats=len(root.findall(".//m:conditionalFormatting", NS))
-                + len(root.findall(".//x14:conditionalFormatting", NS)),
-            )
-            sheet_rels = _rels(archive, part)
-            for table_part in root.iterfind("m:tableParts/m:tablePart", NS):
-                target = sheet_rels.get(table_part.get(R_ID))
-                if target in names:
-                    table = ET.fromstring(archive.read(target))
-                    inv.tables[table.get("name")] = (name, _rows_in_ref(table.get("ref", "")))
-            for drawing in root.iterfind("m:drawing", NS):
-                target = sheet_rels.get(drawing.get(R_ID))
-                if target in names:
-                    anchors = ET.fromstring(archive.read(target))
-                    info.drawings += sum(
-                        len(anchors.findall(f"xdr:{kind}", NS))
-                        for kind in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
-                    )
-            for target in sheet_rels.values():
-                if re.search(r"comments?\d*\.xml$", target) and target in names:
-                    comments = ET.fromstring(archive.read(target))
-                    info.comments += len(comments.findall(".//m:comment", NS))
-            inv.per_sheet[name] = info
+    names = parts.names
+    defined_names, sheets = parts.parsed("xl/workbook.xml", _workbook)
+    inv.defined_names.update(defined_names)
+    targets = parts.rels("xl/workbook.xml")
+    for name, rel_id in sheets:
+        inv.sheets.append(name)
+        part = targets.get(rel_id)
+        if not part or part not in names:
+            continue
+        validations, conditional_formats, table_ids, drawing_ids = parts.parsed(part, _sheet)
+        info = SheetInventory(validations=validations, conditional_formats=conditional_formats)
+        sheet_rels = parts.rels(part)
+        for rel_id in table_ids:
+            target = sheet_rels.get(rel_id)
+            if target in names:
+                table_name, rows = parts.parsed(target, _table)
+                inv.tables[table_name] = (name, rows)
+        for rel_id in drawing_ids:
+            target = sheet_rels.get(rel_id)
+            if target in names:
+                info.drawings += parts.parsed(target, _anchors)
+        for target in sheet_rels.values():
+            if re.search(r"comments?\d*\.xml$", target) and target in names:
+                info.comments += parts.parsed(target, _comments)
+        inv.per_sheet[name] = info
     return inv
 
 
