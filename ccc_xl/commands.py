@@ -487,7 +487,7 @@ def purger(book: Workbook, *, before: int, confirm: bool = False, today: dt.date
     if listed and confirm and not live:  # the sheet is regenerated: refused now if the workbook's structure forbids it
         from .workbook import preflight
 
-        preflight.check(book.backend.original, Writes((), (c.DOCUMENTS_SHEET.name,)))
+        preflight.check(book.backend.original, Writes((), (c.DOCUMENTS_SHEET.name,)), book.backend.parts())
     if listed:
         lines.append(f"Onglet « {c.DOCUMENTS_SHEET.name} » : il liste les documents de la session {listed}, supprimés avec "
                      f"son dossier ; il {'a été vidé' if confirm else 'sera vidé'}.")

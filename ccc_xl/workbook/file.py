@@ -77,8 +77,9 @@ class FileBackend(Backend):
         part, so a damaged one no command reads (a comment, the theme) would stop the save after
         documents were written beside the workbook."""
         with self._refused_if_damaged():
-            self.package.check_every_part()
-        self.opened.intact = not self.dirty  # nothing written yet: the package checked is the one read
+            parts = self.package.check_every_part()
+        if not self.dirty:  # nothing written yet: the package checked is the one read
+            self.opened.parts = parts
 
     def current(self) -> bytes:
         """The package as it would be saved now."""
@@ -87,7 +88,13 @@ class FileBackend(Backend):
 
             self.original = workbook_bytes(self._builder)
             self._builder = None
-        return package.apply(self.original, self.edits) if self.edits else self.original
+        if not self.edits:
+            return self.original
+        return package.apply(self.original, self.edits, self.parts())
+
+    def parts(self) -> dict[str, bytes] | None:
+        """The parts of `original` by name, when `check_intact` already read them."""
+        return self.opened.parts if self.original is self.opened.data else None
 
     def is_ccc_workbook(self) -> bool:
         return MARKER_NAME in self.package.defined_names
@@ -210,7 +217,8 @@ class FileBackend(Backend):
             return None
         data = self.current()
         read = {}  # what the first inventory parsed, for the parts the second finds unchanged
-        lost = integrity.losses(integrity.inventory(io.BytesIO(self.opened.data), read), integrity.inventory(io.BytesIO(data), read),
+        original = self.opened.parts if self.opened.parts is not None else io.BytesIO(self.opened.data)
+        lost = integrity.losses(integrity.inventory(original, read), integrity.inventory(io.BytesIO(data), read),
                                 set(self.replaced))
         if lost:
             raise CommandError("Enregistrement annulé : le classeur aurait perdu " + "; ".join(lost)
@@ -253,7 +261,7 @@ def open_workbook(path, write: bool = True, writes: preflight.Writes | None = No
         book = Workbook(backend)
         book.check_is_ccc_workbook()
         if write and writes is not None:
-            preflight.check(backend.original, writes)
+            preflight.check(backend.original, writes, backend.parts())
         yield book
         if write:
             backend.save()

@@ -111,9 +111,10 @@ class SheetReplacement:
 Edit = CellRun | TableRows | SheetReplacement | RowHeights
 
 
-def apply(data: bytes, edits: Sequence[Edit]) -> bytes:
-    """The package ``data`` with ``edits`` applied; every part they do not touch keeps its bytes."""
-    package = Package(data)
+def apply(data: bytes, edits: Sequence[Edit], parts: dict[str, bytes] | None = None) -> bytes:
+    """The package ``data`` with ``edits`` applied; every part they do not touch keeps its bytes.
+    ``parts``: the parts of ``data`` by name, when already read."""
+    package = Package(data, parts)
     for edit in edits:
         if isinstance(edit, CellRun):
             package.write_run(edit)
@@ -187,10 +188,10 @@ def _refuse_protected(sheet: str) -> CommandError:
 class Package:
     """An .xlsx package held as parts; XML parts are parsed only when an edit needs them."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, parts: dict[str, bytes] | None = None):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             self.infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-            self.parts: dict[str, bytes] = {name: archive.read(name) for name in self.infos}
+            self.parts: dict[str, bytes] = {name: parts[name] if parts is not None else archive.read(name) for name in self.infos}
         self._lower = {name.lower(): name for name in self.parts}
         self.trees: dict[str, etree._Element] = {}
         self.dirty: set[str] = set()

@@ -122,51 +122,57 @@ def _resolve(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
-def _rels(archive: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
-    """(id, type, target part) of the internal relationships of ``part``."""
+def _rels(read, names: set[str], part: str) -> list[tuple[str, str, str]]:
+    """(id, type, target part) of the internal relationships of ``part`` (``read``: part name -> bytes)."""
     folder, base = posixpath.split(part)
     rels = posixpath.join(folder, "_rels", base + ".rels")
     if rels not in names:
         return []
-    root = etree.fromstring(archive.read(rels), _PARSER)
+    root = etree.fromstring(read(rels), _PARSER)
     return [(r.get("Id"), r.get("Type"), _resolve(part, r.get("Target"))) for r in root.iter(f"{{{PKG_REL}}}Relationship")
             if r.get("TargetMode") != "External"]
 
 
-def check(data: bytes, writes: Writes) -> None:
+def check(data: bytes, writes: Writes, parts: dict[str, bytes] | None = None) -> None:
     """Refuse before any work what would stop the save of a command that writes ``writes``.
+    ``parts``: the parts of ``data`` by name, when already read.
 
     A refusal here is about the workbook as the adviser made it (protection, objects on a sheet ccc-xl
     regenerates): the message says nothing was changed, so not even a Journal line is written."""
+    if parts is not None:
+        return _check(set(parts), parts.__getitem__, writes)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        main = next((t for _, kind, t in _rels(archive, names, "") if kind.endswith("/officeDocument")), None)
-        if main is None or main not in names:
-            return  # the reader names the damage
-        workbook = etree.fromstring(archive.read(main), _PARSER)
-        targets = {rel_id: target for rel_id, _, target in _rels(archive, names, main)}
-        sheets = {s.get("name"): targets.get(s.get(f"{{{DOC_REL}}}id")) for s in workbook.iter(f"{{{MAIN}}}sheet")}
-        structure = workbook.find(f"{{{MAIN}}}workbookProtection")
-        if writes.generated and structure is not None and structure.get("lockStructure") in ("1", "true"):
+        return _check(set(archive.namelist()), archive.read, writes)
+
+
+def _check(names: set[str], read, writes: Writes) -> None:
+    main = next((t for _, kind, t in _rels(read, names, "") if kind.endswith("/officeDocument")), None)
+    if main is None or main not in names:
+        return  # the reader names the damage
+    workbook = etree.fromstring(read(main), _PARSER)
+    targets = {rel_id: target for rel_id, _, target in _rels(read, names, main)}
+    sheets = {s.get("name"): targets.get(s.get(f"{{{DOC_REL}}}id")) for s in workbook.iter(f"{{{MAIN}}}sheet")}
+    structure = workbook.find(f"{{{MAIN}}}workbookProtection")
+    if writes.generated and structure is not None and structure.get("lockStructure") in ("1", "true"):
+        raise FileRefused(
+            "La structure du classeur est protégée (Révision > Protéger le classeur) et ccc-xl doit régénérer "
+            f"la feuille « {writes.generated[0]} » : rien n'a été modifié. Ôtez la protection du classeur puis relancez."
+        )
+    for sheet in dict.fromkeys((*writes.sheets, *writes.generated)):
+        part = sheets.get(sheet)
+        if part is None or part not in names:
+            continue
+        root = etree.fromstring(read(part), _PARSER)
+        protection = root.find(f"{{{MAIN}}}sheetProtection")
+        if protection is not None and protection.get("sheet") in ("1", "true"):
             raise FileRefused(
-                "La structure du classeur est protégée (Révision > Protéger le classeur) et ccc-xl doit régénérer "
-                f"la feuille « {writes.generated[0]} » : rien n'a été modifié. Ôtez la protection du classeur puis relancez."
+                f"La feuille « {sheet} » est protégée et ccc-xl doit y écrire : rien n'a été modifié. "
+                f"Ôtez la protection de la feuille « {sheet} » (Révision > Ôter la protection de la feuille) puis relancez."
             )
-        for sheet in dict.fromkeys((*writes.sheets, *writes.generated)):
-            part = sheets.get(sheet)
-            if part is None or part not in names:
-                continue
-            root = etree.fromstring(archive.read(part), _PARSER)
-            protection = root.find(f"{{{MAIN}}}sheetProtection")
-            if protection is not None and protection.get("sheet") in ("1", "true"):
-                raise FileRefused(
-                    f"La feuille « {sheet} » est protégée et ccc-xl doit y écrire : rien n'a été modifié. "
-                    f"Ôtez la protection de la feuille « {sheet} » (Révision > Ôter la protection de la feuille) puis relancez."
-                )
-            if sheet in writes.generated:
-                _check_generated(archive, names, sheet, part, root)
-        if writes.generated:
-            _check_table_names(archive, names, sheets, writes.generated)
+        if sheet in writes.generated:
+            _check_generated(read, names, sheet, part, root)
+    if writes.generated:
+        _check_table_names(read, names, sheets, writes.generated)
 
 
 ANCHORED = (
@@ -176,11 +182,11 @@ ANCHORED = (
 )
 
 
-def _check_generated(archive, names, sheet: str, part: str, root) -> None:
+def _check_generated(read, names, sheet: str, part: str, root) -> None:
     if root.tag != f"{{{MAIN}}}worksheet":
         raise FileRefused(f"« {sheet} » n'est pas une feuille de calcul ordinaire (feuille graphique ou macro) : "
                            "renommez-la, ccc-xl recréera la sienne.")
-    for _, kind, _ in _rels(archive, names, part):
+    for _, kind, _ in _rels(read, names, part):
         for suffix, label in ANCHORED:
             if kind.endswith(suffix):
                 raise FileRefused(
@@ -189,7 +195,7 @@ def _check_generated(archive, names, sheet: str, part: str, root) -> None:
                 )
 
 
-def _check_table_names(archive, names, sheets: dict, generated: tuple[str, ...]) -> None:
+def _check_table_names(read, names, sheets: dict, generated: tuple[str, ...]) -> None:
     """A table of another sheet bearing the name of a table ccc-xl writes on a generated sheet."""
     from .. import contract as c
 
@@ -197,10 +203,10 @@ def _check_table_names(archive, names, sheets: dict, generated: tuple[str, ...])
     for sheet, part in sheets.items():
         if part is None or part not in names or sheet in generated:
             continue
-        for _, kind, target in _rels(archive, names, part):
+        for _, kind, target in _rels(read, names, part):
             if not kind.endswith("/table") or target not in names:
                 continue
-            table_name = etree.fromstring(archive.read(target), _PARSER).get("name") or ""
+            table_name = etree.fromstring(read(target), _PARSER).get("name") or ""
             table = wanted.get(table_name.lower())
             if table is not None and table.sheet in generated and table.sheet != sheet:
                 raise FileRefused(
@@ -213,18 +219,18 @@ def notes_on(data: bytes, sheet: str) -> int:
     """How many notes and threaded comments the sheet ``sheet`` carries."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
-        main = next((t for _, kind, t in _rels(archive, names, "") if kind.endswith("/officeDocument")), None)
+        main = next((t for _, kind, t in _rels(archive.read, names, "") if kind.endswith("/officeDocument")), None)
         if main is None:
             return 0
         workbook = etree.fromstring(archive.read(main), _PARSER)
-        targets = {rel_id: target for rel_id, _, target in _rels(archive, names, main)}
+        targets = {rel_id: target for rel_id, _, target in _rels(archive.read, names, main)}
         part = next((targets.get(s.get(f"{{{DOC_REL}}}id")) for s in workbook.iter(f"{{{MAIN}}}sheet")
                      if s.get("name") == sheet), None)
         if part is None or part not in names:
             return 0
         # Excel writes a threaded comment twice: as itself and as a plain note for older versions.
         notes = threaded = 0
-        for _, kind, target in _rels(archive, names, part):
+        for _, kind, target in _rels(archive.read, names, part):
             if target in names and kind.endswith("/comments"):
                 notes += len(re.findall(rb"<(?:\w+:)?comment\b", archive.read(target)))
             elif target in names and kind.endswith("/threadedComment"):

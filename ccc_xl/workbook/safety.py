@@ -65,7 +65,7 @@ class OpenedFile:
     notes: list[str] = field(default_factory=list)  # what the opening did, for the Journal (French)
     disk: bytes | None = field(default=None, repr=False)  # the encrypted bytes on disk, when encrypted
     password: str | None = field(default=None, repr=False)  # kept in memory only, to encrypt the result
-    intact: bool = False  # every part of `data` was read back against its checksum (`FileBackend.check_intact`)
+    parts: dict[str, bytes] | None = field(default=None, repr=False)  # every part of `data`, read against its checksum (`FileBackend.check_intact`)
 
     @property
     def on_disk(self) -> bytes:
@@ -465,7 +465,7 @@ def write_backup(opened: OpenedFile) -> Path:
         except OSError as error:
             raise FileRefused(os_error_message(error, folder) + UNCHANGED) from None
         if len(written) != opened.fingerprint[0] or hashlib.sha256(written).hexdigest() != opened.fingerprint[2] \
-                or not (opened.intact or _readable_package(written, opened.on_disk)):
+                or not (opened.parts is not None or _readable_package(written, opened.on_disk)):
             raise FileRefused(f"La sauvegarde écrite dans « {folder} » ne correspond pas au classeur (disque "
                               "défaillant ?) : elle a été supprimée." + UNCHANGED)
         try:
