@@ -347,7 +347,6 @@ class _Walk:
         self.cell: tuple[str, int, str] | None = None  # the worksheet cell being visited: sheet, row, column
         self.kept: list[Residue] = []
         self._shared: list[str] | None = None
-        self._columns: dict[str, int] = {}  # column letters -> index
         self._clean: set[str] = set()  # texts holding no purged identity, not even a shielded one
         self._ownerless: set[str | None] = set()  # number cells' values that are nobody's écrou or birth date
         self._dirty_shared: set[int] | None = None  # indexes of shared strings holding an identity
@@ -551,7 +550,7 @@ class _Walk:
             place = f"feuille « {sheet} », cellule {ref}"
             plain = _CELL_REF.fullmatch(ref)
             letters, row = (plain[1], int(plain[2])) if plain else (_DIGITS.sub("", ref), int(_NOT_DIGITS.sub("", ref) or 0))
-            column = pkg.column_at(sheet, self.column_index(letters), row) if letters else None
+            column = pkg.column_at(sheet, column_index_from_string(letters), row) if letters else None
             self.cell = (sheet, row, column[0] if column else letters)
             kind, style = cell.get("t", "n"), int(cell.get("s", "0"))
             value = cell.find(f"{{{M}}}v")
@@ -632,12 +631,6 @@ class _Walk:
                 and pkg.tree(part) is not None and _local(pkg.tree(part)) == "sst"
                 for index, item in enumerate(pkg.tree(part).iter(f"{{{M}}}si")) if not self.clean(_string(item)[1])}
         return self._dirty_shared
-
-    def column_index(self, letters: str) -> int:
-        index = self._columns.get(letters)
-        if index is None:
-            index = self._columns[letters] = column_index_from_string(letters)
-        return index
 
     def cell_text(self, cell, kind: str, value) -> str | None:
         """A worksheet cell's text (shared, inline or formula result), None for a number."""
