@@ -41,11 +41,11 @@ def rows_text(rows) -> str:
 
 def some_of(items) -> str:
     """« a, b, c, d, e … et 12 autres »: a handful of names, the others counted."""
-    from .wording import number
+    from .wording import count
 
     items = list(items)
     shown = ", ".join(items[:SHOWN_ROWS])
-    return shown + (f" … et {number(len(items) - SHOWN_ROWS)} autres" if len(items) > SHOWN_ROWS else "")
+    return shown + (f" … et {count(len(items) - SHOWN_ROWS, 'autre')}" if len(items) > SHOWN_ROWS else "")
 
 
 MAX_TEXT = 1000  # characters of one Journal message or one printed anomaly

@@ -79,3 +79,15 @@ def test_dates_on_paper_write_the_first_of_the_month_as_1er(day):
     assert weekday in {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
     assert day_number == ("1er" if day.day == 1 else str(day.day))
     assert french_date(day) == f"{weekday} {letter_date(day)}"  # the same words as the letters' date
+
+
+@pytest.mark.parametrize("n, expected", [
+    (5, "1, 2, 3, 4, 5"),
+    (6, "1, 2, 3, 4, 5 … et 1 autre"),
+    (7, "1, 2, 3, 4, 5 … et 2 autres"),
+    (5005, "1, 2, 3, 4, 5 … et 5 000 autres"),
+])
+def test_a_long_list_names_five_and_counts_the_others_in_agreement(n, expected):
+    from ccc_xl.report import some_of
+
+    assert some_of(str(i) for i in range(1, n + 1)) == expected.replace("5 000", "5\u202f000")
